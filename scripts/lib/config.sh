@@ -1,0 +1,247 @@
+# shellcheck shell=bash
+# The operator's settings (.env), the host's runtime state (state.env) and the Compose
+# command built from them. Everything is checked before anything starts.
+
+readonly COMPOSE_FILE_PRODUCTION="$PROTOSTAR_ROOT/compose/production.yml"
+readonly ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/production.env.example"
+readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET)
+
+env_file() { printf '%s\n' "${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env}"; }
+
+# A random secret of 48 hex characters (no openssl needed).
+generate_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
+
+# ensure_env_file — creates .env from the example with generated secrets when it is
+# missing. An existing file is never touched.
+ensure_env_file() {
+  local file var tmp
+  file=$(env_file)
+  [[ -e "$file" ]] && return 0
+  tmp=$(mktemp "$file.XXXXXX")
+  cp "$ENV_EXAMPLE" "$tmp"
+  for var in "${SECRET_VARIABLES[@]}"; do
+    sed -i "s/^$var=\$/$var=$(generate_secret)/" "$tmp"
+  done
+  chmod 600 "$tmp"
+  mv "$tmp" "$file"
+  info "created $file with generated secrets (keep it private, keep a copy)"
+}
+
+# read_env_file FILE — exports its KEY=VALUE lines. The file is parsed, never sourced:
+# a value is taken literally (one pair of surrounding quotes is removed).
+read_env_file() {
+  local file=$1 line key value n=0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    n=$((n + 1))
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    if [[ ! "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
+      abort "$file:$n: not a VARIABLE=value line: $line"
+    fi
+    key=${BASH_REMATCH[1]}
+    value=${BASH_REMATCH[2]}
+    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+      value=${BASH_REMATCH[1]}
+    fi
+    export "$key=$value"
+  done <"$file"
+}
+
+# The checks, by variable: a name for a check function below.
+declare -A ENV_RULES=(
+  [COMPOSE_PROJECT_NAME]=project_name
+  [STATE_DIR]=path
+  [PUBLIC_HOSTNAME]=hostname
+  [BIND_ADDRESS]=ipv4
+  [HTTPS_PORT]=port
+  [HTTP_PORT]=port
+  [TLS_DIR]=path
+  [POSTGRES_PASSWORD]=secret
+  [REDIS_PASSWORD]=secret
+  [JWT_SECRET]=secret
+  [POSTGRES_DB]=identifier
+  [POSTGRES_USER]=identifier
+  [POSTGRES_SHARED_BUFFERS]=pg_size
+  [REDIS_MAXMEMORY]=redis_size
+  [BACKEND_MEMORY_LIMIT]=memory
+  [AI_WORKER_MEMORY_LIMIT]=memory
+  [POSTGRES_MEMORY_LIMIT]=memory
+  [REDIS_MEMORY_LIMIT]=memory
+  [NGINX_MEMORY_LIMIT]=memory
+)
+
+# check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
+check_value() {
+  local rule=$1 v=$2
+  case "$rule" in
+    project_name) [[ "$v" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || echo "lowercase letters, digits, '-' or '_'" ;;
+    path) [[ -n "$v" && "$v" != *[[:space:]]* ]] || echo "a directory path without spaces" ;;
+    hostname) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]] || echo "a host name such as chat.example.com" ;;
+    ipv4)
+      [[ "$v" =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
+        ((BASH_REMATCH[1] < 256 && BASH_REMATCH[2] < 256 && BASH_REMATCH[3] < 256 && BASH_REMATCH[4] < 256)) ||
+        echo "an IPv4 address such as 0.0.0.0 or 127.0.0.1"
+      ;;
+    port) [[ "$v" =~ ^[0-9]{1,5}$ ]] && ((v >= 1 && v <= 65535)) || echo "a port number from 1 to 65535" ;;
+    secret) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{24,}$ ]] || echo "at least 24 characters of letters, digits or ._~+/=-" ;;
+    identifier) [[ "$v" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || echo "a lowercase SQL identifier" ;;
+    pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
+    redis_size) [[ "$v" =~ ^[0-9]+(kb|mb|gb)$ ]] || echo "a Redis size such as 512mb or 2gb" ;;
+    memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
+    *) echo "(no rule '$rule')" ;;
+  esac
+}
+
+# validate_env — every variable present and well-formed; all problems reported at once.
+validate_env() {
+  local file var expected problems=()
+  file=$(env_file)
+  for var in $(printf '%s\n' "${!ENV_RULES[@]}" | sort); do
+    if [[ -z "${!var+set}" ]]; then
+      problems+=("$var is missing")
+    elif [[ -z "${!var}" ]]; then
+      problems+=("$var is empty")
+    else
+      expected=$(check_value "${ENV_RULES[$var]}" "${!var}")
+      [[ -z "$expected" ]] || problems+=("$var=${!var} is malformed: expected $expected")
+    fi
+  done
+  if [[ "${HTTPS_PORT:-}" == "${HTTP_PORT:-}" ]]; then
+    problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
+  fi
+  if ((${#problems[@]})); then
+    printf 'protostar: %s: %s\n' "$file" "${problems[@]}" >&2
+    abort "fix $file (documented in compose/production.env.example); nothing was started"
+  fi
+}
+
+# absolute PATH — relative paths in .env are relative to the repository root.
+absolute() {
+  case "$1" in
+    /*) printf '%s\n' "$1" ;;
+    *) printf '%s\n' "$PROTOSTAR_ROOT/${1#./}" ;;
+  esac
+}
+
+# load_config — reads and checks .env, then the state, and exports what Compose needs.
+load_config() {
+  local file
+  file=$(env_file)
+  [[ -f "$file" ]] || abort "$file not found: run 'protostar up' to create it"
+  read_env_file "$file"
+  validate_env
+  STATE_DIR=$(absolute "$STATE_DIR")
+  TLS_DIR=$(absolute "$TLS_DIR")
+  export STATE_DIR TLS_DIR
+  load_state
+}
+
+state_file() { printf '%s/state.env\n' "$STATE_DIR"; }
+
+# load_state — the runtime state, then the image defaults of its source. .env values
+# were exported first and are not overwritten, so an operator's override wins.
+load_state() {
+  local file key value
+  file=$(state_file)
+  [[ -f "$file" ]] || return 0
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^[A-Z_]+$ ]] && export "$key=$value"
+  done <"$file"
+  [[ -n "${IMAGE_SOURCE:-}" ]] && export_image_defaults "$IMAGE_SOURCE"
+  return 0
+}
+
+export_image_defaults() {
+  local source=$1 key value
+  [[ "$source" == upstream || "$source" == offline ]] || abort "unknown image source '$source' in $(state_file)"
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^[A-Z_]+$ ]] || continue
+    [[ -n "${!key:-}" ]] || export "$key=$value"
+  done <"$PROTOSTAR_ROOT/compose/images/$source.env"
+}
+
+# write_state KEY=VALUE... — updates the state file atomically (write, then rename), so
+# a command killed half-way leaves the old state, never a torn one.
+write_state() {
+  local file tmp pair key
+  file=$(state_file)
+  mkdir -p "$STATE_DIR"
+  tmp=$(mktemp "$file.XXXXXX")
+  [[ -f "$file" ]] && cp "$file" "$tmp"
+  for pair in "$@"; do
+    key=${pair%%=*}
+    sed -i "/^$key=/d" "$tmp"
+    printf '%s\n' "$pair" >>"$tmp"
+    export "${pair?}"
+  done
+  mv "$tmp" "$file"
+}
+
+# compose_command — the exact `docker compose` invocation for this host (printed by
+# tests; run by compose()). Variables come from the environment load_config built.
+compose_command() {
+  printf '%s\n' docker compose --project-name "$COMPOSE_PROJECT_NAME" --file "$COMPOSE_FILE_PRODUCTION"
+}
+
+compose() {
+  local -a cmd
+  mapfile -t cmd < <(compose_command)
+  "${cmd[@]}" "$@"
+}
+
+# The nginx include that selects the backend colour: a split_clients block, so a
+# canary split uses the same file with other weights.
+write_active_backend() {
+  local color=$1 dir tmp
+  dir="$STATE_DIR/nginx"
+  mkdir -p "$dir"
+  tmp=$(mktemp "$dir/.active-backend.XXXXXX")
+  cat >"$tmp" <<CONF
+# Written by protostar; the deploy command rewrites it. Do not edit by hand.
+split_clients "\${request_id}" \$protostar_backend {
+  * backend-$color;
+}
+CONF
+  chmod 644 "$tmp"
+  mv "$tmp" "$dir/active-backend.conf"
+}
+
+# A self-signed certificate for PUBLIC_HOSTNAME when TLS_DIR has none.
+ensure_certificate() {
+  [[ -f "$TLS_DIR/tls.crt" && -f "$TLS_DIR/tls.key" ]] && return 0
+  command -v openssl >/dev/null || abort "openssl is needed to create a self-signed certificate (apt-get install openssl), or put tls.crt and tls.key into $TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
+    -keyout "$TLS_DIR/tls.key" -out "$TLS_DIR/tls.crt" -subj "/CN=$PUBLIC_HOSTNAME" \
+    -addext "subjectAltName=DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1" 2>/dev/null
+  chmod 600 "$TLS_DIR/tls.key"
+  info "created a self-signed certificate for $PUBLIC_HOSTNAME in $TLS_DIR (replace it with your own)"
+}
+
+public_url() {
+  if [[ "$HTTPS_PORT" == 443 ]]; then
+    printf 'https://%s/\n' "$PUBLIC_HOSTNAME"
+  else
+    printf 'https://%s:%s/\n' "$PUBLIC_HOSTNAME" "$HTTPS_PORT"
+  fi
+}
+
+# port_in_use ADDRESS PORT — something already listens there.
+port_in_use() {
+  local address=$1 port=$2
+  [[ "$address" == 0.0.0.0 ]] && address=127.0.0.1
+  (exec 3<>"/dev/tcp/$address/$port") 2>/dev/null
+}
+
+# check_ports_free — the published ports are free, unless this stack's nginx holds them
+# already (then `up` is a re-run and changes nothing).
+check_ports_free() {
+  local port
+  if [[ -n "$(compose ps --status running --quiet nginx 2>/dev/null)" ]]; then
+    return 0
+  fi
+  for port in "$HTTPS_PORT" "$HTTP_PORT"; do
+    if port_in_use "$BIND_ADDRESS" "$port"; then
+      abort "port $port on $BIND_ADDRESS is already in use by another program: stop it, or set HTTPS_PORT/HTTP_PORT in $(env_file)"
+    fi
+  done
+}

@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# Image names and builds. Third-party images come either from a registry (pinned in
+# compose/images/upstream.env) or are built here from Debian 13 packages
+# (compose/images/offline.env): the offline path needs no container registry at all.
+
+# shellcheck source=scripts/lib/debian-mirror.sh
+source "${PROTOSTAR_ROOT}/scripts/lib/debian-mirror.sh"
+
+readonly OFFLINE_BASE_IMAGE=protostar/debian:trixie
+readonly OFFLINE_IMAGES=(postgres redis nginx jre)
+
+# image_of NAME SOURCE — the image a variable (POSTGRES_IMAGE, ...) resolves to for the
+# given source, honouring an override in the environment (loaded from .env).
+image_of() {
+  local var=$1 source=$2 value
+  value=${!var:-}
+  if [[ -z "$value" ]]; then
+    value=$(sed -n "s/^${var}=//p" "$PROTOSTAR_ROOT/compose/images/$source.env")
+  fi
+  printf '%s\n' "$value"
+}
+
+# Where build logs go: kept after a failure, so the full output can be read.
+log_file() {
+  local dir=${PROTOSTAR_LOG_DIR:-${TMPDIR:-/tmp}/protostar-logs}
+  mkdir -p "$dir"
+  printf '%s/%s.log\n' "$dir" "$1"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# The version the app images are tagged with: the commit, marked when the tree differs.
+app_version() {
+  if [[ -n "${PROTOSTAR_APP_VERSION:-}" ]]; then
+    printf '%s\n' "$PROTOSTAR_APP_VERSION"
+  elif git -C "$PROTOSTAR_ROOT" rev-parse --short=12 HEAD >/dev/null 2>&1; then
+    local v
+    v=$(git -C "$PROTOSTAR_ROOT" rev-parse --short=12 HEAD)
+    git -C "$PROTOSTAR_ROOT" diff --quiet HEAD -- backend ai-worker pom.xml 2>/dev/null || v+=-dirty
+    printf '%s\n' "$v"
+  else
+    printf 'dev\n'
+  fi
+}
+
+# A Debian 13 root file system from the host's mirror, imported as a Docker image.
+build_offline_base() {
+  local mirror rootfs
+  mirror=$(debian_mirror) || abort "no Debian mirror found in /etc/apt; set PROTOSTAR_DEBIAN_MIRROR"
+  if ! command -v debootstrap >/dev/null; then
+    if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
+      abort "debootstrap is missing: install it (apt-get install debootstrap) and retry"
+    fi
+    info "installing debootstrap"
+    apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
+  fi
+  rootfs=$(mktemp -d /var/tmp/protostar-rootfs.XXXXXX)
+  # shellcheck disable=SC2064 # expand now: rootfs is local
+  trap "rm -rf '$rootfs'" RETURN
+  info "debootstrap trixie from $mirror"
+  debootstrap --variant=minbase --include=ca-certificates trixie "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
+    { tail -20 "$rootfs.log" >&2; abort "debootstrap failed (full log: $rootfs.log)"; }
+  rm -f "$rootfs.log"
+  # Container-friendly apt: no recommends, no caches left in layers.
+  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90protostar"
+  printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb || true"; };\n' >>"$rootfs/etc/apt/apt.conf.d/90protostar"
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | docker import \
+    --change 'ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8' \
+    --change 'CMD ["bash"]' - "$OFFLINE_BASE_IMAGE" >/dev/null
+}
+
+# build_offline_images [--rebuild] — every third-party image of the production stack.
+build_offline_images() {
+  local rebuild=${1:-} name image
+  if [[ "$rebuild" == --rebuild ]] || ! image_exists "$OFFLINE_BASE_IMAGE"; then
+    step "base" "building $OFFLINE_BASE_IMAGE with debootstrap"
+    build_offline_base
+  fi
+  for name in "${OFFLINE_IMAGES[@]}"; do
+    image=$(sed -n "s/^${name^^}_IMAGE=//p" "$PROTOSTAR_ROOT/compose/images/offline.env")
+    if [[ "$rebuild" == --rebuild ]] || ! image_exists "$image"; then
+      step "$name" "building $image"
+      quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
+        -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
+    fi
+  done
+}
+
+# build_app_images SOURCE VERSION — backend and ai-worker from this checkout.
+build_app_images() {
+  local source=$1 version=$2 jre app
+  jre=$(image_of JRE_IMAGE "$source")
+  if ! image_exists "protostar/backend:$version" || ! image_exists "protostar/ai-worker:$version"; then
+    step "jar" "building the application jars (./mvnw package)"
+    quietly "$(log_file jars)" "$PROTOSTAR_ROOT/mvnw" -B -f "$PROTOSTAR_ROOT/pom.xml" -DskipTests package
+  fi
+  for app in backend ai-worker; do
+    image_exists "protostar/$app:$version" && continue
+    step "$app" "building protostar/$app:$version"
+    quietly "$(log_file "image-$app")" docker build -f "$PROTOSTAR_ROOT/$app/Dockerfile" \
+      --build-arg "BASE_IMAGE=$jre" --build-arg "VERSION=$version" -t "protostar/$app:$version" "$PROTOSTAR_ROOT"
+  done
+}
