@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Summary: Run every test tier: scripts, Java (unit + integration), end-to-end
+# Usage: scripts/test.sh [--only scripts|java|e2e]...
+#
+# 1. shellcheck + bats for the shell scripts
+# 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
+#    PostgreSQL+pgvector and Redis images (the offline ones built in step 0)
+# 3. end-to-end: the production stack from the offline images, under a unique project
+#    name on free ports, always torn down
+# On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
+# engine, Compose v2, shellcheck, bats, debootstrap. Ends with "N passed, N failed".
+set -Eeuo pipefail
+PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PROTOSTAR_ROOT
+source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+source "$PROTOSTAR_ROOT/scripts/lib/docker-install.sh"
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+
+tiers=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h | --help)
+      usage_from_header "$0"
+      exit 0
+      ;;
+    --only)
+      [[ "${2:-}" =~ ^(scripts|java|e2e)$ ]] || abort "--only takes scripts, java or e2e"
+      tiers+=("$2")
+      shift
+      ;;
+    *) abort "unknown option '$1' (see: scripts/test.sh --help)" ;;
+  esac
+  shift
+done
+((${#tiers[@]})) || tiers=(scripts java e2e)
+wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
+
+# Tools from the OS packages, installed when missing (root on Debian/Ubuntu only).
+ensure_tools() {
+  local missing=() tool
+  for tool in "$@"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  ((${#missing[@]})) || return 0
+  can_install_packages || abort "missing tools: ${missing[*]} (install them with your package manager)"
+  info "installing ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+passed=0 failed=0 failures=()
+run_tier() {
+  local name=$1 started=$SECONDS
+  shift
+  step "$name" "running"
+  if "$@"; then
+    passed=$((passed + 1))
+    step "$name" "passed in $((SECONDS - started))s"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    step "$name" "FAILED after $((SECONDS - started))s"
+  fi
+}
+
+shell_files() {
+  # Every bash script of the repository, by shebang.
+  git -C "$PROTOSTAR_ROOT" ls-files -co --exclude-standard | while read -r f; do
+    [[ -f "$PROTOSTAR_ROOT/$f" && "$f" != *.bats ]] || continue
+    head -n 1 "$PROTOSTAR_ROOT/$f" | grep -qE '^#!.*(bash|/sh)' && printf '%s\n' "$PROTOSTAR_ROOT/$f"
+  done
+  ls "$PROTOSTAR_ROOT"/scripts/lib/*.sh
+}
+
+tier_shellcheck() { mapfile -t files < <(shell_files | sort -u) && (cd "$PROTOSTAR_ROOT" && shellcheck "${files[@]}"); }
+tier_bats() { bats "$PROTOSTAR_ROOT/scripts/test"; }
+tier_java() { (cd "$PROTOSTAR_ROOT" && ./mvnw -B verify); }
+tier_e2e() { "$PROTOSTAR_ROOT/scripts/test/e2e/production-stack.sh"; }
+
+started=$SECONDS
+if wants scripts; then
+  ensure_tools shellcheck bats
+  run_tier shellcheck tier_shellcheck
+  run_tier bats tier_bats
+fi
+if wants java || wants e2e; then
+  ensure_tools curl openssl jq python3
+  ensure_docker
+  step images "building the offline images (skipped when present)"
+  build_offline_images
+fi
+wants java && run_tier java tier_java
+wants e2e && run_tier e2e tier_e2e
+
+echo
+echo "Tiers: ${tiers[*]} in $((SECONDS - started))s${failures:+; failed: ${failures[*]}}"
+echo "$passed passed, $failed failed"
+((failed == 0))
