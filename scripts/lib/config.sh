@@ -27,6 +27,9 @@ ensure_env_file() {
   info "created $file with generated secrets (keep it private, keep a copy)"
 }
 
+# The variables the operator set in .env: image defaults never replace them.
+declare -A OPERATOR_SET=()
+
 # read_env_file FILE — exports its KEY=VALUE lines. The file is parsed, never sourced:
 # a value is taken literally (one pair of surrounding quotes is removed).
 read_env_file() {
@@ -43,6 +46,7 @@ read_env_file() {
       value=${BASH_REMATCH[1]}
     fi
     export "$key=$value"
+    OPERATOR_SET[$key]=1
   done <"$file"
 }
 
@@ -77,11 +81,12 @@ check_value() {
     path) [[ -n "$v" && "$v" != *[[:space:]]* ]] || echo "a directory path without spaces" ;;
     hostname) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]] || echo "a host name such as chat.example.com" ;;
     ipv4)
-      [[ "$v" =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
-        ((BASH_REMATCH[1] < 256 && BASH_REMATCH[2] < 256 && BASH_REMATCH[3] < 256 && BASH_REMATCH[4] < 256)) ||
+      # Each part 0-255 without a leading zero (bash would read 010 as octal).
+      local part='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+      [[ "$v" =~ ^$part\.$part\.$part\.$part$ ]] ||
         echo "an IPv4 address such as 0.0.0.0 or 127.0.0.1"
       ;;
-    port) [[ "$v" =~ ^[0-9]{1,5}$ ]] && ((v >= 1 && v <= 65535)) || echo "a port number from 1 to 65535" ;;
+    port) [[ "$v" =~ ^[1-9][0-9]{0,4}$ ]] && ((v <= 65535)) || echo "a port number from 1 to 65535" ;;
     secret) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{24,}$ ]] || echo "at least 24 characters of letters, digits or ._~+/=-" ;;
     identifier) [[ "$v" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || echo "a lowercase SQL identifier" ;;
     pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
@@ -105,11 +110,12 @@ validate_env() {
       [[ -z "$expected" ]] || problems+=("$var=${!var} is malformed: expected $expected")
     fi
   done
-  if [[ "${HTTPS_PORT:-}" == "${HTTP_PORT:-}" ]]; then
+  if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then
     problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
   fi
   if ((${#problems[@]})); then
-    printf 'protostar: %s: %s\n' "$file" "${problems[@]}" >&2
+    local problem
+    for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$file" "$problem" >&2; done
     abort "fix $file (documented in compose/production.env.example); nothing was started"
   fi
 }
@@ -137,8 +143,7 @@ load_config() {
 
 state_file() { printf '%s/state.env\n' "$STATE_DIR"; }
 
-# load_state — the runtime state, then the image defaults of its source. .env values
-# were exported first and are not overwritten, so an operator's override wins.
+# load_state — the runtime state, then the image defaults of the source it records.
 load_state() {
   local file key value
   file=$(state_file)
@@ -150,13 +155,15 @@ load_state() {
   return 0
 }
 
+# export_image_defaults SOURCE — the pinned image names of SOURCE (upstream|offline),
+# except those the operator set in .env: an override always wins.
 export_image_defaults() {
   local source=$1 key value
   [[ "$source" == upstream || "$source" == offline ]] || abort "unknown image source '$source' in $(state_file)"
   while IFS='=' read -r key value; do
-    [[ "$key" =~ ^[A-Z_]+$ ]] || continue
-    [[ -n "${!key:-}" ]] || export "$key=$value"
+    [[ "$key" =~ ^[A-Z_]+$ && -z "${OPERATOR_SET[$key]:-}" ]] && export "$key=$value"
   done <"$PROTOSTAR_ROOT/compose/images/$source.env"
+  return 0
 }
 
 # write_state KEY=VALUE... — updates the state file atomically (write, then rename), so

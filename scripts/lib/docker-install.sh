@@ -64,17 +64,19 @@ install_compose_plugin() {
   mirror=$(debian_mirror) || abort "no Debian mirror found in /etc/apt; set PROTOSTAR_DEBIAN_MIRROR"
   info "installing the Compose v2 plugin from Debian 13's docker-compose package"
   tmp=$(mktemp -d)
-  # shellcheck disable=SC2064 # expand now: tmp is local
-  trap "rm -rf '$tmp'" RETURN
   mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
   printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' "$mirror" >"$tmp/sources.list"
   local -a apt_private=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=-"
     -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache::Archives=$tmp/archives" -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
-  apt-get "${apt_private[@]}" update -qq
-  (cd "$tmp" && apt-get "${apt_private[@]}" download docker-compose >/dev/null)
-  deb=$(compgen -G "$tmp/docker-compose_*.deb") || abort "could not download docker-compose from $mirror"
+  apt-get "${apt_private[@]}" update -qq || { rm -rf "$tmp"; abort "apt-get update for Debian 13 (trixie) failed"; }
+  (cd "$tmp" && apt-get "${apt_private[@]}" download docker-compose >/dev/null) || true
+  if ! deb=$(compgen -G "$tmp/docker-compose_*.deb"); then
+    rm -rf "$tmp"
+    abort "could not download docker-compose from $mirror"
+  fi
   dpkg -x "$deb" "$tmp/x"
   install -D -m 0755 "$tmp/x/usr/libexec/docker/cli-plugins/docker-compose" "$DOCKER_PLUGIN_DIR/docker-compose"
+  rm -rf "$tmp"
 }
 
 # Entry point used by `up`, the test command and CI.

@@ -55,19 +55,23 @@ build_offline_base() {
     apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
   fi
   rootfs=$(mktemp -d /var/tmp/protostar-rootfs.XXXXXX)
-  # shellcheck disable=SC2064 # expand now: rootfs is local
-  trap "rm -rf '$rootfs'" RETURN
   info "debootstrap trixie from $mirror"
-  debootstrap --variant=minbase --include=ca-certificates trixie "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
-    { tail -20 "$rootfs.log" >&2; abort "debootstrap failed (full log: $rootfs.log)"; }
+  if ! debootstrap --variant=minbase --include=ca-certificates trixie "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
+    rm -rf "$rootfs"
+    tail -20 "$rootfs.log" >&2
+    abort "debootstrap failed (full log: $rootfs.log)"
+  fi
   rm -f "$rootfs.log"
   # Container-friendly apt: no recommends, no caches left in layers.
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90protostar"
   printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb || true"; };\n' >>"$rootfs/etc/apt/apt.conf.d/90protostar"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | docker import \
-    --change 'ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8' \
-    --change 'CMD ["bash"]' - "$OFFLINE_BASE_IMAGE" >/dev/null
+  if ! tar -C "$rootfs" -c . | docker import --change 'ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8' \
+    --change 'CMD ["bash"]' - "$OFFLINE_BASE_IMAGE" >/dev/null; then
+    rm -rf "$rootfs"
+    abort "docker import of the Debian root file system failed"
+  fi
+  rm -rf "$rootfs"
 }
 
 # build_offline_images [--rebuild] — every third-party image of the production stack.
@@ -92,8 +96,7 @@ build_app_images() {
   local source=$1 version=$2 jre app
   jre=$(image_of JRE_IMAGE "$source")
   if ! image_exists "protostar/backend:$version" || ! image_exists "protostar/ai-worker:$version"; then
-    step "jar" "building the application jars (./mvnw package)"
-    quietly "$(log_file jars)" "$PROTOSTAR_ROOT/mvnw" -B -f "$PROTOSTAR_ROOT/pom.xml" -DskipTests package
+    build_app_jars "$source"
   fi
   for app in backend ai-worker; do
     image_exists "protostar/$app:$version" && continue
@@ -101,4 +104,25 @@ build_app_images() {
     quietly "$(log_file "image-$app")" docker build -f "$PROTOSTAR_ROOT/$app/Dockerfile" \
       --build-arg "BASE_IMAGE=$jre" --build-arg "VERSION=$version" -t "protostar/$app:$version" "$PROTOSTAR_ROOT"
   done
+}
+
+# build_app_jars SOURCE — ./mvnw package on the host when it has a JDK 21+, otherwise in
+# a JDK container (Debian 12, for one, ships only JDK 17), with the Maven repository
+# kept in a volume between builds.
+build_app_jars() {
+  local source=$1 jdk
+  if MVNW_PRINT_JAVA_HOME=1 "$PROTOSTAR_ROOT/mvnw" >/dev/null 2>&1; then
+    step "jar" "building the application jars (./mvnw package)"
+    quietly "$(log_file jars)" "$PROTOSTAR_ROOT/mvnw" -B -f "$PROTOSTAR_ROOT/pom.xml" -DskipTests package
+    return
+  fi
+  jdk=$(image_of JDK_IMAGE "$source")
+  if [[ "$source" == offline ]] && ! image_exists "$jdk"; then
+    step "jdk" "no JDK 21 on this host: building $jdk to build the jars in"
+    quietly "$(log_file image-jdk)" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
+      -t "$jdk" "$PROTOSTAR_ROOT/compose/images/jdk"
+  fi
+  step "jar" "building the application jars in $jdk"
+  quietly "$(log_file jars)" docker run --rm -v "$PROTOSTAR_ROOT:/src" -w /src \
+    -v protostar-maven-repository:/root/.m2 "$jdk" ./mvnw -B -DskipTests package
 }

@@ -32,12 +32,15 @@ choose_image_source() {
 # built for this checkout when the state names none yet.
 prepare_images() {
   local source=$1 rebuild=${2:-} version
+  export_image_defaults "$source"
   if [[ "$source" == offline ]]; then
     build_offline_images "$rebuild"
   else
-    quietly "$(log_file pull)" compose pull --quiet nginx postgres redis
+    local var
+    for var in NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE; do
+      image_exists "${!var}" || quietly "$(log_file pull)" docker pull "${!var}"
+    done
   fi
-  export_image_defaults "$source"
   version=$(app_version)
   if [[ -z "${BACKEND_BLUE_IMAGE:-}" ]]; then
     build_app_images "$source" "$version"

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# scripts/lib/config.sh: .env creation and parsing, state, the compose command.
+
+load test_helper
+
+# --- ensure_env_file ----------------------------------------------------------------------
+
+@test "ensure_env_file creates .env from the example, mode 600, with three distinct 48-hex secrets" {
+  run lib_run ensure_env_file
+  assert_status 0
+  assert_output_contains "created $ENV_FILE with generated secrets"
+  [[ -f "$ENV_FILE" ]] || fail "no $ENV_FILE"
+  [[ "$(stat -c %a "$ENV_FILE")" == 600 ]] || fail "mode $(stat -c %a "$ENV_FILE")"
+  local var value
+  local -a secrets=()
+  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET; do
+    value=$(sed -n "s/^$var=//p" "$ENV_FILE")
+    [[ "$value" =~ ^[0-9a-f]{48}$ ]] || fail "$var=$value is not 48 hex characters"
+    secrets+=("$value")
+  done
+  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 3 ]] || fail "secrets not distinct: ${secrets[*]}"
+  # everything else is the example, line for line
+  diff <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)=' "$ENV_FILE") \
+    <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)=' "$PROTOSTAR_REPO/compose/production.env.example")
+  # and no temp file is left beside it
+  [[ -z "$(compgen -G "$ENV_FILE.*")" ]] || fail "left behind: $(compgen -G "$ENV_FILE.*")"
+}
+
+@test "ensure_env_file: two runs on fresh hosts make different secrets" {
+  run lib_run ensure_env_file
+  assert_status 0
+  local first
+  first=$(grep '^JWT_SECRET=' "$ENV_FILE")
+  rm "$ENV_FILE"
+  run lib_run ensure_env_file
+  assert_status 0
+  [[ "$(grep '^JWT_SECRET=' "$ENV_FILE")" != "$first" ]] || fail "same secret twice: $first"
+}
+
+@test "the created .env passes validation" {
+  run lib_run 'ensure_env_file; load_config; echo "project=$COMPOSE_PROJECT_NAME"'
+  assert_status 0
+  assert_output_contains "project=protostar"
+}
+
+@test "ensure_env_file never changes an existing file" {
+  printf 'HELLO=world\nPOSTGRES_PASSWORD=\n# odd file, kept as is\n' >"$ENV_FILE"
+  chmod 640 "$ENV_FILE"
+  cp -p "$ENV_FILE" "$TEST_ROOT/before"
+  run lib_run ensure_env_file
+  assert_status 0
+  refute_output_contains "created"
+  cmp "$TEST_ROOT/before" "$ENV_FILE"
+  [[ "$(stat -c %a "$ENV_FILE")" == 640 ]] || fail "mode changed to $(stat -c %a "$ENV_FILE")"
+}
+
+@test "protostar up never changes an existing (invalid) .env" {
+  write_env "HTTPS_PORT=abc"
+  cp "$ENV_FILE" "$TEST_ROOT/before"
+  run protostar up
+  assert_status 1
+  cmp "$TEST_ROOT/before" "$ENV_FILE"
+}
+
+# --- read_env_file ------------------------------------------------------------------------
+
+@test "read_env_file takes values literally: command substitutions never run" {
+  local marker="$TEST_ROOT/pwned" marker2="$TEST_ROOT/pwned2"
+  cat >"$TEST_ROOT/literal.env" <<ENV
+A=\$(touch $marker)
+B=x; touch $marker2
+C=\`touch $marker2\`
+D="quoted value"
+E='single \$HOME'
+F=a=b=c
+G=
+  # indented comment
+
+ENV
+  run lib_run "read_env_file '$TEST_ROOT/literal.env'; printf '[%s]\n' \"\$A\" \"\$B\" \"\$C\" \"\$D\" \"\$E\" \"\$F\" \"\$G\""
+  assert_status 0
+  [[ ! -e "$marker" && ! -e "$marker2" ]] || fail "a value was executed"
+  [[ "${lines[0]}" == "[\$(touch $marker)]" ]] || fail "A: ${lines[0]}"
+  [[ "${lines[1]}" == "[x; touch $marker2]" ]] || fail "B: ${lines[1]}"
+  [[ "${lines[2]}" == "[\`touch $marker2\`]" ]] || fail "C: ${lines[2]}"
+  [[ "${lines[3]}" == "[quoted value]" ]] || fail "D: ${lines[3]}"
+  [[ "${lines[4]}" == "[single \$HOME]" ]] || fail "E: ${lines[4]}"
+  [[ "${lines[5]}" == "[a=b=c]" ]] || fail "F: ${lines[5]}"
+  [[ "${lines[6]}" == "[]" ]] || fail "G: ${lines[6]}"
+}
+
+@test "protostar up with \$(...) and '; rm -rf /' values: nothing runs, the values are rejected" {
+  local marker="$TEST_ROOT/pwned"
+  write_env "JWT_SECRET=\$(touch $marker)" "PUBLIC_HOSTNAME=x; rm -rf /" "POSTGRES_DB=\`touch $marker\`"
+  run protostar up
+  assert_status 1
+  [[ ! -e "$marker" ]] || fail "a value from .env was executed"
+  assert_output_contains "JWT_SECRET=\$(touch $marker) is malformed"
+  assert_output_contains "PUBLIC_HOSTNAME=x; rm -rf / is malformed"
+  assert_no_calls
+}
+
+@test "read_env_file reads a last line without newline" {
+  printf 'A=1\nB=2' >"$TEST_ROOT/nonl.env"
+  run lib_run "read_env_file '$TEST_ROOT/nonl.env'; echo \"\$A-\$B\""
+  assert_status 0
+  [[ "$output" == "1-2" ]] || fail "got: $output"
+}
+
+# --- compose_command ----------------------------------------------------------------------
+
+@test "compose_command prints the exact docker compose invocation, one word per line" {
+  run lib_run 'COMPOSE_PROJECT_NAME=my-proj compose_command'
+  assert_status 0
+  local expected
+  expected=$(printf '%s\n' docker compose --project-name my-proj --file "$PROTOSTAR_REPO/compose/production.yml")
+  [[ "$output" == "$expected" ]] || fail "expected:" "$expected" "got:" "$output"
+  [[ ${#lines[@]} -eq 6 ]] || fail "expected 6 lines, got ${#lines[@]}"
+}
+
+@test "compose runs the compose command with the given arguments" {
+  run lib_run 'COMPOSE_PROJECT_NAME=p1 compose ps --all "two words"'
+  assert_status 0
+  assert_call_line "$(compose_prefix p1) ps --all two words"
+  [[ $(wc -l <"$STUB_LOG") -eq 1 ]] || fail "expected one call" "$(cat "$STUB_LOG")"
+}
+
+# --- state --------------------------------------------------------------------------------
+
+@test "write_state updates one key, keeps the others, leaves no temp files" {
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  run lib_run "STATE_DIR='$STATE_DIR_T'; write_state ACTIVE_COLOR=green; echo \"exported=\$ACTIVE_COLOR\""
+  assert_status 0
+  assert_output_contains "exported=green"
+  run sort "$STATE_DIR_T/state.env"
+  [[ "$output" == $'ACTIVE_COLOR=green\nAI_WORKER_IMAGE=protostar/ai-worker:v1\nIMAGE_SOURCE=offline' ]] ||
+    fail "state is:" "$output"
+  [[ "$(ls -A "$STATE_DIR_T")" == state.env ]] || fail "STATE_DIR holds: $(ls -A "$STATE_DIR_T")"
+}
+
+@test "write_state creates STATE_DIR and the file; several pairs at once; a key is not matched by prefix" {
+  run lib_run "STATE_DIR='$STATE_DIR_T/new'; write_state A=1 AB=2; write_state A=3"
+  assert_status 0
+  run sort "$STATE_DIR_T/new/state.env"
+  [[ "$output" == $'A=3\nAB=2' ]] || fail "state is:" "$output"
+  [[ "$(ls -A "$STATE_DIR_T/new")" == state.env ]] || fail "left: $(ls -A "$STATE_DIR_T/new")"
+}
+
+@test "write_active_backend green writes a split_clients block naming backend-green" {
+  run lib_run "STATE_DIR='$STATE_DIR_T'; write_active_backend green"
+  assert_status 0
+  local conf="$STATE_DIR_T/nginx/active-backend.conf"
+  [[ -f "$conf" ]] || fail "no $conf"
+  run cat "$conf"
+  assert_output_contains 'split_clients "${request_id}" $protostar_backend {'
+  assert_output_line_matches '^  \* backend-green;$'
+  refute_output_contains "backend-blue"
+  [[ "$(stat -c %a "$conf")" == 644 ]] || fail "mode $(stat -c %a "$conf")"
+  [[ "$(ls -A "$STATE_DIR_T/nginx")" == active-backend.conf ]] || fail "left: $(ls -A "$STATE_DIR_T/nginx")"
+}
+
+@test "load_state + export_image_defaults offline: the offline image names" {
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" "BACKEND_GREEN_IMAGE=protostar/backend:v2"
+  run lib_run "STATE_DIR='$STATE_DIR_T'; load_state; export_image_defaults offline
+    printf '%s\n' \"\$ACTIVE_COLOR\" \"\$BACKEND_GREEN_IMAGE\" \"\$POSTGRES_IMAGE\" \"\$REDIS_IMAGE\" \"\$NGINX_IMAGE\" \"\$JRE_IMAGE\""
+  assert_status 0
+  [[ "$output" == $'green\nprotostar/backend:v2\nprotostar/postgres:17-pgvector0.8\nprotostar/redis:8\nprotostar/nginx:1.26\nprotostar/jre:21' ]] ||
+    fail "got:" "$output"
+}
+
+@test "an operator's POSTGRES_IMAGE in .env wins over the image defaults" {
+  write_env "POSTGRES_IMAGE=registry.test/pg:1"
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue"
+  run lib_run 'load_config; export_image_defaults offline; printf "%s\n" "$POSTGRES_IMAGE" "$REDIS_IMAGE"'
+  assert_status 0
+  [[ "$output" == $'registry.test/pg:1\nprotostar/redis:8' ]] || fail "got:" "$output"
+}
+
+@test "export_image_defaults upstream gives the pinned registry images" {
+  run lib_run 'export_image_defaults upstream; printf "%s\n" "$NGINX_IMAGE" "$POSTGRES_IMAGE"'
+  assert_status 0
+  [[ "$output" == $'nginx:1.26.3\npgvector/pgvector:0.8.0-pg17' ]] || fail "got:" "$output"
+}
+
+@test "an unknown image source in the state is rejected" {
+  write_state_file "IMAGE_SOURCE=elsewhere"
+  run lib_run "STATE_DIR='$STATE_DIR_T'; load_state"
+  assert_status 1
+  assert_output_contains "unknown image source 'elsewhere'"
+}
+
+@test "load_state without a state file is a no-op" {
+  run lib_run "STATE_DIR='$STATE_DIR_T/none'; load_state; echo \"[\${ACTIVE_COLOR:-unset}]\""
+  assert_status 0
+  [[ "$output" == "[unset]" ]] || fail "got: $output"
+}
+
+@test "BUG: switching a host from upstream to offline keeps the upstream image names" {
+  write_state_file "IMAGE_SOURCE=upstream"
+  run lib_run "STATE_DIR='$STATE_DIR_T'; load_state; export_image_defaults offline; echo \"\$NGINX_IMAGE\""
+  assert_status 0
+  [[ "$output" == "protostar/nginx:1.26" ]] || fail "got: $output"
+}
+
+# --- load_config --------------------------------------------------------------------------
+
+@test "load_config: a missing .env is reported with the hint to run up" {
+  run lib_run load_config
+  assert_status 1
+  assert_output_contains "$ENV_FILE not found: run 'protostar up'"
+}
+
+@test "load_config makes relative STATE_DIR/TLS_DIR absolute under the repository" {
+  write_env "STATE_DIR=./somewhere" "TLS_DIR=tls-here"
+  run lib_run 'load_config; printf "%s\n" "$STATE_DIR" "$TLS_DIR"'
+  assert_status 0
+  [[ "$output" == "$PROTOSTAR_REPO/somewhere"$'\n'"$PROTOSTAR_REPO/tls-here" ]] || fail "got:" "$output"
+  [[ ! -e "$PROTOSTAR_REPO/somewhere" ]] || fail "load_config created a directory in the repository"
+}
+
+@test "public_url omits :443 and shows other ports" {
+  run lib_run 'PUBLIC_HOSTNAME=chat.test HTTPS_PORT=443 public_url; PUBLIC_HOSTNAME=chat.test HTTPS_PORT=8443 public_url'
+  assert_status 0
+  [[ "$output" == $'https://chat.test/\nhttps://chat.test:8443/' ]] || fail "got:" "$output"
+}
+
+@test "ensure_certificate creates a self-signed pair once, key mode 600" {
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=chat.test; ensure_certificate"
+  assert_status 0
+  assert_output_contains "created a self-signed certificate for chat.test"
+  [[ "$(stat -c %a "$TLS_DIR_T/tls.key")" == 600 ]] || fail "key mode $(stat -c %a "$TLS_DIR_T/tls.key")"
+  run openssl x509 -in "$TLS_DIR_T/tls.crt" -noout -subject
+  assert_output_contains "CN = chat.test"
+  cp "$TLS_DIR_T/tls.crt" "$TEST_ROOT/crt.before"
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=chat.test; ensure_certificate"
+  assert_status 0
+  refute_output_contains "created"
+  cmp "$TEST_ROOT/crt.before" "$TLS_DIR_T/tls.crt"
+}

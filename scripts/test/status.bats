@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# protostar status
+
+load test_helper
+
+setup() {
+  protostar_setup
+  write_env "HTTPS_PORT=8443" "HTTP_PORT=8080"
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v2"
+  export STUB_COMPOSE_PS_TABLE='SERVICE\tSTATE\tHEALTH\nnginx\trunning\thealthy\n'
+}
+
+@test "status exits 0 when every service is running healthy" {
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\npostgres running healthy\n'
+  run protostar status
+  assert_status 0
+  assert_output_contains "Project:       ptest"
+  assert_output_contains "URL:           https://localhost:8443/"
+  assert_output_contains "Images:        offline"
+  assert_output_contains "Active colour: green"
+  assert_output_contains "Versions:      blue=protostar/backend:v1  green=protostar/backend:v2  ai-worker=protostar/ai-worker:v2"
+  assert_output_contains "nginx	running	healthy"
+  refute_output_contains "Not every service"
+  assert_called "$(compose_prefix) ps --all --format table"
+  assert_call_line "$(compose_prefix) ps --all --format {{.Service}} {{.State}} {{.Health}}"
+}
+
+@test "status accepts the idle colour stopped, but not a crashed service" {
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\nbackend-blue exited \n'
+  run protostar status
+  assert_status 0
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\nai-worker exited \n'
+  run protostar status
+  assert_status 1
+  assert_output_contains "Not every service is healthy"
+}
+
+@test "status exits 1 when one service is running unhealthy" {
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running unhealthy\nredis running healthy\n'
+  run protostar status
+  assert_status 1
+  assert_output_contains "Active colour: green"
+  assert_output_contains "Not every service is healthy: protostar logs <service>"
+}
+
+@test "status exits 1 while a service is still starting" {
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\npostgres running starting\n'
+  run protostar status
+  assert_status 1
+  assert_output_contains "Not every service is healthy"
+}
+
+@test "status exits 1 when nothing runs" {
+  export STUB_COMPOSE_PS_STATES=''
+  run protostar status
+  assert_status 1
+  assert_output_contains "Nothing is running: protostar up"
+  assert_output_contains "Active colour: green"
+}
+
+@test "status before the first up says so" {
+  rm "$STATE_DIR_T/state.env"
+  export STUB_COMPOSE_PS_STATES=''
+  run protostar status
+  assert_status 1
+  assert_output_contains "Images:        not prepared yet"
+  assert_output_contains "Active colour: none yet"
+  assert_output_contains "Versions:      blue=-  green=-  ai-worker=-"
+}
+
+@test "status on port 443 prints the URL without a port" {
+  write_env "HTTPS_PORT=443" "HTTP_PORT=80" "PUBLIC_HOSTNAME=chat.test"
+  export STUB_COMPOSE_PS_STATES='nginx running healthy\n'
+  run protostar status
+  assert_status 0
+  assert_output_contains "URL:           https://chat.test/"
+}
+
+@test "status takes no arguments" {
+  run protostar status extra
+  assert_status 1
+  assert_output_contains "unknown option 'extra' (see: protostar status --help)"
+  assert_no_calls
+}

@@ -1,0 +1,279 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034 # status/output/lines come from bats' run; LISTENER_PORT etc. are read by the tests
+# Shared set-up for the bats tests of scripts/protostar and scripts/lib/*.sh.
+#
+# Every test runs in its own $BATS_TEST_TMPDIR:
+#   bin/        stubs (docker, apt-get, dockerd, ...) placed FIRST on PATH; each stub
+#               appends one line per call ("NAME ARG ARG ...") to $STUB_LOG
+#   .env        the operator settings the CLI reads (PROTOSTAR_ENV_FILE), written by
+#               write_env; STATE_DIR and TLS_DIR point into the temp dir
+#   state/      STATE_DIR, tls/ TLS_DIR, logs/ PROTOSTAR_LOG_DIR
+# Nothing is written into the repository, no container is started and nothing but
+# 127.0.0.1 is ever contacted.
+#
+# The docker stub is steered per test by environment variables:
+#   STUB_DOCKER_INFO_STATUS       exit code of `docker info` (default 0: engine ready)
+#   STUB_COMPOSE_VERSION_STATUS   exit code of `docker compose version` (default 0)
+#   STUB_COMPOSE_PS_QUIET         output of `docker compose ... ps ... --quiet ...`
+#                                 (a container id = "the project's nginx runs")
+#   STUB_COMPOSE_PS_STATES        output of `compose ps --all --format '{{.Service}} {{.State}} {{.Health}}'`
+#                                 (printf %b: use \n between lines)
+#   STUB_COMPOSE_PS_TABLE         output of any other `compose ps`
+#   STUB_COMPOSE_UP_STATUS        exit code of `compose ... up ...` (default 0)
+#   STUB_MISSING_IMAGES           space-separated images `docker image inspect` fails for
+#   STUB_PULL_STATUS              exit code of `docker pull` (default 0)
+#   STUB_DOCKER_ENV               variable names whose values at each call are appended
+#                                 to $STUB_ENV_LOG ("NAME=value" lines)
+
+PROTOSTAR_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+PROTOSTAR_BIN="$PROTOSTAR_REPO/scripts/protostar"
+
+protostar_setup() {
+  TEST_ROOT=$BATS_TEST_TMPDIR
+  STUB_BIN="$TEST_ROOT/bin"
+  STUB_LOG="$TEST_ROOT/calls.log"
+  STUB_ENV_LOG="$TEST_ROOT/docker-env.log"
+  ENV_FILE="$TEST_ROOT/.env"
+  STATE_DIR_T="$TEST_ROOT/state"
+  TLS_DIR_T="$TEST_ROOT/tls"
+  export STUB_LOG STUB_ENV_LOG
+  export PROTOSTAR_ENV_FILE=$ENV_FILE
+  export PROTOSTAR_LOG_DIR="$TEST_ROOT/logs"
+  export PROTOSTAR_APP_VERSION=test-1
+  export PROTOSTAR_PULL_PROBE_TIMEOUT=5
+  export TMPDIR=$TEST_ROOT
+  # The settings under test come from the env file only, never from the caller.
+  unset DEBUG PROTOSTAR_DEBIAN_MIRROR PROTOSTAR_APT_ETC IMAGE_SOURCE ACTIVE_COLOR \
+    NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
+    AI_WORKER_IMAGE COMPOSE_PROJECT_NAME STATE_DIR TLS_DIR HTTPS_PORT HTTP_PORT
+  : >"$STUB_LOG"
+  mkdir -p "$STUB_BIN"
+  make_docker_stub
+  # Safety nets: nothing may install packages or start a real engine.
+  local name
+  for name in apt-get dpkg dockerd systemctl debootstrap; do
+    make_logging_stub "$name"
+  done
+  PATH="$STUB_BIN:$PATH"
+  export PATH
+}
+
+protostar_teardown() {
+  if [[ -n "${LISTENER_PID:-}" ]]; then
+    kill "$LISTENER_PID" 2>/dev/null || true
+    wait "$LISTENER_PID" 2>/dev/null || true
+    LISTENER_PID=
+  fi
+}
+
+setup() { protostar_setup; }
+teardown() { protostar_teardown; }
+
+# make_logging_stub NAME [STATUS] — a command that only logs its call.
+make_logging_stub() {
+  cat >"$STUB_BIN/$1" <<STUB
+#!/usr/bin/env bash
+printf '%s\n' "$1 \$*" >>"\$STUB_LOG"
+exit ${2:-0}
+STUB
+  chmod +x "$STUB_BIN/$1"
+}
+
+make_docker_stub() {
+  cat >"$STUB_BIN/docker" <<'STUB'
+#!/usr/bin/env bash
+printf '%s\n' "docker $*" >>"$STUB_LOG"
+for var in ${STUB_DOCKER_ENV:-}; do
+  printf '%s=%s\n' "$var" "${!var:-}" >>"$STUB_ENV_LOG"
+done
+case "$1" in
+  info) exit "${STUB_DOCKER_INFO_STATUS:-0}" ;;
+  pull) exit "${STUB_PULL_STATUS:-0}" ;;
+  image)
+    if [[ "${2:-}" == inspect ]]; then
+      image=${!#}
+      for missing in ${STUB_MISSING_IMAGES:-}; do
+        [[ "$image" == "$missing" ]] && exit 1
+      done
+      [[ "$*" == *"{{.Size}}"* ]] && echo 123000000
+      exit 0
+    fi
+    ;;
+  compose)
+    shift
+    [[ "${1:-}" == version ]] && { echo "Docker Compose version v2.99.0-stub"; exit "${STUB_COMPOSE_VERSION_STATUS:-0}"; }
+    # skip the global options (--project-name X --file Y) to the compose subcommand
+    while [[ "${1:-}" == --* ]]; do shift 2; done
+    sub=${1:-}
+    case "$sub" in
+      ps)
+        if [[ "$*" == *--quiet* ]]; then
+          printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
+        elif [[ "$*" == *"{{.Service}} {{.State}} {{.Health}}"* && "$*" != *table* ]]; then
+          printf '%b' "${STUB_COMPOSE_PS_STATES:-}"
+        else
+          printf '%b' "${STUB_COMPOSE_PS_TABLE:-}"
+        fi
+        ;;
+      up) exit "${STUB_COMPOSE_UP_STATUS:-0}" ;;
+    esac
+    ;;
+esac
+exit 0
+STUB
+  chmod +x "$STUB_BIN/docker"
+}
+
+# protostar ARGS... — the CLI under test (the real script of this checkout).
+protostar() { "$PROTOSTAR_BIN" "$@"; }
+
+# lib_run SCRIPT — runs SCRIPT in bash with the libraries sourced the way the commands
+# source them (strict mode, PROTOSTAR_ROOT set). Use with `run`.
+lib_run() {
+  PROTOSTAR_ROOT=$PROTOSTAR_REPO bash -c '
+    set -Eeuo pipefail
+    source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/config.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/docker-install.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/stack.sh"
+    eval "$1"' lib_run "$1"
+}
+
+# write_env [KEY=VALUE | -KEY]... — a complete, valid .env in the temp root; KEY=VALUE
+# replaces (or appends) a line, -KEY removes it. Values are written literally.
+write_env() {
+  local -a env_lines=(
+    "# test settings"
+    "COMPOSE_PROJECT_NAME=ptest"
+    "STATE_DIR=$STATE_DIR_T"
+    "PUBLIC_HOSTNAME=localhost"
+    "BIND_ADDRESS=127.0.0.1"
+    "HTTPS_PORT=${TEST_HTTPS_PORT:-18443}"
+    "HTTP_PORT=${TEST_HTTP_PORT:-18080}"
+    "TLS_DIR=$TLS_DIR_T"
+    "POSTGRES_PASSWORD=pgpgpgpgpgpgpgpgpgpgpgpgpgpgpgpg"
+    "REDIS_PASSWORD=rdrdrdrdrdrdrdrdrdrdrdrdrdrdrdrd"
+    "JWT_SECRET=jwtjwtjwtjwtjwtjwtjwtjwtjwtjwtjw"
+    "POSTGRES_DB=protostar"
+    "POSTGRES_USER=protostar"
+    "POSTGRES_SHARED_BUFFERS=256MB"
+    "REDIS_MAXMEMORY=256mb"
+    "BACKEND_MEMORY_LIMIT=1g"
+    "AI_WORKER_MEMORY_LIMIT=1g"
+    "POSTGRES_MEMORY_LIMIT=1g"
+    "REDIS_MEMORY_LIMIT=512m"
+    "NGINX_MEMORY_LIMIT=128m"
+  )
+  local arg key i found
+  for arg in "$@"; do
+    if [[ "$arg" == -* ]]; then
+      key=${arg#-}
+      for i in "${!env_lines[@]}"; do
+        [[ "${env_lines[$i]}" == "$key="* ]] && unset 'env_lines[i]'
+      done
+      env_lines=("${env_lines[@]}")
+      continue
+    fi
+    key=${arg%%=*}
+    found=
+    for i in "${!env_lines[@]}"; do
+      if [[ "${env_lines[$i]}" == "$key="* ]]; then
+        env_lines[i]=$arg
+        found=1
+      fi
+    done
+    [[ -n "$found" ]] || env_lines+=("$arg")
+  done
+  printf '%s\n' "${env_lines[@]}" >"$ENV_FILE"
+}
+
+# write_state_file KEY=VALUE... — the runtime state the CLI reads from STATE_DIR.
+write_state_file() {
+  mkdir -p "$STATE_DIR_T"
+  printf '%s\n' "$@" >"$STATE_DIR_T/state.env"
+}
+
+# free_port — a TCP port nothing listens on at 127.0.0.1 right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# use_free_ports — HTTPS_PORT/HTTP_PORT for write_env that are free.
+use_free_ports() {
+  TEST_HTTPS_PORT=$(free_port)
+  TEST_HTTP_PORT=$(free_port)
+  while [[ "$TEST_HTTP_PORT" == "$TEST_HTTPS_PORT" ]]; do TEST_HTTP_PORT=$(free_port); done
+}
+
+# start_listener — a real TCP listener on a free 127.0.0.1 port; sets LISTENER_PORT and
+# LISTENER_PID (killed in teardown).
+start_listener() {
+  local portfile="$TEST_ROOT/listener.port" i
+  python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)
+' "$portfile" >/dev/null 2>&1 3>&- &
+  LISTENER_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$portfile" ]] && break
+    sleep 0.05
+  done
+  LISTENER_PORT=$(<"$portfile")
+}
+
+# --- assertions (each prints what it saw when it fails) ---------------------------------
+
+fail() {
+  printf '%s\n' "$@" >&2
+  return 1
+}
+
+assert_status() {
+  [[ "$status" -eq "$1" ]] || fail "expected exit status $1, got $status" "output: $output"
+}
+
+assert_output_contains() {
+  [[ "$output" == *"$1"* ]] || fail "expected output to contain: $1" "output: $output"
+}
+
+refute_output_contains() {
+  [[ "$output" != *"$1"* ]] || fail "expected output NOT to contain: $1" "output: $output"
+}
+
+# assert_output_line_matches REGEX — some line of $output matches the extended regex.
+assert_output_line_matches() {
+  local line
+  for line in "${lines[@]}"; do
+    [[ "$line" =~ $1 ]] && return 0
+  done
+  fail "expected a line matching: $1" "output: $output"
+}
+
+assert_called() {
+  grep -qF -- "$1" "$STUB_LOG" || fail "expected a stub call containing: $1" "calls:" "$(cat "$STUB_LOG")"
+}
+
+refute_called() {
+  ! grep -qF -- "$1" "$STUB_LOG" || fail "expected NO stub call containing: $1" "calls:" "$(cat "$STUB_LOG")"
+}
+
+# assert_call_line LINE — the log holds exactly this call line.
+assert_call_line() {
+  grep -qxF -- "$1" "$STUB_LOG" || fail "expected the call: $1" "calls:" "$(cat "$STUB_LOG")"
+}
+
+assert_no_calls() {
+  [[ ! -s "$STUB_LOG" ]] || fail "expected no stub calls, got:" "$(cat "$STUB_LOG")"
+}
+
+# The compose prefix the CLI uses for the test project.
+compose_prefix() {
+  printf 'docker compose --project-name %s --file %s' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
+}

@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# protostar up: pre-flight checks (settings, Docker, ports) and the start sequence.
+
+load test_helper
+
+# up_rejects VAR-OR-TEXT... — `protostar up` exits 1, names every given text, says that
+# nothing was started, and docker was never called.
+up_rejects() {
+  run protostar up --offline
+  assert_status 1
+  local text
+  for text in "$@"; do
+    assert_output_contains "$text"
+  done
+  assert_output_contains "nothing was started"
+  assert_no_calls
+}
+
+# --- validation: nothing starts ---------------------------------------------------------
+
+@test "a missing variable is named and nothing starts" {
+  write_env -REDIS_MAXMEMORY
+  up_rejects "REDIS_MAXMEMORY is missing"
+}
+
+@test "an empty secret is named and nothing starts" {
+  write_env "JWT_SECRET="
+  up_rejects "JWT_SECRET is empty"
+}
+
+@test "a short secret is rejected" {
+  write_env "REDIS_PASSWORD=tooshort"
+  up_rejects "REDIS_PASSWORD=tooshort is malformed: expected at least 24 characters"
+}
+
+@test "HTTPS_PORT=abc is rejected" {
+  write_env "HTTPS_PORT=abc"
+  up_rejects "HTTPS_PORT=abc is malformed: expected a port number from 1 to 65535"
+}
+
+@test "HTTPS_PORT=70000 is rejected" {
+  write_env "HTTPS_PORT=70000"
+  up_rejects "HTTPS_PORT=70000 is malformed"
+}
+
+@test "HTTP_PORT=0 is rejected" {
+  write_env "HTTP_PORT=0"
+  up_rejects "HTTP_PORT=0 is malformed"
+}
+
+@test "a malformed line is reported with its line number" {
+  write_env
+  sed -i '3a not a pair' "$ENV_FILE"
+  run protostar up
+  assert_status 1
+  assert_output_contains "$ENV_FILE:4: not a VARIABLE=value line: not a pair"
+  assert_no_calls
+}
+
+@test "a bad project name is rejected" {
+  write_env "COMPOSE_PROJECT_NAME=My Project"
+  up_rejects "COMPOSE_PROJECT_NAME=My Project is malformed: expected lowercase letters"
+}
+
+@test "a bad memory size is rejected" {
+  write_env "BACKEND_MEMORY_LIMIT=3GB"
+  up_rejects "BACKEND_MEMORY_LIMIT=3GB is malformed: expected a memory size"
+}
+
+@test "bad PostgreSQL and Redis sizes are rejected" {
+  write_env "POSTGRES_SHARED_BUFFERS=2gb" "REDIS_MAXMEMORY=1536MB"
+  up_rejects "POSTGRES_SHARED_BUFFERS=2gb is malformed" "REDIS_MAXMEMORY=1536MB is malformed"
+}
+
+@test "a bad bind address and host name are rejected" {
+  write_env "BIND_ADDRESS=256.0.0.1" "PUBLIC_HOSTNAME=-bad-"
+  up_rejects "BIND_ADDRESS=256.0.0.1 is malformed" "PUBLIC_HOSTNAME=-bad- is malformed"
+}
+
+@test "a path with a space is rejected" {
+  write_env "TLS_DIR=/tmp/with space"
+  up_rejects "TLS_DIR=/tmp/with space is malformed"
+}
+
+@test "HTTPS_PORT equal to HTTP_PORT is rejected" {
+  write_env "HTTPS_PORT=8443" "HTTP_PORT=8443"
+  up_rejects "HTTPS_PORT and HTTP_PORT are both 8443"
+}
+
+@test "all problems are reported at once" {
+  write_env "HTTPS_PORT=abc" "NGINX_MEMORY_LIMIT=lots" -POSTGRES_USER
+  up_rejects "HTTPS_PORT=abc is malformed" "NGINX_MEMORY_LIMIT=lots is malformed" "POSTGRES_USER is missing"
+}
+
+@test "BUG: with several problems each is printed on its own 'protostar: FILE: ...' line" {
+  write_env "HTTPS_PORT=abc" "NGINX_MEMORY_LIMIT=lots" -POSTGRES_USER
+  run protostar up
+  assert_status 1
+  assert_output_line_matches "^protostar: $ENV_FILE: HTTPS_PORT=abc is malformed"
+  assert_output_line_matches "^protostar: $ENV_FILE: NGINX_MEMORY_LIMIT=lots is malformed"
+  assert_output_line_matches "^protostar: $ENV_FILE: POSTGRES_USER is missing$"
+}
+
+@test "BUG: missing HTTPS_PORT and HTTP_PORT do not also claim they are equal" {
+  write_env -HTTPS_PORT -HTTP_PORT
+  run protostar up
+  assert_status 1
+  assert_output_contains "HTTPS_PORT is missing"
+  refute_output_contains "are both"
+}
+
+@test "quoted values are accepted" {
+  use_free_ports
+  write_env "POSTGRES_DB=\"protostar\"" "POSTGRES_USER='protostar'"
+  run protostar up --offline
+  assert_status 0
+}
+
+# --- arguments --------------------------------------------------------------------------
+
+@test "--timeout needs a number" {
+  write_env
+  run protostar up --timeout soon
+  assert_status 1
+  assert_output_contains "--timeout needs a number of seconds"
+  assert_no_calls
+}
+
+# --- Docker and ports ---------------------------------------------------------------------
+
+@test "a port already in use stops up before anything starts" {
+  start_listener
+  use_free_ports
+  write_env "BIND_ADDRESS=127.0.0.1" "HTTPS_PORT=$LISTENER_PORT"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "port $LISTENER_PORT on 127.0.0.1 is already in use"
+  assert_called "docker info"
+  assert_called "$(compose_prefix) ps --status running --quiet nginx"
+  refute_called " up "
+  refute_called "docker build"
+  [[ ! -e "$STATE_DIR_T/state.env" ]] || fail "state was written"
+  [[ ! -e "$TLS_DIR_T/tls.crt" ]] || fail "a certificate was created"
+}
+
+@test "the HTTP port is checked too" {
+  start_listener
+  use_free_ports
+  write_env "HTTP_PORT=$LISTENER_PORT"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "port $LISTENER_PORT on 127.0.0.1 is already in use"
+  refute_called " up "
+}
+
+@test "BIND_ADDRESS=0.0.0.0 checks the port on 127.0.0.1" {
+  start_listener
+  use_free_ports
+  write_env "BIND_ADDRESS=0.0.0.0" "HTTPS_PORT=$LISTENER_PORT"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "port $LISTENER_PORT on 0.0.0.0 is already in use"
+  refute_called " up "
+}
+
+@test "when the project's nginx runs already, the port check is skipped" {
+  start_listener
+  use_free_ports
+  write_env "HTTPS_PORT=$LISTENER_PORT"
+  export STUB_COMPOSE_PS_QUIET=0123456789ab
+  run protostar up --offline
+  assert_status 0
+  refute_output_contains "already in use"
+  assert_called "$(compose_prefix) up --detach --wait"
+}
+
+@test "happy path: state, gateway include, certificate, compose up, URL" {
+  use_free_ports
+  write_env
+  export STUB_DOCKER_ENV="NGINX_IMAGE POSTGRES_IMAGE BACKEND_BLUE_IMAGE"
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "[1/6] checking settings"
+  assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans postgres redis ai-worker backend-blue nginx"
+  # state: offline images, blue active, app images of this version
+  grep -qx 'IMAGE_SOURCE=offline' "$STATE_DIR_T/state.env"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:test-1' "$STATE_DIR_T/state.env"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:test-1' "$STATE_DIR_T/state.env"
+  grep -q 'backend-blue;' "$STATE_DIR_T/nginx/active-backend.conf"
+  [[ -f "$TLS_DIR_T/tls.crt" && -f "$TLS_DIR_T/tls.key" ]] || fail "no certificate"
+  # compose ran with the image names exported
+  tail -n 3 "$STUB_ENV_LOG" | grep -qx 'NGINX_IMAGE=protostar/nginx:1.26'
+  tail -n 3 "$STUB_ENV_LOG" | grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:test-1'
+  # images present (stub): nothing built, no registry probe
+  refute_called "docker build"
+  refute_called "docker pull"
+  refute_called "apt-get"
+}
+
+@test "a second up keeps the active colour from the state and its gateway include" {
+  use_free_ports
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:old" "BACKEND_GREEN_IMAGE=protostar/backend:new" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:new"
+  mkdir -p "$STATE_DIR_T/nginx"
+  echo "# kept" >"$STATE_DIR_T/nginx/active-backend.conf"
+  run protostar up --timeout 42
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 42 --remove-orphans postgres redis ai-worker backend-green nginx"
+  [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "# kept" ]] || fail "include rewritten"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:new' "$STATE_DIR_T/state.env"
+  # the image source came from the state: no registry probe
+  refute_called "docker pull"
+}
+
+@test "a deployed image missing from Docker stops up" {
+  use_free_ports
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:gone" "BACKEND_GREEN_IMAGE=protostar/backend:gone" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:ok"
+  export STUB_MISSING_IMAGES="protostar/backend:gone"
+  run protostar up
+  assert_status 1
+  assert_output_contains "deployed images missing from Docker: protostar/backend:gone protostar/backend:gone"
+  refute_called " up "
+}
+
+@test "a stack that does not become healthy fails with the hint to logs/status" {
+  use_free_ports
+  write_env
+  export STUB_COMPOSE_UP_STATUS=1
+  run protostar up --offline --timeout 5
+  assert_status 1
+  assert_output_contains "did not become healthy within 5s"
+  assert_call_line "$(compose_prefix) ps"
+}
+
+@test "without --offline/--upstream and no state, a reachable registry selects upstream" {
+  use_free_ports
+  write_env
+  export STUB_MISSING_IMAGES="nginx:1.26.3" STUB_PULL_STATUS=0
+  run protostar up
+  assert_status 0
+  assert_called "docker pull -q nginx:1.26.3"
+  assert_called "docker pull nginx:1.26.3"
+  grep -qx 'IMAGE_SOURCE=upstream' "$STATE_DIR_T/state.env"
+}
+
+@test "without a registry, up falls back to offline" {
+  use_free_ports
+  write_env
+  export STUB_MISSING_IMAGES="nginx:1.26.3" STUB_PULL_STATUS=1
+  run protostar up
+  assert_status 0
+  assert_output_contains "no container registry reachable"
+  refute_called "docker pull pgvector"
+  grep -qx 'IMAGE_SOURCE=offline' "$STATE_DIR_T/state.env"
+}
+
+@test "a first upstream up pulls the pinned images by name" {
+  use_free_ports
+  write_env
+  export STUB_MISSING_IMAGES="nginx:1.26.3 redis:8.0.2"
+  run protostar up --upstream
+  assert_status 0
+  assert_call_line "docker pull nginx:1.26.3"
+  assert_call_line "docker pull redis:8.0.2"
+  refute_called "docker pull pgvector"
+}
