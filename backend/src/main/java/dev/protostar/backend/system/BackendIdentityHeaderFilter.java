@@ -1,0 +1,37 @@
+package dev.protostar.backend.system;
+
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Stamps every response with the slot and release that produced it, so a
+ * blue/green switch can be verified from outside through nginx.
+ */
+@Component
+class BackendIdentityHeaderFilter extends OncePerRequestFilter {
+
+	static final String HEADER = "X-Protostar-Backend";
+
+	private final String value;
+
+	BackendIdentityHeaderFilter(ProtostarProperties properties) {
+		this.value = properties.color() + " " + properties.version();
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		// Set before the chain runs: once the body is written the response is
+		// committed and headers can no longer be added (errors included).
+		response.setHeader(HEADER, this.value);
+		chain.doFilter(request, response);
+	}
+
+}

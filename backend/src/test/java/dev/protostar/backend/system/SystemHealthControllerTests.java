@@ -1,0 +1,39 @@
+package dev.protostar.backend.system;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@WebMvcTest(controllers = SystemHealthController.class,
+		properties = { "protostar.color=green", "protostar.version=1.2.3" })
+// Slices skip @ConfigurationPropertiesScan, so register what the filter needs.
+@EnableConfigurationProperties(ProtostarProperties.class)
+class SystemHealthControllerTests {
+
+	@Autowired
+	private MockMvcTester mvc;
+
+	@Test
+	void healthAnswersWithEnvelopeAndIdentityHeader() {
+		assertThat(this.mvc.get().uri("/api/health"))
+			.hasStatusOk()
+			.hasHeader("X-Protostar-Backend", "green 1.2.3")
+			.bodyJson()
+			.isStrictlyEqualTo("""
+					{"resultCode":"OK","data":{"status":"UP","color":"green","version":"1.2.3"},"message":null}
+					""");
+	}
+
+	@Test
+	void unknownPathStillCarriesIdentityHeader() {
+		assertThat(this.mvc.get().uri("/api/no-such-thing"))
+			.hasStatus4xxClientError()
+			.hasHeader("X-Protostar-Backend", "green 1.2.3");
+	}
+
+}
