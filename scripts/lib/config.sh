@@ -133,6 +133,10 @@ load_config() {
   local file
   file=$(env_file)
   [[ -f "$file" ]] || abort "$file not found: run 'protostar up' to create it"
+  # .env is the only source of settings: a value inherited from the caller's environment
+  # must not hide a variable missing from the file.
+  unset "${!ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE JDK_IMAGE \
+    IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env
   STATE_DIR=$(absolute "$STATE_DIR")

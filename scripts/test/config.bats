@@ -196,7 +196,7 @@ ENV
   [[ "$output" == "[unset]" ]] || fail "got: $output"
 }
 
-@test "BUG: switching a host from upstream to offline keeps the upstream image names" {
+@test "switching a host from upstream to offline replaces the upstream image names" {
   write_state_file "IMAGE_SOURCE=upstream"
   run lib_run "STATE_DIR='$STATE_DIR_T'; load_state; export_image_defaults offline; echo \"\$NGINX_IMAGE\""
   assert_status 0

@@ -59,7 +59,7 @@ STUB
     fail "sources: $(cat "$STUB_LOG.sources")"
 }
 
-@test "BUG: a failed compose plugin install removes its private apt directory" {
+@test "a failed compose plugin install removes its private apt directory" {
   export STUB_COMPOSE_VERSION_STATUS=1 PROTOSTAR_DEBIAN_MIRROR=http://mirror.test/debian
   run lib_run 'can_install_packages() { return 0; }; ensure_docker'
   assert_status 1

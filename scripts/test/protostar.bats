@@ -121,3 +121,17 @@ commands() {
   assert_status 1
   assert_output_contains "no such command"
 }
+
+@test "compose runs any compose command with the stack's project, file and settings" {
+  write_env
+  run protostar compose exec -T postgres psql -c 'select 1'
+  assert_status 0
+  assert_call_line "$(compose_prefix) exec -T postgres psql -c select 1"
+}
+
+@test "compose without a command fails with a hint" {
+  run protostar compose
+  assert_status 1
+  assert_output_contains "a compose command is needed (see: protostar compose --help)"
+  assert_no_calls
+}

@@ -10,11 +10,10 @@ setup() {
   write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
     "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
     "AI_WORKER_IMAGE=protostar/ai-worker:v2"
-  export STUB_COMPOSE_PS_TABLE='SERVICE\tSTATE\tHEALTH\nnginx\trunning\thealthy\n'
 }
 
 @test "status exits 0 when every service is running healthy" {
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\npostgres running healthy\n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\npostgres|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 0
   assert_output_contains "Project:       ptest"
@@ -22,24 +21,23 @@ setup() {
   assert_output_contains "Images:        offline"
   assert_output_contains "Active colour: green"
   assert_output_contains "Versions:      blue=protostar/backend:v1  green=protostar/backend:v2  ai-worker=protostar/ai-worker:v2"
-  assert_output_contains "nginx	running	healthy"
+  assert_output_contains "nginx           running   healthy    img:1"
   refute_output_contains "Not every service"
-  assert_called "$(compose_prefix) ps --all --format table"
-  assert_call_line "$(compose_prefix) ps --all --format {{.Service}} {{.State}} {{.Health}}"
+  assert_call_line "$(compose_prefix) ps --all --format {{.Service}}|{{.State}}|{{.Health}}|{{.Image}}|{{.RunningFor}}"
 }
 
 @test "status accepts the idle colour stopped, but not a crashed service" {
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\nbackend-blue exited \n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nbackend-blue|exited||img:1|1 minute ago\n'
   run protostar status
   assert_status 0
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running healthy\nai-worker exited \n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nai-worker|exited||img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Not every service is healthy"
 }
 
 @test "status exits 1 when one service is running unhealthy" {
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\nbackend-green running unhealthy\nredis running healthy\n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|unhealthy|img:1|1 minute ago\nredis|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Active colour: green"
@@ -47,7 +45,7 @@ setup() {
 }
 
 @test "status exits 1 while a service is still starting" {
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\npostgres running starting\n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\npostgres|running|starting|img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Not every service is healthy"
@@ -73,7 +71,7 @@ setup() {
 
 @test "status on port 443 prints the URL without a port" {
   write_env "HTTPS_PORT=443" "HTTP_PORT=80" "PUBLIC_HOSTNAME=chat.test"
-  export STUB_COMPOSE_PS_STATES='nginx running healthy\n'
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 0
   assert_output_contains "URL:           https://chat.test/"

@@ -16,7 +16,7 @@
 #   STUB_COMPOSE_VERSION_STATUS   exit code of `docker compose version` (default 0)
 #   STUB_COMPOSE_PS_QUIET         output of `docker compose ... ps ... --quiet ...`
 #                                 (a container id = "the project's nginx runs")
-#   STUB_COMPOSE_PS_STATES        output of `compose ps --all --format '{{.Service}} {{.State}} {{.Health}}'`
+#   STUB_COMPOSE_PS_STATES        output of `compose ps --all --format '{{.Service}}|{{.State}}|{{.Health}}|...'`
 #                                 (printf %b: use \n between lines)
 #   STUB_COMPOSE_PS_TABLE         output of any other `compose ps`
 #   STUB_COMPOSE_UP_STATUS        exit code of `compose ... up ...` (default 0)
@@ -109,7 +109,7 @@ case "$1" in
       ps)
         if [[ "$*" == *--quiet* ]]; then
           printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
-        elif [[ "$*" == *"{{.Service}} {{.State}} {{.Health}}"* && "$*" != *table* ]]; then
+        elif [[ "$*" == *"{{.Service}}|{{.State}}|{{.Health}}"* ]]; then
           printf '%b' "${STUB_COMPOSE_PS_STATES:-}"
         else
           printf '%b' "${STUB_COMPOSE_PS_TABLE:-}"

@@ -93,7 +93,7 @@ up_rejects() {
   up_rejects "HTTPS_PORT=abc is malformed" "NGINX_MEMORY_LIMIT=lots is malformed" "POSTGRES_USER is missing"
 }
 
-@test "BUG: with several problems each is printed on its own 'protostar: FILE: ...' line" {
+@test "with several problems each is printed on its own 'protostar: FILE: ...' line" {
   write_env "HTTPS_PORT=abc" "NGINX_MEMORY_LIMIT=lots" -POSTGRES_USER
   run protostar up
   assert_status 1
@@ -102,7 +102,7 @@ up_rejects() {
   assert_output_line_matches "^protostar: $ENV_FILE: POSTGRES_USER is missing$"
 }
 
-@test "BUG: missing HTTPS_PORT and HTTP_PORT do not also claim they are equal" {
+@test "missing HTTPS_PORT and HTTP_PORT do not also claim they are equal" {
   write_env -HTTPS_PORT -HTTP_PORT
   run protostar up
   assert_status 1

@@ -26,11 +26,10 @@ e2e_setup() {
   for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET; do
     sed -i "s|^$var=\$|$var=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')|" "$PROTOSTAR_ENV_FILE"
   done
-  set -a
+  # The checks read the settings as shell variables; they are not exported, so the CLI
+  # under test sees only what its .env says.
   # shellcheck disable=SC1090 # generated above, plain KEY=value lines
   source "$PROTOSTAR_ENV_FILE"
-  set +a
-  export STATE_DIR TLS_DIR
   E2E_PASSED=0 E2E_FAILED=0 E2E_FAILURES=()
   info "e2e project $E2E_PROJECT in $E2E_DIR (https://localhost:$HTTPS_PORT)"
 }
@@ -77,9 +76,7 @@ e2e_summary() {
 
 # --- What checks call -----------------------------------------------------------------------
 protostar() { "$PROTOSTAR_ROOT/scripts/protostar" "$@"; }
-protostar_compose() {
-  docker compose --project-name "$E2E_PROJECT" --file "$PROTOSTAR_ROOT/compose/production.yml" "$@"
-}
+protostar_compose() { protostar compose "$@"; }
 https_get() { curl -fsS --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT$1"; }
 https_headers() { curl -fsS -o /dev/null -D - --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT$1"; }
 container_health() { docker inspect -f '{{.State.Health.Status}}' "$(protostar_compose ps -q "$1")"; }
@@ -89,7 +86,9 @@ published_ports() {
   local id
   for id in $(protostar_compose ps -q); do
     docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}{{range $p, $b := .HostConfig.PortBindings}}{{range $b}} {{.HostIp}}:{{.HostPort}}{{end}}{{end}}' "$id"
-  done | awk 'NF > 1 { printf "%s", $1; $1 = ""; n = split($0, a, " "); asort(a); for (i = 1; i <= n; i++) printf " %s", a[i]; print "" }'
+  done | while read -r service ports; do
+    [[ -z "$ports" ]] || printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"
+  done
 }
 # other_env_with VAR=value / other_env_without VAR — a second project's settings.
 other_env_with() {
