@@ -106,23 +106,36 @@ build_app_images() {
   done
 }
 
-# build_app_jars SOURCE — ./mvnw package on the host when it has a JDK 21+, otherwise in
-# a JDK container (Debian 12, for one, ships only JDK 17), with the Maven repository
-# kept in a volume between builds.
-build_app_jars() {
+# host_can_build — the host has a JDK 21+ for ./mvnw.
+host_can_build() { MVNW_PRINT_JAVA_HOME=1 "$PROTOSTAR_ROOT/mvnw" >/dev/null 2>&1; }
+
+# in_jdk_container SOURCE CMD... — runs CMD in this checkout inside the JDK 21 image
+# (built from Debian packages when offline). The checkout is mounted at its own path and
+# the container shares the host's network and Docker socket, so Testcontainers works
+# from inside as it does on the host; the Maven repository is kept in a volume.
+in_jdk_container() {
   local source=$1 jdk
-  if MVNW_PRINT_JAVA_HOME=1 "$PROTOSTAR_ROOT/mvnw" >/dev/null 2>&1; then
-    step "jar" "building the application jars (./mvnw package)"
-    quietly "$(log_file jars)" "$PROTOSTAR_ROOT/mvnw" -B -f "$PROTOSTAR_ROOT/pom.xml" -DskipTests package
-    return
-  fi
+  shift
   jdk=$(image_of JDK_IMAGE "$source")
   if [[ "$source" == offline ]] && ! image_exists "$jdk"; then
-    step "jdk" "no JDK 21 on this host: building $jdk to build the jars in"
+    step "jdk" "no JDK 21 on this host: building $jdk"
     quietly "$(log_file image-jdk)" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
       -t "$jdk" "$PROTOSTAR_ROOT/compose/images/jdk"
   fi
-  step "jar" "building the application jars in $jdk"
-  quietly "$(log_file jars)" docker run --rm -v "$PROTOSTAR_ROOT:/src" -w /src \
-    -v protostar-maven-repository:/root/.m2 "$jdk" ./mvnw -B -DskipTests package
+  docker run --rm --network host -v /var/run/docker.sock:/var/run/docker.sock \
+    -v "$PROTOSTAR_ROOT:$PROTOSTAR_ROOT" -w "$PROTOSTAR_ROOT" \
+    -v protostar-maven-repository:/root/.m2 "$jdk" "$@"
+}
+
+# build_app_jars SOURCE — ./mvnw package on the host when it has a JDK 21+, otherwise in
+# the JDK container (Debian 12, for one, ships only JDK 17).
+build_app_jars() {
+  local source=$1
+  if host_can_build; then
+    step "jar" "building the application jars (./mvnw package)"
+    quietly "$(log_file jars)" "$PROTOSTAR_ROOT/mvnw" -B -f "$PROTOSTAR_ROOT/pom.xml" -DskipTests package
+  else
+    step "jar" "building the application jars in a JDK 21 container"
+    quietly "$(log_file jars)" in_jdk_container "$source" ./mvnw -B -DskipTests package
+  fi
 }

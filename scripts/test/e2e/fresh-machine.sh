@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Summary: The README's promise on a fresh Debian 12 machine: `up`, then the tests
+# Usage: scripts/test/e2e/fresh-machine.sh [--keep]
+#
+# Makes a Debian 12 system with debootstrap (no Docker, no JDK 21 — as a new server
+# comes), runs it as a privileged container with its own Docker data, copies this
+# checkout in (committed files only, as a clone would have them), and runs there, as
+# root, exactly what the README says: `scripts/protostar up`, a request to the printed
+# URL, then `scripts/test.sh`. Everything it needs must be installed by the commands
+# themselves. Takes 10-20 minutes; not part of scripts/test.sh. --keep leaves the
+# container for inspection.
+set -Eeuo pipefail
+PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export PROTOSTAR_ROOT
+source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+source "$PROTOSTAR_ROOT/scripts/lib/docker-install.sh"
+handle_help "$@"
+keep=""
+[[ "${1:-}" == --keep ]] && keep=1
+
+readonly MACHINE_IMAGE=protostar-test/debian12-fresh
+# What a Debian 12 server has after installation; deliberately no Docker and no JDK.
+readonly SERVER_PACKAGES=ca-certificates,openssl,curl,git,procps,iproute2,python3,iptables
+
+ensure_docker
+if ! docker image inspect "$MACHINE_IMAGE" >/dev/null 2>&1; then
+  step 1/4 "making a fresh Debian 12 system with debootstrap"
+  mirror=$(debian_mirror) || abort "no Debian mirror found in /etc/apt"
+  rootfs=$(mktemp -d /var/tmp/protostar-fresh.XXXXXX)
+  if ! debootstrap --variant=minbase --include="$SERVER_PACKAGES" bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
+    rm -rf "$rootfs"
+    tail -20 "$rootfs.log" >&2
+    abort "debootstrap failed (log: $rootfs.log)"
+  fi
+  # The host's apt sources, so the fresh machine uses the same mirror (as it would).
+  cp -r /etc/apt/sources.list.d "$rootfs/etc/apt/"
+  cp /etc/apt/sources.list "$rootfs/etc/apt/" 2>/dev/null || true
+  tar -C "$rootfs" -c . | docker import --change 'CMD ["sleep", "infinity"]' - "$MACHINE_IMAGE" >/dev/null
+  rm -rf "$rootfs" "$rootfs.log"
+fi
+
+machine="protostar-fresh-$$"
+cleanup() {
+  local status=$?
+  if [[ -n "$keep" ]]; then
+    info "kept: docker exec -it $machine bash; remove with: docker rm -f -v $machine"
+  else
+    docker rm -f -v "$machine" >/dev/null 2>&1 || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+step 2/4 "starting the machine (privileged, own /var/lib/docker)"
+docker run -d --name "$machine" --privileged --hostname fresh-debian12 \
+  -v /var/lib/docker -e CI=true "$MACHINE_IMAGE" >/dev/null
+git -C "$PROTOSTAR_ROOT" archive --prefix=protostar/ HEAD | docker exec -i "$machine" tar -x -C /root
+
+on_machine() { docker exec -w /root/protostar "$machine" bash -c "$1"; }
+
+step 3/4 "on the machine: scripts/protostar up"
+on_machine 'scripts/protostar up' | tee /tmp/protostar-fresh-up.log
+url=$(sed -n 's/^Protostar is running: //p' /tmp/protostar-fresh-up.log)
+[[ -n "$url" ]] || abort "up printed no URL"
+on_machine "curl -fsS --cacert .protostar/tls/tls.crt '${url}api/health'" || abort "the printed URL does not answer"
+echo
+
+step 4/4 "on the machine: scripts/test.sh"
+on_machine 'scripts/test.sh' 2>&1 | tee /tmp/protostar-fresh-test.log | grep -E '^\[|passed|failed|FAIL|^ok   '
+tail -n 1 /tmp/protostar-fresh-test.log | grep -qE '^[0-9]+ passed, 0 failed$' || abort "the tests failed on the fresh machine (log: /tmp/protostar-fresh-test.log)"
+echo "fresh machine: 1 passed, 0 failed"
