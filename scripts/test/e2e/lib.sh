@@ -90,22 +90,16 @@ published_ports() {
     [[ -z "$ports" ]] || printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"
   done
 }
-# other_env_with VAR=value / other_env_without VAR — a second project's settings.
-other_env_with() {
+# other_env_with VAR=value / other_env_without VAR — a second project's settings, the
+# running one's with one change.
+other_env() {
   OTHER_PROJECT="$E2E_PROJECT-other"
-  sed -e "s|^COMPOSE_PROJECT_NAME=.*|COMPOSE_PROJECT_NAME=$OTHER_PROJECT|" \
-    -e "s|^STATE_DIR=.*|STATE_DIR=$E2E_DIR/other-state|" \
-    -e "s|^${1%%=*}=.*|$1|" "$PROTOSTAR_ENV_FILE" >"$E2E_DIR/other.env"
   OTHER_ENV="$E2E_DIR/other.env"
+  sed -e "s|^COMPOSE_PROJECT_NAME=.*|COMPOSE_PROJECT_NAME=$OTHER_PROJECT|" \
+    -e "s|^STATE_DIR=.*|STATE_DIR=$E2E_DIR/other-state|" -e "$1" "$PROTOSTAR_ENV_FILE" >"$OTHER_ENV"
   export OTHER_ENV OTHER_PROJECT
 }
-other_env_without() {
-  OTHER_PROJECT="$E2E_PROJECT-other"
-  sed -e "s|^COMPOSE_PROJECT_NAME=.*|COMPOSE_PROJECT_NAME=$OTHER_PROJECT|" \
-    -e "s|^STATE_DIR=.*|STATE_DIR=$E2E_DIR/other-state|" \
-    -e "/^$1=/d" "$PROTOSTAR_ENV_FILE" >"$E2E_DIR/other.env"
-  OTHER_ENV="$E2E_DIR/other.env"
-  export OTHER_ENV OTHER_PROJECT
-}
+other_env_with() { other_env "s|^${1%%=*}=.*|$1|"; }
+other_env_without() { other_env "/^$1=/d"; }
 psql_app() { protostar_compose exec -T postgres psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"; }
 redis_config() { protostar_compose exec -T redis redis-cli config get "$1" | tail -n 1; }
