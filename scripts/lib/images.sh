@@ -122,9 +122,16 @@ in_jdk_container() {
     quietly "$(log_file image-jdk)" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
       -t "$jdk" "$PROTOSTAR_ROOT/compose/images/jdk"
   fi
+  # The host's own certificate authorities (a TLS-inspecting corporate proxy, say) are
+  # trusted inside too, or Maven could not reach its repository through them.
+  local -a trust=()
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    trust=(-v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro)
+  fi
   docker run --rm --network host -v /var/run/docker.sock:/var/run/docker.sock \
-    -v "$PROTOSTAR_ROOT:$PROTOSTAR_ROOT" -w "$PROTOSTAR_ROOT" \
-    -v protostar-maven-repository:/root/.m2 "$jdk" "$@"
+    -v "$PROTOSTAR_ROOT:$PROTOSTAR_ROOT" -w "$PROTOSTAR_ROOT" "${trust[@]}" \
+    -v protostar-maven-repository:/root/.m2 "$jdk" \
+    bash -c 'update-ca-certificates >/dev/null 2>&1 || true; exec "$@"' in-jdk-container "$@"
 }
 
 # build_app_jars SOURCE — ./mvnw package on the host when it has a JDK 21+, otherwise in

@@ -36,6 +36,9 @@ if ! docker image inspect "$MACHINE_IMAGE" >/dev/null 2>&1; then
   rm -f "$rootfs/etc/apt/sources.list"
   cp -r /etc/apt/sources.list.d "$rootfs/etc/apt/"
   cp /etc/apt/sources.list "$rootfs/etc/apt/" 2>/dev/null || true
+  # ...and the host's local certificate authorities, as a server on this network has.
+  cp -r /usr/local/share/ca-certificates/. "$rootfs/usr/local/share/ca-certificates/" 2>/dev/null || true
+  chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || true
   tar -C "$rootfs" -c . | docker import --change 'CMD ["sleep", "infinity"]' - "$MACHINE_IMAGE" >/dev/null
   rm -rf "$rootfs" "$rootfs.log"
 fi
