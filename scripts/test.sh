@@ -61,9 +61,14 @@ run_tier() {
   fi
 }
 
+# Every bash script of the repository, by shebang (from git when this is a clone, so
+# ignored files are skipped; from the file tree otherwise, e.g. an unpacked release).
+repository_files() {
+  git -C "$PROTOSTAR_ROOT" ls-files -co --exclude-standard 2>/dev/null ||
+    (cd "$PROTOSTAR_ROOT" && find . -type f -not -path './.git/*' -not -path '*/target/*' | sed 's|^\./||')
+}
 shell_files() {
-  # Every bash script of the repository, by shebang.
-  git -C "$PROTOSTAR_ROOT" ls-files -co --exclude-standard | while read -r f; do
+  repository_files | while read -r f; do
     [[ -f "$PROTOSTAR_ROOT/$f" && "$f" != *.bats ]] || continue
     head -n 1 "$PROTOSTAR_ROOT/$f" | grep -qE '^#!.*(bash|/sh)' && printf '%s\n' "$PROTOSTAR_ROOT/$f"
   done

@@ -63,7 +63,12 @@ docker run -d --name "$machine" --hostname fresh-debian12 \
   --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
   --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
   -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker -e CI=true "$MACHINE_IMAGE" >/dev/null
-git -C "$PROTOSTAR_ROOT" archive --prefix=protostar/ HEAD | docker exec -i "$machine" tar -x -C /root
+# A clone of the committed work, as a user gets it (the bundle carries the history).
+bundle=$(mktemp /tmp/protostar-fresh.XXXXXX.bundle)
+git -C "$PROTOSTAR_ROOT" bundle create "$bundle" HEAD 2>/dev/null
+docker cp "$bundle" "$machine:/root/protostar.bundle"
+rm -f "$bundle"
+docker exec "$machine" git clone -q /root/protostar.bundle /root/protostar
 
 on_machine() { docker exec -w /root/protostar "$machine" bash -c "$1"; }
 
