@@ -61,10 +61,12 @@ redis_aof_noeviction() {
   [[ $(redis_config appendonly) == yes && $(redis_config maxmemory-policy) == noeviction ]]
 }
 only_nginx_publishes() {
-  local ports
+  local ports expected
   ports=$(published_ports)
-  echo "$ports"
-  [[ "$ports" == "nginx 127.0.0.1:$HTTP_PORT 127.0.0.1:$HTTPS_PORT" ]]
+  # published_ports sorts each service's bindings as text; sort the expectation alike.
+  expected="nginx $(printf '127.0.0.1:%s\n' "$HTTP_PORT" "$HTTPS_PORT" | sort | paste -sd' ')"
+  echo "published: $ports; expected: $expected"
+  [[ "$ports" == "$expected" ]]
 }
 apps_run_as_non_root() {
   local service user
