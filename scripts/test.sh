@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Summary: Run every test tier: scripts, Java (unit + integration), end-to-end
-# Usage: scripts/test.sh [--only scripts|java|e2e]...
+# Summary: Run every test tier: scripts, Java (unit + integration), end-to-end, fresh machine
+# Usage: scripts/test.sh [--only scripts|java|e2e|fresh]...
 #
 # 1. shellcheck + bats for the shell scripts
 # 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0)
 # 3. end-to-end: the production stack from the offline images, under a unique project
 #    name on free ports, always torn down
+# 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
+#    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
 # engine, Compose v2, shellcheck, bats, debootstrap. Ends with "N passed, N failed".
 set -Eeuo pipefail
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
       exit 0
       ;;
     --only)
-      [[ "${2:-}" =~ ^(scripts|java|e2e)$ ]] || abort "--only takes scripts, java or e2e"
+      [[ "${2:-}" =~ ^(scripts|java|e2e|fresh)$ ]] || abort "--only takes scripts, java, e2e or fresh"
       tiers+=("$2")
       shift
       ;;
@@ -32,7 +34,7 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-((${#tiers[@]})) || tiers=(scripts java e2e)
+((${#tiers[@]})) || tiers=(scripts java e2e fresh)
 wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 
 # Tools from the OS packages, installed when missing (root on Debian/Ubuntu only).
@@ -86,6 +88,7 @@ tier_java() {
   fi
 }
 tier_e2e() { "$PROTOSTAR_ROOT/scripts/test/e2e/production-stack.sh"; }
+tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS
 if wants scripts; then
@@ -93,7 +96,7 @@ if wants scripts; then
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats
 fi
-if wants java || wants e2e; then
+if wants java || wants e2e || wants fresh; then
   ensure_tools curl openssl jq python3
   ensure_docker
   step images "building the offline images (skipped when present)"
@@ -101,6 +104,7 @@ if wants java || wants e2e; then
 fi
 wants java && run_tier java tier_java
 wants e2e && run_tier e2e tier_e2e
+wants fresh && run_tier fresh tier_fresh
 
 echo
 echo "Tiers: ${tiers[*]} in $((SECONDS - started))s${failures:+; failed: ${failures[*]}}"

@@ -7,8 +7,8 @@
 # checkout in (committed files only, as a clone would have them), and runs there, as
 # root, exactly what the README says: `scripts/protostar up`, a request to the printed
 # URL, then `scripts/test.sh`. Everything it needs must be installed by the commands
-# themselves. Takes 10-20 minutes; not part of scripts/test.sh. --keep leaves the
-# container for inspection.
+# themselves. Takes about 5 minutes (the last tier of scripts/test.sh). --keep leaves
+# the container for inspection.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export PROTOSTAR_ROOT
