@@ -34,7 +34,11 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-((${#tiers[@]})) || tiers=(scripts java e2e fresh)
+if ((${#tiers[@]} == 0)); then
+  tiers=(scripts java e2e fresh)
+  # On the fresh machine itself, the tiers that fresh-machine.sh came to run.
+  [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]] || tiers=(scripts java e2e)
+fi
 wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 
 # Tools from the OS packages, installed when missing (root on Debian/Ubuntu only).

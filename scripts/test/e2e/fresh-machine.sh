@@ -62,7 +62,8 @@ step 2/4 "starting the machine (all capabilities, own /var/lib/docker)"
 docker run -d --name "$machine" --hostname fresh-debian12 \
   --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \
   --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker -e CI=true "$MACHINE_IMAGE" >/dev/null
+  -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker -e CI=true -e PROTOSTAR_FRESH_MACHINE=1 \
+  "$MACHINE_IMAGE" >/dev/null
 # A clone of the committed work, as a user gets it (the bundle carries the history).
 bundle=$(mktemp /tmp/protostar-fresh.XXXXXX.bundle)
 git -C "$PROTOSTAR_ROOT" bundle create "$bundle" HEAD 2>/dev/null
