@@ -81,6 +81,9 @@ on_machine "curl -fsS --cacert .protostar/tls/tls.crt '${url}api/health'" || abo
 echo
 
 step 4/4 "on the machine: scripts/test.sh"
-on_machine 'scripts/test.sh' 2>&1 | tee /tmp/protostar-fresh-test.log | grep -E '^\[|passed|failed|FAIL|^ok   |^     \|'
-tail -n 1 /tmp/protostar-fresh-test.log | grep -qE '^[0-9]+ passed, 0 failed$' || abort "the tests failed on the fresh machine (log: /tmp/protostar-fresh-test.log)"
+# Its exit status decides (pipefail); the filter only keeps the tier and check lines.
+if ! on_machine 'scripts/test.sh' 2>&1 | tee /tmp/protostar-fresh-test.log |
+  grep -E '^\[|passed|failed|FAIL|^ok   |^     \|'; then
+  abort "the tests failed on the fresh machine (log: /tmp/protostar-fresh-test.log)"
+fi
 echo "fresh machine: 1 passed, 0 failed"
