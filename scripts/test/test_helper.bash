@@ -24,6 +24,22 @@
 #   STUB_PULL_STATUS              exit code of `docker pull` (default 0)
 #   STUB_DOCKER_ENV               variable names whose values at each call are appended
 #                                 to $STUB_ENV_LOG ("NAME=value" lines)
+# Added for deploy, rollback and maintenance:
+#   STUB_COMPOSE_RUNNING          when set: the services that run; `compose ps ... --quiet
+#                                 SERVICE` prints an id only for those (else as above)
+#   STUB_COMPOSE_UP_SLEEP         seconds `compose ... up ...` takes (default 0)
+#   STUB_COMPOSE_LOGS             output of `compose ... logs ...` (printf %b)
+#   STUB_NGINX_T_STATUSES         exit codes of successive `compose exec ... nginx -t`
+#                                 calls, space-separated; the last one repeats (default 0)
+#   STUB_NGINX_RELOAD_STATUS      exit code of `compose exec ... nginx -s reload` (default 0)
+#   STUB_DOCKER_INSPECT           output of `docker inspect ...` (printf %b)
+#   STUB_IMAGE_VERSIONS           "IMAGE=VERSION ..." for `docker image inspect` of
+#                                 .Config.Env (PROTOSTAR_VERSION); default: the image's tag
+#   STUB_CURL_OUTPUT              output of curl (make_curl_stub) and of `compose exec ...
+#                                 curl ...` (printf %b; e.g. headers for `curl -D -`)
+#   STUB_CURL_STATUS              exit code of those curl calls (default 0)
+#   STUB_CURL_SEQUENCE            when set: outputs of successive curl calls (make_curl_stub),
+#                                 separated by '|'; the last one repeats
 
 PROTOSTAR_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PROTOSTAR_BIN="$PROTOSTAR_REPO/scripts/protostar"
@@ -96,9 +112,17 @@ case "$1" in
         [[ "$image" == "$missing" ]] && exit 1
       done
       [[ "$*" == *"{{.Size}}"* ]] && echo 123000000
+      if [[ "$*" == *".Config.Env"* ]]; then
+        version=${image##*:}
+        for pair in ${STUB_IMAGE_VERSIONS:-}; do
+          [[ "${pair%=*}" == "$image" ]] && version=${pair##*=}
+        done
+        printf 'PATH=/usr/bin\nPROTOSTAR_VERSION=%s\n' "$version"
+      fi
       exit 0
     fi
     ;;
+  inspect) printf '%b' "${STUB_DOCKER_INSPECT:-}" ;;
   compose)
     shift
     [[ "${1:-}" == version ]] && { echo "Docker Compose version v2.99.0-stub"; exit "${STUB_COMPOSE_VERSION_STATUS:-0}"; }
@@ -107,7 +131,9 @@ case "$1" in
     sub=${1:-}
     case "$sub" in
       ps)
-        if [[ "$*" == *--quiet* ]]; then
+        if [[ "$*" == *--quiet* && -n "${STUB_COMPOSE_RUNNING+set}" ]]; then
+          [[ " $STUB_COMPOSE_RUNNING " == *" ${!#} "* ]] && echo "id-${!#}"
+        elif [[ "$*" == *--quiet* ]]; then
           printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
         elif [[ "$*" == *"{{.Service}}|{{.State}}|{{.Health}}"* ]]; then
           printf '%b' "${STUB_COMPOSE_PS_STATES:-}"
@@ -115,7 +141,26 @@ case "$1" in
           printf '%b' "${STUB_COMPOSE_PS_TABLE:-}"
         fi
         ;;
-      up) exit "${STUB_COMPOSE_UP_STATUS:-0}" ;;
+      up)
+        sleep "${STUB_COMPOSE_UP_SLEEP:-0}"
+        exit "${STUB_COMPOSE_UP_STATUS:-0}"
+        ;;
+      logs) printf '%b' "${STUB_COMPOSE_LOGS:-}" ;;
+      exec)
+        if [[ "$*" == *"nginx -t"* ]]; then
+          count_file="$STUB_LOG.nginx-t"
+          n=$(($(cat "$count_file" 2>/dev/null || echo 0) + 1))
+          echo "$n" >"$count_file"
+          read -ra statuses <<<"${STUB_NGINX_T_STATUSES:-0}"
+          index=$((n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1))
+          exit "${statuses[$index]}"
+        elif [[ "$*" == *"nginx -s reload"* ]]; then
+          exit "${STUB_NGINX_RELOAD_STATUS:-0}"
+        elif [[ "$*" == *" curl "* ]]; then
+          printf '%b' "${STUB_CURL_OUTPUT:-}"
+          exit "${STUB_CURL_STATUS:-0}"
+        fi
+        ;;
     esac
     ;;
 esac
@@ -276,4 +321,23 @@ assert_no_calls() {
 # The compose prefix the CLI uses for the test project.
 compose_prefix() {
   printf 'docker compose --project-name %s --file %s' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
+}
+
+# make_curl_stub — a curl that logs its call ("curl ARGS...") and prints $STUB_CURL_OUTPUT
+# (printf %b) with exit code $STUB_CURL_STATUS; for the commands that verify through nginx.
+make_curl_stub() {
+  cat >"$STUB_BIN/curl" <<'STUB'
+#!/usr/bin/env bash
+printf '%s\n' "curl $*" >>"$STUB_LOG"
+if [[ -n "${STUB_CURL_SEQUENCE+set}" ]]; then
+  n=$(($(cat "$STUB_LOG.curl" 2>/dev/null || echo 0) + 1))
+  echo "$n" >"$STUB_LOG.curl"
+  IFS='|' read -ra outputs <<<"$STUB_CURL_SEQUENCE"
+  printf '%b' "${outputs[$((n <= ${#outputs[@]} ? n - 1 : ${#outputs[@]} - 1))]}"
+else
+  printf '%b' "${STUB_CURL_OUTPUT:-}"
+fi
+exit "${STUB_CURL_STATUS:-0}"
+STUB
+  chmod +x "$STUB_BIN/curl"
 }

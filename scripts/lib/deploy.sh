@@ -1,0 +1,536 @@
+# shellcheck shell=bash
+# Blue/green deploys of the backend: the deploy lock, pre-flight checks, starting a colour
+# behind its readiness gate, switching nginx, verifying through it, draining, hooks, the
+# audit log and maintenance mode. Sourced by protostar-deploy, -rollback and -maintenance
+# after common.sh and config.sh (load_config done).
+#
+# The first part only BUILDS text (image references, include parsing, audit lines, nginx
+# snippets, curl arguments) and runs nothing, so tests call it directly; the second part
+# RUNS commands and keeps the one deploy in progress consistent, whatever stops it.
+
+# shellcheck source=scripts/lib/images.sh
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+
+# === Builders: no side effects ===========================================================
+
+DEPLOYABLE_SERVICES="backend"
+DEPLOY_TAG_RE='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
+DEPLOY_NAME_COMPONENT='[a-z0-9]+([._-]+[a-z0-9]+)*'
+DEPLOY_REFERENCE_RE="^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?/)?$DEPLOY_NAME_COMPONENT(/$DEPLOY_NAME_COMPONENT)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?\$"
+
+# other_colour COLOUR — blue <-> green.
+other_colour() {
+  case "$1" in
+    blue) echo green ;;
+    green) echo blue ;;
+    *) return 1 ;;
+  esac
+}
+
+# colour_image_var COLOUR — the state variable holding that colour's image.
+colour_image_var() { printf 'BACKEND_%s_IMAGE\n' "${1^^}"; }
+
+# check_service SERVICE — prints why SERVICE cannot be deployed (nothing when it can).
+check_service() {
+  case "$1" in
+    backend) ;;
+    ai-worker) echo "deploying ai-worker is not supported yet (deployable: $DEPLOYABLE_SERVICES)" ;;
+    *) echo "unknown service '$1' (deployable: $DEPLOYABLE_SERVICES)" ;;
+  esac
+}
+
+# image_reference SERVICE ARG — the image ARG names: a bare tag means
+# protostar/SERVICE:TAG; anything with '/', ':' or '@' is a full reference, which must
+# carry a tag or a digest. Fails (prints nothing) when ARG is neither.
+image_reference() {
+  local service=$1 arg=$2
+  if [[ "$arg" =~ $DEPLOY_TAG_RE ]]; then
+    printf 'protostar/%s:%s\n' "$service" "$arg"
+  elif [[ "$arg" =~ $DEPLOY_REFERENCE_RE ]] && [[ "${arg##*/}" == *:* || "$arg" == *@* ]]; then
+    printf '%s\n' "$arg"
+  else
+    return 1
+  fi
+}
+
+# include_colour FILE — the colour an active-backend include sends every request to;
+# "split" for a weighted split; nothing when the file is missing or names no colour.
+include_colour() {
+  local file=$1 entries
+  [[ -r "$file" ]] || return 0
+  entries=$(sed -nE 's/^[[:space:]]*([0-9.]+%|\*)[[:space:]]+backend-(blue|green)[[:space:]]*;.*$/\1 \2/p' "$file")
+  if [[ "$entries" =~ ^\*\ (blue|green)$ ]]; then
+    printf '%s\n' "${BASH_REMATCH[1]}"
+  elif [[ -n "$entries" ]]; then
+    echo split
+  fi
+}
+
+# audit_line TIME ACTION SERVICE USER FROM TO FROM_COLOUR TO_COLOUR RESULT REASON SECONDS
+# — one line of STATE_DIR/audit.log: key=value pairs, the reason quoted.
+audit_line() {
+  local time=$1 action=$2 service=$3 user=$4 from=$5 to=$6 from_colour=$7 to_colour=$8
+  local result=$9 reason=${10} seconds=${11} line
+  line="$time action=$action service=$service user=$user from=${from:--} to=${to:--}"
+  line+=" colour=${from_colour:--}->${to_colour:--} result=$result"
+  if [[ -n "$reason" ]]; then
+    reason=${reason//$'\n'/ }
+    line+=" reason=\"${reason//\"/\'}\""
+  fi
+  printf '%s duration=%ss\n' "$line" "$seconds"
+}
+
+# public_request_args PATH — curl arguments that reach PATH through the stack's public
+# HTTPS endpoint on this host, trusting the stack's own certificate (the host name is
+# pinned to the bind address, so no DNS is involved).
+public_request_args() {
+  local address=$BIND_ADDRESS
+  [[ "$address" == 0.0.0.0 ]] && address=127.0.0.1
+  printf '%s\n' -sS --max-time 5 --cacert "$TLS_DIR/tls.crt" \
+    --resolve "$PUBLIC_HOSTNAME:$HTTPS_PORT:$address" "$(public_url)${1#/}"
+}
+
+# strip_terminal_codes — compose writes cursor controls (ESC[2K) even into pipes.
+strip_terminal_codes() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
+
+# backend_header HEADERS — the value of X-Protostar-Backend in a curl -D dump.
+backend_header() {
+  tr -d '\r' <<<"$1" | sed -n 's/^[Xx]-[Pp]rotostar-[Bb]ackend:[[:space:]]*//p' | tail -n 1
+}
+
+# Both read by protostar-maintenance.
+# shellcheck disable=SC2034
+MAINTENANCE_MESSAGE_RE='^[A-Za-z0-9 .,:!?()/_+-]{1,200}$'
+# shellcheck disable=SC2034
+MAINTENANCE_DEFAULT_MESSAGE="Protostar is down for maintenance. Please try again in a few minutes."
+
+# maintenance_conf MESSAGE RETRY_AFTER SINCE — the nginx snippet `maintenance on` drops
+# into the 443 server block. /api/ answers the JSON envelope, every other path a small
+# HTML page, both 503 with Retry-After; /nginx-health (an exact location) is untouched.
+# MESSAGE must match MAINTENANCE_MESSAGE_RE (no quotes, '$', '\' or markup).
+maintenance_conf() {
+  local message=$1 retry_after=$2 since=$3
+  cat <<CONF
+# Written by \`protostar maintenance on\`; \`protostar maintenance off\` removes it.
+# since=$since
+# message=$message
+location ^~ /api/ {
+  default_type application/json;
+  add_header Retry-After $retry_after always;
+  add_header Cache-Control "no-store" always;
+  return 503 '{"resultCode":"MAINTENANCE","data":null,"message":"$message"}';
+}
+location ~ ^/ {
+  default_type text/html;
+  add_header Retry-After $retry_after always;
+  add_header Cache-Control "no-store" always;
+  return 503 '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head><body><h1>Maintenance</h1><p>$message</p></body></html>\n';
+}
+CONF
+}
+
+# === Runners ===============================================================================
+
+active_include() { printf '%s/nginx/active-backend.conf\n' "$STATE_DIR"; }
+maintenance_file() { printf '%s/nginx/maintenance.conf\n' "$STATE_DIR"; }
+lock_dir() { printf '%s/deploy.lock\n' "$STATE_DIR"; }
+audit_file() { printf '%s/audit.log\n' "$STATE_DIR"; }
+utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# deploy_user — who is deploying: PROTOSTAR_ACTOR (a CI job may pass the person who
+# started it), else the sudo caller, else the user running the command.
+deploy_user() {
+  printf '%s\n' "${PROTOSTAR_ACTOR:-${SUDO_USER:-$(id -un 2>/dev/null || id -u)}}"
+}
+
+image_version() {
+  docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null |
+    sed -n 's/^PROTOSTAR_VERSION=//p' | head -n 1
+}
+
+# --- The lock ------------------------------------------------------------------------------
+# A directory made with mkdir (atomic) holding an "owner" file: pid, the pid's start time
+# (so a reused pid is not taken for the holder), user, host, command, start. A short flock
+# guards the check-and-take, so two commands never both take over one stale lock.
+LOCK_HELD=""
+
+lock_owner_value() { sed -n "s/^$2=//p" "$1/owner" 2>/dev/null | head -n 1; }
+
+process_start_time() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+lock_describe() {
+  local dir=$1
+  if [[ ! -f "$dir/owner" ]]; then
+    printf 'an unknown holder (no owner file in %s)\n' "$dir"
+    return
+  fi
+  printf "pid %s (%s@%s), running '%s' since %s\n" "$(lock_owner_value "$dir" pid)" \
+    "$(lock_owner_value "$dir" user)" "$(lock_owner_value "$dir" host)" \
+    "$(lock_owner_value "$dir" command)" "$(lock_owner_value "$dir" started)"
+}
+
+# lock_is_stale DIR — its holder is known to be gone: a pid of this host that no longer
+# runs (or now belongs to another process), or no owner file after a minute.
+lock_is_stale() {
+  local dir=$1 pid start host
+  if [[ ! -f "$dir/owner" ]]; then
+    (($(date +%s) - $(stat -c %Y "$dir" 2>/dev/null || date +%s) > 60))
+    return
+  fi
+  pid=$(lock_owner_value "$dir" pid)
+  start=$(lock_owner_value "$dir" pid_start)
+  host=$(lock_owner_value "$dir" host)
+  [[ "$host" == "$(uname -n)" ]] || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  [[ -d "/proc/$pid" ]] || return 0
+  [[ -n "$start" && "$(process_start_time "$pid")" != "$start" ]]
+}
+
+# acquire_lock COMMAND — takes the deploy lock or aborts naming its holder.
+acquire_lock() {
+  local command=$1 dir guard tmp
+  dir=$(lock_dir)
+  mkdir -p "$STATE_DIR"
+  exec {guard}>"$STATE_DIR/.deploy.lock.guard"
+  flock -w 10 "$guard" || abort "could not take $STATE_DIR/.deploy.lock.guard within 10s"
+  if ! mkdir "$dir" 2>/dev/null; then
+    if lock_is_stale "$dir"; then
+      warn "stale deploy lock: $(lock_describe "$dir") no longer runs; taking it over"
+      rm -rf "$dir"
+      mkdir "$dir"
+    else
+      local holder host
+      holder=$(lock_describe "$dir")
+      host=$(lock_owner_value "$dir" host)
+      exec {guard}>&-
+      if [[ -n "$host" && "$host" != "$(uname -n)" ]]; then
+        abort "the deploy lock is held by $holder on another host: if nothing runs there, remove $dir"
+      fi
+      abort "another deploy is in progress: $holder; try again when it has finished (lock: $dir)"
+    fi
+  fi
+  tmp=$(mktemp "$dir/.owner.XXXXXX")
+  {
+    printf 'pid=%s\n' "$$"
+    printf 'pid_start=%s\n' "$(process_start_time "$$")"
+    printf 'user=%s\n' "$(deploy_user)"
+    printf 'host=%s\n' "$(uname -n)"
+    printf 'command=%s\n' "$command"
+    printf 'started=%s\n' "$(utc_now)"
+  } >"$tmp"
+  mv "$tmp" "$dir/owner"
+  LOCK_HELD=1
+  exec {guard}>&-
+}
+
+# release_lock — removes the lock if this process holds it.
+release_lock() {
+  local dir
+  [[ -n "$LOCK_HELD" ]] || return 0
+  dir=$(lock_dir)
+  [[ "$(lock_owner_value "$dir" pid)" == "$$" ]] && rm -rf "$dir"
+  LOCK_HELD=""
+}
+
+# --- nginx -----------------------------------------------------------------------------------
+nginx_running() { [[ -n "$(compose ps --status running --quiet nginx 2>/dev/null)" ]]; }
+
+# nginx_test — `nginx -t` inside the running nginx; its output shown when it fails.
+nginx_test() {
+  local out
+  if ! out=$(compose exec -T nginx nginx -t 2>&1); then
+    printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
+    return 1
+  fi
+}
+
+nginx_reload() {
+  local out
+  if ! out=$(compose exec -T nginx nginx -s reload 2>&1); then
+    printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
+    return 1
+  fi
+}
+
+# --- One change in progress, kept consistent -----------------------------------------------
+# DEPLOY_PHASE: idle → starting → started → switched → reloaded → recorded → finished.
+# What an interrupted or failed run undoes depends on it (deploy_undo).
+DEPLOY_ACTION="" DEPLOY_SERVICE="" DEPLOY_FROM="" DEPLOY_TO="" DEPLOY_FROM_COLOUR="" DEPLOY_TO_COLOUR=""
+DEPLOY_PHASE=idle DEPLOY_REASON="" DEPLOY_BEGAN=$SECONDS DEPLOY_BG_PID="" DEPLOY_STARTED_COLOUR=""
+DEPLOY_INCLUDE_BACKUP="" DEPLOY_AUDITED="" DEPLOY_AUDIT_ARMED="" DEPLOY_UNDO_HOOK=""
+
+# deploy_fail REASON — aborts; REASON goes into the audit line too.
+deploy_fail() {
+  DEPLOY_REASON=$1
+  abort "$1"
+}
+
+# deploy_begin ACTION SERVICE — installs the traps that undo a half-done change.
+deploy_begin() {
+  DEPLOY_ACTION=$1 DEPLOY_SERVICE=$2 DEPLOY_BEGAN=$SECONDS
+  trap deploy_on_exit EXIT
+  trap 'deploy_on_signal INT 130' INT
+  trap 'deploy_on_signal TERM 143' TERM
+  trap 'deploy_on_signal HUP 129' HUP
+}
+
+deploy_on_signal() {
+  DEPLOY_REASON="interrupted by SIG$1"
+  info ""
+  info "protostar: interrupted (SIG$1): undoing what was not finished"
+  exit "$2"
+}
+
+deploy_on_exit() {
+  local status=$?
+  trap '' INT TERM HUP
+  if [[ -n "$DEPLOY_BG_PID" ]]; then
+    kill "$DEPLOY_BG_PID" 2>/dev/null || true
+    wait "$DEPLOY_BG_PID" 2>/dev/null || true
+    DEPLOY_BG_PID=""
+  fi
+  if ((status != 0)); then
+    deploy_undo || true # best effort: the lock is released whatever happens here
+    if [[ -n "$DEPLOY_AUDIT_ARMED" && -z "$DEPLOY_AUDITED" ]]; then
+      audit failed "${DEPLOY_REASON:-exit status $status}" || true
+    fi
+  fi
+  release_lock || true
+  exit "$status"
+}
+
+# deploy_undo — back to what was serving before: the previous include (reloaded if the
+# new one was), the colour this run started removed. Nothing once the state is recorded.
+deploy_undo() {
+  if [[ -n "${DEPLOY_UNDO_HOOK:-}" ]]; then
+    # A command with its own undo (maintenance): the file back, reloaded if needed.
+    case "$DEPLOY_PHASE" in
+      switched) "$DEPLOY_UNDO_HOOK" || warn "could not undo the change" ;;
+      reloaded) "$DEPLOY_UNDO_HOOK" && nginx_test && nginx_reload ;;
+    esac
+    return 0
+  fi
+  case "$DEPLOY_PHASE" in
+    switched | reloaded) undo_switch || warn "could not restore nginx's previous include: check $(active_include)" ;;
+  esac
+  case "$DEPLOY_PHASE" in
+    starting | started) remove_started_colour ;;
+  esac
+  return 0
+}
+
+# audit RESULT [REASON] — appends the line for this change.
+audit() {
+  mkdir -p "$STATE_DIR"
+  audit_line "$(utc_now)" "$DEPLOY_ACTION" "$DEPLOY_SERVICE" "$(deploy_user)" "$DEPLOY_FROM" "$DEPLOY_TO" \
+    "$DEPLOY_FROM_COLOUR" "$DEPLOY_TO_COLOUR" "$1" "${2:-}" "$((SECONDS - DEPLOY_BEGAN))" >>"$(audit_file)"
+  DEPLOY_AUDITED=1
+}
+
+# run_hook NAME — STATE_DIR/hooks/NAME when present, with the change in its environment.
+run_hook() {
+  local hook="$STATE_DIR/hooks/$1"
+  [[ -e "$hook" ]] || return 0
+  if [[ ! -x "$hook" ]]; then
+    warn "hook $hook is not executable: make it executable or remove it"
+    return 1
+  fi
+  info "      running hook $1"
+  PROTOSTAR_ACTION=$DEPLOY_ACTION PROTOSTAR_SERVICE=$DEPLOY_SERVICE PROTOSTAR_FROM=$DEPLOY_FROM \
+    PROTOSTAR_TO=$DEPLOY_TO PROTOSTAR_COLOR=$DEPLOY_TO_COLOUR \
+    timeout "${PROTOSTAR_HOOK_TIMEOUT:-300}" "$hook" >&2
+}
+
+# deploy_preflight — nginx runs and accepts its configuration, the recorded active colour
+# is the one nginx's include routes to, and the pre-deploy hook agrees.
+deploy_preflight() {
+  local live include
+  include=$(active_include)
+  nginx_running || deploy_fail "nginx is not running: start the stack first (protostar up)"
+  nginx_test || deploy_fail "nginx -t fails on the running configuration: fix it before changing anything"
+  live=$(include_colour "$include")
+  if [[ "$live" != "$ACTIVE_COLOR" ]]; then
+    deploy_fail "the state says ACTIVE_COLOR=$ACTIVE_COLOR but nginx's include $include routes to ${live:-no colour}: an earlier change was cut short or a file was edited. Decide which colour should serve, make ACTIVE_COLOR in $(state_file) and the include name it, reload nginx (protostar compose exec nginx nginx -s reload), then retry"
+  fi
+  if ! run_hook pre-deploy; then
+    deploy_fail "the pre-deploy hook failed: nothing was changed"
+  fi
+}
+
+colour_health() {
+  local id
+  id=$(compose ps --quiet "backend-$1" 2>/dev/null | head -n 1)
+  [[ -n "$id" ]] || {
+    echo "no container yet"
+    return
+  }
+  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo unknown
+}
+
+# colour_ready COLOUR IMAGE — that colour runs IMAGE and its health check passes.
+colour_ready() {
+  local id
+  id=$(compose ps --status running --quiet "backend-$1" 2>/dev/null | head -n 1)
+  [[ -n "$id" ]] || return 1
+  [[ "$(docker inspect -f '{{.State.Health.Status}} {{.Config.Image}}' "$id" 2>/dev/null)" == "healthy $2" ]]
+}
+
+# start_colour_args COLOUR TIMEOUT — the compose arguments that start one colour and wait
+# for its readiness (the other services are running already: --no-deps).
+start_colour_args() {
+  printf '%s\n' up --detach --no-deps --wait --wait-timeout "$2" "backend-$1"
+}
+
+# start_colour COLOUR IMAGE TIMEOUT — starts COLOUR with IMAGE (exported for this run
+# only) and waits for its health check, printing progress. On failure: its last log lines,
+# the container removed, the run aborted.
+start_colour() {
+  local colour=$1 image=$2 timeout=$3 log rc=0 began=$SECONDS next interval
+  local -a cmd args
+  interval=${PROTOSTAR_PROGRESS_INTERVAL:-5}
+  export "$(colour_image_var "$colour")=$image"
+  mapfile -t cmd < <(compose_command)
+  mapfile -t args < <(start_colour_args "$colour" "$timeout")
+  log=$(log_file "$DEPLOY_ACTION-backend-$colour")
+  DEPLOY_PHASE=starting DEPLOY_STARTED_COLOUR=$colour
+  # In the background, run directly (not through a function, which would fork a
+  # subshell): $! is docker's own pid, so an interrupted run can stop it.
+  "${cmd[@]}" "${args[@]}" >"$log" 2>&1 &
+  DEPLOY_BG_PID=$!
+  next=$((SECONDS + interval))
+  while kill -0 "$DEPLOY_BG_PID" 2>/dev/null; do
+    if ((SECONDS >= next)); then
+      info "      waiting for backend-$colour: $((SECONDS - began))s of ${timeout}s, health: $(colour_health "$colour")"
+      next=$((SECONDS + interval))
+    fi
+    sleep 0.2
+  done
+  wait "$DEPLOY_BG_PID" || rc=$?
+  DEPLOY_BG_PID=""
+  if ((rc != 0)); then
+    info "backend-$colour ($image) did not become ready (after $((SECONDS - began))s, at most ${timeout}s):"
+    tail -n 5 "$log" | strip_terminal_codes | sed 's/^/    compose: /' >&2
+    info "its last 30 log lines:"
+    compose logs --no-color --no-log-prefix --tail 30 "backend-$colour" 2>&1 | strip_terminal_codes | sed 's/^/    | /' >&2 || true
+    remove_started_colour
+    deploy_fail "backend-$colour ($image) did not become ready: its container was removed, nothing was switched, $DEPLOY_FROM_COLOUR keeps serving"
+  fi
+  DEPLOY_PHASE=started
+}
+
+# remove_started_colour — removes the container this run started (not a warm one it found).
+remove_started_colour() {
+  [[ -n "$DEPLOY_STARTED_COLOUR" ]] || return 0
+  info "      removing backend-$DEPLOY_STARTED_COLOUR"
+  compose rm --stop --force "backend-$DEPLOY_STARTED_COLOUR" >/dev/null 2>&1 ||
+    warn "could not remove backend-$DEPLOY_STARTED_COLOUR: protostar compose rm --stop --force backend-$DEPLOY_STARTED_COLOUR"
+  DEPLOY_STARTED_COLOUR=""
+  DEPLOY_PHASE=idle
+}
+
+# switch_to COLOUR — the include rewritten atomically, checked with nginx -t, reloaded.
+# When nginx rejects it, the previous include is put back and nothing is reloaded.
+switch_to() {
+  local colour=$1 include
+  include=$(active_include)
+  DEPLOY_INCLUDE_BACKUP=$(mktemp "$STATE_DIR/nginx/.active-backend.previous.XXXXXX")
+  cp -p "$include" "$DEPLOY_INCLUDE_BACKUP"
+  DEPLOY_PHASE=switched
+  write_active_backend "$colour"
+  if ! nginx_test; then
+    undo_switch
+    deploy_fail "nginx -t rejected the include for $colour: the previous include was restored and nginx was not reloaded"
+  fi
+  if ! nginx_reload; then
+    deploy_fail "nginx -s reload failed"
+  fi
+  DEPLOY_PHASE=reloaded
+}
+
+# undo_switch — the previous include back in place (atomically), reloaded when the new
+# one had been.
+undo_switch() {
+  local phase=$DEPLOY_PHASE
+  [[ -n "$DEPLOY_INCLUDE_BACKUP" && -f "$DEPLOY_INCLUDE_BACKUP" ]] || return 1
+  mv -f "$DEPLOY_INCLUDE_BACKUP" "$(active_include)"
+  DEPLOY_INCLUDE_BACKUP=""
+  DEPLOY_PHASE=started
+  if [[ "$phase" == reloaded ]]; then
+    nginx_test && nginx_reload && info "      nginx routes to $DEPLOY_FROM_COLOUR again"
+  fi
+}
+
+# VERIFY_IN_A_ROW — how many answers in a row must match. Right after `nginx -s reload`
+# old workers still accept connections for a moment (with the old configuration), so
+# one matching answer does not prove the switch.
+VERIFY_IN_A_ROW=${PROTOSTAR_VERIFY_IN_A_ROW:-3}
+
+# verify_colour COLOUR VERSION — requests through nginx until the X-Protostar-Backend
+# header names COLOUR and VERSION VERIFY_IN_A_ROW times in a row (bounded); on failure
+# nginx is switched back. With maintenance on, the public URL answers 503 by design: then
+# nginx's container asks the colour directly.
+verify_colour() {
+  local colour=$1 version=$2 expected seen="" deadline headers in_a_row=0
+  local -a cmd
+  expected="$colour${version:+ $version}"
+  if [[ -f "$(maintenance_file)" ]]; then
+    warn "maintenance is on: verifying backend-$colour from nginx's container, not through the public URL"
+    cmd=(compose exec -T nginx curl -sS --max-time 5 -o /dev/null -D - "http://backend-$colour:8080/api/health")
+  else
+    mapfile -t cmd < <(public_request_args /api/health)
+    cmd=(curl -o /dev/null -D - "${cmd[@]}")
+  fi
+  deadline=$((SECONDS + ${PROTOSTAR_VERIFY_TIMEOUT:-30}))
+  while :; do
+    headers=$("${cmd[@]}" 2>/dev/null || true)
+    seen=$(backend_header "$headers")
+    if [[ "$seen" == "$expected" || (-z "$version" && "$seen" == "$colour "*) ]]; then
+      in_a_row=$((in_a_row + 1))
+      if ((in_a_row >= VERIFY_IN_A_ROW)); then
+        info "      answered by: $seen ($in_a_row times in a row)"
+        return 0
+      fi
+      sleep 0.2
+      continue
+    fi
+    in_a_row=0
+    ((SECONDS < deadline)) || break
+    sleep 0.5
+  done
+  undo_switch || true
+  deploy_fail "through nginx, /api/health answered as '${seen:-nothing}' instead of '$expected' for ${PROTOSTAR_VERIFY_TIMEOUT:-30}s: switched back to $DEPLOY_FROM_COLOUR"
+}
+
+# record_state COLOUR [IMAGE] — the new active colour (and its image) in state.env.
+record_state() {
+  local -a pairs=("ACTIVE_COLOR=$1")
+  [[ -z "${2:-}" ]] || pairs+=("$(colour_image_var "$1")=$2")
+  write_state "${pairs[@]}"
+  DEPLOY_PHASE=recorded
+  [[ -z "$DEPLOY_INCLUDE_BACKUP" ]] || rm -f "$DEPLOY_INCLUDE_BACKUP"
+  DEPLOY_INCLUDE_BACKUP="" DEPLOY_STARTED_COLOUR=""
+}
+
+# retire_colour COLOUR DRAIN KEEP_WARM — the colour that served before: drained, then
+# stopped with its container kept (a rollback restarts it), or left running (--keep-warm).
+retire_colour() {
+  local colour=$1 drain=$2 keep_warm=$3
+  if [[ -n "$keep_warm" ]]; then
+    info "      backend-$colour keeps running without traffic (--keep-warm: a rollback is only a switch)"
+    return 0
+  fi
+  sleep "$drain"
+  if ! compose stop "backend-$colour" >"$(log_file "$DEPLOY_ACTION-stop-$colour")" 2>&1; then
+    warn "could not stop backend-$colour (it receives no traffic): protostar compose stop backend-$colour"
+  fi
+}
+
+# deploy_finish TEXT — audit line, post-deploy hook, the closing line on stdout.
+deploy_finish() {
+  DEPLOY_PHASE=finished
+  audit ok
+  if [[ "$DEPLOY_ACTION" == deploy || "$DEPLOY_ACTION" == rollback ]]; then
+    run_hook post-deploy || warn "the post-deploy hook failed (the $DEPLOY_ACTION itself succeeded)"
+  fi
+  printf '%s in %ss\n' "$1" "$((SECONDS - DEPLOY_BEGAN))"
+}

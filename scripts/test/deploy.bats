@@ -1,0 +1,538 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2030,SC2031 # code for deploy_lib is single-quoted; stub settings are exported per test
+# protostar deploy: argument checks, the lock, pre-flight, readiness gate, switch, verify,
+# state, drain, audit, hooks and interruption — against the docker/curl stubs.
+
+load test_helper
+
+INCLUDE_BLUE='# Written by protostar; the deploy command rewrites it. Do not edit by hand.
+split_clients "${request_id}" $protostar_backend {
+  * backend-blue;
+}'
+
+setup() {
+  protostar_setup
+  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
+  make_curl_stub
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v1" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  mkdir -p "$STATE_DIR_T/nginx"
+  printf '%s\n' "$INCLUDE_BLUE" >"$STATE_DIR_T/nginx/active-backend.conf"
+  cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
+  export STUB_COMPOSE_RUNNING="nginx backend-blue"
+  export STUB_CURL_OUTPUT='HTTP/2 200\r\ncontent-type: application/json\r\nx-protostar-backend: green v2\r\n\r\n'
+  export PROTOSTAR_VERIFY_TIMEOUT=1 PROTOSTAR_PROGRESS_INTERVAL=1
+  HOLDER_PID=""
+}
+
+teardown() {
+  if [[ -n "$HOLDER_PID" ]]; then
+    kill "$HOLDER_PID" 2>/dev/null || true
+    wait "$HOLDER_PID" 2>/dev/null || true
+  fi
+  protostar_teardown
+}
+
+# deploy_lib SCRIPT — SCRIPT with deploy.sh sourced (no config loaded). Use with `run`.
+deploy_lib() {
+  PROTOSTAR_ROOT=$PROTOSTAR_REPO bash -c '
+    set -Eeuo pipefail
+    source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/config.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/deploy.sh"
+    eval "$1"' deploy_lib "$1"
+}
+
+assert_state_unchanged() {
+  diff "$TEST_ROOT/state.before" "$STATE_DIR_T/state.env" || fail "state.env changed"
+}
+
+assert_include_blue() {
+  [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$INCLUDE_BLUE" ]] ||
+    fail "the include is not the original blue one:" "$(cat "$STATE_DIR_T/nginx/active-backend.conf")"
+}
+
+assert_unlocked() {
+  [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "the deploy lock is still there" "$(cat "$STATE_DIR_T/deploy.lock/owner" 2>/dev/null)"
+}
+
+# line_of TEXT — the number of the first stub call containing TEXT.
+line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
+
+# No docker call that changes anything: only inspection.
+refute_changing_calls() {
+  refute_called " up "
+  refute_called " rm "
+  refute_called " stop "
+  refute_called "nginx -s reload"
+}
+
+# hold_lock [KEY=VALUE...] — a lock held by a live process (a sleep), owner file given.
+hold_lock() {
+  sleep 60 3>&- &
+  HOLDER_PID=$!
+  mkdir -p "$STATE_DIR_T/deploy.lock"
+  printf '%s\n' "pid=$HOLDER_PID" "user=alice" "host=$(uname -n)" \
+    "command=protostar deploy backend v7" "started=2026-01-02T03:04:05Z" "$@" >"$STATE_DIR_T/deploy.lock/owner"
+}
+
+# --- builders ----------------------------------------------------------------------------
+
+@test "image_reference: a tag means protostar/SERVICE:TAG, full references pass, junk fails" {
+  run deploy_lib 'image_reference backend 1.4.2; image_reference backend protostar/backend:v2
+    image_reference backend localhost:5000/team/backend:v3
+    image_reference backend other/backend@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
+  assert_status 0
+  [[ "${lines[0]}" == protostar/backend:1.4.2 ]] || fail "tag: ${lines[0]}"
+  [[ "${lines[1]}" == protostar/backend:v2 ]] || fail "reference: ${lines[1]}"
+  [[ "${lines[2]}" == localhost:5000/team/backend:v3 ]] || fail "with a port: ${lines[2]}"
+  [[ "${lines[3]}" == other/backend@sha256:* ]] || fail "digest: ${lines[3]}"
+  local bad
+  for bad in "" "v 2" "-v2" "protostar/backend" "Protostar/Backend:v2" "../x:1" 'v2;rm' 'a:b:c'; do
+    run deploy_lib "image_reference backend '$bad'"
+    [[ "$status" -ne 0 && -z "$output" ]] || fail "accepted '$bad': $output"
+  done
+}
+
+@test "include_colour reads the colour, a split, or nothing" {
+  printf '%s\n' "$INCLUDE_BLUE" >"$TEST_ROOT/one.conf"
+  printf 'split_clients "${request_id}" $protostar_backend {\n  10%% backend-green;\n  * backend-blue;\n}\n' >"$TEST_ROOT/split.conf"
+  run deploy_lib "include_colour '$TEST_ROOT/one.conf'; include_colour '$TEST_ROOT/split.conf'; include_colour '$TEST_ROOT/none.conf'; echo end"
+  assert_status 0
+  [[ "$output" == $'blue\nsplit\nend' ]] || fail "got: $output"
+}
+
+@test "audit_line: time, action, service, user, from -> to, colours, result, reason, duration" {
+  run deploy_lib 'audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:v2 blue green ok "" 42
+    audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:bad blue green failed "it said \"no\"" 7'
+  assert_status 0
+  [[ "${lines[0]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=42s" ]] ||
+    fail "ok line: ${lines[0]}"
+  [[ "${lines[1]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:bad colour=blue->green result=failed reason=\"it said 'no'\" duration=7s" ]] ||
+    fail "failed line: ${lines[1]}"
+}
+
+@test "the start command waits for readiness of the one colour, without its dependencies" {
+  run deploy_lib 'start_colour_args green 120 | paste -sd" "'
+  assert_status 0
+  [[ "$output" == "up --detach --no-deps --wait --wait-timeout 120 backend-green" ]] || fail "got: $output"
+}
+
+# --- arguments: refused before anything changes ------------------------------------------
+
+@test "deploy --help prints the usage" {
+  run protostar deploy --help
+  assert_status 0
+  assert_output_contains "Usage: protostar deploy backend <tag | image>"
+  assert_no_calls
+}
+
+@test "deploy without a tag is refused with the usage" {
+  run protostar deploy backend
+  assert_status 1
+  assert_output_contains "usage: protostar deploy backend <tag | image>"
+  assert_no_calls
+}
+
+@test "an unknown service is refused before any docker call" {
+  run protostar deploy frontend v2
+  assert_status 1
+  assert_output_contains "unknown service 'frontend' (deployable: backend)"
+  assert_no_calls
+  assert_state_unchanged
+}
+
+@test "ai-worker is named as not deployable yet" {
+  run protostar deploy ai-worker v2
+  assert_status 1
+  assert_output_contains "deploying ai-worker is not supported yet"
+  assert_no_calls
+}
+
+@test "a malformed tag is refused before any docker call" {
+  run protostar deploy backend 'v2;reboot'
+  assert_status 1
+  assert_output_contains "is neither an image tag nor an image reference"
+  assert_no_calls
+}
+
+@test "bad --drain and --timeout values are refused" {
+  run protostar deploy backend v2 --drain soon
+  assert_status 1
+  assert_output_contains "--drain needs a number of seconds"
+  run protostar deploy backend v2 --timeout 0
+  assert_status 1
+  assert_output_contains "--timeout must be at least 1 second"
+  run protostar deploy backend v2 --force
+  assert_status 1
+  assert_output_contains "unknown option '--force'"
+  assert_no_calls
+}
+
+@test "a missing image is refused: only inspected, no lock, state and include untouched" {
+  export STUB_MISSING_IMAGES="protostar/backend:v9"
+  run protostar deploy backend v9
+  assert_status 1
+  assert_output_contains "image protostar/backend:v9 is not present in Docker"
+  assert_call_line "docker image inspect protostar/backend:v9"
+  [[ $(wc -l <"$STUB_LOG") -eq 1 ]] || fail "expected only the inspection" "$(cat "$STUB_LOG")"
+  assert_unlocked
+  assert_state_unchanged
+  assert_include_blue
+  [[ ! -e "$STATE_DIR_T/audit.log" ]] || fail "an audit line for a refused argument"
+}
+
+@test "before the first up, deploy says to run up" {
+  rm "$STATE_DIR_T/state.env"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "nothing is deployed yet: start the stack first (protostar up)"
+  assert_no_calls
+}
+
+# --- the happy path --------------------------------------------------------------------
+
+@test "deploy: the exact commands, in order; state, include, audit; lock released" {
+  export STUB_DOCKER_ENV="BACKEND_GREEN_IMAGE BACKEND_BLUE_IMAGE"
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  local p
+  p=$(compose_prefix)
+  assert_call_line "docker image inspect protostar/backend:v2"
+  assert_call_line "$p ps --status running --quiet nginx"
+  assert_call_line "$p exec -T nginx nginx -t"
+  assert_call_line "$p up --detach --no-deps --wait --wait-timeout 300 backend-green"
+  assert_call_line "$p exec -T nginx nginx -s reload"
+  assert_call_line "curl -o /dev/null -D - -sS --max-time 5 --cacert $TLS_DIR_T/tls.crt --resolve localhost:18443:127.0.0.1 https://localhost:18443/api/health"
+  assert_call_line "$p stop backend-blue"
+  refute_called " rm "
+  # order: pre-flight nginx -t, start, switch (nginx -t, reload), verify, stop
+  (($(line_of "nginx -t") < $(line_of " up --detach"))) || fail "nginx -t after up" "$(cat "$STUB_LOG")"
+  (($(line_of " up --detach") < $(line_of "nginx -s reload"))) || fail "reload before up" "$(cat "$STUB_LOG")"
+  (($(line_of "nginx -s reload") < $(line_of "curl "))) || fail "verified before reload"
+  (($(line_of "curl ") < $(line_of " stop backend-blue"))) || fail "stopped before verifying"
+  [[ $(grep -c 'nginx -t' "$STUB_LOG") -eq 2 ]] || fail "expected nginx -t in pre-flight and at the switch"
+  # compose up ran with the new image for green only, for this run
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STUB_ENV_LOG" || fail "new image not exported" "$(cat "$STUB_ENV_LOG")"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STUB_ENV_LOG"
+  # state and include
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STATE_DIR_T/state.env"
+  grep -q '^  \* backend-green;$' "$STATE_DIR_T/nginx/active-backend.conf"
+  [[ -z "$(find "$STATE_DIR_T/nginx" -name '.active-backend*')" ]] || fail "temporary files left" "$(ls -a "$STATE_DIR_T/nginx")"
+  # steps, summary, audit, lock
+  local n
+  for n in 1 2 3 4 5 6 7; do assert_output_contains "[$n/7] "; done
+  assert_output_contains "answered by: green v2 (3 times in a row)"
+  assert_output_line_matches "^Deployed protostar/backend:v2 on green \(was protostar/backend:v1 on blue\) in [0-9]+s$"
+  [[ $(wc -l <"$STATE_DIR_T/audit.log") -eq 1 ]] || fail "expected one audit line"
+  grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=[0-9]+s$" \
+    "$STATE_DIR_T/audit.log" || fail "audit line:" "$(cat "$STATE_DIR_T/audit.log")"
+  assert_unlocked
+}
+
+@test "a full image reference is deployed as given; PROTOSTAR_ACTOR names the user" {
+  export PROTOSTAR_ACTOR=jenkins-bob STUB_CURL_OUTPUT='x-protostar-backend: green 3.0\r\n'
+  export STUB_IMAGE_VERSIONS="other/backend:v3=3.0"
+  run protostar deploy backend other/backend:v3 --drain 0 --timeout 60
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 60 backend-green"
+  grep -qx 'BACKEND_GREEN_IMAGE=other/backend:v3' "$STATE_DIR_T/state.env"
+  grep -q ' user=jenkins-bob from=protostar/backend:v1 to=other/backend:v3 ' "$STATE_DIR_T/audit.log"
+}
+
+@test "from green, deploy goes to blue" {
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  printf '%s\n' "${INCLUDE_BLUE/backend-blue/backend-green}" >"$STATE_DIR_T/nginx/active-backend.conf"
+  export STUB_CURL_OUTPUT='x-protostar-backend: blue v3\r\n'
+  run protostar deploy backend v3 --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
+  assert_call_line "$(compose_prefix) stop backend-green"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v3' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
+}
+
+@test "--keep-warm leaves the old colour running" {
+  run protostar deploy backend v2 --keep-warm
+  assert_status 0
+  refute_called " stop "
+  assert_output_contains "leaving blue running without traffic"
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+}
+
+@test "the old colour is drained for --drain seconds before it stops" {
+  local began=$SECONDS
+  run protostar deploy backend v2 --drain 2
+  assert_status 0
+  ((SECONDS - began >= 2)) || fail "no drain wait"
+  assert_output_contains "draining blue for 2s, then stopping it (kept for rollback)"
+  assert_call_line "$(compose_prefix) stop backend-blue"
+}
+
+# --- the lock ---------------------------------------------------------------------------------
+
+@test "a second deploy is refused and shows the holder; the holder's lock stays" {
+  hold_lock
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "another deploy is in progress: pid $HOLDER_PID (alice@$(uname -n)), running 'protostar deploy backend v7' since 2026-01-02T03:04:05Z"
+  refute_changing_calls
+  refute_called "nginx -t"
+  grep -qx "pid=$HOLDER_PID" "$STATE_DIR_T/deploy.lock/owner" || fail "the holder's lock was touched"
+  assert_state_unchanged
+}
+
+@test "a lock held on another host is refused with how to clear it" {
+  hold_lock
+  sed -i 's/^host=.*/host=elsewhere/' "$STATE_DIR_T/deploy.lock/owner"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "held by pid $HOLDER_PID (alice@elsewhere)"
+  assert_output_contains "if nothing runs there, remove $STATE_DIR_T/deploy.lock"
+  refute_changing_calls
+}
+
+@test "a stale lock (its pid no longer runs) is reported and taken over" {
+  mkdir -p "$STATE_DIR_T/deploy.lock"
+  printf '%s\n' "pid=99999999" "user=carol" "host=$(uname -n)" "command=protostar deploy backend v0" \
+    "started=2026-01-01T00:00:00Z" >"$STATE_DIR_T/deploy.lock/owner"
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "stale deploy lock: pid 99999999 (carol@$(uname -n)), running 'protostar deploy backend v0' since 2026-01-01T00:00:00Z no longer runs; taking it over"
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  assert_unlocked
+}
+
+@test "a lock whose pid now belongs to another process is stale too" {
+  hold_lock "pid_start=1"
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "stale deploy lock: pid $HOLDER_PID"
+}
+
+@test "the lock's owner file names pid, user, host, command and start while it runs" {
+  export STUB_COMPOSE_UP_SLEEP=3
+  "$PROTOSTAR_BIN" deploy backend v2 --drain 0 >"$TEST_ROOT/out" 2>&1 3>&- &
+  local pid=$! i
+  for ((i = 0; i < 50; i++)); do
+    grep -q " up --detach" "$STUB_LOG" && break
+    sleep 0.1
+  done
+  local owner
+  owner=$(cat "$STATE_DIR_T/deploy.lock/owner")
+  wait "$pid"
+  grep -qx "pid=$pid" <<<"$owner" || fail "owner: $owner"
+  grep -qx "user=$(id -un)" <<<"$owner"
+  grep -qx "host=$(uname -n)" <<<"$owner"
+  grep -qx "command=protostar deploy backend v2 --drain 0" <<<"$owner"
+  grep -qE "^started=[0-9-]{10}T[0-9:]{8}Z$" <<<"$owner"
+  grep -qE "^pid_start=[0-9]+$" <<<"$owner"
+  assert_unlocked
+}
+
+# --- pre-flight ---------------------------------------------------------------------------------
+
+@test "state disagreeing with nginx's include is refused before anything starts" {
+  printf '%s\n' "${INCLUDE_BLUE/backend-blue/backend-green}" >"$STATE_DIR_T/nginx/active-backend.conf"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "the state says ACTIVE_COLOR=blue but nginx's include $STATE_DIR_T/nginx/active-backend.conf routes to green"
+  refute_changing_calls
+  assert_state_unchanged
+  assert_unlocked
+  grep -q 'result=failed reason="the state says ACTIVE_COLOR=blue' "$STATE_DIR_T/audit.log"
+}
+
+@test "a failing nginx -t in pre-flight stops the deploy before anything starts" {
+  export STUB_NGINX_T_STATUSES="1"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "nginx -t fails on the running configuration"
+  refute_changing_calls
+  assert_state_unchanged
+  assert_unlocked
+}
+
+@test "nginx not running stops the deploy" {
+  export STUB_COMPOSE_RUNNING="backend-blue"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "nginx is not running: start the stack first (protostar up)"
+  refute_changing_calls
+  refute_called "nginx -t"
+}
+
+# --- faults during the deploy ---------------------------------------------------------------------
+
+@test "failed readiness: last log lines shown, new container removed, no switch, state unchanged" {
+  export STUB_COMPOSE_UP_STATUS=1 STUB_COMPOSE_LOGS='\033[2KException in thread main\n\033[2KAPPLICATION FAILED TO START\n'
+  run protostar deploy backend v2 --timeout 30
+  assert_status 1
+  assert_output_line_matches "^backend-green \\(protostar/backend:v2\\) did not become ready \\(after [0-9]+s, at most 30s\\):$"
+  assert_output_contains "    | APPLICATION FAILED TO START"
+  refute_output_contains $'\e['
+  assert_output_contains "its container was removed, nothing was switched, blue keeps serving"
+  assert_call_line "$(compose_prefix) logs --no-color --no-log-prefix --tail 30 backend-green"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  refute_called "nginx -s reload"
+  refute_called " stop backend-blue"
+  refute_called "curl "
+  assert_state_unchanged
+  assert_include_blue
+  assert_unlocked
+  grep -qE 'action=deploy .* to=protostar/backend:v2 colour=blue->green result=failed reason="backend-green \(protostar/backend:v2\) did not become ready.*" duration=[0-9]+s$' \
+    "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
+}
+
+@test "nginx -t rejecting the switch: previous include restored, no reload, container removed" {
+  export STUB_NGINX_T_STATUSES="0 1"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "nginx -t rejected the include for green: the previous include was restored and nginx was not reloaded"
+  refute_called "nginx -s reload"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  assert_include_blue
+  assert_state_unchanged
+  assert_unlocked
+  [[ -z "$(find "$STATE_DIR_T/nginx" -name '.active-backend*')" ]] || fail "backup left behind"
+}
+
+@test "the new version not answering through nginx: switched back, reloaded, removed" {
+  export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "answered as 'blue v1' instead of 'green v2'"
+  assert_output_contains "switched back to blue"
+  [[ $(grep -c 'nginx -s reload' "$STUB_LOG") -eq 2 ]] || fail "expected a reload there and back" "$(cat "$STUB_LOG")"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  refute_called " stop backend-blue"
+  assert_include_blue
+  assert_state_unchanged
+}
+
+@test "verification needs 3 matching answers in a row: an old nginx worker may still answer" {
+  export PROTOSTAR_VERIFY_TIMEOUT=10 # the miss must not end the verification
+  export STUB_CURL_SEQUENCE='x-protostar-backend: green v2\r\n|x-protostar-backend: blue v1\r\n|x-protostar-backend: green v2\r\n'
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  [[ $(grep -c '^curl ' "$STUB_LOG") -eq 5 ]] || fail "expected 5 requests (1 + a miss + 3 in a row)" "$(cat "$STUB_LOG")"
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+}
+
+@test "with maintenance on, the new colour is verified from nginx's container" {
+  echo "# maintenance" >"$STATE_DIR_T/nginx/maintenance.conf"
+  make_logging_stub curl 7
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "maintenance is on: verifying backend-green from nginx's container"
+  assert_call_line "$(compose_prefix) exec -T nginx curl -sS --max-time 5 -o /dev/null -D - http://backend-green:8080/api/health"
+  refute_called "curl -o"
+}
+
+# --- hooks -------------------------------------------------------------------------------------------
+
+@test "hooks: pre-deploy before anything starts, post-deploy after, with the change in their environment" {
+  mkdir -p "$STATE_DIR_T/hooks"
+  local hook
+  for hook in pre-deploy post-deploy; do
+    cat >"$STATE_DIR_T/hooks/$hook" <<HOOK
+#!/usr/bin/env bash
+echo "docker hook-$hook \$PROTOSTAR_ACTION \$PROTOSTAR_SERVICE \$PROTOSTAR_FROM \$PROTOSTAR_TO \$PROTOSTAR_COLOR" >>"\$STUB_LOG"
+HOOK
+    chmod +x "$STATE_DIR_T/hooks/$hook"
+  done
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_call_line "docker hook-pre-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"
+  assert_call_line "docker hook-post-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"
+  (($(line_of hook-pre-deploy) < $(line_of " up --detach"))) || fail "pre-deploy ran after the start"
+  (($(line_of hook-post-deploy) > $(line_of " stop backend-blue"))) || fail "post-deploy ran too early"
+}
+
+@test "a failing pre-deploy hook aborts before any change" {
+  mkdir -p "$STATE_DIR_T/hooks"
+  printf '#!/usr/bin/env bash\necho "not today" >&2\nexit 3\n' >"$STATE_DIR_T/hooks/pre-deploy"
+  chmod +x "$STATE_DIR_T/hooks/pre-deploy"
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "not today"
+  assert_output_contains "the pre-deploy hook failed: nothing was changed"
+  refute_changing_calls
+  assert_state_unchanged
+  assert_unlocked
+}
+
+@test "a failing post-deploy hook is a warning: the deploy stands" {
+  mkdir -p "$STATE_DIR_T/hooks"
+  printf '#!/usr/bin/env bash\nexit 1\n' >"$STATE_DIR_T/hooks/post-deploy"
+  chmod +x "$STATE_DIR_T/hooks/post-deploy"
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "warning: the post-deploy hook failed (the deploy itself succeeded)"
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+}
+
+# --- interruption ---------------------------------------------------------------------------------------
+
+# deploy_in_background — starts a deploy whose `compose up` takes 5 s; returns when that
+# call has begun. Sets DEPLOY_PID. (A background job of a script ignores SIGINT, as
+# bash does without job control: python puts the default action back, like a terminal.)
+deploy_in_background() {
+  STUB_COMPOSE_UP_SLEEP=5 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$PROTOSTAR_BIN" deploy backend v2 >"$TEST_ROOT/out" 2>&1 3>&- &
+  DEPLOY_PID=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q " up --detach" "$STUB_LOG" && return 0
+    sleep 0.1
+  done
+  fail "the deploy never started the new colour" "$(cat "$TEST_ROOT/out")"
+}
+
+@test "SIGTERM while the new colour starts: it is removed, the lock released, state unchanged" {
+  deploy_in_background
+  kill -TERM "$DEPLOY_PID"
+  local rc=0
+  wait "$DEPLOY_PID" || rc=$?
+  ((rc == 143)) || fail "exit status $rc" "$(cat "$TEST_ROOT/out")"
+  grep -q "interrupted (SIGTERM): undoing what was not finished" "$TEST_ROOT/out"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  refute_called "nginx -s reload"
+  assert_state_unchanged
+  assert_include_blue
+  assert_unlocked
+  grep -q 'result=failed reason="interrupted by SIGTERM"' "$STATE_DIR_T/audit.log"
+}
+
+@test "SIGINT is handled the same way" {
+  deploy_in_background
+  kill -INT "$DEPLOY_PID"
+  local rc=0
+  wait "$DEPLOY_PID" || rc=$?
+  ((rc == 130)) || fail "exit status $rc" "$(cat "$TEST_ROOT/out")"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  assert_unlocked
+  assert_state_unchanged
+}
+
+@test "SIGKILL leaves a stale lock that the next deploy reports and takes over" {
+  deploy_in_background
+  kill -KILL "$DEPLOY_PID"
+  wait "$DEPLOY_PID" || true
+  [[ -d "$STATE_DIR_T/deploy.lock" ]] || fail "no lock left behind"
+  assert_state_unchanged
+  assert_include_blue
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "stale deploy lock: pid $DEPLOY_PID"
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  assert_unlocked
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Summary: End-to-end test of blue/green deploy, rollback and maintenance on the real stack
+# Usage: scripts/test/e2e/deploy.sh [--keep]
+#
+# Brings the stack up with `protostar up --offline` under a unique project name on free
+# ports, builds two more backend images from this checkout's jar (e2e-v2, and e2e-broken,
+# which exits at start), then deploys, rolls back, interrupts deploys and toggles
+# maintenance while a constant load of HTTPS requests runs through nginx, counting every
+# request that does not answer 200. Always tears the stack down (dumping the logs first
+# when a check failed); --keep leaves it running for inspection.
+set -Eeuo pipefail
+PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export PROTOSTAR_ROOT
+source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+source "$PROTOSTAR_ROOT/scripts/test/e2e/lib.sh"
+handle_help "$@"
+keep=""
+[[ "${1:-}" == --keep ]] && keep=1
+
+V2_TAG=e2e-v2
+V2_IMAGE=protostar/backend:$V2_TAG
+BROKEN_TAG=e2e-broken
+BROKEN_IMAGE=protostar/backend:$BROKEN_TAG
+
+# --- Helpers ----------------------------------------------------------------------------------
+# A check runs as the condition of an `if` (lib.sh), where bash ignores `set -e`: every
+# assertion below ends in `|| die` so that any of them, not only the last, fails it.
+die() {
+  echo "check failed: $*" >&2
+  exit 1
+}
+state_value() { sed -n "s/^$1=//p" "$E2E_DIR/state/state.env"; }
+image_version_of() {
+  docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" | sed -n 's/^PROTOSTAR_VERSION=//p'
+}
+# served_by — the X-Protostar-Backend header of /api/health through nginx ("colour version").
+served_by() { https_headers /api/health | tr -d '\r' | sed -n 's/^x-protostar-backend: //Ip'; }
+container_state() { # container_state SERVICE — running/exited/... or "none"
+  local id
+  id=$(protostar_compose ps --all --quiet "$1")
+  if [[ -z "$id" ]]; then echo none; else docker inspect -f '{{.State.Status}}' "$id"; fi
+}
+lock_present() { [[ -d "$E2E_DIR/state/deploy.lock" ]]; }
+# protostar_script ARGS... — the CLI itself, not lib.sh's function: started with `&`,
+# $! is then the command's own pid (the one its lock names and a signal must reach).
+protostar_script() { exec "$PROTOSTAR_ROOT/scripts/protostar" "$@"; }
+
+# The load: two request loops through HTTPS nginx until stopped — one opening a new
+# connection per request, one sending 5 requests per keep-alive connection (the case an
+# nginx reload must close gracefully). Each request's status code goes to a file.
+start_load() {
+  LOAD_DIR="$E2E_DIR/load-$1"
+  mkdir -p "$LOAD_DIR"
+  local url="https://localhost:$HTTPS_PORT/api/health" i
+  local -a common=(-s --max-time 15 --cacert "$TLS_DIR/tls.crt" --resolve "localhost:$HTTPS_PORT:127.0.0.1" -w '%{http_code}\n')
+  local -a batch=()
+  for ((i = 0; i < 5; i++)); do batch+=(-o /dev/null "$url"); done
+  # Bounded whatever happens: a loop ends on its stop file, when the test directory is
+  # gone (a check died before stop_load) or after 300 s.
+  (deadline=$((SECONDS + 300)); while [[ -d "$LOAD_DIR" && ! -e "$LOAD_DIR/stop" ]] && ((SECONDS < deadline)); do
+    curl "${common[@]}" -o /dev/null "$url" >>"$LOAD_DIR/single.codes" 2>/dev/null || true
+    sleep 0.05
+  done) &
+  LOAD_PIDS=("$!")
+  (deadline=$((SECONDS + 300)); while [[ -d "$LOAD_DIR" && ! -e "$LOAD_DIR/stop" ]] && ((SECONDS < deadline)); do
+    curl "${common[@]}" "${batch[@]}" >>"$LOAD_DIR/keepalive.codes" 2>/dev/null || true
+    sleep 0.1
+  done) &
+  LOAD_PIDS+=("$!")
+  sleep 2 # a baseline before the change
+}
+
+# stop_load MIN — stops the loops; prints the counts; fails unless every request answered
+# 200 and at least MIN requests were made.
+stop_load() {
+  local min=$1 total failed seconds
+  sleep 2 # and a tail after it
+  touch "$LOAD_DIR/stop"
+  wait "${LOAD_PIDS[@]}" || true
+  total=$(cat "$LOAD_DIR"/*.codes | wc -l)
+  failed=$(cat "$LOAD_DIR"/*.codes | grep -cvx 200 || true)
+  echo "load: $total requests, $failed not 200"
+  cat "$LOAD_DIR"/*.codes | sort | uniq -c
+  ((total >= min && failed == 0))
+}
+
+# --- Images ------------------------------------------------------------------------------------
+build_test_images() {
+  cd "$PROTOSTAR_ROOT"
+  if [[ ! -f backend/target/app.jar ]]; then
+    ./mvnw -B -q -DskipTests package || die "./mvnw package"
+  fi
+  docker build -q -f backend/Dockerfile --build-arg BASE_IMAGE=protostar/jre:21 \
+    --build-arg VERSION=$V2_TAG -t "$V2_IMAGE" . || die "building $V2_IMAGE"
+  # Starts like the real image would, then dies: readiness can never pass.
+  printf 'FROM %s\nENTRYPOINT ["sh", "-c", "echo e2e-broken: refusing to start on purpose >&2; exit 1"]\n' "$V2_IMAGE" |
+    docker build -q -t "$BROKEN_IMAGE" - || die "building $BROKEN_IMAGE"
+  [[ $(image_version_of "$V2_IMAGE") == "$V2_TAG" ]]
+}
+
+# --- Checks ------------------------------------------------------------------------------------
+up_blue() {
+  protostar up --offline >"$E2E_DIR/up.log" 2>&1 || {
+    tail -n 30 "$E2E_DIR/up.log"
+    return 1
+  }
+  V1_IMAGE=$(state_value BACKEND_BLUE_IMAGE)
+  echo "$V1_IMAGE" >"$E2E_DIR/v1.image"
+  [[ $(served_by) == "blue $(image_version_of "$V1_IMAGE")" ]]
+}
+v1_image() { cat "$E2E_DIR/v1.image"; }
+v1_version() { image_version_of "$(v1_image)"; }
+
+deploy_under_load_switches_to_green() {
+  start_load deploy
+  local rc=0
+  protostar deploy backend "$V2_TAG" --drain 3 >"$E2E_DIR/deploy.out" 2>&1 || rc=$?
+  cat "$E2E_DIR/deploy.out"
+  stop_load 100 || die "requests failed during the deploy"
+  ((rc == 0)) || die "deploy exit status $rc"
+  grep -q '^\[7/7\] draining blue for 3s' "$E2E_DIR/deploy.out" || die "no step 7/7"
+  grep -qE "^Deployed $V2_IMAGE on green \(was $(v1_image) on blue\) in [0-9]+s$" "$E2E_DIR/deploy.out" || die "no summary line"
+  [[ $(served_by) == "green $V2_TAG" ]]
+}
+state_and_audit_after_deploy() {
+  cat "$E2E_DIR/state/state.env"
+  [[ $(state_value ACTIVE_COLOR) == green && $(state_value BACKEND_GREEN_IMAGE) == "$V2_IMAGE" &&
+    $(state_value BACKEND_BLUE_IMAGE) == "$(v1_image)" ]] || die "state.env"
+  grep 'backend-green;' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
+  tail -n 1 "$E2E_DIR/state/audit.log" |
+    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE colour=blue->green result=ok duration=[0-9]+s$" ||
+    die "audit line: $(tail -n 1 "$E2E_DIR/state/audit.log")"
+  ! lock_present
+}
+old_colour_stopped_and_kept() {
+  [[ $(container_state backend-blue) == exited && $(container_state backend-green) == running ]]
+}
+status_healthy_after_deploy() { protostar status | tee /dev/stderr | grep 'Active colour: green'; }
+
+rollback_under_load_restarts_blue() {
+  start_load rollback
+  protostar rollback --drain 3 >"$E2E_DIR/rollback.out" 2>&1 || {
+    cat "$E2E_DIR/rollback.out"
+    return 1
+  }
+  cat "$E2E_DIR/rollback.out"
+  stop_load 100 || die "requests failed during the rollback"
+  grep -q "starting backend-blue with $(v1_image)" "$E2E_DIR/rollback.out" || die "blue was not started"
+  [[ $(served_by) == "blue $(v1_version)" && $(state_value ACTIVE_COLOR) == blue ]] || die "blue does not serve"
+  [[ $(container_state backend-green) == exited ]] || die "green is $(container_state backend-green)"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) colour=green->blue result=ok "
+}
+
+keep_warm_then_rollback_is_a_switch() {
+  protostar deploy backend "$V2_TAG" --keep-warm >"$E2E_DIR/deploy-warm.out" 2>&1 || {
+    cat "$E2E_DIR/deploy-warm.out"
+    return 1
+  }
+  [[ $(served_by) == "green $V2_TAG" && $(container_state backend-blue) == running ]] || die "after --keep-warm"
+  start_load warm-rollback
+  protostar rollback --keep-warm >"$E2E_DIR/rollback-warm.out" 2>&1 || {
+    cat "$E2E_DIR/rollback-warm.out"
+    return 1
+  }
+  cat "$E2E_DIR/rollback-warm.out"
+  stop_load 50 || die "requests failed during the warm rollback"
+  grep -q "backend-blue runs $(v1_image) and is ready (warm)" "$E2E_DIR/rollback-warm.out" || die "not warm"
+  local seconds
+  seconds=$(sed -nE 's/^Rolled back to .* in ([0-9]+)s$/\1/p' "$E2E_DIR/rollback-warm.out")
+  echo "rollback to the warm colour took ${seconds}s"
+  ((seconds <= 5)) || die "too slow"
+  [[ $(served_by) == "blue $(v1_version)" && $(container_state backend-green) == running ]]
+}
+
+# The broken image is deployed in the background; while it waits for readiness, a
+# second deploy must be refused naming the first one.
+broken_image_fails_and_concurrent_deploy_is_refused() {
+  protostar compose stop backend-green >/dev/null 2>&1 || die "stopping green"
+  start_load broken
+  (protostar_script deploy backend "$BROKEN_TAG" --timeout 90 >"$E2E_DIR/broken.out" 2>&1) &
+  local bg=$! i rc=0 second_rc=0 second
+  for ((i = 0; i < 100; i++)); do
+    [[ -f "$E2E_DIR/state/deploy.lock/owner" ]] && break
+    sleep 0.1
+  done
+  second=$(protostar deploy backend "$V2_TAG" 2>&1) || second_rc=$?
+  wait "$bg" || rc=$? # before any verdict: nothing may outlive this check
+  echo "second deploy (exit $second_rc): $second"
+  cat "$E2E_DIR/broken.out"
+  stop_load 50 || die "requests failed during the broken deploy"
+  ((second_rc != 0)) || die "the second deploy ran"
+  grep -q "another deploy is in progress: pid $bg (.*), running 'protostar deploy backend $BROKEN_TAG --timeout 90'" <<<"$second" ||
+    die "the refusal does not name the holder (pid $bg)"
+  ((rc != 0)) || die "the broken deploy succeeded"
+  grep -q "backend-green ($BROKEN_IMAGE) did not become ready" "$E2E_DIR/broken.out" || die "no readiness message"
+  grep -q "    | e2e-broken: refusing to start on purpose" "$E2E_DIR/broken.out" || die "no log lines"
+  grep -q "nothing was switched, blue keeps serving" "$E2E_DIR/broken.out" || die "no outcome"
+  [[ $(served_by) == "blue $(v1_version)" && $(state_value ACTIVE_COLOR) == blue &&
+    $(state_value BACKEND_GREEN_IMAGE) == "$V2_IMAGE" ]] || die "blue does not serve, or the state changed"
+  [[ $(container_state backend-green) == none ]] || die "green is $(container_state backend-green)"
+  grep 'backend-blue;' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep " to=$BROKEN_IMAGE .* result=failed reason=\"backend-green" || die "audit"
+  ! lock_present
+}
+
+# deploy_then_kill SIGNAL — a deploy in the background, killed while the new colour starts.
+deploy_then_kill() {
+  (protostar_script deploy backend "$V2_TAG" >"$E2E_DIR/killed-$1.out" 2>&1) &
+  local bg=$! i
+  for ((i = 0; i < 300; i++)); do
+    grep -q '^\[3/7\]' "$E2E_DIR/killed-$1.out" && break
+    sleep 0.1
+  done
+  sleep 3
+  kill "-$1" "$bg" || die "the deploy had ended already"
+  wait "$bg" || KILLED_STATUS=$?
+  cat "$E2E_DIR/killed-$1.out"
+}
+sigterm_mid_deploy_undoes_it() {
+  local KILLED_STATUS=0
+  deploy_then_kill TERM
+  ((KILLED_STATUS == 143)) || die "exit status $KILLED_STATUS"
+  grep -q 'interrupted (SIGTERM)' "$E2E_DIR/killed-TERM.out" || die "no interruption message"
+  [[ $(container_state backend-green) == none ]] || die "green is $(container_state backend-green)"
+  ! lock_present || die "lock left"
+  [[ $(state_value ACTIVE_COLOR) == blue && $(served_by) == "blue $(v1_version)" ]] || die "blue does not serve"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep 'result=failed reason="interrupted by SIGTERM"'
+}
+sigkill_mid_deploy_leaves_a_stale_lock_the_next_deploy_takes_over() {
+  local KILLED_STATUS=0
+  deploy_then_kill KILL
+  lock_present || die "no lock left by the killed deploy"
+  [[ $(state_value ACTIVE_COLOR) == blue && $(served_by) == "blue $(v1_version)" ]] || die "blue does not serve"
+  protostar deploy backend "$V2_TAG" --drain 1 >"$E2E_DIR/after-kill.out" 2>&1 || {
+    cat "$E2E_DIR/after-kill.out"
+    return 1
+  }
+  cat "$E2E_DIR/after-kill.out"
+  grep -q 'stale deploy lock: pid [0-9]* .* no longer runs; taking it over' "$E2E_DIR/after-kill.out" || die "no stale-lock message"
+  ! lock_present || die "lock left"
+  [[ $(served_by) == "green $V2_TAG" ]]
+}
+
+maintenance_on_answers_503_envelope() {
+  protostar maintenance on --message "Back soon" --retry-after 120 || die "maintenance on"
+  local code headers
+  headers=$(curl -sS -o "$E2E_DIR/maintenance.body" -D - --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT/api/health")
+  echo "$headers"
+  grep -q '^HTTP/[0-9.]* 503' <<<"$headers" || die "not 503"
+  grep -qi '^retry-after: 120' <<<"$headers" || die "no Retry-After"
+  grep -qi '^content-type: application/json' <<<"$headers" || die "not JSON"
+  jq -e '.resultCode == "MAINTENANCE" and .data == null and .message == "Back soon"' "$E2E_DIR/maintenance.body" ||
+    die "body: $(cat "$E2E_DIR/maintenance.body")"
+  code=$(curl -s -o "$E2E_DIR/page.body" -w '%{http_code}' --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT/")
+  [[ "$code" == 503 ]] || die "/ answered $code"
+  grep -q '<p>Back soon</p>' "$E2E_DIR/page.body" || die "page: $(cat "$E2E_DIR/page.body")"
+  [[ $(https_get /nginx-health) == ok ]] || die "/nginx-health"
+  protostar maintenance status | grep 'maintenance: on since'
+}
+maintenance_keeps_nginx_healthy() {
+  local i
+  for ((i = 0; i < 12; i++)); do
+    [[ $(container_health nginx) == healthy ]] || return 1
+    sleep 1
+  done
+}
+maintenance_off_serves_again() {
+  protostar maintenance off || die "maintenance off"
+  https_get /api/health | jq -e '.resultCode == "OK"'
+  protostar maintenance status | grep -x 'maintenance: off'
+}
+
+e2e_setup deploy
+cleanup() {
+  local status=$1
+  e2e_teardown "$status"
+  [[ -n "$keep" ]] || docker image rm "$BROKEN_IMAGE" "$V2_IMAGE" >/dev/null 2>&1 || true
+}
+trap 'cleanup $?' EXIT
+
+check "the test images build from this checkout's jar (e2e-v2, and e2e-broken)" build_test_images
+check "up starts the stack on blue" up_blue
+check "deploy under load switches to green: the new version answers, 0 failed requests" deploy_under_load_switches_to_green
+check "the state, include and audit line record the deploy; the lock is gone" state_and_audit_after_deploy
+check "the old colour is stopped, its container kept" old_colour_stopped_and_kept
+check "status is healthy after the deploy" status_healthy_after_deploy
+check "rollback under load restarts blue: the previous version answers, 0 failed requests" rollback_under_load_restarts_blue
+check "after a --keep-warm deploy, rollback is only a switch (a few seconds, 0 failed)" keep_warm_then_rollback_is_a_switch
+check "a broken image fails readiness: no switch, logs shown, removed; a second deploy is refused" broken_image_fails_and_concurrent_deploy_is_refused
+check "SIGTERM mid-deploy removes the half-started colour and releases the lock" sigterm_mid_deploy_undoes_it
+check "SIGKILL mid-deploy: the next deploy reports the stale lock, takes it over and succeeds" sigkill_mid_deploy_leaves_a_stale_lock_the_next_deploy_takes_over
+check "maintenance on: 503 envelope with Retry-After on /api/, HTML elsewhere, /nginx-health 200" maintenance_on_answers_503_envelope
+check "maintenance keeps nginx's own health check passing" maintenance_keeps_nginx_healthy
+check "maintenance off serves the application again" maintenance_off_serves_again
+
+echo "audit log of this run (durations):"
+sed 's/^/  /' "$E2E_DIR/state/audit.log" 2>/dev/null || true
+e2e_summary

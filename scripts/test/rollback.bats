@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# protostar rollback: back to the other colour's image, through the same gate as a deploy.
+
+load test_helper
+
+INCLUDE_GREEN='# Written by protostar; the deploy command rewrites it. Do not edit by hand.
+split_clients "${request_id}" $protostar_backend {
+  * backend-green;
+}'
+
+# After `deploy backend v2` from blue: green serves v2, blue (v1) is stopped and kept.
+setup() {
+  protostar_setup
+  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
+  make_curl_stub
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  mkdir -p "$STATE_DIR_T/nginx"
+  printf '%s\n' "$INCLUDE_GREEN" >"$STATE_DIR_T/nginx/active-backend.conf"
+  cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
+  export STUB_COMPOSE_RUNNING="nginx backend-green"
+  export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
+  export PROTOSTAR_VERIFY_TIMEOUT=1
+}
+
+assert_state_unchanged() {
+  diff "$TEST_ROOT/state.before" "$STATE_DIR_T/state.env" || fail "state.env changed"
+}
+
+assert_include_green() {
+  [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$INCLUDE_GREEN" ]] ||
+    fail "the include changed:" "$(cat "$STATE_DIR_T/nginx/active-backend.conf")"
+}
+
+line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
+
+@test "rollback --help prints the usage" {
+  run protostar rollback --help
+  assert_status 0
+  assert_output_contains "Usage: protostar rollback [--keep-warm]"
+  assert_no_calls
+}
+
+@test "rollback takes no version argument" {
+  run protostar rollback v1
+  assert_status 1
+  assert_output_contains "rollback takes no argument"
+  assert_no_calls
+}
+
+@test "nothing to roll back to when both colours have the same image" {
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v1" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "nothing to roll back to: both colours have protostar/backend:v1, there is no previous version"
+  assert_no_calls
+  [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock taken"
+}
+
+@test "nothing to roll back to before the first up" {
+  rm "$STATE_DIR_T/state.env"
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "nothing to roll back to: nothing is deployed yet"
+  assert_no_calls
+}
+
+@test "a previous image gone from Docker is refused" {
+  export STUB_MISSING_IMAGES="protostar/backend:v1"
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "nothing to roll back to: the previous image protostar/backend:v1 is no longer present in Docker"
+  refute_called " up "
+  refute_called "nginx"
+  assert_state_unchanged
+}
+
+@test "rollback to a stopped colour: started behind the readiness gate, switched, verified, current stopped" {
+  export STUB_DOCKER_ENV="BACKEND_BLUE_IMAGE"
+  run protostar rollback --drain 0
+  assert_status 0
+  local p
+  p=$(compose_prefix)
+  assert_call_line "$p exec -T nginx nginx -t"
+  assert_call_line "$p up --detach --no-deps --wait --wait-timeout 300 backend-blue"
+  assert_call_line "$p exec -T nginx nginx -s reload"
+  assert_call_line "$p stop backend-green"
+  (($(line_of " up --detach") < $(line_of "nginx -s reload"))) || fail "switched before the start"
+  (($(line_of "curl ") < $(line_of " stop backend-green"))) || fail "stopped before verifying"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STUB_ENV_LOG"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
+  grep -q '^  \* backend-blue;$' "$STATE_DIR_T/nginx/active-backend.conf"
+  assert_output_contains "answered by: blue v1"
+  assert_output_line_matches "^Rolled back to protostar/backend:v1 on blue \(from protostar/backend:v2 on green\) in [0-9]+s$"
+  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 colour=green->blue result=ok duration=[0-9]+s$" \
+    "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
+  [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
+}
+
+@test "rollback to a warm colour is only a switch: nothing is started" {
+  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
+  export STUB_DOCKER_INSPECT='healthy protostar/backend:v1\n'
+  run protostar rollback --keep-warm
+  assert_status 0
+  assert_output_contains "backend-blue runs protostar/backend:v1 and is ready (warm)"
+  assert_call_line "docker inspect -f {{.State.Health.Status}} {{.Config.Image}} id-backend-blue"
+  refute_called " up "
+  refute_called " stop "
+  assert_call_line "$(compose_prefix) exec -T nginx nginx -s reload"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+}
+
+@test "a running colour with another image is started again with the recorded one" {
+  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
+  export STUB_DOCKER_INSPECT='healthy protostar/backend:v0\n'
+  run protostar rollback --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
+}
+
+@test "the previous colour failing readiness: removed, no switch, state unchanged" {
+  export STUB_COMPOSE_UP_STATUS=1 STUB_COMPOSE_LOGS='database gone\n'
+  run protostar rollback --timeout 20
+  assert_status 1
+  assert_output_line_matches "^backend-blue \\(protostar/backend:v1\\) did not become ready \\(after [0-9]+s, at most 20s\\):$"
+  assert_output_contains "    | database gone"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-blue"
+  refute_called "nginx -s reload"
+  assert_state_unchanged
+  assert_include_green
+  grep -q 'action=rollback .* result=failed reason="backend-blue' "$STATE_DIR_T/audit.log"
+}
+
+@test "a warm colour that does not answer through nginx: switched back and left as it was" {
+  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
+  export STUB_DOCKER_INSPECT='healthy protostar/backend:v1\n'
+  export STUB_CURL_OUTPUT='x-protostar-backend: green v2\r\n'
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "answered as 'green v2' instead of 'blue v1'"
+  refute_called " rm "
+  refute_called " stop "
+  [[ $(grep -c 'nginx -s reload' "$STUB_LOG") -eq 2 ]] || fail "expected a reload there and back"
+  assert_include_green
+  assert_state_unchanged
+}
+
+@test "rollback is refused while a deploy holds the lock" {
+  mkdir -p "$STATE_DIR_T/deploy.lock"
+  printf '%s\n' "pid=$$" "user=dave" "host=$(uname -n)" "command=protostar deploy backend v3" \
+    "started=2026-02-03T04:05:06Z" >"$STATE_DIR_T/deploy.lock/owner"
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "another deploy is in progress: pid $$ (dave@$(uname -n)), running 'protostar deploy backend v3'"
+  refute_called " up "
+  refute_called "nginx"
+  assert_state_unchanged
+}
+
+@test "rollback refuses when the state disagrees with nginx's include" {
+  printf '%s\n' "${INCLUDE_GREEN/backend-green/backend-blue}" >"$STATE_DIR_T/nginx/active-backend.conf"
+  run protostar rollback
+  assert_status 1
+  assert_output_contains "the state says ACTIVE_COLOR=green but nginx's include"
+  refute_called " up "
+  refute_called "nginx -s reload"
+}
+
+@test "rollback runs the hooks with PROTOSTAR_ACTION=rollback" {
+  mkdir -p "$STATE_DIR_T/hooks"
+  printf '#!/usr/bin/env bash\necho "docker hook $PROTOSTAR_ACTION $PROTOSTAR_FROM $PROTOSTAR_TO $PROTOSTAR_COLOR" >>"$STUB_LOG"\n' \
+    >"$STATE_DIR_T/hooks/post-deploy"
+  chmod +x "$STATE_DIR_T/hooks/post-deploy"
+  run protostar rollback --drain 0
+  assert_status 0
+  assert_call_line "docker hook rollback protostar/backend:v2 protostar/backend:v1 blue"
+}
