@@ -6,7 +6,7 @@
 # 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0)
 # 3. end-to-end: the production stack from the offline images, under a unique project
-#    name on free ports, always torn down
+#    name on free ports, always torn down; then blue/green deploys under load
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
@@ -91,7 +91,13 @@ tier_java() {
     in_jdk_container offline ./mvnw -B verify
   fi
 }
-tier_e2e() { "$PROTOSTAR_ROOT/scripts/test/e2e/production-stack.sh"; }
+tier_e2e() {
+  local suite status=0
+  for suite in production-stack deploy; do
+    "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1
+  done
+  return "$status"
+}
 tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS

@@ -57,8 +57,17 @@ e2e_teardown() {
 check() {
   local what=$1
   shift
-  # A subshell: a check's own `set -e` failures and variables stay inside it.
-  if ("$@") >"$E2E_DIR/check.out" 2>&1; then
+  # A subshell with errexit, run as a plain command: inside an `if` bash would ignore
+  # `set -e` and only a check's last command would count. Its variables stay inside.
+  local status
+  set +e
+  (
+    set -e
+    "$@"
+  ) >"$E2E_DIR/check.out" 2>&1
+  status=$?
+  set -e
+  if ((status == 0)); then
     E2E_PASSED=$((E2E_PASSED + 1))
     printf 'ok   %s\n' "$what"
   else
