@@ -102,7 +102,7 @@ tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS
 if wants scripts; then
-  ensure_tools shellcheck bats
+  ensure_tools shellcheck bats jq python3 openssl
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats
 fi
