@@ -5,25 +5,12 @@
 
 load test_helper
 
-INCLUDE_BLUE='# Written by protostar; the deploy command rewrites it. Do not edit by hand.
-split_clients "${request_id}" $protostar_backend {
-  * backend-blue;
-}'
+INCLUDE_BLUE=$(include_for blue)
 
 setup() {
-  protostar_setup
-  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
-  make_curl_stub
-  write_env
-  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
-    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v1" \
-    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
-  mkdir -p "$STATE_DIR_T/nginx"
-  printf '%s\n' "$INCLUDE_BLUE" >"$STATE_DIR_T/nginx/active-backend.conf"
-  cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
-  export STUB_COMPOSE_RUNNING="nginx backend-blue"
+  deployed_stack_setup blue v1 v1
   export STUB_CURL_OUTPUT='HTTP/2 200\r\ncontent-type: application/json\r\nx-protostar-backend: green v2\r\n\r\n'
-  export PROTOSTAR_VERIFY_TIMEOUT=1 PROTOSTAR_PROGRESS_INTERVAL=1
+  export PROTOSTAR_PROGRESS_INTERVAL=1
   HOLDER_PID=""
 }
 

@@ -7,17 +7,8 @@ load test_helper
 ENVELOPE='{"resultCode":"MAINTENANCE","data":null,"message":"Back at 14:00"}'
 
 setup() {
-  protostar_setup
-  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
-  make_curl_stub
-  write_env
-  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
-    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v1" \
-    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
-  mkdir -p "$STATE_DIR_T/nginx"
-  export STUB_COMPOSE_RUNNING="nginx backend-blue"
+  deployed_stack_setup blue v1 v1
   export STUB_CURL_OUTPUT="$ENVELOPE"
-  export PROTOSTAR_VERIFY_TIMEOUT=1
   CONF="$STATE_DIR_T/nginx/maintenance.conf"
 }
 

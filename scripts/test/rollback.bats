@@ -4,26 +4,12 @@
 
 load test_helper
 
-INCLUDE_GREEN='# Written by protostar; the deploy command rewrites it. Do not edit by hand.
-split_clients "${request_id}" $protostar_backend {
-  * backend-green;
-}'
+INCLUDE_GREEN=$(include_for green)
 
 # After `deploy backend v2` from blue: green serves v2, blue (v1) is stopped and kept.
 setup() {
-  protostar_setup
-  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
-  make_curl_stub
-  write_env
-  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
-    "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
-    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
-  mkdir -p "$STATE_DIR_T/nginx"
-  printf '%s\n' "$INCLUDE_GREEN" >"$STATE_DIR_T/nginx/active-backend.conf"
-  cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
-  export STUB_COMPOSE_RUNNING="nginx backend-green"
+  deployed_stack_setup green v1 v2
   export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
-  export PROTOSTAR_VERIFY_TIMEOUT=1
 }
 
 assert_state_unchanged() {

@@ -186,6 +186,7 @@ lib_run() {
 
 # write_env [KEY=VALUE | -KEY]... — a complete, valid .env in the temp root; KEY=VALUE
 # replaces (or appends) a line, -KEY removes it. Values are written literally.
+# shellcheck disable=SC2120 # the .bats files pass the overrides
 write_env() {
   local -a env_lines=(
     "# test settings"
@@ -340,4 +341,29 @@ fi
 exit "${STUB_CURL_STATUS:-0}"
 STUB
   chmod +x "$STUB_BIN/curl"
+}
+
+# include_for COLOUR — the active-backend include as protostar writes it for COLOUR.
+include_for() {
+  # shellcheck disable=SC2016 # nginx's variables, written literally
+  printf '%s\n' '# Written by protostar; the deploy command rewrites it. Do not edit by hand.' \
+    'split_clients "${request_id}" $protostar_backend {' "  * backend-$1;" '}'
+}
+
+# deployed_stack_setup ACTIVE BLUE_TAG GREEN_TAG — a stack after `up` or a deploy, for the
+# deploy, rollback and maintenance tests: settings, state (copied to state.before), the
+# live include routing to ACTIVE, nginx and backend-ACTIVE running, curl stubbed.
+deployed_stack_setup() {
+  local active=$1
+  protostar_setup
+  unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
+  make_curl_stub
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=$active" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:$2" "BACKEND_GREEN_IMAGE=protostar/backend:$3" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  mkdir -p "$STATE_DIR_T/nginx"
+  include_for "$active" >"$STATE_DIR_T/nginx/active-backend.conf"
+  cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
+  export STUB_COMPOSE_RUNNING="nginx backend-$active" PROTOSTAR_VERIFY_TIMEOUT=1
 }
