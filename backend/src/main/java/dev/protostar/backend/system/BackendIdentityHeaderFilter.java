@@ -7,6 +7,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -15,9 +17,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * blue/green switch can be verified from outside through nginx.
  */
 @Component
+@Order(BackendIdentityHeaderFilter.ORDER)
 class BackendIdentityHeaderFilter extends OncePerRequestFilter {
 
 	static final String HEADER = "X-Protostar-Backend";
+
+	/**
+	 * After Spring Boot's own filters, as with the default order, but explicit
+	 * so that filters answering by themselves (DrillFaultFilter) can run after
+	 * it and still carry the header.
+	 */
+	static final int ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
 	private final String value;
 
