@@ -199,19 +199,29 @@ compose() {
   "${cmd[@]}" "$@"
 }
 
-# The nginx include that selects the backend colour: a split_clients block, so a
-# canary split uses the same file with other weights.
+# active_backend_conf COLOUR [PERCENT OTHER] — the nginx include that selects the backend:
+# a split_clients block on the request id, so every request is routed on its own. With
+# PERCENT (1..99), that share goes to COLOUR and the rest to OTHER (a canary step).
+active_backend_conf() {
+  local colour=$1 percent=${2:-100} other=${3:-}
+  # shellcheck disable=SC2016 # nginx's variables, written literally
+  printf '%s\n' "# Written by protostar; the deploy command rewrites it. Do not edit by hand." \
+    'split_clients "${request_id}" $protostar_backend {'
+  if ((percent < 100)); then
+    printf '  %s%% backend-%s;\n  * backend-%s;\n' "$percent" "$colour" "$other"
+  else
+    printf '  * backend-%s;\n' "$colour"
+  fi
+  printf '}\n'
+}
+
+# write_active_backend COLOUR [PERCENT OTHER] — that include, replaced atomically.
 write_active_backend() {
-  local color=$1 dir tmp
+  local dir tmp
   dir="$STATE_DIR/nginx"
   mkdir -p "$dir"
   tmp=$(mktemp "$dir/.active-backend.XXXXXX")
-  cat >"$tmp" <<CONF
-# Written by protostar; the deploy command rewrites it. Do not edit by hand.
-split_clients "\${request_id}" \$protostar_backend {
-  * backend-$color;
-}
-CONF
+  active_backend_conf "$@" >"$tmp"
   chmod 644 "$tmp"
   mv "$tmp" "$dir/active-backend.conf"
 }

@@ -10,10 +10,14 @@
 
 # shellcheck source=scripts/lib/images.sh
 source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+# shellcheck source=scripts/lib/canary.sh
+source "$PROTOSTAR_ROOT/scripts/lib/canary.sh"
+# shellcheck source=scripts/lib/worker-deploy.sh
+source "$PROTOSTAR_ROOT/scripts/lib/worker-deploy.sh"
 
 # === Builders: no side effects ===========================================================
 
-DEPLOYABLE_SERVICES="backend"
+DEPLOYABLE_SERVICES="backend ai-worker"
 DEPLOY_TAG_RE='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
 DEPLOY_NAME_COMPONENT='[a-z0-9]+([._-]+[a-z0-9]+)*'
 DEPLOY_REFERENCE_RE="^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?/)?$DEPLOY_NAME_COMPONENT(/$DEPLOY_NAME_COMPONENT)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?\$"
@@ -33,8 +37,7 @@ colour_image_var() { printf 'BACKEND_%s_IMAGE\n' "${1^^}"; }
 # check_service SERVICE — prints why SERVICE cannot be deployed (nothing when it can).
 check_service() {
   case "$1" in
-    backend) ;;
-    ai-worker) echo "deploying ai-worker is not supported yet (deployable: $DEPLOYABLE_SERVICES)" ;;
+    backend | ai-worker) ;;
     *) echo "unknown service '$1' (deployable: $DEPLOYABLE_SERVICES)" ;;
   esac
 }
@@ -66,13 +69,30 @@ include_colour() {
   fi
 }
 
+# routing_summary FILE — where the active-backend include sends requests, in words.
+routing_summary() {
+  local colour shares
+  colour=$(include_colour "$1")
+  case "$colour" in
+    "") echo "no include yet" ;;
+    split)
+      shares=$(sed -nE 's/^[[:space:]]*([0-9.]+%)[[:space:]]+backend-(blue|green);.*$/\1 to \2/p' "$1" | paste -sd, -)
+      printf '%s, the rest to %s (a canary deploy)\n' "${shares//,/, }" \
+        "$(sed -nE 's/^[[:space:]]*\*[[:space:]]+backend-(blue|green);.*$/\1/p' "$1")"
+      ;;
+    *) echo "every request to $colour" ;;
+  esac
+}
+
 # audit_line TIME ACTION SERVICE USER FROM TO FROM_COLOUR TO_COLOUR RESULT REASON SECONDS
-# — one line of STATE_DIR/audit.log: key=value pairs, the reason quoted.
+# — one line of STATE_DIR/audit.log: key=value pairs, the reason quoted; no colour pair
+# for a service without colours (ai-worker).
 audit_line() {
   local time=$1 action=$2 service=$3 user=$4 from=$5 to=$6 from_colour=$7 to_colour=$8
   local result=$9 reason=${10} seconds=${11} line
   line="$time action=$action service=$service user=$user from=${from:--} to=${to:--}"
-  line+=" colour=${from_colour:--}->${to_colour:--} result=$result"
+  [[ -z "$from_colour$to_colour" ]] || line+=" colour=${from_colour:--}->${to_colour:--}"
+  line+=" result=$result"
   if [[ -n "$reason" ]]; then
     reason=${reason//$'\n'/ }
     line+=" reason=\"${reason//\"/\'}\""
@@ -232,32 +252,60 @@ release_lock() {
   LOCK_HELD=""
 }
 
-# --- nginx -----------------------------------------------------------------------------------
-nginx_running() { [[ -n "$(compose ps --status running --quiet nginx 2>/dev/null)" ]]; }
+# --- Containers and nginx --------------------------------------------------------------------
+# Docker's own CLI, not Compose, for the calls on a switch's path: `docker ps` and
+# `docker exec` answer in tens of milliseconds where each `docker compose` call first loads
+# the project (~0.2 s), and a rollback to a warm colour is a handful of such calls.
 
-# nginx_test — `nginx -t` inside the running nginx; its output shown when it fails.
-nginx_test() {
+# service_containers SERVICE [--all] — ids of the stack's containers of SERVICE (running
+# ones unless --all), newest first.
+service_containers() {
+  local -a filters=(--filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
+    --filter "label=com.docker.compose.service=$1")
+  [[ "${2:-}" == --all ]] && filters+=(--all) || filters+=(--filter status=running)
+  docker ps --quiet --no-trunc "${filters[@]}" 2>/dev/null
+}
+
+# NGINX_CONTAINER — the running nginx's id, looked up once per command (by
+# nginx_running or the first nginx_exec).
+NGINX_CONTAINER=""
+find_nginx() {
+  [[ -n "$NGINX_CONTAINER" ]] || NGINX_CONTAINER=$(service_containers nginx | head -n 1)
+}
+
+nginx_running() {
+  find_nginx
+  [[ -n "$NGINX_CONTAINER" ]]
+}
+
+# nginx_exec CMD... — CMD inside the running nginx; its output shown when it fails.
+nginx_exec() {
   local out
-  if ! out=$(compose exec -T nginx nginx -t 2>&1); then
+  find_nginx
+  if ! out=$(docker exec "$NGINX_CONTAINER" "$@" 2>&1); then
     printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
     return 1
   fi
 }
 
-nginx_reload() {
-  local out
-  if ! out=$(compose exec -T nginx nginx -s reload 2>&1); then
-    printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
-    return 1
-  fi
-}
+nginx_test() { nginx_exec nginx -t; }
+nginx_reload() { nginx_exec nginx -s reload; }
 
 # --- One change in progress, kept consistent -----------------------------------------------
 # DEPLOY_PHASE: idle → starting → started → switched → reloaded → recorded → finished.
 # What an interrupted or failed run undoes depends on it (deploy_undo).
 DEPLOY_ACTION="" DEPLOY_SERVICE="" DEPLOY_FROM="" DEPLOY_TO="" DEPLOY_FROM_COLOUR="" DEPLOY_TO_COLOUR=""
-DEPLOY_PHASE=idle DEPLOY_REASON="" DEPLOY_BEGAN=$SECONDS DEPLOY_BG_PID="" DEPLOY_STARTED_COLOUR=""
-DEPLOY_INCLUDE_BACKUP="" DEPLOY_AUDITED="" DEPLOY_AUDIT_ARMED="" DEPLOY_UNDO_HOOK=""
+DEPLOY_PHASE=idle DEPLOY_REASON="" DEPLOY_BEGAN_US=${EPOCHREALTIME/./} DEPLOY_BG_PID="" DEPLOY_STARTED_COLOUR=""
+DEPLOY_INCLUDE_BACKUP="" DEPLOY_AUDITED="" DEPLOY_AUDIT_ARMED="" DEPLOY_UNDO_HOOK="" DEPLOY_FAILED_RESULT=failed
+
+# seconds_since MICROSECONDS — "12.3": the time since an ${EPOCHREALTIME/./} reading.
+seconds_since() {
+  local tenths=$(((${EPOCHREALTIME/./} - $1) / 100000))
+  printf '%d.%d\n' $((tenths / 10)) $((tenths % 10))
+}
+
+# deploy_step N/M TEXT — a numbered step with the time since the command began.
+deploy_step() { step "$1" "+$(seconds_since "$DEPLOY_BEGAN_US")s $2"; }
 
 # deploy_fail REASON — aborts; REASON goes into the audit line too.
 deploy_fail() {
@@ -267,7 +315,7 @@ deploy_fail() {
 
 # deploy_begin ACTION SERVICE — installs the traps that undo a half-done change.
 deploy_begin() {
-  DEPLOY_ACTION=$1 DEPLOY_SERVICE=$2 DEPLOY_BEGAN=$SECONDS
+  DEPLOY_ACTION=$1 DEPLOY_SERVICE=$2 DEPLOY_BEGAN_US=${EPOCHREALTIME/./}
   trap deploy_on_exit EXIT
   trap 'deploy_on_signal INT 130' INT
   trap 'deploy_on_signal TERM 143' TERM
@@ -292,7 +340,7 @@ deploy_on_exit() {
   if ((status != 0)); then
     deploy_undo || true # best effort: the lock is released whatever happens here
     if [[ -n "$DEPLOY_AUDIT_ARMED" && -z "$DEPLOY_AUDITED" ]]; then
-      audit failed "${DEPLOY_REASON:-exit status $status}" || true
+      audit "$DEPLOY_FAILED_RESULT" "${DEPLOY_REASON:-exit status $status}" || true
     fi
   fi
   release_lock || true
@@ -302,6 +350,10 @@ deploy_on_exit() {
 # deploy_undo — back to what was serving before: the previous include (reloaded if the
 # new one was), the colour this run started removed. Nothing once the state is recorded.
 deploy_undo() {
+  if [[ "$DEPLOY_SERVICE" == ai-worker ]]; then
+    worker_undo
+    return 0
+  fi
   if [[ -n "${DEPLOY_UNDO_HOOK:-}" ]]; then
     # A command with its own undo (maintenance): the file back, reloaded if needed.
     case "$DEPLOY_PHASE" in
@@ -323,7 +375,7 @@ deploy_undo() {
 audit() {
   mkdir -p "$STATE_DIR"
   audit_line "$(utc_now)" "$DEPLOY_ACTION" "$DEPLOY_SERVICE" "$(deploy_user)" "$DEPLOY_FROM" "$DEPLOY_TO" \
-    "$DEPLOY_FROM_COLOUR" "$DEPLOY_TO_COLOUR" "$1" "${2:-}" "$((SECONDS - DEPLOY_BEGAN))" >>"$(audit_file)"
+    "$DEPLOY_FROM_COLOUR" "$DEPLOY_TO_COLOUR" "$1" "${2:-}" "$(seconds_since "$DEPLOY_BEGAN_US")" >>"$(audit_file)"
   DEPLOY_AUDITED=1
 }
 
@@ -359,7 +411,7 @@ deploy_preflight() {
 
 colour_health() {
   local id
-  id=$(compose ps --quiet "backend-$1" 2>/dev/null | head -n 1)
+  id=$(service_containers "backend-$1" --all | head -n 1)
   [[ -n "$id" ]] || {
     echo "no container yet"
     return
@@ -370,7 +422,7 @@ colour_health() {
 # colour_ready COLOUR IMAGE — that colour runs IMAGE and its health check passes.
 colour_ready() {
   local id
-  id=$(compose ps --status running --quiet "backend-$1" 2>/dev/null | head -n 1)
+  id=$(service_containers "backend-$1" | head -n 1)
   [[ -n "$id" ]] || return 1
   [[ "$(docker inspect -f '{{.State.Health.Status}} {{.Config.Image}}' "$id" 2>/dev/null)" == "healthy $2" ]]
 }
@@ -428,35 +480,42 @@ remove_started_colour() {
   DEPLOY_PHASE=idle
 }
 
-# switch_to COLOUR — the include rewritten atomically, checked with nginx -t, reloaded.
-# When nginx rejects it, the previous include is put back and nothing is reloaded.
+# switch_to COLOUR [PERCENT OTHER] — the include rewritten atomically (COLOUR takes every
+# request, or PERCENT of them and OTHER the rest), checked with nginx -t, reloaded. The
+# include from before the first switch of this run is kept for undo_switch; when nginx
+# rejects the new one, it is put back.
 switch_to() {
-  local colour=$1 include
+  local include
   include=$(active_include)
-  DEPLOY_INCLUDE_BACKUP=$(mktemp "$STATE_DIR/nginx/.active-backend.previous.XXXXXX")
-  cp -p "$include" "$DEPLOY_INCLUDE_BACKUP"
+  if [[ -z "$DEPLOY_INCLUDE_BACKUP" ]]; then
+    DEPLOY_INCLUDE_BACKUP=$(mktemp "$STATE_DIR/nginx/.active-backend.previous.XXXXXX")
+    cp -p "$include" "$DEPLOY_INCLUDE_BACKUP"
+  fi
   DEPLOY_PHASE=switched
-  write_active_backend "$colour"
+  write_active_backend "$@"
   if ! nginx_test; then
+    local outcome="nginx was not reloaded"
+    [[ -z "$DEPLOY_RELOADED" ]] || outcome="nginx was reloaded with it"
     undo_switch
-    deploy_fail "nginx -t rejected the include for $colour: the previous include was restored and nginx was not reloaded"
+    deploy_fail "nginx -t rejected the include for $1: the previous include was restored and $outcome"
   fi
   if ! nginx_reload; then
     deploy_fail "nginx -s reload failed"
   fi
-  DEPLOY_PHASE=reloaded
+  DEPLOY_PHASE=reloaded DEPLOY_RELOADED=1
 }
 
-# undo_switch — the previous include back in place (atomically), reloaded when the new
-# one had been.
+# undo_switch — the include from before this run back in place (atomically), reloaded
+# when nginx had loaded another one.
+DEPLOY_RELOADED=""
 undo_switch() {
-  local phase=$DEPLOY_PHASE
   [[ -n "$DEPLOY_INCLUDE_BACKUP" && -f "$DEPLOY_INCLUDE_BACKUP" ]] || return 1
   mv -f "$DEPLOY_INCLUDE_BACKUP" "$(active_include)"
   DEPLOY_INCLUDE_BACKUP=""
   DEPLOY_PHASE=started
-  if [[ "$phase" == reloaded ]]; then
+  if [[ -n "$DEPLOY_RELOADED" ]]; then
     nginx_test && nginx_reload && info "      nginx routes to $DEPLOY_FROM_COLOUR again"
+    DEPLOY_RELOADED=""
   fi
 }
 
@@ -475,7 +534,8 @@ verify_colour() {
   expected="$colour${version:+ $version}"
   if [[ -f "$(maintenance_file)" ]]; then
     warn "maintenance is on: verifying backend-$colour from nginx's container, not through the public URL"
-    cmd=(compose exec -T nginx curl -sS --max-time 5 -o /dev/null -D - "http://backend-$colour:8080/api/health")
+    find_nginx
+    cmd=(docker exec "$NGINX_CONTAINER" curl -sS --max-time 5 -o /dev/null -D - "http://backend-$colour:8080/api/health")
   else
     mapfile -t cmd < <(public_request_args /api/health)
     cmd=(curl -o /dev/null -D - "${cmd[@]}")
@@ -490,12 +550,12 @@ verify_colour() {
         info "      answered by: $seen ($in_a_row times in a row)"
         return 0
       fi
-      sleep 0.2
+      sleep 0.05
       continue
     fi
     in_a_row=0
     ((SECONDS < deadline)) || break
-    sleep 0.5
+    sleep 0.2
   done
   undo_switch || true
   deploy_fail "through nginx, /api/health answered as '${seen:-nothing}' instead of '$expected' for ${PROTOSTAR_VERIFY_TIMEOUT:-30}s: switched back to $DEPLOY_FROM_COLOUR"
@@ -525,6 +585,88 @@ retire_colour() {
   fi
 }
 
+# --- Options and the whole change --------------------------------------------------------
+# DEPLOY_OPTION_WORDS is read by the commands that call deploy_option.
+# shellcheck disable=SC2034
+DEPLOY_KEEP_WARM="" DEPLOY_DRAIN=5 DEPLOY_TIMEOUT=300 DEPLOY_GRACE=60 DEPLOY_OPTION_WORDS=0
+
+# deploy_option ARGS... — takes one option of deploy and rollback from the front of ARGS
+# into its DEPLOY_* / CANARY_* variable; DEPLOY_OPTION_WORDS tells how many words it used
+# (0: ARGS does not start with an option). Aborts on a bad value.
+# shellcheck disable=SC2034 # DEPLOY_OPTION_WORDS is read by the caller
+deploy_option() {
+  local option=$1 value=${2:-} steps
+  DEPLOY_OPTION_WORDS=2
+  case "$option" in
+    --keep-warm) DEPLOY_KEEP_WARM=1 DEPLOY_OPTION_WORDS=1 ;;
+    --drain | --timeout | --grace | --min-requests | --max-p95)
+      [[ "$value" =~ ^[0-9]{1,6}$ ]] || abort "$option needs a whole number (got '$value')"
+      case "$option" in
+        --drain) DEPLOY_DRAIN=$((10#$value)) ;;
+        --timeout) DEPLOY_TIMEOUT=$((10#$value)) ;;
+        --grace) DEPLOY_GRACE=$((10#$value)) ;;
+        --min-requests) CANARY_MIN_REQUESTS=$((10#$value)) ;;
+        --max-p95) CANARY_MAX_P95_MS=$((10#$value)) ;;
+      esac
+      ;;
+    --canary)
+      steps=$(canary_steps "$value") || abort "$steps"
+      CANARY_STEPS=$steps
+      ;;
+    --step)
+      if ! CANARY_STEP_SECONDS=$(duration_seconds "$value") || ((CANARY_STEP_SECONDS == 0)); then
+        abort "--step takes a duration such as 30s or 2m (got '$value')"
+      fi
+      ;;
+    --max-error-rate)
+      if [[ ! "$value" =~ ^[0-9]{1,3}(\.[0-9]+)?$ ]] || ! awk -v r="$value" 'BEGIN { exit !(r <= 100) }'; then
+        abort "--max-error-rate takes a percentage between 0 and 100 (got '$value')"
+      fi
+      CANARY_MAX_ERROR_RATE=$value
+      ;;
+    -*) unknown_option "$option" ;;
+    *) DEPLOY_OPTION_WORDS=0 ;;
+  esac
+  ((DEPLOY_TIMEOUT > 0)) || abort "--timeout must be at least 1 second"
+}
+
+# change_backend TO IMAGE — steps 2 to 7 of a deploy or rollback, the lock held and
+# DEPLOY_FROM* / DEPLOY_TO* set: pre-flight, TO started (or found warm), nginx switched
+# (at once, or through the canary steps), verified, recorded, the old colour retired.
+change_backend() {
+  local to=$1 image=$2 from=$DEPLOY_FROM_COLOUR version
+  version=$(image_version "$image")
+  deploy_step 2/7 "pre-flight: nginx -t, state agrees with nginx ($from)"
+  if [[ -n "$CANARY_STEPS" && -f "$(maintenance_file)" ]]; then
+    deploy_fail "maintenance is on: nginx answers every request itself, so a canary would have nothing to judge. Deploy without --canary, or turn maintenance off first"
+  fi
+  deploy_preflight
+  if colour_ready "$to" "$image"; then
+    deploy_step 3/7 "backend-$to runs $image and is ready (warm)"
+  else
+    deploy_step 3/7 "starting backend-$to with $image, waiting until ready (at most ${DEPLOY_TIMEOUT}s)"
+    start_colour "$to" "$image" "$DEPLOY_TIMEOUT"
+  fi
+  if [[ -n "$CANARY_STEPS" ]]; then
+    deploy_step 4/7 "canary: $to takes ${CANARY_STEPS// /%, }% of requests, ${CANARY_STEP_SECONDS}s each; abort on 5xx > $CANARY_MAX_ERROR_RATE% or p95 > $CANARY_MAX_P95_MS ms"
+    run_canary "$to" "$from"
+  else
+    deploy_step 4/7 "switching nginx to $to"
+    switch_to "$to"
+  fi
+  deploy_step 5/7 "verifying through nginx: $to ${version:-(version unknown)} answers"
+  verify_colour "$to" "$version"
+  deploy_step 6/7 "recording the state: $to active with $image"
+  record_state "$to" "$image"
+  info "      serving $image after $(seconds_since "$DEPLOY_BEGAN_US")s"
+  if [[ -n "$DEPLOY_KEEP_WARM" ]]; then
+    deploy_step 7/7 "leaving $from running without traffic"
+  else
+    deploy_step 7/7 "draining $from for ${DEPLOY_DRAIN}s, then stopping it (kept for rollback)"
+  fi
+  retire_colour "$from" "$DEPLOY_DRAIN" "$DEPLOY_KEEP_WARM"
+}
+
 # deploy_finish TEXT — audit line, post-deploy hook, the closing line on stdout.
 deploy_finish() {
   DEPLOY_PHASE=finished
@@ -532,5 +674,5 @@ deploy_finish() {
   if [[ "$DEPLOY_ACTION" == deploy || "$DEPLOY_ACTION" == rollback ]]; then
     run_hook post-deploy || warn "the post-deploy hook failed (the $DEPLOY_ACTION itself succeeded)"
   fi
-  printf '%s in %ss\n' "$1" "$((SECONDS - DEPLOY_BEGAN))"
+  printf '%s in %ss\n' "$1" "$(seconds_since "$DEPLOY_BEGAN_US")"
 }

@@ -12,10 +12,6 @@ setup() {
   export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
 }
 
-assert_state_unchanged() {
-  diff "$TEST_ROOT/state.before" "$STATE_DIR_T/state.env" || fail "state.env changed"
-}
-
 assert_include_green() {
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$INCLUDE_GREEN" ]] ||
     fail "the include changed:" "$(cat "$STATE_DIR_T/nginx/active-backend.conf")"
@@ -26,15 +22,59 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 @test "rollback --help prints the usage" {
   run protostar rollback --help
   assert_status 0
-  assert_output_contains "Usage: protostar rollback [--keep-warm]"
+  assert_output_contains "Usage: protostar rollback [backend] [VERSION] [--keep-warm]"
   assert_no_calls
 }
 
-@test "rollback takes no version argument" {
-  run protostar rollback v1
+@test "rollback VERSION: the idle colour's version is a plain rollback to it" {
+  run protostar rollback v1 --drain 0
+  assert_status 0
+  assert_output_contains "Rolled back to protostar/backend:v1 on blue (from protostar/backend:v2 on green)"
+  grep -q "action=rollback service=backend .* to=protostar/backend:v1 colour=green->blue result=ok" "$STATE_DIR_T/audit.log"
+}
+
+@test "rollback VERSION: an older version neither colour has is deployed, audited as a rollback" {
+  export STUB_CURL_OUTPUT='x-protostar-backend: blue v0\r\n'
+  run protostar rollback backend v0 --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
+  assert_output_contains "Deployed protostar/backend:v0 on blue (was protostar/backend:v2 on green)"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v0' "$STATE_DIR_T/state.env"
+  grep -q "action=rollback service=backend .* from=protostar/backend:v2 to=protostar/backend:v0 colour=green->blue result=ok" "$STATE_DIR_T/audit.log" ||
+    fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
+}
+
+@test "rollback VERSION: the serving version, a missing image or a canary are refused before any change" {
+  run protostar rollback v2
   assert_status 1
-  assert_output_contains "rollback takes no argument"
-  assert_no_calls
+  assert_output_contains "nothing to roll back to: green already serves protostar/backend:v2"
+  export STUB_MISSING_IMAGES="protostar/backend:v9"
+  run protostar rollback v9
+  assert_status 1
+  assert_output_contains "nothing to roll back to: protostar/backend:v9 is not present in Docker"
+  run protostar rollback --canary 50,100
+  assert_status 1
+  assert_output_contains "a rollback is not a canary"
+  run protostar rollback v1 v2
+  assert_status 1
+  assert_output_contains "usage: protostar rollback [backend|ai-worker] [VERSION]"
+  refute_changing_calls
+  assert_state_unchanged
+}
+
+@test "rollback ai-worker: to the image it ran before its last deploy, by a rolling replacement" {
+  run protostar rollback ai-worker
+  assert_status 1
+  assert_output_contains "nothing to roll back to: the ai-worker has not been deployed since the stack started"
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" \
+    "BACKEND_GREEN_IMAGE=protostar/backend:v2" "AI_WORKER_IMAGE=protostar/ai-worker:v2" \
+    "AI_WORKER_PREVIOUS_IMAGE=protostar/ai-worker:v1"
+  echo id-ai-worker-old >"$STUB_LOG.workers"
+  run protostar rollback ai-worker
+  assert_status 0
+  assert_call_line "docker stop --time 60 id-ai-worker-old"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v1' "$STATE_DIR_T/state.env"
+  grep -q "action=rollback service=ai-worker .* from=protostar/ai-worker:v2 to=protostar/ai-worker:v1 result=ok" "$STATE_DIR_T/audit.log"
 }
 
 @test "nothing to roll back to when both colours have the same image" {
@@ -72,9 +112,9 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_status 0
   local p
   p=$(compose_prefix)
-  assert_call_line "$p exec -T nginx nginx -t"
+  assert_call_line "docker exec id-nginx nginx -t"
   assert_call_line "$p up --detach --no-deps --wait --wait-timeout 300 backend-blue"
-  assert_call_line "$p exec -T nginx nginx -s reload"
+  assert_call_line "docker exec id-nginx nginx -s reload"
   assert_call_line "$p stop backend-green"
   (($(line_of " up --detach") < $(line_of "nginx -s reload"))) || fail "switched before the start"
   (($(line_of "curl ") < $(line_of " stop backend-green"))) || fail "stopped before verifying"
@@ -84,8 +124,8 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
   grep -q '^  \* backend-blue;$' "$STATE_DIR_T/nginx/active-backend.conf"
   assert_output_contains "answered by: blue v1"
-  assert_output_line_matches "^Rolled back to protostar/backend:v1 on blue \(from protostar/backend:v2 on green\) in [0-9]+s$"
-  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 colour=green->blue result=ok duration=[0-9]+s$" \
+  assert_output_line_matches "^Rolled back to protostar/backend:v1 on blue \(from protostar/backend:v2 on green\) in [0-9]+\.[0-9]s$"
+  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 colour=green->blue result=ok duration=[0-9.]+s$" \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
 }
@@ -99,7 +139,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_call_line "docker inspect -f {{.State.Health.Status}} {{.Config.Image}} id-backend-blue"
   refute_called " up "
   refute_called " stop "
-  assert_call_line "$(compose_prefix) exec -T nginx nginx -s reload"
+  assert_call_line "docker exec id-nginx nginx -s reload"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
 }
 

@@ -22,6 +22,10 @@ setup() {
   assert_output_contains "Active colour: green"
   assert_output_contains "Versions:      blue=protostar/backend:v1  green=protostar/backend:v2  ai-worker=protostar/ai-worker:v2"
   assert_output_contains "nginx           running   healthy    img:1"
+  assert_output_contains "Routing:       no include yet"
+  assert_output_contains "Maintenance:   off"
+  assert_output_contains "Deploy lock:   free"
+  refute_output_contains "Last change:"
   refute_output_contains "Not every service"
   assert_call_line "$(compose_prefix) ps --all --format {{.Service}}|{{.State}}|{{.Health}}|{{.Image}}|{{.RunningFor}}"
 }
@@ -82,4 +86,26 @@ setup() {
   assert_status 1
   assert_output_contains "unknown option 'extra' (see: protostar status --help)"
   assert_no_calls
+}
+
+@test "status shows a canary's split, maintenance, the lock holder and the last change" {
+  mkdir -p "$STATE_DIR_T/nginx" "$STATE_DIR_T/deploy.lock"
+  lib_run 'active_backend_conf green 10 blue' >"$STATE_DIR_T/nginx/active-backend.conf"
+  printf '# since=2026-11-22T10:00:00Z\n' >"$STATE_DIR_T/nginx/maintenance.conf"
+  sleep 60 3>&- &
+  local holder=$!
+  printf '%s\n' "pid=$holder" "user=alice" "host=$(uname -n)" "command=protostar deploy backend v3 --canary 10,100" \
+    "started=2026-11-22T10:01:00Z" >"$STATE_DIR_T/deploy.lock/owner"
+  echo "2026-11-22T09:00:00Z action=deploy service=backend result=ok" >"$STATE_DIR_T/audit.log"
+  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\n'
+  run protostar status
+  kill "$holder"
+  assert_output_contains "Routing:       10% to green, the rest to blue (a canary deploy)"
+  assert_output_contains "Maintenance:   on since 2026-11-22T10:00:00Z (protostar maintenance off)"
+  assert_output_contains "Deploy lock:   held by pid $holder (alice@$(uname -n)), running 'protostar deploy backend v3 --canary 10,100' since 2026-11-22T10:01:00Z"
+  assert_output_contains "Last change:   2026-11-22T09:00:00Z action=deploy service=backend result=ok"
+  lib_run 'active_backend_conf blue' >"$STATE_DIR_T/nginx/active-backend.conf"
+  run protostar status
+  assert_output_contains "Routing:       every request to blue"
+  assert_output_contains "Deploy lock:   left by pid $holder"
 }

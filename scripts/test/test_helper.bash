@@ -40,6 +40,14 @@
 #   STUB_CURL_STATUS              exit code of those curl calls (default 0)
 #   STUB_CURL_SEQUENCE            when set: outputs of successive curl calls (make_curl_stub),
 #                                 separated by '|'; the last one repeats
+# `docker ps --filter label=com.docker.compose.service=S` answers like `compose ps --quiet S`
+# (STUB_COMPOSE_RUNNING, else STUB_COMPOSE_PS_QUIET) and `docker exec ID ...` like `compose
+# exec` (nginx -t, reload, curl). Added for canary and ai-worker deploys:
+#   STUB_ACCESS_LOG               a file whose lines `docker logs --since ...` prints (nginx's
+#                                 access log)
+#   $STUB_LOG.workers             when the file exists: the ai-worker container ids `docker
+#                                 ps` lists; `compose up --scale` appends id-ai-worker-new,
+#                                 `docker rm` removes ids
 
 PROTOSTAR_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PROTOSTAR_BIN="$PROTOSTAR_REPO/scripts/protostar"
@@ -102,8 +110,42 @@ printf '%s\n' "docker $*" >>"$STUB_LOG"
 for var in ${STUB_DOCKER_ENV:-}; do
   printf '%s=%s\n' "$var" "${!var:-}" >>"$STUB_ENV_LOG"
 done
+# in_container ARGS — `nginx -t`, `nginx -s reload` or curl run in a container.
+in_container() {
+  if [[ "$*" == *"nginx -t"* ]]; then
+    count_file="$STUB_LOG.nginx-t"
+    n=$(($(cat "$count_file" 2>/dev/null || echo 0) + 1))
+    echo "$n" >"$count_file"
+    read -ra statuses <<<"${STUB_NGINX_T_STATUSES:-0}"
+    index=$((n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1))
+    exit "${statuses[$index]}"
+  elif [[ "$*" == *"nginx -s reload"* ]]; then
+    exit "${STUB_NGINX_RELOAD_STATUS:-0}"
+  elif [[ "$*" == *" curl "* ]]; then
+    printf '%b' "${STUB_CURL_OUTPUT:-}"
+    exit "${STUB_CURL_STATUS:-0}"
+  fi
+}
+workers="$STUB_LOG.workers"
 case "$1" in
   info) exit "${STUB_DOCKER_INFO_STATUS:-0}" ;;
+  ps)
+    service=$(sed -n 's/.*label=com.docker.compose.service=\([^ ]*\).*/\1/p' <<<"$*")
+    if [[ "$service" == ai-worker && -f "$workers" ]]; then
+      cat "$workers"
+    elif [[ -n "${STUB_COMPOSE_RUNNING+set}" ]]; then
+      [[ " $STUB_COMPOSE_RUNNING " == *" $service "* ]] && echo "id-$service"
+    else
+      printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
+    fi
+    ;;
+  exec) in_container " $*" ;;
+  logs) [[ "$*" == *--since* && -n "${STUB_ACCESS_LOG:-}" ]] && cat "$STUB_ACCESS_LOG" ;;
+  rm)
+    if [[ -f "$workers" ]]; then
+      for id in "${@:2}"; do sed -i "/^$id\$/d" "$workers"; done
+    fi
+    ;;
   pull) exit "${STUB_PULL_STATUS:-0}" ;;
   image)
     if [[ "${2:-}" == inspect ]]; then
@@ -142,25 +184,12 @@ case "$1" in
         fi
         ;;
       up)
+        [[ -f "$workers" && "$*" == *--scale* ]] && echo id-ai-worker-new >>"$workers"
         sleep "${STUB_COMPOSE_UP_SLEEP:-0}"
         exit "${STUB_COMPOSE_UP_STATUS:-0}"
         ;;
       logs) printf '%b' "${STUB_COMPOSE_LOGS:-}" ;;
-      exec)
-        if [[ "$*" == *"nginx -t"* ]]; then
-          count_file="$STUB_LOG.nginx-t"
-          n=$(($(cat "$count_file" 2>/dev/null || echo 0) + 1))
-          echo "$n" >"$count_file"
-          read -ra statuses <<<"${STUB_NGINX_T_STATUSES:-0}"
-          index=$((n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1))
-          exit "${statuses[$index]}"
-        elif [[ "$*" == *"nginx -s reload"* ]]; then
-          exit "${STUB_NGINX_RELOAD_STATUS:-0}"
-        elif [[ "$*" == *" curl "* ]]; then
-          printf '%b' "${STUB_CURL_OUTPUT:-}"
-          exit "${STUB_CURL_STATUS:-0}"
-        fi
-        ;;
+      exec) in_container "$*" ;;
     esac
     ;;
 esac
@@ -313,6 +342,23 @@ refute_called() {
 # assert_call_line LINE — the log holds exactly this call line.
 assert_call_line() {
   grep -qxF -- "$1" "$STUB_LOG" || fail "expected the call: $1" "calls:" "$(cat "$STUB_LOG")"
+}
+
+# assert_state_unchanged — state.env as deployed_stack_setup left it.
+assert_state_unchanged() {
+  diff "$TEST_ROOT/state.before" "$STATE_DIR_T/state.env" || fail "state.env changed"
+}
+
+assert_unlocked() {
+  [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "the deploy lock is still there" "$(cat "$STATE_DIR_T/deploy.lock/owner" 2>/dev/null)"
+}
+
+# No docker call that changes anything: only inspection.
+refute_changing_calls() {
+  refute_called " up "
+  refute_called " rm "
+  refute_called " stop "
+  refute_called "nginx -s reload"
 }
 
 assert_no_calls() {

@@ -3,10 +3,11 @@
 # Usage: scripts/test/e2e/deploy.sh [--keep]
 #
 # Brings the stack up with `protostar up --offline` under a unique project name on free
-# ports, builds two more backend images from this checkout's jar (e2e-v2, and e2e-broken,
-# which exits at start), then deploys, rolls back, interrupts deploys and toggles
-# maintenance while a constant load of HTTPS requests runs through nginx, counting every
-# request that does not answer 200. Always tears the stack down (dumping the logs first
+# ports, builds more backend images from this checkout's jar (e2e-v2; e2e-broken, which
+# exits at start; e2e-drill, which answers 500 to every request but passes readiness)
+# and an ai-worker image, then deploys, rolls back, interrupts deploys, runs canaries and
+# toggles maintenance while a constant load of HTTPS requests runs through nginx,
+# counting every request that does not answer 200. Then a rolling ai-worker deploy. Always tears the stack down (dumping the logs first
 # when a check failed); --keep leaves it running for inspection.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -21,6 +22,10 @@ V2_TAG=e2e-v2
 V2_IMAGE=protostar/backend:$V2_TAG
 BROKEN_TAG=e2e-broken
 BROKEN_IMAGE=protostar/backend:$BROKEN_TAG
+DRILL_TAG=e2e-drill
+DRILL_IMAGE=protostar/backend:$DRILL_TAG
+WORKER_TAG=e2e-w2
+WORKER_IMAGE=protostar/ai-worker:$WORKER_TAG
 
 # --- Helpers ----------------------------------------------------------------------------------
 # A check runs as the condition of an `if` (lib.sh), where bash ignores `set -e`: every
@@ -118,8 +123,8 @@ deploy_under_load_switches_to_green() {
   cat "$E2E_DIR/deploy.out"
   stop_load 100 || die "requests failed during the deploy"
   ((rc == 0)) || die "deploy exit status $rc"
-  grep -q '^\[7/7\] draining blue for 3s' "$E2E_DIR/deploy.out" || die "no step 7/7"
-  grep -qE "^Deployed $V2_IMAGE on green \(was $(v1_image) on blue\) in [0-9]+s$" "$E2E_DIR/deploy.out" || die "no summary line"
+  grep -qE '^\[7/7\] \+[0-9.]+s draining blue for 3s' "$E2E_DIR/deploy.out" || die "no step 7/7"
+  grep -qE "^Deployed $V2_IMAGE on green \(was $(v1_image) on blue\) in [0-9.]+s$" "$E2E_DIR/deploy.out" || die "no summary line"
   [[ $(served_by) == "green $V2_TAG" ]]
 }
 state_and_audit_after_deploy() {
@@ -128,7 +133,7 @@ state_and_audit_after_deploy() {
     $(state_value BACKEND_BLUE_IMAGE) == "$(v1_image)" ]] || die "state.env"
   grep 'backend-green;' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
   tail -n 1 "$E2E_DIR/state/audit.log" |
-    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE colour=blue->green result=ok duration=[0-9]+s$" ||
+    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE colour=blue->green result=ok duration=[0-9.]+s$" ||
     die "audit line: $(tail -n 1 "$E2E_DIR/state/audit.log")"
   ! lock_present
 }
@@ -270,11 +275,86 @@ maintenance_off_serves_again() {
   protostar maintenance status | grep -x 'maintenance: off'
 }
 
+# The load's failures: every answer that was not 200.
+load_failures() { cat "$LOAD_DIR"/*.codes | grep -cvx 200 || true; }
+
+# Green serves e2e-v2 here. The drill image passes readiness, then fails every request:
+# the canary must see it at 25% and send everything back to green.
+canary_with_failing_image_aborts() {
+  printf 'FROM %s\nENV PROTOSTAR_DRILL_FAIL_PERCENT=100 PROTOSTAR_VERSION=%s\n' "$V2_IMAGE" "$DRILL_TAG" |
+    docker build -q -t "$DRILL_IMAGE" - >/dev/null || die "building $DRILL_IMAGE"
+  start_load canary-abort
+  local rc=0 reported seen
+  PROTOSTAR_CANARY_POLL=2 protostar deploy backend "$DRILL_TAG" --canary 25,100 --step 60s --min-requests 10 \
+    >"$E2E_DIR/canary-abort.out" 2>&1 || rc=$?
+  sleep 2
+  touch "$LOAD_DIR/stop"
+  wait "${LOAD_PIDS[@]}" || true
+  cat "$E2E_DIR/canary-abort.out"
+  ((rc == 1)) || die "exit status $rc"
+  grep -q '^protostar: canary aborted at 25%: 5xx rate 100.0% > 1%' "$E2E_DIR/canary-abort.out" || die "no abort message"
+  reported=$(sed -n 's/.*clients got \([0-9]*\) error responses.*/\1/p' "$E2E_DIR/canary-abort.out")
+  seen=$(load_failures)
+  echo "load: $(cat "$LOAD_DIR"/*.codes | wc -l) requests, $seen not 200; the deploy reported $reported"
+  ((seen > 0 && seen == reported)) || die "the clients saw $seen errors, the deploy reported ${reported:-none}"
+  [[ $(served_by) == "green $V2_TAG" ]] || die "green does not serve: $(served_by)"
+  [[ $(container_state backend-blue) == none ]] || die "blue is $(container_state backend-blue)"
+  [[ $(state_value ACTIVE_COLOR) == green ]] || die "state"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep " to=$DRILL_IMAGE .* result=aborted reason=\"canary aborted at 25%"
+}
+
+# A healthy canary, back to v1 on blue in two steps, under load: 0 failed requests.
+canary_under_load_promotes_blue() {
+  start_load canary
+  PROTOSTAR_CANARY_POLL=2 protostar deploy backend "$(v1_image)" --canary 50,100 --step 6s --min-requests 5 \
+    --drain 2 >"$E2E_DIR/canary.out" 2>&1 || {
+    cat "$E2E_DIR/canary.out"
+    return 1
+  }
+  cat "$E2E_DIR/canary.out"
+  stop_load 50 || die "requests failed during the canary"
+  grep -qE '^      50%: [0-9]+ requests to blue, 0 with 5xx, p95 [0-9]+ ms$' "$E2E_DIR/canary.out" || die "no 50% figures"
+  [[ $(served_by) == "blue $(v1_version)" ]] || die "blue does not serve: $(served_by)"
+  grep -q '^  \* backend-blue;$' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
+}
+
+worker_container() { docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=ai-worker; }
+
+# The rolling ai-worker deploy: the old worker stops (SIGTERM, graceful) only once the new
+# one is healthy; one worker remains, with the new image.
+worker_rolling_deploy() {
+  local before after
+  before=$(worker_container)
+  printf 'FROM %s\nENV PROTOSTAR_VERSION=%s\n' "$(state_value AI_WORKER_IMAGE)" "$WORKER_TAG" |
+    docker build -q -t "$WORKER_IMAGE" - >/dev/null || die "building $WORKER_IMAGE"
+  protostar deploy ai-worker "$WORKER_TAG" --grace 30 >"$E2E_DIR/worker.out" 2>&1 || {
+    cat "$E2E_DIR/worker.out"
+    return 1
+  }
+  cat "$E2E_DIR/worker.out"
+  grep -q "finished its jobs and stopped (exit 143)" "$E2E_DIR/worker.out" || die "the old worker did not stop gracefully"
+  after=$(worker_container)
+  [[ $(wc -l <<<"$after") -eq 1 && "$after" != "$before" ]] || die "workers before: $before, after: $after"
+  [[ $(docker inspect -f '{{.Config.Image}} {{.State.Health.Status}}' "$after") == "$WORKER_IMAGE healthy" ]] || die "new worker"
+  [[ $(state_value AI_WORKER_IMAGE) == "$WORKER_IMAGE" ]] || die "state"
+}
+worker_rollback() {
+  local previous
+  previous=$(state_value AI_WORKER_PREVIOUS_IMAGE)
+  protostar rollback ai-worker --grace 30 >"$E2E_DIR/worker-rollback.out" 2>&1 || {
+    cat "$E2E_DIR/worker-rollback.out"
+    return 1
+  }
+  [[ $(docker inspect -f '{{.Config.Image}}' "$(worker_container)") == "$previous" ]] || die "not back on $previous"
+  protostar status >/dev/null || die "status is not healthy"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback service=ai-worker user=[^ ]+ from=$WORKER_IMAGE to=$previous result=ok"
+}
+
 e2e_setup deploy
 cleanup() {
   local status=$1
   e2e_teardown "$status"
-  [[ -n "$keep" ]] || docker image rm "$BROKEN_IMAGE" "$V2_IMAGE" >/dev/null 2>&1 || true
+  [[ -n "$keep" ]] || docker image rm "$BROKEN_IMAGE" "$DRILL_IMAGE" "$WORKER_IMAGE" "$V2_IMAGE" >/dev/null 2>&1 || true
 }
 trap 'cleanup $?' EXIT
 
@@ -292,6 +372,10 @@ check "SIGKILL mid-deploy: the next deploy reports the stale lock, takes it over
 check "maintenance on: 503 envelope with Retry-After on /api/, HTML elsewhere, /nginx-health 200" maintenance_on_answers_503_envelope
 check "maintenance keeps nginx's own health check passing" maintenance_keeps_nginx_healthy
 check "maintenance off serves the application again" maintenance_off_serves_again
+check "a canary of an image failing every request aborts at 25%: back to green, clients' errors counted exactly" canary_with_failing_image_aborts
+check "a healthy canary 50% -> 100% under load promotes blue, 0 failed requests" canary_under_load_promotes_blue
+check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
+check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 
 echo "audit log of this run (durations):"
 sed 's/^/  /' "$E2E_DIR/state/audit.log" 2>/dev/null || true

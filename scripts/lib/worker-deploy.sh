@@ -1,0 +1,114 @@
+# shellcheck shell=bash
+# Rolling replacement of the ai-worker: a worker with the new image starts beside the
+# running one and must pass its health check before the old one is asked to stop. The old
+# worker then gets SIGTERM and DEPLOY_GRACE seconds: it takes no new job and finishes the
+# ones in flight (graceful shutdown). There is always a worker consuming the queue, and no
+# job is cut off unless it outlives the grace period; a job cut off that way is handed to
+# another worker by the queue (at-least-once delivery). Sourced by deploy.sh's users.
+
+WORKER_OLD_IDS=() WORKER_NEW_IDS=()
+
+# worker_new_ids — the ai-worker containers that were not there before this run.
+worker_new_ids() {
+  local id old
+  while read -r id; do
+    [[ -n "$id" ]] || continue
+    for old in "${WORKER_OLD_IDS[@]}"; do
+      [[ "$id" == "$old" ]] && continue 2
+    done
+    printf '%s\n' "$id"
+  done < <(service_containers ai-worker --all)
+}
+
+# worker_undo — what an interrupted or failed run leaves: the workers it started removed
+# while the old ones still run; nothing once the old ones are being stopped.
+worker_undo() {
+  case "$DEPLOY_PHASE" in
+    starting | started) remove_new_workers ;;
+  esac
+}
+
+remove_new_workers() {
+  mapfile -t WORKER_NEW_IDS < <(worker_new_ids)
+  ((${#WORKER_NEW_IDS[@]} > 0)) || return 0
+  info "      removing the new ai-worker (${#WORKER_NEW_IDS[@]} container(s))"
+  docker rm --force "${WORKER_NEW_IDS[@]}" >/dev/null 2>&1 ||
+    warn "could not remove ${WORKER_NEW_IDS[*]}: docker rm --force ${WORKER_NEW_IDS[*]}"
+  DEPLOY_PHASE=idle
+}
+
+# start_new_workers IMAGE COUNT — COUNT workers with IMAGE beside the old ones, waited for
+# (bounded, with progress). On failure: their last log lines, them removed, the run aborted.
+start_new_workers() {
+  local image=$1 count=$2 log rc=0 began=$SECONDS next interval id
+  local -a cmd
+  interval=${PROTOSTAR_PROGRESS_INTERVAL:-5}
+  export AI_WORKER_IMAGE=$image
+  mapfile -t cmd < <(compose_command)
+  log=$(log_file "$DEPLOY_ACTION-ai-worker")
+  DEPLOY_PHASE=starting
+  # --no-recreate leaves the running workers alone; --scale adds the new ones, created
+  # from the configuration as it is now, so with the new image.
+  "${cmd[@]}" up --detach --no-deps --no-recreate --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" \
+    --wait --wait-timeout "$DEPLOY_TIMEOUT" ai-worker >"$log" 2>&1 &
+  DEPLOY_BG_PID=$!
+  next=$((SECONDS + interval))
+  while kill -0 "$DEPLOY_BG_PID" 2>/dev/null; do
+    if ((SECONDS >= next)); then
+      info "      waiting for the new ai-worker: $((SECONDS - began))s of ${DEPLOY_TIMEOUT}s"
+      next=$((SECONDS + interval))
+    fi
+    sleep 0.2
+  done
+  wait "$DEPLOY_BG_PID" || rc=$?
+  DEPLOY_BG_PID=""
+  mapfile -t WORKER_NEW_IDS < <(worker_new_ids)
+  if ((rc != 0)); then
+    info "the new ai-worker ($image) did not become ready (after $((SECONDS - began))s, at most ${DEPLOY_TIMEOUT}s):"
+    tail -n 5 "$log" | strip_terminal_codes | sed 's/^/    compose: /' >&2
+    for id in "${WORKER_NEW_IDS[@]}"; do
+      info "its last 30 log lines:"
+      docker logs --tail 30 "$id" 2>&1 | sed 's/^/    | /' >&2 || true
+    done
+    remove_new_workers
+    deploy_fail "the new ai-worker ($image) did not become ready: it was removed, the previous worker keeps consuming jobs"
+  fi
+  DEPLOY_PHASE=started
+}
+
+# stop_old_workers — SIGTERM to every old worker, DEPLOY_GRACE seconds to finish its jobs,
+# then removed. Says whether each one finished in time.
+stop_old_workers() {
+  local id code
+  ((${#WORKER_OLD_IDS[@]} > 0)) || return 0
+  docker stop --time "$DEPLOY_GRACE" "${WORKER_OLD_IDS[@]}" >/dev/null ||
+    warn "could not stop ${WORKER_OLD_IDS[*]}: docker stop ${WORKER_OLD_IDS[*]}"
+  for id in "${WORKER_OLD_IDS[@]}"; do
+    code=$(docker inspect -f '{{.State.ExitCode}}' "$id" 2>/dev/null || echo unknown)
+    if [[ "$code" == 137 ]]; then
+      warn "ai-worker ${id:0:12} did not finish within ${DEPLOY_GRACE}s and was killed: the queue hands its unfinished jobs to the new worker"
+    else
+      info "      ai-worker ${id:0:12} finished its jobs and stopped (exit $code)"
+    fi
+  done
+  docker rm "${WORKER_OLD_IDS[@]}" >/dev/null 2>&1 || warn "could not remove the stopped ai-worker: docker rm ${WORKER_OLD_IDS[*]}"
+}
+
+# change_worker IMAGE — steps 2 to 5 of an ai-worker deploy or rollback, the lock held
+# and DEPLOY_FROM / DEPLOY_TO set.
+change_worker() {
+  local image=$1 count
+  deploy_step 2/5 "pre-flight: image $image present, the pre-deploy hook"
+  run_hook pre-deploy || deploy_fail "the pre-deploy hook failed: nothing was changed"
+  mapfile -t WORKER_OLD_IDS < <(service_containers ai-worker)
+  count=$((${#WORKER_OLD_IDS[@]} > 0 ? ${#WORKER_OLD_IDS[@]} : 1))
+  deploy_step 3/5 "starting $count ai-worker with $image beside the ${#WORKER_OLD_IDS[@]} running, waiting until ready (at most ${DEPLOY_TIMEOUT}s)"
+  start_new_workers "$image" "$count"
+  # Recorded before the old worker stops: whatever interrupts the stop, the state names
+  # the worker that runs.
+  deploy_step 4/5 "recording the state: ai-worker runs $image"
+  write_state "AI_WORKER_IMAGE=$image" "AI_WORKER_PREVIOUS_IMAGE=${DEPLOY_FROM:-$image}"
+  DEPLOY_PHASE=recorded
+  deploy_step 5/5 "stopping the previous ai-worker: no new jobs, in-flight ones finish (at most ${DEPLOY_GRACE}s)"
+  stop_old_workers
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# protostar deploy ai-worker: the rolling replacement (new worker beside the old, health
+# gate, graceful stop of the old, state, audit) against the docker stub. The stub keeps
+# the ai-worker container ids in $STUB_LOG.workers.
+
+load test_helper
+
+setup() {
+  deployed_stack_setup blue v1 v1
+  echo id-ai-worker-old >"$STUB_LOG.workers"
+  export STUB_DOCKER_INSPECT='143\n'
+}
+
+@test "rolling deploy: the new worker starts beside the old and passes its health check, then the old stops gracefully" {
+  export STUB_DOCKER_ENV="AI_WORKER_IMAGE"
+  run protostar deploy ai-worker v2
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --no-deps --no-recreate --scale ai-worker=2 --wait --wait-timeout 300 ai-worker"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STUB_ENV_LOG" || fail "new image not exported" "$(cat "$STUB_ENV_LOG")"
+  assert_call_line "docker stop --time 60 id-ai-worker-old"
+  assert_call_line "docker rm id-ai-worker-old"
+  (($(grep -n -- "--scale" "$STUB_LOG" | cut -d: -f1) < $(grep -n "docker stop" "$STUB_LOG" | cut -d: -f1))) ||
+    fail "the old worker stopped before the new one was ready" "$(cat "$STUB_LOG")"
+  refute_called "nginx"
+  [[ "$(cat "$STUB_LOG.workers")" == id-ai-worker-new ]] || fail "workers left: $(cat "$STUB_LOG.workers")"
+  assert_output_contains "ai-worker id-ai-worker finished its jobs and stopped (exit 143)"
+  local n
+  for n in 1 2 3 4 5; do assert_output_line_matches "^\[$n/5\] \+[0-9]+\.[0-9]s "; done
+  assert_output_line_matches "^Deployed protostar/ai-worker:v2 as ai-worker \(was protostar/ai-worker:v1\) in [0-9.]+s$"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STATE_DIR_T/state.env"
+  grep -qx 'AI_WORKER_PREVIOUS_IMAGE=protostar/ai-worker:v1' "$STATE_DIR_T/state.env"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qE "action=deploy service=ai-worker user=[^ ]+ from=protostar/ai-worker:v1 to=protostar/ai-worker:v2 result=ok duration=[0-9.]+s$" \
+    "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
+  assert_unlocked
+}
+
+@test "a new worker that fails its health check is removed; the old one keeps consuming, state unchanged" {
+  export STUB_COMPOSE_UP_STATUS=1
+  run protostar deploy ai-worker v2 --timeout 30
+  assert_status 1
+  assert_output_contains "the new ai-worker (protostar/ai-worker:v2) did not become ready"
+  assert_output_contains "protostar: the new ai-worker (protostar/ai-worker:v2) did not become ready: it was removed, the previous worker keeps consuming jobs"
+  assert_call_line "docker rm --force id-ai-worker-new"
+  refute_called "docker stop"
+  [[ "$(cat "$STUB_LOG.workers")" == id-ai-worker-old ]] || fail "workers: $(cat "$STUB_LOG.workers")"
+  assert_state_unchanged
+  grep -q 'service=ai-worker .* result=failed reason="the new ai-worker' "$STATE_DIR_T/audit.log"
+  assert_unlocked
+}
+
+@test "--grace bounds the old worker's shutdown; a worker killed at the bound is reported" {
+  export STUB_DOCKER_INSPECT='137\n'
+  run protostar deploy ai-worker v2 --grace 5
+  assert_status 0
+  assert_call_line "docker stop --time 5 id-ai-worker-old"
+  assert_output_contains "warning: ai-worker id-ai-worker did not finish within 5s and was killed: the queue hands its unfinished jobs to the new worker"
+}
+
+@test "with no worker running, one is started and nothing is stopped" {
+  : >"$STUB_LOG.workers"
+  run protostar deploy ai-worker v2
+  assert_status 0
+  assert_called "--scale ai-worker=1 "
+  refute_called "docker stop"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STATE_DIR_T/state.env"
+}
+
+@test "SIGTERM while the new worker starts: it is removed, the old one untouched, the lock released" {
+  export STUB_COMPOSE_UP_SLEEP=5
+  "$PROTOSTAR_BIN" deploy ai-worker v2 >"$TEST_ROOT/out" 2>&1 3>&- &
+  local pid=$! i rc=0
+  for ((i = 0; i < 100; i++)); do
+    grep -q -- "--scale" "$STUB_LOG" && break
+    sleep 0.05
+  done
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  ((rc == 143)) || fail "exit status $rc" "$(cat "$TEST_ROOT/out")"
+  assert_call_line "docker rm --force id-ai-worker-new"
+  refute_called "docker stop"
+  assert_state_unchanged
+  assert_unlocked
+}
+
+@test "a missing ai-worker image is refused before anything changes" {
+  export STUB_MISSING_IMAGES="protostar/ai-worker:v9"
+  run protostar deploy ai-worker v9
+  assert_status 1
+  assert_output_contains "image protostar/ai-worker:v9 is not present in Docker"
+  refute_changing_calls
+}
