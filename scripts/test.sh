@@ -76,9 +76,9 @@ repository_files() {
 shell_files() {
   repository_files | while read -r f; do
     [[ -f "$PROTOSTAR_ROOT/$f" && "$f" != *.bats ]] || continue
-    head -n 1 "$PROTOSTAR_ROOT/$f" | grep -qE '^#!.*(bash|/sh)' && printf '%s\n' "$PROTOSTAR_ROOT/$f"
+    # scripts (a shebang) and sourced libraries (a shellcheck shell= directive)
+    head -n 1 "$PROTOSTAR_ROOT/$f" | grep -qE '^(#!.*(bash|/sh)|# shellcheck shell=)' && printf '%s\n' "$PROTOSTAR_ROOT/$f"
   done
-  ls "$PROTOSTAR_ROOT"/scripts/lib/*.sh
 }
 
 tier_shellcheck() { mapfile -t files < <(shell_files | sort -u) && (cd "$PROTOSTAR_ROOT" && shellcheck "${files[@]}"); }
