@@ -42,7 +42,8 @@
 #                                 separated by '|'; the last one repeats
 # `docker ps --filter label=com.docker.compose.service=S` answers like `compose ps --quiet S`
 # (STUB_COMPOSE_RUNNING, else STUB_COMPOSE_PS_QUIET) and `docker exec ID ...` like `compose
-# exec` (nginx -t, reload, curl). Added for canary and ai-worker deploys:
+# exec` (nginx -t, reload, curl; `sh -c 'nginx -t ...; nginx -s reload ...'` is logged as
+# those two calls). Added for canary and ai-worker deploys:
 #   STUB_ACCESS_LOG               a file whose lines `docker logs --since ...` prints (nginx's
 #                                 access log)
 #   $STUB_LOG.workers             when the file exists: the ai-worker container ids `docker
@@ -112,7 +113,17 @@ for var in ${STUB_DOCKER_ENV:-}; do
 done
 # in_container ARGS — `nginx -t`, `nginx -s reload` or curl run in a container.
 in_container() {
-  if [[ "$*" == *"nginx -t"* ]]; then
+  if [[ "$*" == *"nginx -t"*"nginx -s reload"* ]]; then
+    # One exec that tests, then reloads: logged as the two calls it stands for (the
+    # reload only when the test passed), so the tests count them the same way.
+    sed -i '$d' "$STUB_LOG"
+    id=$(sed 's/^ *exec \([^ ]*\) .*/\1/' <<<"$*")
+    echo "docker exec $id nginx -t" >>"$STUB_LOG"
+    (in_container "nginx -t") || exit 10
+    echo "docker exec $id nginx -s reload" >>"$STUB_LOG"
+    (in_container "nginx -s reload") || exit 11
+    exit 0
+  elif [[ "$*" == *"nginx -t"* ]]; then
     count_file="$STUB_LOG.nginx-t"
     n=$(($(cat "$count_file" 2>/dev/null || echo 0) + 1))
     echo "$n" >"$count_file"
