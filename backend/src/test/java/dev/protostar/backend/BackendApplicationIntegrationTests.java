@@ -1,60 +1,25 @@
 package dev.protostar.backend;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
-import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
-import org.testcontainers.postgresql.PostgreSQLContainer;
-import org.testcontainers.utility.DockerImageName;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole backend against real PostgreSQL (with pgvector) and Redis. Image
- * names come from Maven properties, see the root pom.
+ * The whole backend against real PostgreSQL (with pgvector) and Redis, see
+ * {@link IntegrationTestSupport}.
  */
-@Testcontainers
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "management.endpoint.health.group.readiness.show-details=always" })
-class BackendApplicationIntegrationTests {
-
-	@Container
-	@ServiceConnection
-	static final PostgreSQLContainer postgres = new PostgreSQLContainer(
-			DockerImageName.parse(System.getProperty("protostar.test.postgres-image", "protostar/postgres:17-pgvector0.8"))
-				.asCompatibleSubstituteFor("postgres"));
-
-	@Container
-	@ServiceConnection(name = "redis")
-	static final GenericContainer<?> redis = new GenericContainer<>(
-			DockerImageName.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
-				.asCompatibleSubstituteFor("redis"))
-		.withExposedPorts(6379);
-
-	private static final HttpClient http = HttpClient.newHttpClient();
-
-	private static final JsonMapper json = JsonMapper.builder().build();
-
-	@LocalServerPort
-	private int port;
+class BackendApplicationIntegrationTests extends IntegrationTestSupport {
 
 	@LocalManagementPort
 	private int managementPort;
@@ -64,7 +29,7 @@ class BackendApplicationIntegrationTests {
 
 	@Test
 	void readinessIsUpWithDatabaseAndRedis() throws Exception {
-		HttpResponse<String> response = get(this.managementPort, "/actuator/health/readiness");
+		HttpResponse<String> response = getManagement("/actuator/health/readiness");
 
 		assertThat(response.statusCode()).isEqualTo(200);
 		JsonNode body = json.readTree(response.body());
@@ -75,20 +40,23 @@ class BackendApplicationIntegrationTests {
 
 	@Test
 	void livenessAndPrometheusAnswerOnManagementPort() throws Exception {
-		assertThat(get(this.managementPort, "/actuator/health/liveness").statusCode()).isEqualTo(200);
-		HttpResponse<String> prometheus = get(this.managementPort, "/actuator/prometheus");
+		assertThat(getManagement("/actuator/health/liveness").statusCode()).isEqualTo(200);
+		HttpResponse<String> prometheus = getManagement("/actuator/prometheus");
 		assertThat(prometheus.statusCode()).isEqualTo(200);
 		assertThat(prometheus.body()).contains("jvm_memory_used_bytes");
 	}
 
 	@Test
 	void actuatorIsNotServedOnPublicPort() throws Exception {
-		assertThat(get(this.port, "/actuator/health").statusCode()).isEqualTo(404);
+		HttpResponse<String> response = get("/actuator/health");
+
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(body(response).at("/resultCode").asString()).isEqualTo("NOT_FOUND");
 	}
 
 	@Test
 	void publicHealthAnswersWithProjectVersion() throws Exception {
-		HttpResponse<String> response = get(this.port, "/api/health");
+		HttpResponse<String> response = get("/api/health");
 
 		assertThat(response.statusCode()).isEqualTo(200);
 		JsonNode body = json.readTree(response.body());
@@ -102,6 +70,15 @@ class BackendApplicationIntegrationTests {
 	}
 
 	@Test
+	void migrationsCreatedTheUsersTable() {
+		JdbcTemplate jdbc = new JdbcTemplate(this.dataSource);
+
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM flyway_schema_history WHERE success", Integer.class))
+			.isPositive();
+		assertThat(jdbc.queryForObject("SELECT to_regclass('public.users') IS NOT NULL", Boolean.class)).isTrue();
+	}
+
+	@Test
 	void pgvectorWorksThroughApplicationDataSource() {
 		JdbcTemplate jdbc = new JdbcTemplate(this.dataSource);
 		jdbc.execute("CREATE EXTENSION IF NOT EXISTS vector");
@@ -111,9 +88,8 @@ class BackendApplicationIntegrationTests {
 		assertThat(distance).isNotNull().isStrictlyBetween(0.0, 0.01);
 	}
 
-	private static HttpResponse<String> get(int port, String path) throws Exception {
-		return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
-				BodyHandlers.ofString());
+	private HttpResponse<String> getManagement(String path) throws Exception {
+		return send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.managementPort + path)).build());
 	}
 
 }

@@ -7,7 +7,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.springframework.core.Ordered;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -23,11 +23,12 @@ class BackendIdentityHeaderFilter extends OncePerRequestFilter {
 	static final String HEADER = "X-Protostar-Backend";
 
 	/**
-	 * After Spring Boot's own filters, as with the default order, but explicit
-	 * so that filters answering by themselves (DrillFaultFilter) can run after
-	 * it and still carry the header.
+	 * Before Spring Security's filter chain, so that the answers it gives by
+	 * itself (401, 429) carry the header too, and explicit so that filters
+	 * answering by themselves (DrillFaultFilter) can run after it and still
+	 * carry the header.
 	 */
-	static final int ORDER = Ordered.LOWEST_PRECEDENCE - 100;
+	static final int ORDER = SecurityFilterProperties.DEFAULT_FILTER_ORDER - 10;
 
 	private final String value;
 

@@ -3,6 +3,8 @@ package dev.protostar.backend.system;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.protostar.backend.security.PublicEndpoint;
+
 /**
  * Public liveness answer for clients and the deploy tooling, reachable through
  * nginx; the actuator stays on the internal management port.
@@ -16,6 +18,7 @@ class SystemHealthController {
 		this.properties = properties;
 	}
 
+	@PublicEndpoint
 	@GetMapping("/api/health")
 	ApiResponse<SystemStatus> health() {
 		return ApiResponse.ok(new SystemStatus("UP", this.properties.color(), this.properties.version()));

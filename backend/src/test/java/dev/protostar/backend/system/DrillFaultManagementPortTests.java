@@ -26,12 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * context's filters reach the management child context is decided by Spring
  * Boot's wiring, not by this code. The readiness group is narrowed to
  * readinessState so that no PostgreSQL or Redis is needed (both are contacted
- * lazily, so startup does not need them either); BackendApplicationIntegrationTests
+ * lazily, and Flyway is switched off, so startup does not need them either);
+ * BackendApplicationIntegrationTests
  * covers the full group against real containers.
  */
 @SpringBootTest(classes = BackendApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "management.endpoint.health.group.readiness.include=readinessState",
-				"protostar.drill.fail-percent=100" })
+				"protostar.drill.fail-percent=100", "spring.flyway.enabled=false" })
 class DrillFaultManagementPortTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();

@@ -5,6 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration;
+import org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.TestPropertySource;
@@ -16,8 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The filters as MockMvc applies them, in their registered order, with the
  * application's own JsonMapper.
  */
+// Spring Security is left out: these slices test the system filters alone;
+// the security chain is covered against the whole application elsewhere.
 @WebMvcTest(controllers = SystemHealthController.class,
-		properties = { "protostar.color=green", "protostar.version=1.2.3" })
+		properties = { "protostar.color=green", "protostar.version=1.2.3" },
+		excludeAutoConfiguration = { SecurityAutoConfiguration.class, ServletWebSecurityAutoConfiguration.class,
+				SecurityFilterAutoConfiguration.class })
 // Slices skip @ConfigurationPropertiesScan, so register what the filters need.
 @EnableConfigurationProperties({ ProtostarProperties.class, DrillProperties.class })
 class DrillFaultWebTests {

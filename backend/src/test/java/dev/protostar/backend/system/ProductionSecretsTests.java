@@ -11,16 +11,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * Starts the real application (without a web server; no database or Redis is
- * contacted at startup) so that the production profile file, the binding and
+ * Starts the real application (without a web server and without Flyway; no
+ * database or Redis is contacted at startup then) so that the production profile file, the binding and
  * the validation are all exercised together. Command-line arguments win over
  * environment variables, so the outcome does not depend on the caller's env.
  */
 class ProductionSecretsTests {
 
+	private static final String JWT_SECRET = "0123456789abcdef0123456789abcdef";
+
 	@Test
 	void productionRefusesToStartWithoutPostgresPassword() {
-		assertThatException().isThrownBy(() -> run("production", "", "redis-secret"))
+		assertThatException().isThrownBy(() -> run("production", "", "redis-secret", JWT_SECRET))
 			.havingRootCause()
 			.withMessageContaining("POSTGRES_PASSWORD must be set")
 			.withMessageNotContaining("REDIS_PASSWORD");
@@ -28,7 +30,7 @@ class ProductionSecretsTests {
 
 	@Test
 	void productionRefusesToStartWithBlankRedisPassword() {
-		assertThatException().isThrownBy(() -> run("production", "pg-secret", "  "))
+		assertThatException().isThrownBy(() -> run("production", "pg-secret", "  ", JWT_SECRET))
 			.havingRootCause()
 			.withMessageContaining("REDIS_PASSWORD must be set")
 			.withMessageNotContaining("POSTGRES_PASSWORD");
@@ -36,22 +38,47 @@ class ProductionSecretsTests {
 
 	@Test
 	void productionStartsWithBothSecrets() {
-		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret")) {
+		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret", JWT_SECRET)) {
 			assertThat(context.getBean(ProductionSecrets.class).postgresPassword()).isEqualTo("pg-secret");
 		}
 	}
 
 	@Test
 	void otherProfilesDoNotRequireSecrets() {
-		try (ConfigurableApplicationContext context = run("default", "", "")) {
+		try (ConfigurableApplicationContext context = run("default", "", "", "")) {
 			assertThat(context.getBeansOfType(ProductionSecrets.class)).isEmpty();
 		}
 	}
 
-	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword) {
+	@Test
+	void productionRefusesToStartWithoutJwtSecret() {
+		assertThatException().isThrownBy(() -> run("production", "pg-secret", "redis-secret", ""))
+			.havingRootCause()
+			.withMessageContaining("JWT_SECRET must be set")
+			.withMessageNotContaining("POSTGRES_PASSWORD");
+	}
+
+	@Test
+	void productionRefusesToStartWithShortJwtSecret() {
+		assertThatException().isThrownBy(() -> run("production", "pg-secret", "redis-secret", "x".repeat(31)))
+			.havingRootCause()
+			.withMessageContaining("JWT_SECRET must be at least 32 bytes");
+	}
+
+	@Test
+	void otherProfilesRefuseShortJwtSecretToo() {
+		assertThatException().isThrownBy(() -> run("default", "", "", "short-secret"))
+			.havingRootCause()
+			.withMessageContaining("JWT_SECRET must be at least 32 bytes");
+	}
+
+	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
+			String jwtSecret) {
+		// Flyway off: it is the one part that would contact the database at startup.
 		return SpringApplication.run(BackendApplication.class, "--spring.main.web-application-type=none",
-				"--spring.profiles.active=" + profile, "--POSTGRES_PASSWORD=" + postgresPassword,
-				"--REDIS_PASSWORD=" + redisPassword);
+				"--spring.flyway.enabled=false", "--spring.profiles.active=" + profile,
+				"--POSTGRES_PASSWORD=" + postgresPassword, "--REDIS_PASSWORD=" + redisPassword,
+				"--JWT_SECRET=" + jwtSecret);
 	}
 
 }

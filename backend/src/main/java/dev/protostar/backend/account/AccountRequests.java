@@ -1,0 +1,83 @@
+package dev.protostar.backend.account;
+
+import java.util.Locale;
+
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+import dev.protostar.backend.tier.Tier;
+
+/** Request bodies of the account endpoints, validated before a controller runs. */
+final class AccountRequests {
+
+	static final int PASSWORD_MIN = 10;
+
+	static final int PASSWORD_MAX = 128;
+
+	private AccountRequests() {
+	}
+
+	/** Emails compare case-insensitively; stored and looked up in one form. */
+	static String normaliseEmail(String email) {
+		return (email != null) ? email.strip().toLowerCase(Locale.ROOT) : null;
+	}
+
+	/**
+	 * @param email lower-cased and stripped on arrival, so the checks see what
+	 * is stored
+	 * @param password 10 to 128 characters, kept exactly as sent (spaces
+	 * included); the upper bound keeps hashing cost bounded
+	 * @param displayName shown to others; stored as sent, escaped by whoever
+	 * renders it
+	 */
+	record Signup(
+			@NotBlank(message = "is required") @Size(max = 254, message = "must be at most 254 characters")
+			@Email(regexp = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+", message = "must be an email address") String email,
+			@NotNull(message = "is required")
+			@Size(min = PASSWORD_MIN, max = PASSWORD_MAX, message = "must be 10 to 128 characters") String password,
+			@NotBlank(message = "is required") @Size(max = 64, message = "must be at most 64 characters")
+			@Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String displayName) {
+
+		Signup {
+			email = normaliseEmail(email);
+		}
+
+		@Override
+		public String toString() {
+			return "Signup[password=***]";
+		}
+
+	}
+
+	record Login(@NotBlank(message = "is required") @Size(max = 254, message = "must be at most 254 characters") String email,
+			@NotNull(message = "is required") @Size(max = PASSWORD_MAX,
+					message = "must be at most 128 characters") String password) {
+
+		Login {
+			email = normaliseEmail(email);
+		}
+
+		@Override
+		public String toString() {
+			return "Login[password=***]";
+		}
+
+	}
+
+	record RefreshToken(@NotBlank(message = "is required") @Size(max = 256,
+			message = "must be at most 256 characters") String refreshToken) {
+
+		@Override
+		public String toString() {
+			return "RefreshToken[***]";
+		}
+
+	}
+
+	record TierChange(@NotNull(message = "is required") Tier tier) {
+	}
+
+}

@@ -1,0 +1,49 @@
+package dev.protostar.backend.account;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The first admin, created at startup so that a fresh installation can be
+ * managed at all. Both or neither: startup fails naming the missing variable.
+ *
+ * @param email env {@code PROTOSTAR_ADMIN_EMAIL}; this account is made ADMIN
+ * at every startup (created if missing)
+ * @param password env {@code PROTOSTAR_ADMIN_PASSWORD}; only used to create
+ * the account, never to overwrite the password of an existing one
+ */
+@ConfigurationProperties("protostar.admin")
+record AdminBootstrapProperties(String email, String password) {
+
+	AdminBootstrapProperties {
+		boolean hasEmail = email != null && !email.isBlank();
+		boolean hasPassword = password != null && !password.isBlank();
+		if (hasEmail && !hasPassword) {
+			throw new IllegalArgumentException(
+					"PROTOSTAR_ADMIN_PASSWORD must be set when PROTOSTAR_ADMIN_EMAIL is (set both or neither)");
+		}
+		if (hasPassword && !hasEmail) {
+			throw new IllegalArgumentException(
+					"PROTOSTAR_ADMIN_EMAIL must be set when PROTOSTAR_ADMIN_PASSWORD is (set both or neither)");
+		}
+		if (hasPassword && (password.length() < AccountRequests.PASSWORD_MIN
+				|| password.length() > AccountRequests.PASSWORD_MAX)) {
+			throw new IllegalArgumentException("PROTOSTAR_ADMIN_PASSWORD must be " + AccountRequests.PASSWORD_MIN
+					+ " to " + AccountRequests.PASSWORD_MAX + " characters");
+		}
+		if (hasEmail && !email.contains("@")) {
+			throw new IllegalArgumentException("PROTOSTAR_ADMIN_EMAIL must be an email address");
+		}
+		email = hasEmail ? AccountRequests.normaliseEmail(email) : null;
+		password = hasPassword ? password : null;
+	}
+
+	boolean configured() {
+		return this.email != null;
+	}
+
+	@Override
+	public String toString() {
+		return "AdminBootstrapProperties[email=" + this.email + ", password=***]";
+	}
+
+}

@@ -1,0 +1,105 @@
+package dev.protostar.backend.ratelimit;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import dev.protostar.backend.security.AuthenticatedUser;
+import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.tier.TierProperties;
+
+/**
+ * Limits requests per user (by tier) or, without a valid token, per client
+ * address; login and signup have their own, tighter budget per address. Runs
+ * inside Spring Security's chain right after the access token is checked (see
+ * SecurityConfiguration), not as a servlet filter of its own.
+ * <p>
+ * The client address is {@code request.getRemoteAddr()}, which Tomcat's
+ * RemoteIpValve replaces with nginx's {@code X-Real-IP} only when the
+ * connection comes from an internal proxy (see application.properties), so a
+ * client cannot pick its own address by sending the header.
+ * <p>
+ * Every limited answer carries {@code RateLimit-Limit}, {@code RateLimit-Remaining}
+ * and {@code RateLimit-Reset} (seconds); a 429 also {@code Retry-After}.
+ */
+public class RateLimitFilter extends OncePerRequestFilter {
+
+	private static final Duration MINUTE = Duration.ofMinutes(1);
+
+	/** Password guessing happens here. */
+	private static final Set<String> AUTH_PATHS = Set.of("/api/auth/login", "/api/auth/signup");
+
+	/**
+	 * Polled by nginx, the deploy tooling and load tests through nginx from one
+	 * address; it costs nothing to answer and must never be refused.
+	 */
+	private static final Set<String> UNLIMITED_PATHS = Set.of("/api/health");
+
+	private final RateLimiter limiter;
+
+	private final RateLimitProperties properties;
+
+	private final TierProperties tiers;
+
+	private final ErrorResponseWriter errors;
+
+	public RateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
+			ErrorResponseWriter errors) {
+		this.limiter = limiter;
+		this.properties = properties;
+		this.tiers = tiers;
+		this.errors = errors;
+	}
+
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		return !this.properties.enabled() || UNLIMITED_PATHS.contains(path(request));
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		RateLimitDecision decision = decide(request);
+		response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
+		response.setHeader("RateLimit-Remaining", Long.toString(decision.remaining()));
+		response.setHeader("RateLimit-Reset", Long.toString(decision.resetAfterSeconds()));
+		if (!decision.allowed()) {
+			response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.resetAfterSeconds()));
+			this.errors.write(response, ResultCode.RATE_LIMITED,
+					"too many requests; retry in " + decision.resetAfterSeconds() + " s");
+			return;
+		}
+		chain.doFilter(request, response);
+	}
+
+	private RateLimitDecision decide(HttpServletRequest request) {
+		String address = request.getRemoteAddr();
+		if ("POST".equals(request.getMethod()) && AUTH_PATHS.contains(path(request))) {
+			return this.limiter.tryAcquire("auth:" + address, this.properties.authPerMinute(), MINUTE);
+		}
+		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+		if (authentication != null && authentication.getPrincipal() instanceof AuthenticatedUser user) {
+			return this.limiter.tryAcquire("user:" + user.id(),
+					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE);
+		}
+		return this.limiter.tryAcquire("ip:" + address, this.properties.anonymousPerMinute(), MINUTE);
+	}
+
+	/** Decoded and normalised by the container, unlike the request URI. */
+	private static String path(HttpServletRequest request) {
+		String pathInfo = request.getPathInfo();
+		return (pathInfo != null) ? request.getServletPath() + pathInfo : request.getServletPath();
+	}
+
+}

@@ -1,0 +1,44 @@
+package dev.protostar.backend.security;
+
+import java.io.IOException;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.AuthenticationEntryPoint;
+
+import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.system.ResultCode;
+
+/**
+ * 401 for an endpoint that needs a user, with the challenge RFC 6750 asks for:
+ * {@code UNAUTHENTICATED} without a token, {@code INVALID_TOKEN} or
+ * {@code TOKEN_EXPIRED} (and {@code error="invalid_token"}) with a bad one.
+ */
+class ApiAuthenticationEntryPoint implements AuthenticationEntryPoint {
+
+	private final ErrorResponseWriter errors;
+
+	ApiAuthenticationEntryPoint(ErrorResponseWriter errors) {
+		this.errors = errors;
+	}
+
+	@Override
+	public void commence(HttpServletRequest request, HttpServletResponse response,
+			AuthenticationException authException) throws IOException {
+		if (request.getAttribute(BearerTokenFilter.REFUSED_TOKEN) instanceof ResultCode refused) {
+			String description = (refused == ResultCode.TOKEN_EXPIRED) ? "The access token expired"
+					: "The access token is invalid";
+			response.setHeader(HttpHeaders.WWW_AUTHENTICATE,
+					"Bearer error=\"invalid_token\", error_description=\"" + description + "\"");
+			this.errors.write(response, refused,
+					(refused == ResultCode.TOKEN_EXPIRED) ? "access token expired; refresh it" : "invalid access token");
+			return;
+		}
+		response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+		this.errors.write(response, ResultCode.UNAUTHENTICATED, "authentication required");
+	}
+
+}

@@ -1,0 +1,131 @@
+package dev.protostar.backend.system;
+
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses request bodies over {@link HttpProperties#maxBodySize()} with 413.
+ * A declared Content-Length is checked before anything reads the body; a
+ * chunked body (no length known in advance) is counted while it is read and
+ * reading fails as soon as it passes the limit, which the controller advice
+ * turns into the same 413. Tomcat's own maxPostSize covers form posts only.
+ */
+class RequestBodyLimitFilter extends OncePerRequestFilter {
+
+	static final int ORDER = RequestIdFilter.ORDER + 10;
+
+	private final long maxBytes;
+
+	private final ErrorResponseWriter errors;
+
+	RequestBodyLimitFilter(HttpProperties properties, ErrorResponseWriter errors) {
+		this.maxBytes = properties.maxBodySize().toBytes();
+		this.errors = errors;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		if (request.getContentLengthLong() > this.maxBytes) {
+			this.errors.write(response, ResultCode.PAYLOAD_TOO_LARGE,
+					"request body is larger than " + this.maxBytes + " bytes");
+			return;
+		}
+		chain.doFilter(new LimitedRequest(request, this.maxBytes), response);
+	}
+
+	/** Signals the limit from inside a read, where only an IOException fits. */
+	static class BodyTooLargeException extends IOException {
+
+		BodyTooLargeException(long maxBytes) {
+			super("request body is larger than " + maxBytes + " bytes");
+		}
+
+	}
+
+	private static final class LimitedRequest extends HttpServletRequestWrapper {
+
+		private final long maxBytes;
+
+		private ServletInputStream stream;
+
+		LimitedRequest(HttpServletRequest request, long maxBytes) {
+			super(request);
+			this.maxBytes = maxBytes;
+		}
+
+		@Override
+		public ServletInputStream getInputStream() throws IOException {
+			if (this.stream == null) {
+				this.stream = new LimitedInputStream(super.getInputStream(), this.maxBytes);
+			}
+			return this.stream;
+		}
+
+	}
+
+	private static final class LimitedInputStream extends ServletInputStream {
+
+		private final ServletInputStream delegate;
+
+		private final long maxBytes;
+
+		private long count;
+
+		LimitedInputStream(ServletInputStream delegate, long maxBytes) {
+			this.delegate = delegate;
+			this.maxBytes = maxBytes;
+		}
+
+		@Override
+		public int read() throws IOException {
+			int b = this.delegate.read();
+			if (b != -1) {
+				counted(1);
+			}
+			return b;
+		}
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) throws IOException {
+			int n = this.delegate.read(buffer, offset, length);
+			if (n > 0) {
+				counted(n);
+			}
+			return n;
+		}
+
+		private void counted(int n) throws BodyTooLargeException {
+			this.count += n;
+			if (this.count > this.maxBytes) {
+				throw new BodyTooLargeException(this.maxBytes);
+			}
+		}
+
+		@Override
+		public boolean isFinished() {
+			return this.delegate.isFinished();
+		}
+
+		@Override
+		public boolean isReady() {
+			return this.delegate.isReady();
+		}
+
+		@Override
+		public void setReadListener(ReadListener listener) {
+			this.delegate.setReadListener(listener);
+		}
+
+	}
+
+}

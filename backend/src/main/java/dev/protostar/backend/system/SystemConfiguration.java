@@ -1,0 +1,37 @@
+package dev.protostar.backend.system;
+
+import java.time.Clock;
+
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class SystemConfiguration {
+
+	/** The time, replaceable in tests (token expiry, tier promotion). */
+	@Bean
+	Clock clock() {
+		return Clock.systemUTC();
+	}
+
+	// Registered here rather than as @Component so that web slice tests, which
+	// pick up every Filter component, do not need their properties.
+
+	@Bean
+	FilterRegistrationBean<RequestIdFilter> requestIdFilter() {
+		FilterRegistrationBean<RequestIdFilter> registration = new FilterRegistrationBean<>(new RequestIdFilter());
+		registration.setOrder(RequestIdFilter.ORDER);
+		return registration;
+	}
+
+	@Bean
+	FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(HttpProperties properties,
+			ErrorResponseWriter errors) {
+		FilterRegistrationBean<RequestBodyLimitFilter> registration = new FilterRegistrationBean<>(
+				new RequestBodyLimitFilter(properties, errors));
+		registration.setOrder(RequestBodyLimitFilter.ORDER);
+		return registration;
+	}
+
+}

@@ -1,0 +1,168 @@
+package dev.protostar.backend;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.DockerImageName;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.boot.testcontainers.context.ImportTestcontainers;
+
+/**
+ * The whole backend on a random port against real PostgreSQL (with pgvector)
+ * and Redis. Image names come from Maven properties, see the root pom.
+ * <p>
+ * One set of containers for every integration test class: they start once per
+ * JVM and stop when it exits. Classes that keep {@link #PROPERTIES} also share
+ * one application context (Spring caches it by configuration).
+ * <p>
+ * Every test instance calls from its own made-up client address (X-Real-IP,
+ * honoured because the test connects from loopback, an internal proxy), so
+ * per-address rate limits never leak from one test into another.
+ */
+@SpringBootTest(classes = BackendApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { IntegrationTestSupport.PROPERTIES_1, IntegrationTestSupport.PROPERTIES_2,
+				IntegrationTestSupport.PROPERTIES_3, IntegrationTestSupport.PROPERTIES_4,
+				IntegrationTestSupport.PROPERTIES_5 })
+@ImportTestcontainers(IntegrationTestSupport.Containers.class)
+public abstract class IntegrationTestSupport {
+
+	public static final String JWT_SECRET = "integration-tests-secret-0123456789abcdef";
+
+	public static final String ADMIN_EMAIL = "root@protostar.test";
+
+	public static final String ADMIN_PASSWORD = "admin-password-for-tests";
+
+	public static final String PASSWORD = "correct horse battery";
+
+	static final String PROPERTIES_1 = "management.server.port=0";
+
+	static final String PROPERTIES_2 = "protostar.auth.jwt-secret=" + JWT_SECRET;
+
+	static final String PROPERTIES_3 = "protostar.admin.email=" + ADMIN_EMAIL;
+
+	static final String PROPERTIES_4 = "protostar.admin.password=" + ADMIN_PASSWORD;
+
+	static final String PROPERTIES_5 = "management.endpoint.health.group.readiness.show-details=always";
+
+	protected static final JsonMapper json = JsonMapper.builder().build();
+
+	protected static final HttpClient http = HttpClient.newHttpClient();
+
+	@LocalServerPort
+	protected int port;
+
+	/** This test's client address, see the class comment. */
+	protected final String clientIp = "10." + ThreadLocalRandom.current().nextInt(256) + "."
+			+ ThreadLocalRandom.current().nextInt(256) + "." + ThreadLocalRandom.current().nextInt(1, 255);
+
+	protected HttpRequest.Builder request(String path) {
+		return HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path)).header("X-Real-IP",
+				this.clientIp);
+	}
+
+	protected HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+		return http.send(request, BodyHandlers.ofString());
+	}
+
+	protected HttpResponse<String> get(String path) throws IOException, InterruptedException {
+		return send(request(path).GET().build());
+	}
+
+	protected HttpResponse<String> get(String path, String accessToken) throws IOException, InterruptedException {
+		return send(request(path).header("Authorization", "Bearer " + accessToken).GET().build());
+	}
+
+	protected HttpResponse<String> postJson(String path, String body) throws IOException, InterruptedException {
+		return send(request(path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build());
+	}
+
+	protected HttpResponse<String> post(String path, String contentType, BodyPublisher body)
+			throws IOException, InterruptedException {
+		return send(request(path).header("Content-Type", contentType).POST(body).build());
+	}
+
+	protected HttpResponse<String> patchJson(String path, String accessToken, String body)
+			throws IOException, InterruptedException {
+		return send(request(path).header("Content-Type", "application/json")
+			.header("Authorization", "Bearer " + accessToken)
+			.method("PATCH", BodyPublishers.ofString(body))
+			.build());
+	}
+
+	protected static JsonNode body(HttpResponse<String> response) {
+		return json.readTree(response.body());
+	}
+
+	protected static String uniqueEmail() {
+		return "user-" + UUID.randomUUID() + "@protostar.test";
+	}
+
+	/** Signs up a new user and returns the data of the answer (tokens and user). */
+	protected JsonNode signup(String email, String displayName) throws IOException, InterruptedException {
+		HttpResponse<String> response = postJson("/api/auth/signup", json.writeValueAsString(
+				json.createObjectNode().put("email", email).put("password", PASSWORD).put("displayName", displayName)));
+		if (response.statusCode() != 201) {
+			throw new IllegalStateException("signup failed: " + response.statusCode() + " " + response.body());
+		}
+		return body(response).get("data");
+	}
+
+	protected JsonNode signup() throws IOException, InterruptedException {
+		return signup(uniqueEmail(), "Test User");
+	}
+
+	protected JsonNode login(String email, String password) throws IOException, InterruptedException {
+		HttpResponse<String> response = postJson("/api/auth/login",
+				json.writeValueAsString(json.createObjectNode().put("email", email).put("password", password)));
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("login failed: " + response.statusCode() + " " + response.body());
+		}
+		return body(response).get("data");
+	}
+
+	protected String adminAccessToken() throws IOException, InterruptedException {
+		return login(ADMIN_EMAIL, ADMIN_PASSWORD).get("accessToken").asString();
+	}
+
+	/** Started once per JVM; a shutdown hook stops them because Ryuk is off (see the root pom). */
+	public static final class Containers {
+
+		@ServiceConnection
+		static final PostgreSQLContainer postgres = started(new PostgreSQLContainer(
+				DockerImageName.parse(System.getProperty("protostar.test.postgres-image", "protostar/postgres:17-pgvector0.8"))
+					.asCompatibleSubstituteFor("postgres")));
+
+		@ServiceConnection(name = "redis")
+		static final GenericContainer<?> redis = started(new GenericContainer<>(
+				DockerImageName.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
+					.asCompatibleSubstituteFor("redis"))
+			.withExposedPorts(6379));
+
+		private static <C extends GenericContainer<?>> C started(C container) {
+			container.start();
+			Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+			return container;
+		}
+
+		private Containers() {
+		}
+
+	}
+
+}

@@ -1,0 +1,125 @@
+package dev.protostar.backend.security;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+import com.nimbusds.jwt.SignedJWT;
+import org.junit.jupiter.api.Test;
+
+import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.tier.Tier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class AccessTokenServiceTests {
+
+	private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+
+	private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+	private final UUID userId = UUID.randomUUID();
+
+	private final AccessTokenService tokens = at(NOW);
+
+	@Test
+	void issuedTokenVerifiesToItsUserAndTier() throws Exception {
+		String token = this.tokens.issue(this.userId, Tier.STARGAZER).token();
+
+		assertThat(this.tokens.verify(token)).isEqualTo(new AuthenticatedUser(this.userId, Tier.STARGAZER));
+	}
+
+	@Test
+	void issuedTokenHasTheAgreedHeaderAndClaims() throws Exception {
+		SignedJWT jwt = SignedJWT.parse(this.tokens.issue(this.userId, Tier.GUEST).token());
+
+		assertThat(jwt.getHeader().getAlgorithm().getName()).isEqualTo("HS256");
+		assertThat(jwt.getHeader().getType().getType()).isEqualTo("at+jwt");
+		assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo("protostar");
+		assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo(this.userId.toString());
+		assertThat(jwt.getJWTClaimsSet().getStringClaim("tier")).isEqualTo("GUEST");
+		assertThat(jwt.getJWTClaimsSet().getExpirationTime().toInstant()).isEqualTo(NOW.plus(Duration.ofMinutes(15)));
+	}
+
+	@Test
+	void issueReportsTheLifetime() {
+		assertThat(this.tokens.issue(this.userId, Tier.GUEST).expiresIn()).isEqualTo(900);
+	}
+
+	@Test
+	void tokenIsValidUntilExpiryPlusSkew() throws Exception {
+		String token = this.tokens.issue(this.userId, Tier.GUEST).token();
+
+		assertThat(at(NOW.plus(Duration.ofMinutes(15)).plusSeconds(29)).verify(token)).isNotNull();
+	}
+
+	@Test
+	void expiredTokenIsTokenExpired() {
+		String token = this.tokens.issue(this.userId, Tier.GUEST).token();
+
+		assertRefused(at(NOW.plus(Duration.ofMinutes(16))), token, ResultCode.TOKEN_EXPIRED);
+	}
+
+	@Test
+	void expiredTokenWithBadSignatureIsInvalidNotExpired() {
+		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8),
+				Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC))
+			.issue(this.userId, Tier.GUEST)
+			.token();
+
+		assertRefused(at(NOW.plus(Duration.ofHours(1))), token, ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void tokenOfAnotherKeyIsInvalid() {
+		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8),
+				Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC))
+			.issue(this.userId, Tier.ADMIN)
+			.token();
+
+		assertRefused(this.tokens, token, ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void changedPayloadIsInvalid() {
+		String[] parts = this.tokens.issue(this.userId, Tier.GUEST).token().split("\\.");
+		String admin = this.tokens.issue(this.userId, Tier.ADMIN).token().split("\\.")[1];
+
+		assertRefused(this.tokens, parts[0] + "." + admin + "." + "x" + parts[2].substring(1), ResultCode.INVALID_TOKEN);
+		assertRefused(this.tokens, parts[0] + "." + admin + "." + parts[2], ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void unsignedTokenIsInvalid() {
+		String[] parts = this.tokens.issue(this.userId, Tier.ADMIN).token().split("\\.");
+		String none = java.util.Base64.getUrlEncoder()
+			.withoutPadding()
+			.encodeToString("{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes(StandardCharsets.UTF_8));
+
+		assertRefused(this.tokens, none + "." + parts[1] + ".", ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void garbageIsInvalid() {
+		assertRefused(this.tokens, "a.b.c", ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void emptyIsInvalid() {
+		assertRefused(this.tokens, "", ResultCode.INVALID_TOKEN);
+	}
+
+	private static AccessTokenService at(Instant now) {
+		return new AccessTokenService(KEY, Duration.ofMinutes(15), Clock.fixed(now, ZoneOffset.UTC));
+	}
+
+	private static void assertRefused(AccessTokenService service, String token, ResultCode code) {
+		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> service.verify(token))
+			.satisfies((ex) -> assertThat(ex.resultCode()).isEqualTo(code));
+	}
+
+}
