@@ -61,7 +61,7 @@ declare -A ENV_RULES=(
   [TLS_DIR]=path
   [POSTGRES_PASSWORD]=secret
   [REDIS_PASSWORD]=secret
-  [JWT_SECRET]=secret
+  [JWT_SECRET]=jwt_secret
   [POSTGRES_DB]=identifier
   [POSTGRES_USER]=identifier
   [POSTGRES_SHARED_BUFFERS]=pg_size
@@ -72,6 +72,15 @@ declare -A ENV_RULES=(
   [REDIS_MEMORY_LIMIT]=memory
   [NGINX_MEMORY_LIMIT]=memory
 )
+
+# Optional settings, checked only when set. The bootstrap admin is created (or made
+# ADMIN again) by the backend at startup; both variables or neither.
+declare -A OPTIONAL_ENV_RULES=(
+  [PROTOSTAR_ADMIN_EMAIL]=email
+  [PROTOSTAR_ADMIN_PASSWORD]=password
+)
+# Never echoed back in an error message.
+readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
 
 # check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
 check_value() {
@@ -88,6 +97,10 @@ check_value() {
       ;;
     port) [[ "$v" =~ ^[1-9][0-9]{0,4}$ ]] && ((v <= 65535)) || echo "a port number from 1 to 65535" ;;
     secret) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{24,}$ ]] || echo "at least 24 characters of letters, digits or ._~+/=-" ;;
+    # HS256 needs a key of at least 256 bits; the backend refuses a shorter one too.
+    jwt_secret) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{32,}$ ]] || echo "at least 32 characters of letters, digits or ._~+/=-" ;;
+    email) [[ "$v" =~ ^[^@[:space:]\"\']+@[^@[:space:]\"\']+\.[^@[:space:]\"\']+$ ]] || echo "an e-mail address such as admin@example.com" ;;
+    password) [[ "$v" =~ ^[^[:space:]\"\']{10,128}$ ]] || echo "10 to 128 characters without spaces or quotes" ;;
     identifier) [[ "$v" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || echo "a lowercase SQL identifier" ;;
     pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
     redis_size) [[ "$v" =~ ^[0-9]+(kb|mb|gb)$ ]] || echo "a Redis size such as 512mb or 2gb" ;;
@@ -110,6 +123,21 @@ validate_env() {
       [[ -z "$expected" ]] || problems+=("$var=${!var} is malformed: expected $expected")
     fi
   done
+  for var in $(printf '%s\n' "${!OPTIONAL_ENV_RULES[@]}" | sort); do
+    [[ -n "${!var:-}" ]] || continue
+    expected=$(check_value "${OPTIONAL_ENV_RULES[$var]}" "${!var}")
+    [[ -z "$expected" ]] && continue
+    if [[ " ${QUIET_VARIABLES[*]} " == *" $var "* ]]; then
+      problems+=("$var is malformed: expected $expected")
+    else
+      problems+=("$var=${!var} is malformed: expected $expected")
+    fi
+  done
+  if [[ -n "${PROTOSTAR_ADMIN_EMAIL:-}" && -z "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
+    problems+=("PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)")
+  elif [[ -z "${PROTOSTAR_ADMIN_EMAIL:-}" && -n "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
+    problems+=("PROTOSTAR_ADMIN_PASSWORD is set but PROTOSTAR_ADMIN_EMAIL is empty (set both or neither)")
+  fi
   if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then
     problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
   fi
@@ -135,7 +163,7 @@ load_config() {
   [[ -f "$file" ]] || abort "$file not found: run 'protostar up' to create it"
   # .env is the only source of settings: a value inherited from the caller's environment
   # must not hide a variable missing from the file.
-  unset "${!ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE JDK_IMAGE \
+  unset "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE JDK_IMAGE \
     IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env

@@ -34,6 +34,28 @@ up_rejects() {
   up_rejects "REDIS_PASSWORD=tooshort is malformed: expected at least 24 characters"
 }
 
+@test "a JWT_SECRET shorter than 32 characters is rejected (HS256 needs 256 bits)" {
+  write_env "JWT_SECRET=abcdefghijklmnopqrstuvwxyz01234"
+  up_rejects "JWT_SECRET=abcdefghijklmnopqrstuvwxyz01234 is malformed: expected at least 32 characters"
+}
+
+@test "the bootstrap admin needs both variables: an e-mail alone is rejected" {
+  write_env "PROTOSTAR_ADMIN_EMAIL=admin@example.com"
+  up_rejects "PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)"
+}
+
+@test "the bootstrap admin needs both variables: a password alone is rejected" {
+  write_env "PROTOSTAR_ADMIN_PASSWORD=correct-horse-battery"
+  up_rejects "PROTOSTAR_ADMIN_PASSWORD is set but PROTOSTAR_ADMIN_EMAIL is empty (set both or neither)"
+}
+
+@test "a malformed admin e-mail and a short admin password are named; the password is never echoed" {
+  write_env "PROTOSTAR_ADMIN_EMAIL=not-an-address" "PROTOSTAR_ADMIN_PASSWORD=short1"
+  up_rejects "PROTOSTAR_ADMIN_EMAIL=not-an-address is malformed: expected an e-mail address" \
+    "PROTOSTAR_ADMIN_PASSWORD is malformed: expected 10 to 128 characters"
+  [[ "$output" != *short1* ]] || fail "the password was printed: $output"
+}
+
 @test "HTTPS_PORT=abc is rejected" {
   write_env "HTTPS_PORT=abc"
   up_rejects "HTTPS_PORT=abc is malformed: expected a port number from 1 to 65535"
