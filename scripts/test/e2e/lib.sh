@@ -88,6 +88,15 @@ protostar() { "$PROTOSTAR_ROOT/scripts/protostar" "$@"; }
 protostar_compose() { protostar compose "$@"; }
 https_get() { curl -fsS --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT$1"; }
 https_headers() { curl -fsS -o /dev/null -D - --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT$1"; }
+# api METHOD PATH [JSON] [curl options...] — "<status>\n<body>" of a JSON call through
+# nginx; the status comes first so checks can assert on both without -f hiding the body.
+api() {
+  local method=$1 path=$2 body=${3:-}
+  shift $(($# < 3 ? $# : 3))
+  curl -sS --cacert "$TLS_DIR/tls.crt" -X "$method" -H 'Content-Type: application/json' \
+    ${body:+--data-binary "$body"} -w '\n%{http_code}' "$@" "https://localhost:$HTTPS_PORT$path" |
+    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+}
 container_health() { docker inspect -f '{{.State.Health.Status}}' "$(protostar_compose ps -q "$1")"; }
 container_ids() { protostar_compose ps -q | sort | tr '\n' ' '; }
 # "service hostip:port ..." for every container that publishes a port.
