@@ -7,7 +7,8 @@
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0); the
 #    Jenkinsfile parsed as Groovy (scripts/test/jenkinsfile.sh)
 # 3. end-to-end: the production stack from the offline images, under a unique project
-#    name on free ports, always torn down; then blue/green deploys under load
+#    name on free ports, always torn down; then blue/green deploys under load; then
+#    the SSH push deploy between two simulated hosts (ssh-deploy.sh)
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
@@ -103,7 +104,7 @@ tier_jenkinsfile() {
 }
 tier_e2e() {
   local suite status=0
-  for suite in production-stack deploy; do
+  for suite in production-stack deploy ssh-deploy; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1
   done
   return "$status"
