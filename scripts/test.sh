@@ -4,9 +4,11 @@
 #
 # 1. shellcheck + bats for the shell scripts
 # 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
-#    PostgreSQL+pgvector and Redis images (the offline ones built in step 0)
+#    PostgreSQL+pgvector and Redis images (the offline ones built in step 0); the
+#    Jenkinsfile parsed as Groovy (scripts/test/jenkinsfile.sh)
 # 3. end-to-end: the production stack from the offline images, under a unique project
-#    name on free ports, always torn down; then blue/green deploys under load
+#    name on free ports, always torn down; then blue/green deploys under load; then
+#    the SSH push deploy between two simulated hosts (ssh-deploy.sh)
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
@@ -41,10 +43,11 @@ if ((${#tiers[@]} == 0)); then
 fi
 wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 
-# Tools from the OS packages, installed when missing (root on Debian/Ubuntu only).
+# Tools from the OS packages, installed when missing (root on Debian/Ubuntu only);
+# TOOL=PACKAGE when the package has another name.
 ensure_tools() {
   local missing=() tool
-  for tool in "$@"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  for tool in "$@"; do command -v "${tool%%=*}" >/dev/null || missing+=("${tool#*=}"); done
   ((${#missing[@]})) || return 0
   can_install_packages || abort "missing tools: ${missing[*]} (install them with your package manager)"
   info "installing ${missing[*]}"
@@ -91,9 +94,17 @@ tier_java() {
     in_jdk_container offline ./mvnw -B verify
   fi
 }
+# The Jenkinsfile parsed as Groovy, with the JDK the Java tier uses.
+tier_jenkinsfile() {
+  if host_can_build; then
+    "$PROTOSTAR_ROOT/scripts/test/jenkinsfile.sh"
+  else
+    in_jdk_container offline scripts/test/jenkinsfile.sh
+  fi
+}
 tier_e2e() {
   local suite status=0
-  for suite in production-stack deploy; do
+  for suite in production-stack deploy ssh-deploy; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1
   done
   return "$status"
@@ -102,7 +113,7 @@ tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS
 if wants scripts; then
-  ensure_tools shellcheck bats jq python3 openssl
+  ensure_tools shellcheck bats jq python3 openssl ssh-keygen=openssh-client
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats
 fi
@@ -113,6 +124,7 @@ if wants java || wants e2e || wants fresh; then
   build_offline_images
 fi
 wants java && run_tier java tier_java
+wants java && run_tier jenkinsfile tier_jenkinsfile
 wants e2e && run_tier e2e tier_e2e
 wants fresh && run_tier fresh tier_fresh
 
