@@ -73,11 +73,13 @@ declare -A ENV_RULES=(
   [NGINX_MEMORY_LIMIT]=memory
 )
 
-# Optional settings, checked only when set. The bootstrap admin is created (or made
-# ADMIN again) by the backend at startup; both variables or neither.
+# Optional settings, checked only when set (Compose gives each a default, or none). The
+# bootstrap admin, created (or made ADMIN again) by the backend at startup, needs both
+# of its variables or neither.
 declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_ADMIN_EMAIL]=email
   [PROTOSTAR_ADMIN_PASSWORD]=password
+  [AI_WORKER_CONCURRENCY]=concurrency
 )
 # Never echoed back in an error message.
 readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
@@ -104,6 +106,7 @@ check_value() {
     identifier) [[ "$v" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || echo "a lowercase SQL identifier" ;;
     pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
     redis_size) [[ "$v" =~ ^[0-9]+(kb|mb|gb)$ ]] || echo "a Redis size such as 512mb or 2gb" ;;
+    concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     *) echo "(no rule '$rule')" ;;
   esac

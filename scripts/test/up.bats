@@ -56,6 +56,11 @@ up_rejects() {
   [[ "$output" != *short1* ]] || fail "the password was printed: $output"
 }
 
+@test "AI_WORKER_CONCURRENCY out of range is rejected; it may be left out" {
+  write_env "AI_WORKER_CONCURRENCY=65"
+  up_rejects "AI_WORKER_CONCURRENCY=65 is malformed: expected a whole number from 1 to 64"
+}
+
 @test "HTTPS_PORT=abc is rejected" {
   write_env "HTTPS_PORT=abc"
   up_rejects "HTTPS_PORT=abc is malformed: expected a port number from 1 to 65535"
