@@ -15,10 +15,13 @@ import org.testcontainers.utility.DockerImageName;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+
+import dev.protostar.worker.queue.JobQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +52,9 @@ class WorkerApplicationIntegrationTests {
 	@LocalServerPort
 	private int port;
 
+	@Autowired
+	private JobQueue queue;
+
 	@Test
 	void readinessIsUpWithDatabaseAndRedis() throws Exception {
 		HttpResponse<String> response = get("/actuator/health/readiness");
@@ -58,6 +64,8 @@ class WorkerApplicationIntegrationTests {
 		assertThat(body.at("/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/db/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/redis/status").asString()).isEqualTo("UP");
+		assertThat(body.at("/components/queue/status").asString()).isEqualTo("UP");
+		assertThat(body.at("/components/queue/details/concurrency").asInt()).isEqualTo(4);
 	}
 
 	@Test
@@ -66,6 +74,28 @@ class WorkerApplicationIntegrationTests {
 		HttpResponse<String> prometheus = get("/actuator/prometheus");
 		assertThat(prometheus.statusCode()).isEqualTo(200);
 		assertThat(prometheus.body()).contains("jvm_memory_used_bytes");
+	}
+
+	@Test
+	void queueMetricsAreExported() throws Exception {
+		String body = get("/actuator/prometheus").body();
+		assertThat(body).contains("protostar_queue_waiting{type=\"chat\"}", "protostar_queue_waiting{type=\"ingestion\"}",
+				"protostar_queue_oldest_waiting_age_seconds{type=\"chat\"}", "protostar_queue_active ",
+				"protostar_queue_delayed ", "protostar_queue_dead ");
+	}
+
+	@Test
+	void unknownJobIsDeadLetteredByTheRunningWorker() throws Exception {
+		// No production handlers exist yet: a chat job is dead-lettered with a clear error.
+		this.queue.enqueue("app-1", "chat", "{\"v\":1,\"jobId\":\"app-1\"}");
+		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+		while (!"dead".equals(this.queue.job("app-1").get("state")) && System.nanoTime() < deadline) {
+			Thread.sleep(50);
+		}
+		assertThat(this.queue.job("app-1")).containsEntry("state", "dead");
+		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'chat'");
+		String body = get("/actuator/prometheus").body();
+		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"chat\"} 1.0");
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {

@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * Starts the real application (without a web server; no database or Redis is
- * contacted at startup) so that the production profile file, the binding and
+ * Starts the real application (without a web server and without the job worker, so
+ * no database or Redis is contacted) so that the production profile file, the binding and
  * the validation are all exercised together. Command-line arguments win over
  * environment variables, so the outcome does not depend on the caller's env.
  */
@@ -50,7 +50,8 @@ class ProductionSecretsTests {
 
 	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword) {
 		return SpringApplication.run(WorkerApplication.class, "--spring.main.web-application-type=none",
-				"--spring.profiles.active=" + profile, "--POSTGRES_PASSWORD=" + postgresPassword,
+				"--protostar.queue.enabled=false", "--spring.profiles.active=" + profile,
+				"--POSTGRES_PASSWORD=" + postgresPassword,
 				"--REDIS_PASSWORD=" + redisPassword);
 	}
 

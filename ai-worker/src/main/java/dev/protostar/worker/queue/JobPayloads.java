@@ -1,0 +1,93 @@
+package dev.protostar.worker.queue;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads job payloads (schemas in QUEUE.md). Anything a retry cannot fix — not JSON, a
+ * version this worker does not know, a missing field — is a
+ * {@link NonRetryableJobException}. Unknown fields are ignored, so producers can add
+ * fields without a version bump.
+ */
+public final class JobPayloads {
+
+	/** The payload version this worker reads. */
+	public static final int VERSION = 1;
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private JobPayloads() {
+	}
+
+	/** The payload as a JSON object of a supported version whose jobId is the job's id. */
+	public static JsonNode parse(Job job) {
+		JsonNode node;
+		try {
+			node = JSON.readTree(job.payload() == null ? "" : job.payload());
+		}
+		catch (JacksonException ex) {
+			throw new NonRetryableJobException("payload of job " + job.id() + " is not JSON: " + ex.getOriginalMessage());
+		}
+		if (node == null || !node.isObject()) {
+			throw new NonRetryableJobException("payload of job " + job.id() + " is not a JSON object");
+		}
+		JsonNode v = node.get("v");
+		if (v == null || !v.isInt() || v.asInt() != VERSION) {
+			throw new NonRetryableJobException("payload of job " + job.id() + " has version " + v
+					+ ", this worker reads v=" + VERSION);
+		}
+		String jobId = required(node, "jobId", job);
+		if (!jobId.equals(job.id())) {
+			throw new NonRetryableJobException(
+					"payload of job " + job.id() + " names another job id '" + jobId + "'");
+		}
+		return node;
+	}
+
+	public static ChatJob chat(Job job) {
+		JsonNode node = parse(job);
+		return new ChatJob(job.id(), userId(node, job), required(node, "role", job),
+				required(node, "conversationId", job), required(node, "message", job), optional(node, "traceId"));
+	}
+
+	public static IngestionJob ingestion(Job job) {
+		JsonNode node = parse(job);
+		return new IngestionJob(job.id(), required(node, "documentId", job), userId(node, job),
+				optional(node, "traceId"));
+	}
+
+	/** The user to send this job's events to, or null when the payload names none. */
+	static String userIdOrNull(Job job) {
+		try {
+			String userId = optional(parse(job), "userId");
+			return (userId != null && JobQueue.ID.matcher(userId).matches()) ? userId : null;
+		}
+		catch (NonRetryableJobException ex) {
+			return null;
+		}
+	}
+
+	private static String userId(JsonNode node, Job job) {
+		String userId = required(node, "userId", job);
+		if (!JobQueue.ID.matcher(userId).matches()) {
+			throw new NonRetryableJobException("payload of job " + job.id() + " has a malformed userId");
+		}
+		return userId;
+	}
+
+	private static String required(JsonNode node, String field, Job job) {
+		String value = optional(node, field);
+		if (value == null || value.isBlank()) {
+			throw new NonRetryableJobException(
+					"payload of job " + job.id() + " lacks \"" + field + "\" (a non-empty string)");
+		}
+		return value;
+	}
+
+	private static String optional(JsonNode node, String field) {
+		JsonNode value = node.get(field);
+		return (value != null && value.isString()) ? value.asString() : null;
+	}
+
+}

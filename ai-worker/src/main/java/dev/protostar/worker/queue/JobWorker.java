@@ -1,0 +1,413 @@
+package dev.protostar.worker.queue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Takes jobs from the queue and runs them, at most {@code protostar.queue.concurrency}
+ * at a time.
+ *
+ * <p>
+ * Threads: one dispatcher claims as many jobs as there are free slots (one script call)
+ * and waits for work when there is none; a pool of {@code concurrency} threads runs
+ * handlers; a timer renews the leases of running jobs every {@code heartbeat} and, every
+ * {@code pollInterval}, promotes due retries and takes over jobs whose lease expired.
+ * Redis errors (a restart, a network blip) are logged and retried with a growing pause:
+ * the loop never dies, and Lettuce reconnects by itself.
+ *
+ * <p>
+ * Shutdown ({@link #stop(Runnable)}): stop claiming, let running jobs finish within
+ * {@code shutdownTimeout}, then hand the unfinished ones back to the queue (their
+ * attempt not counted) so another worker takes them at once instead of after their
+ * lease expires, and interrupt their handlers.
+ */
+public class JobWorker implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(JobWorker.class);
+
+	private static final int MAX_ERROR_LENGTH = 2000;
+
+	private static final Duration MAX_ERROR_PAUSE = Duration.ofSeconds(5);
+
+	private final JobQueue queue;
+
+	private final JobEvents events;
+
+	private final QueueMetrics metrics;
+
+	private final QueueProperties properties;
+
+	private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
+
+	private final Backoff backoff;
+
+	private final Semaphore slots;
+
+	private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
+
+	private volatile boolean running;
+
+	private volatile boolean accepting;
+
+	private volatile long loopAliveAt;
+
+	private Thread dispatcher;
+
+	private ExecutorService executor;
+
+	private ScheduledExecutorService timer;
+
+	public JobWorker(JobQueue queue, JobEvents events, QueueMetrics metrics, Collection<JobHandler> handlers) {
+		this.queue = queue;
+		this.events = events;
+		this.metrics = metrics;
+		this.properties = queue.properties();
+		for (JobHandler handler : handlers) {
+			JobHandler previous = this.handlers.put(handler.type(), handler);
+			if (previous != null) {
+				throw new IllegalStateException("two handlers for job type '" + handler.type() + "': "
+						+ previous.getClass().getName() + " and " + handler.getClass().getName());
+			}
+		}
+		this.backoff = new Backoff(this.properties.backoffBase(), this.properties.backoffMax(),
+				this.properties.backoffJitter());
+		this.slots = new Semaphore(this.properties.concurrency());
+	}
+
+	public String workerId() {
+		return this.properties.workerId();
+	}
+
+	public int concurrency() {
+		return this.properties.concurrency();
+	}
+
+	public int inFlight() {
+		return this.inFlight.size();
+	}
+
+	/** True while the dispatcher loop runs and went round recently. */
+	public boolean loopAlive() {
+		long staleAfter = Math.max(this.properties.pollInterval().toMillis() * 5, 30_000);
+		return this.accepting && System.currentTimeMillis() - this.loopAliveAt < staleAfter;
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		AtomicInteger n = new AtomicInteger();
+		this.executor = Executors.newFixedThreadPool(this.properties.concurrency(),
+				(r) -> new Thread(r, "job-" + n.incrementAndGet()));
+		this.timer = Executors.newSingleThreadScheduledExecutor((r) -> {
+			Thread thread = new Thread(r, "queue-timer");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long heartbeat = this.properties.heartbeat().toMillis();
+		this.timer.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+		long poll = this.properties.pollInterval().toMillis();
+		this.timer.scheduleWithFixedDelay(this::maintain, 0, poll, TimeUnit.MILLISECONDS);
+		this.accepting = true;
+		this.running = true;
+		this.loopAliveAt = System.currentTimeMillis();
+		this.dispatcher = new Thread(this::dispatchLoop, "queue-dispatcher");
+		this.dispatcher.start();
+		log.info("Job worker {} started: types {} (in this priority), concurrency {}, handlers for {}", workerId(),
+				this.properties.types(), concurrency(), this.handlers.keySet());
+	}
+
+	@Override
+	public void stop() {
+		long deadline = System.nanoTime() + this.properties.shutdownTimeout().toNanos();
+		synchronized (this) {
+			if (!this.running) {
+				return;
+			}
+			this.accepting = false;
+		}
+		log.info("Job worker {} stopping: no new jobs, {} running get up to {}", workerId(), this.inFlight.size(),
+				this.properties.shutdownTimeout());
+		try {
+			// The dispatcher ends after its current claim or wait (at most pollInterval).
+			// It is interrupted only when Redis keeps it longer (a claim's reply lost
+			// then is recovered when the lease expires).
+			this.dispatcher.join(Math.max(1, Math.min(remainingMillis(deadline),
+					this.properties.pollInterval().toMillis() + 2000)));
+			this.dispatcher.interrupt();
+			this.executor.shutdown();
+			if (!this.executor.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
+				List<Job> unfinished = new ArrayList<>(this.inFlight.values());
+				int released = retrying("release", () -> this.queue.release(unfinished));
+				log.warn("Job worker {}: {} jobs did not finish within {}; handed {} back to the queue: {}",
+						workerId(), unfinished.size(), this.properties.shutdownTimeout(), released,
+						unfinished.stream().map(Job::id).toList());
+				this.executor.shutdownNow();
+				this.executor.awaitTermination(1, TimeUnit.SECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (RuntimeException ex) {
+			log.warn("Job worker {}: could not hand unfinished jobs back ({}); they are taken over when their"
+					+ " lease expires", workerId(), ex.toString());
+			this.executor.shutdownNow();
+		}
+		finally {
+			this.timer.shutdownNow();
+			this.queue.close();
+			this.running = false;
+			log.info("Job worker {} stopped", workerId());
+		}
+	}
+
+	@Override
+	public void stop(Runnable callback) {
+		Thread thread = new Thread(() -> {
+			try {
+				stop();
+			}
+			finally {
+				callback.run();
+			}
+		}, "queue-shutdown");
+		thread.start();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Before the Redis connection factory (phase 0), after the web server. */
+	@Override
+	public int getPhase() {
+		return SmartLifecycle.DEFAULT_PHASE - 2048;
+	}
+
+	private void dispatchLoop() {
+		long pauseMs = 100;
+		Duration poll = this.properties.pollInterval();
+		while (this.accepting) {
+			this.loopAliveAt = System.currentTimeMillis();
+			try {
+				if (!this.slots.tryAcquire(poll.toMillis(), TimeUnit.MILLISECONDS)) {
+					continue; // every slot busy
+				}
+				int free = 1 + this.slots.drainPermits();
+				List<Job> jobs;
+				try {
+					jobs = this.queue.claim(workerId(), free);
+				}
+				finally {
+					// Give back the permits no job took (all of them when claim threw).
+					this.slots.release(free);
+				}
+				for (Job job : jobs) {
+					this.slots.acquireUninterruptibly();
+					this.inFlight.put(job.id(), job);
+					try {
+						this.executor.execute(() -> run(job));
+					}
+					catch (RejectedExecutionException ex) { // stop() gave up waiting for this loop
+						this.inFlight.remove(job.id());
+						this.slots.release();
+						this.queue.release(List.of(job));
+					}
+				}
+				if (jobs.isEmpty()) {
+					this.queue.awaitWork(poll);
+				}
+				pauseMs = 100;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (RuntimeException ex) {
+				log.warn("Job worker {}: queue unavailable ({}); trying again in {} ms", workerId(), ex.toString(),
+						pauseMs);
+				sleep(pauseMs);
+				pauseMs = Math.min(pauseMs * 2, MAX_ERROR_PAUSE.toMillis());
+			}
+		}
+	}
+
+	private void run(Job job) {
+		long started = System.nanoTime();
+		String outcome = "lost";
+		try {
+			JobHandler handler = this.handlers.get(job.type());
+			if (handler == null) {
+				throw new NonRetryableJobException("no handler for job type '" + job.type()
+						+ "' in this worker (it has handlers for " + this.handlers.keySet() + ")");
+			}
+			handler.handle(job, new JobContext(job, this.events));
+			outcome = completed(job);
+		}
+		catch (NonRetryableJobException ex) {
+			outcome = failed(job, ex, false);
+		}
+		catch (Exception ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			outcome = failed(job, ex, true);
+		}
+		finally {
+			this.inFlight.remove(job.id());
+			this.slots.release();
+			this.metrics.duration(job.type(), outcome, System.nanoTime() - started);
+		}
+	}
+
+	private String completed(Job job) {
+		if (!retrying("complete", () -> this.queue.complete(job))) {
+			log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
+					job.id(), job.type(), workerId());
+			return "lost";
+		}
+		this.metrics.completed(job.type());
+		publish(job, "completed", Map.of("attempt", job.attempt()));
+		return "completed";
+	}
+
+	private String failed(Job job, Exception ex, boolean retryable) {
+		String error = describe(ex);
+		Duration delay = this.backoff.delay(job.attempt(), ThreadLocalRandom.current()::nextDouble);
+		JobQueue.FailOutcome outcome;
+		try {
+			outcome = retrying("fail", () -> this.queue.fail(job, error, retryable, delay));
+		}
+		catch (RuntimeException redisDown) {
+			log.warn("Job {} failed ({}) and the failure could not be recorded ({}); it runs again once its lease"
+					+ " expires", job.id(), error, redisDown.toString());
+			return "lost";
+		}
+		switch (outcome) {
+			case RETRY -> {
+				log.info("Job {} ({}) failed attempt {}/{}, retrying in {} ms: {}", job.id(), job.type(),
+						job.attempt(), job.maxAttempts(), delay.toMillis(), error);
+				this.metrics.retried(job.type());
+				publish(job, "retrying", Map.of("attempt", job.attempt(), "maxAttempts", job.maxAttempts(),
+						"delayMs", delay.toMillis()));
+				return "retried";
+			}
+			case DEAD -> {
+				log.warn("Job {} ({}) dead-lettered after attempt {}/{} ({}): {}", job.id(), job.type(),
+						job.attempt(), job.maxAttempts(), retryable ? "attempts used up" : "not retryable", error);
+				this.metrics.deadLettered(job.type(), retryable);
+				publish(job, "failed", Map.of("attempt", job.attempt(), "error", error));
+				return "dead";
+			}
+			default -> {
+				log.info("Job {} ({}) failed on worker {} after its lease was taken over or released: {}", job.id(),
+						job.type(), workerId(), error);
+				return "lost";
+			}
+		}
+	}
+
+	private void publish(Job job, String event, Map<String, ?> data) {
+		String userId = JobPayloads.userIdOrNull(job);
+		if (userId == null) {
+			return;
+		}
+		try {
+			this.events.publish(userId, job.id(), event, data);
+		}
+		catch (RuntimeException ex) {
+			log.warn("Job {}: could not publish the '{}' event: {}", job.id(), event, ex.toString());
+		}
+	}
+
+	private void heartbeat() {
+		if (this.inFlight.isEmpty()) {
+			return;
+		}
+		try {
+			for (String id : this.queue.extend(List.copyOf(this.inFlight.values()))) {
+				if (this.inFlight.containsKey(id)) {
+					log.warn("Job {}: worker {} lost its lease (it expired and another worker took the job over)",
+							id, workerId());
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			log.warn("Job worker {}: could not renew leases: {}", workerId(), ex.toString());
+		}
+	}
+
+	private void maintain() {
+		try {
+			JobQueue.Maintenance done = this.queue.maintain();
+			if (done.recovered() > 0 || done.deadLettered() > 0) {
+				log.warn("Took over {} jobs whose worker stopped renewing their lease; dead-lettered {} that had no"
+						+ " attempts left", done.recovered(), done.deadLettered());
+			}
+			this.metrics.recovered(done.recovered());
+		}
+		catch (RuntimeException ex) {
+			log.debug("queue maintenance failed: {}", ex.toString());
+		}
+	}
+
+	/**
+	 * Runs a state change, trying again for a few seconds while Redis is unreachable (a
+	 * restart): finished work should not have to run again if it can be helped.
+	 */
+	private <T> T retrying(String what, Supplier<T> call) {
+		RuntimeException last = null;
+		for (int i = 0; i < 5; i++) {
+			try {
+				return call.get();
+			}
+			catch (RuntimeException ex) {
+				last = ex;
+				log.debug("{} failed, trying again: {}", what, ex.toString());
+				sleep(200L << i);
+			}
+		}
+		throw last;
+	}
+
+	private static String describe(Throwable ex) {
+		String text = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+		return (text.length() > MAX_ERROR_LENGTH) ? text.substring(0, MAX_ERROR_LENGTH) : text;
+	}
+
+	private static long remainingMillis(long deadlineNanos) {
+		return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
