@@ -74,7 +74,6 @@ setup() {
 }
 
 @test "jobs stats runs the worker's own script text" {
-  export STUB_DOCKER_ENV=""
   cat >"$STUB_BIN/docker" <<'STUB'
 #!/usr/bin/env bash
 [[ "$1" == ps ]] && { echo id-redis; exit 0; }
@@ -82,7 +81,9 @@ printf '%s' "$5" >"$STUB_LOG.script"
 printf 'active\n0\n'
 STUB
   run protostar jobs stats
-  diff "$STUB_LOG.script" "$PROTOSTAR_REPO/ai-worker/src/main/resources/queue/stats.lua"
+  assert_status 0
+  # The script text as an argument: the file without its final newline.
+  diff <(cat "$STUB_LOG.script" && echo) "$PROTOSTAR_REPO/ai-worker/src/main/resources/queue/stats.lua"
 }
 
 @test "jobs refuses when redis does not run" {

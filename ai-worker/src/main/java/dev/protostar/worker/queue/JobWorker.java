@@ -257,23 +257,24 @@ public class JobWorker implements SmartLifecycle {
 	private void run(Job job) {
 		long started = System.nanoTime();
 		String outcome = "lost";
+		JobContext context = new JobContext(job, this.events);
 		try {
 			JobHandler handler = this.handlers.get(job.type());
 			if (handler == null) {
 				throw new NonRetryableJobException("no handler for job type '" + job.type()
 						+ "' in this worker (it has handlers for " + this.handlers.keySet() + ")");
 			}
-			handler.handle(job, new JobContext(job, this.events));
-			outcome = completed(job);
+			handler.handle(job, context);
+			outcome = completed(context);
 		}
 		catch (NonRetryableJobException ex) {
-			outcome = failed(job, ex, false);
+			outcome = failed(context, ex, false);
 		}
 		catch (Exception ex) {
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
-			outcome = failed(job, ex, true);
+			outcome = failed(context, ex, true);
 		}
 		finally {
 			this.inFlight.remove(job.id());
@@ -282,18 +283,20 @@ public class JobWorker implements SmartLifecycle {
 		}
 	}
 
-	private String completed(Job job) {
+	private String completed(JobContext context) {
+		Job job = context.job();
 		if (!retrying("complete", () -> this.queue.complete(job))) {
 			log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
 					job.id(), job.type(), workerId());
 			return "lost";
 		}
 		this.metrics.completed(job.type());
-		publish(job, "completed", Map.of("attempt", job.attempt()));
+		publish(context, "completed", Map.of("attempt", job.attempt()));
 		return "completed";
 	}
 
-	private String failed(Job job, Exception ex, boolean retryable) {
+	private String failed(JobContext context, Exception ex, boolean retryable) {
+		Job job = context.job();
 		String error = describe(ex);
 		Duration delay = this.backoff.delay(job.attempt(), ThreadLocalRandom.current()::nextDouble);
 		JobQueue.FailOutcome outcome;
@@ -310,7 +313,7 @@ public class JobWorker implements SmartLifecycle {
 				log.info("Job {} ({}) failed attempt {}/{}, retrying in {} ms: {}", job.id(), job.type(),
 						job.attempt(), job.maxAttempts(), delay.toMillis(), error);
 				this.metrics.retried(job.type());
-				publish(job, "retrying", Map.of("attempt", job.attempt(), "maxAttempts", job.maxAttempts(),
+				publish(context, "retrying", Map.of("attempt", job.attempt(), "maxAttempts", job.maxAttempts(),
 						"delayMs", delay.toMillis()));
 				return "retried";
 			}
@@ -318,7 +321,7 @@ public class JobWorker implements SmartLifecycle {
 				log.warn("Job {} ({}) dead-lettered after attempt {}/{} ({}): {}", job.id(), job.type(),
 						job.attempt(), job.maxAttempts(), retryable ? "attempts used up" : "not retryable", error);
 				this.metrics.deadLettered(job.type(), retryable);
-				publish(job, "failed", Map.of("attempt", job.attempt(), "error", error));
+				publish(context, "failed", Map.of("attempt", job.attempt(), "error", error));
 				return "dead";
 			}
 			default -> {
@@ -329,16 +332,13 @@ public class JobWorker implements SmartLifecycle {
 		}
 	}
 
-	private void publish(Job job, String event, Map<String, ?> data) {
-		String userId = JobPayloads.userIdOrNull(job);
-		if (userId == null) {
-			return;
-		}
+	/** A lifecycle event; a failure to publish it does not change the job's outcome. */
+	private void publish(JobContext context, String event, Map<String, ?> data) {
 		try {
-			this.events.publish(userId, job.id(), event, data);
+			context.event(event, data);
 		}
 		catch (RuntimeException ex) {
-			log.warn("Job {}: could not publish the '{}' event: {}", job.id(), event, ex.toString());
+			log.warn("Job {}: could not publish the '{}' event: {}", context.job().id(), event, ex.toString());
 		}
 	}
 
