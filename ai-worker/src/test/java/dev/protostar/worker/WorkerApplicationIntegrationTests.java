@@ -86,16 +86,17 @@ class WorkerApplicationIntegrationTests {
 
 	@Test
 	void unknownJobIsDeadLetteredByTheRunningWorker() throws Exception {
-		// No production handlers exist yet: a chat job is dead-lettered with a clear error.
-		this.queue.enqueue("app-1", "chat", "{\"v\":1,\"jobId\":\"app-1\"}");
+		// No ingestion handler exists yet (chat has one since issue 4): such a job is
+		// dead-lettered with a clear error.
+		this.queue.enqueue("app-1", "ingestion", "{\"v\":1,\"jobId\":\"app-1\"}");
 		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 		while (!"dead".equals(this.queue.job("app-1").get("state")) && System.nanoTime() < deadline) {
 			Thread.sleep(50);
 		}
 		assertThat(this.queue.job("app-1")).containsEntry("state", "dead");
-		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'chat'");
+		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'ingestion'");
 		String body = get("/actuator/prometheus").body();
-		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"chat\"} 1.0");
+		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"ingestion\"} 1.0");
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {

@@ -8,6 +8,8 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -17,11 +19,13 @@ import org.testcontainers.utility.DockerImageName;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.boot.testcontainers.context.ImportTestcontainers;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The whole backend on a random port against real PostgreSQL (with pgvector)
@@ -90,6 +94,46 @@ public abstract class IntegrationTestSupport {
 
 	protected HttpResponse<String> postJson(String path, String body) throws IOException, InterruptedException {
 		return send(request(path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build());
+	}
+
+	protected HttpResponse<String> postJson(String path, String accessToken, String body)
+			throws IOException, InterruptedException {
+		return send(request(path).header("Content-Type", "application/json")
+			.header("Authorization", "Bearer " + accessToken)
+			.POST(BodyPublishers.ofString(body))
+			.build());
+	}
+
+	protected String baseUrl() {
+		return "http://localhost:" + this.port;
+	}
+
+	/** An event stream of this instance for the holder of the token. */
+	protected SseClient events(String accessToken, String lastEventId) {
+		return SseClient.connect(http, baseUrl(), accessToken, lastEventId, this.clientIp);
+	}
+
+	/**
+	 * Another backend instance (another "colour") on the same PostgreSQL and
+	 * Redis, on a port of its own; the caller closes it.
+	 */
+	protected static ConfigurableApplicationContext startInstance(String color, String... properties) {
+		// As command-line arguments: they outrank application.properties, which
+		// SpringApplicationBuilder.properties() (defaults) would not.
+		List<String> all = new ArrayList<>(List.of("server.port=0", "management.server.port=0",
+				"protostar.color=" + color, "protostar.auth.jwt-secret=" + JWT_SECRET,
+				"spring.datasource.url=" + Containers.postgres.getJdbcUrl(),
+				"spring.datasource.username=" + Containers.postgres.getUsername(),
+				"spring.datasource.password=" + Containers.postgres.getPassword(),
+				"spring.data.redis.host=" + Containers.redis.getHost(),
+				"spring.data.redis.port=" + Containers.redis.getMappedPort(6379)));
+		all.addAll(List.of(properties));
+		return new SpringApplicationBuilder(BackendApplication.class)
+			.run(all.stream().map((property) -> "--" + property).toArray(String[]::new));
+	}
+
+	protected static String baseUrlOf(ConfigurableApplicationContext instance) {
+		return "http://localhost:" + instance.getEnvironment().getProperty("local.server.port");
 	}
 
 	protected HttpResponse<String> post(String path, String contentType, BodyPublisher body)

@@ -101,6 +101,15 @@ class UserRepository {
 			.update();
 	}
 
+	/** Adds one to the user's question count; the row as it is afterwards (locked until the transaction ends). */
+	Optional<User> countQuestion(UUID id) {
+		return this.jdbc.sql("UPDATE users SET questions_asked = questions_asked + 1 WHERE id = :id RETURNING "
+				+ COLUMNS)
+			.param("id", id)
+			.query(USER)
+			.optional();
+	}
+
 	private static User mapUser(ResultSet rs, int row) throws SQLException {
 		return new User(rs.getObject("id", UUID.class), rs.getString("email"), rs.getString("password_hash"),
 				rs.getString("display_name"), Tier.valueOf(rs.getString("tier")), rs.getBoolean("tier_locked"),

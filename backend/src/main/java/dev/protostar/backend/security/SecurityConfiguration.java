@@ -2,6 +2,8 @@ package dev.protostar.backend.security;
 
 import java.util.Map;
 
+import jakarta.servlet.DispatcherType;
+
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
@@ -96,7 +98,15 @@ class SecurityConfiguration {
 				ErrorResponseWriter errors,
 				@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings,
 				RoleHierarchy hierarchy) {
-			http.authorizeHttpRequests((requests) -> requests.anyRequest()
+			http.authorizeHttpRequests((requests) -> requests
+				// The dispatch that ends an async request (an SSE stream completing)
+				// belongs to a request authorised when it began. Its security
+				// context is not there any more (the token is checked per request
+				// and nothing is stored), so checking again would answer 401 into
+				// the middle of an event stream.
+				.dispatcherTypeMatchers(DispatcherType.ASYNC)
+				.permitAll()
+				.anyRequest()
 				.access(new TierAuthorizationManager(mappings, hierarchy)))
 				// CSRF protection guards against a browser sending credentials it
 				// attaches by itself (cookies). This API has no session and no

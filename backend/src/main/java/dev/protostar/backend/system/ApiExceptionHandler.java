@@ -1,6 +1,8 @@
 package dev.protostar.backend.system;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
@@ -10,6 +12,7 @@ import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.PropertyBindingException;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
@@ -20,6 +23,9 @@ import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
+import org.springframework.validation.method.ParameterErrors;
+import org.springframework.validation.method.ParameterValidationResult;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
@@ -35,6 +41,11 @@ class ApiExceptionHandler {
 
 	@ExceptionHandler
 	ResponseEntity<ApiResponse<Void>> apiException(ApiException ex) {
+		if (ex.retryAfterSeconds() != null) {
+			return ResponseEntity.status(ex.resultCode().status())
+				.header(HttpHeaders.RETRY_AFTER, Long.toString(ex.retryAfterSeconds()))
+				.body(ApiResponse.error(ex.resultCode(), ex.getMessage()));
+		}
 		return envelope(ex.resultCode(), ex.getMessage());
 	}
 
@@ -46,6 +57,16 @@ class ApiExceptionHandler {
 	@ExceptionHandler({ AccessDeniedException.class, AuthenticationException.class })
 	void securityException(RuntimeException ex) {
 		throw ex;
+	}
+
+	/**
+	 * The client of an async request (an SSE stream) went away, noticed when
+	 * a write failed. Nobody is left to answer, and with thousands of streams
+	 * it is routine, not an error worth a stack trace.
+	 */
+	@ExceptionHandler
+	void clientGone(AsyncRequestNotUsableException ex) {
+		// Nothing to write.
 	}
 
 	@ExceptionHandler
@@ -61,7 +82,25 @@ class ApiExceptionHandler {
 
 	@ExceptionHandler
 	ResponseEntity<ApiResponse<Void>> invalidParameter(HandlerMethodValidationException ex) {
-		return envelope(ResultCode.VALIDATION_FAILED, "invalid request parameters");
+		// Raised instead of MethodArgumentNotValidException when a method
+		// validates parameters too (a header, a query parameter): the body's
+		// field errors are then among the parameter results.
+		List<String> problems = new ArrayList<>();
+		for (ParameterValidationResult result : ex.getParameterValidationResults()) {
+			if (result instanceof ParameterErrors errors) {
+				errors.getFieldErrors()
+					.forEach((error) -> problems.add(error.getField() + ": " + error.getDefaultMessage()));
+			}
+			else {
+				String name = result.getMethodParameter().getParameterName();
+				result.getResolvableErrors()
+					.forEach((error) -> problems.add(((name != null) ? name : "parameter") + ": "
+							+ error.getDefaultMessage()));
+			}
+		}
+		problems.sort(Comparator.naturalOrder());
+		return envelope(ResultCode.VALIDATION_FAILED,
+				problems.isEmpty() ? "invalid request parameters" : String.join("; ", problems));
 	}
 
 	@ExceptionHandler

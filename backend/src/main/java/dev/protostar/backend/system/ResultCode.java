@@ -38,6 +38,8 @@ public enum ResultCode {
 	PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
 	UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
 	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS),
+	/** More event streams (SSE) open for one user than allowed. */
+	TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS),
 
 	INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR),
 	SERVICE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
@@ -84,6 +86,7 @@ public enum ResultCode {
 			case UNAUTHENTICATED -> "authentication required";
 			case FORBIDDEN -> "not allowed";
 			case RATE_LIMITED -> "too many requests";
+			case TOO_MANY_STREAMS -> "too many event streams open";
 			case SERVICE_UNAVAILABLE -> "service temporarily unavailable";
 			case INTERNAL_ERROR -> "internal error";
 			default -> "bad request";

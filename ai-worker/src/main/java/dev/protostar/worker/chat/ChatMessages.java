@@ -1,0 +1,92 @@
+package dev.protostar.worker.chat;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * SQL on the backend's {@code messages} and {@code conversations} tables (see
+ * package-info: the worker never migrates them). Every value is a bind
+ * parameter.
+ */
+@Repository
+class ChatMessages {
+
+	static final String EMPTY_METADATA = "{\"citations\":[]}";
+
+	private final JdbcClient jdbc;
+
+	ChatMessages(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/** The user's question a job answers, with its conversation's owner. */
+	record Question(UUID id, UUID conversationId, UUID userId, String status) {
+	}
+
+	Optional<Question> question(String jobId) {
+		return this.jdbc.sql("""
+				SELECT m.id, m.conversation_id, c.user_id, m.status
+				FROM messages m JOIN conversations c ON c.id = m.conversation_id
+				WHERE m.job_id = :jobId AND m.role = 'user'
+				""")
+			.param("jobId", jobId)
+			.query((rs, row) -> new Question(rs.getObject("id", UUID.class), rs.getObject("conversation_id", UUID.class),
+					rs.getObject("user_id", UUID.class), rs.getString("status")))
+			.optional();
+	}
+
+	/** The answer a job already wrote, if any. */
+	record Answer(UUID id, String content) {
+	}
+
+	Optional<Answer> answer(String jobId) {
+		return this.jdbc.sql("SELECT id, content FROM messages WHERE job_id = :jobId AND role = 'assistant'")
+			.param("jobId", jobId)
+			.query((rs, row) -> new Answer(rs.getObject("id", UUID.class), rs.getString("content")))
+			.optional();
+	}
+
+	/**
+	 * Writes the answer unless this job already has one (a retry, or two
+	 * workers holding the job after a lease was taken over): the unique index
+	 * on (job_id, role) decides, not a check before the insert.
+	 * @return whether this call wrote it
+	 */
+	boolean insertAnswer(UUID id, UUID conversationId, String jobId, String content, String metadata) {
+		return this.jdbc.sql("""
+				INSERT INTO messages (id, conversation_id, role, content, job_id, status, metadata)
+				VALUES (:id, :conversationId, 'assistant', :content, :jobId, 'answered', CAST(:metadata AS jsonb))
+				ON CONFLICT (job_id, role) WHERE job_id IS NOT NULL DO NOTHING
+				""")
+			.param("id", id)
+			.param("conversationId", conversationId)
+			.param("content", content)
+			.param("jobId", jobId)
+			.param("metadata", metadata)
+			.update() == 1;
+	}
+
+	void questionStatus(UUID questionId, String status) {
+		this.jdbc.sql("UPDATE messages SET status = :status WHERE id = :id")
+			.param("status", status)
+			.param("id", questionId)
+			.update();
+	}
+
+	void touchConversation(UUID conversationId) {
+		this.jdbc.sql("UPDATE conversations SET updated_at = now() WHERE id = :id")
+			.param("id", conversationId)
+			.update();
+	}
+
+	/** Marks the question of a job that will not be answered; only while it is still pending. */
+	void failQuestion(String jobId) {
+		this.jdbc.sql("UPDATE messages SET status = 'failed' WHERE job_id = :jobId AND role = 'user' AND status = 'pending'")
+			.param("jobId", jobId)
+			.update();
+	}
+
+}

@@ -1,0 +1,205 @@
+package dev.protostar.backend.chat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.slf4j.MDC;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.protostar.backend.account.QuestionActivity;
+import dev.protostar.backend.chat.ChatViews.ConversationView;
+import dev.protostar.backend.chat.ChatViews.MessageView;
+import dev.protostar.backend.chat.ChatViews.Page;
+import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
+import dev.protostar.backend.queue.JobQueueClient;
+import dev.protostar.backend.ratelimit.RateLimitDecision;
+import dev.protostar.backend.ratelimit.RateLimiter;
+import dev.protostar.backend.security.AuthenticatedUser;
+import dev.protostar.backend.system.ApiException;
+import dev.protostar.backend.system.RequestIdFilter;
+import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.tier.TierProperties;
+
+@Service
+class ChatService {
+
+	static final String JOB_TYPE = "chat";
+
+	/** Version of the chat job payload (ai-worker/QUEUE.md). */
+	static final int PAYLOAD_VERSION = 1;
+
+	static final String DEFAULT_TITLE = "New conversation";
+
+	private static final Log logger = LogFactory.getLog(ChatService.class);
+
+	private final ChatRepository chats;
+
+	private final QuestionActivity activity;
+
+	private final JobQueueClient queue;
+
+	private final RateLimiter limiter;
+
+	private final TierProperties tiers;
+
+	private final TransactionTemplate transactions;
+
+	private final Clock clock;
+
+	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, RateLimiter limiter,
+			TierProperties tiers, TransactionTemplate transactions, Clock clock) {
+		this.chats = chats;
+		this.activity = activity;
+		this.queue = queue;
+		this.limiter = limiter;
+		this.tiers = tiers;
+		this.transactions = transactions;
+		this.clock = clock;
+	}
+
+	ConversationView createConversation(UUID userId, String title) {
+		UUID id = UUID.randomUUID();
+		Instant now = this.clock.instant();
+		String stored = (title == null || title.isBlank()) ? DEFAULT_TITLE : title.strip();
+		this.chats.insertConversation(id, userId, stored, now);
+		return new ConversationView(id, stored, now, now);
+	}
+
+	Page<ConversationView> conversations(UUID userId, int page, int size) {
+		return page(this.chats.conversations(userId, page * size, size + 1), page, size);
+	}
+
+	Page<MessageView> messages(UUID userId, UUID conversationId, int page, int size) {
+		ownedConversation(userId, conversationId);
+		return page(this.chats.messages(conversationId, page * size, size + 1), page, size);
+	}
+
+	/**
+	 * Stores the question and enqueues the job that answers it, together or not
+	 * at all: the row is inserted in a transaction, the job is enqueued last
+	 * inside it, and a failed enqueue rolls the row back (503). The only gap
+	 * left is a commit failing after the enqueue; the worker then finds no
+	 * question for the job, retries, and dead-letters it (see ChatJobHandler).
+	 * A worker may also claim the job before the commit is visible; it retries
+	 * after its backoff.
+	 * @param idempotencyKey optional; the same key from the same user yields
+	 * the same job id, so a client resending a POST gets the first answer again
+	 * instead of asking twice
+	 */
+	QuestionAccepted ask(AuthenticatedUser user, UUID conversationId, String message, String idempotencyKey) {
+		String jobId = jobId(user.id(), idempotencyKey);
+		if (idempotencyKey != null) {
+			Optional<MessageView> asked = this.chats.findQuestionOfJob(jobId, user.id());
+			if (asked.isPresent()) {
+				return accepted(asked.get());
+			}
+		}
+		ownedConversation(user.id(), conversationId);
+		checkDailyQuota(user);
+		UUID messageId = UUID.randomUUID();
+		Instant now = this.clock.instant();
+		try {
+			this.transactions.executeWithoutResult((status) -> {
+				this.chats.insertQuestion(messageId, conversationId, message, jobId, now);
+				this.chats.touchConversation(conversationId, now);
+				this.activity.questionAsked(user.id(), now);
+				enqueue(user, conversationId, message, jobId);
+			});
+		}
+		catch (DuplicateKeyException ex) {
+			// The same Idempotency-Key in two requests at once: the other one won.
+			return this.chats.findQuestionOfJob(jobId, user.id()).map(ChatService::accepted).orElseThrow(() -> ex);
+		}
+		publishAccepted(user.id(), jobId, conversationId, messageId);
+		return new QuestionAccepted(jobId, messageId, conversationId);
+	}
+
+	private void enqueue(AuthenticatedUser user, UUID conversationId, String message, String jobId) {
+		Map<String, Object> payload = new LinkedHashMap<>();
+		payload.put("v", PAYLOAD_VERSION);
+		payload.put("jobId", jobId);
+		payload.put("userId", user.id().toString());
+		payload.put("role", user.tier().name());
+		payload.put("conversationId", conversationId.toString());
+		payload.put("message", message);
+		payload.put("traceId", MDC.get(RequestIdFilter.MDC_KEY));
+		try {
+			if (!this.queue.enqueue(jobId, JOB_TYPE, payload)) {
+				// Known to the queue already: an earlier attempt with the same
+				// Idempotency-Key enqueued it and then rolled back. That job
+				// answers this question once the row is committed.
+				logger.info("Job " + jobId + " was already queued; its question is stored now");
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not enqueue job " + jobId + "; the question is not stored: " + ex);
+			throw new ApiException(ResultCode.SERVICE_UNAVAILABLE,
+					"questions cannot be accepted right now; try again shortly", 5L);
+		}
+	}
+
+	/** Tells the user's event stream at once; the answer's events follow from the worker. */
+	private void publishAccepted(UUID userId, String jobId, UUID conversationId, UUID messageId) {
+		try {
+			this.queue.publishEvent(userId.toString(), jobId, "accepted",
+					Map.of("conversationId", conversationId.toString(), "messageId", messageId.toString()));
+		}
+		catch (RuntimeException ex) {
+			// The job is queued; only the early notice is lost.
+			logger.warn("Job " + jobId + ": could not publish the 'accepted' event: " + ex);
+		}
+	}
+
+	/** Questions per user and UTC day, by tier; the window ends at midnight UTC. */
+	private void checkDailyQuota(AuthenticatedUser user) {
+		Instant now = this.clock.instant();
+		LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+		Duration untilMidnight = Duration.between(now, today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+		int limit = this.tiers.limitsOf(user.tier()).questionsPerDay();
+		RateLimitDecision decision = this.limiter.tryAcquire("questions:" + user.id() + ":" + today, limit,
+				untilMidnight);
+		if (!decision.allowed()) {
+			throw new ApiException(ResultCode.RATE_LIMITED,
+					"daily question limit of " + limit + " reached; it resets at midnight UTC",
+					decision.resetAfterSeconds());
+		}
+	}
+
+	private void ownedConversation(UUID userId, UUID conversationId) {
+		if (this.chats.findConversation(conversationId, userId).isEmpty()) {
+			// Another user's conversation looks exactly like one that does not exist.
+			throw new ApiException(ResultCode.NOT_FOUND, "no such conversation");
+		}
+	}
+
+	static String jobId(UUID userId, String idempotencyKey) {
+		if (idempotencyKey == null) {
+			return UUID.randomUUID().toString();
+		}
+		return UUID.nameUUIDFromBytes((userId + ":" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+	}
+
+	private static QuestionAccepted accepted(MessageView question) {
+		return new QuestionAccepted(question.jobId(), question.id(), question.conversationId());
+	}
+
+	private static <T> Page<T> page(List<T> rows, int page, int size) {
+		boolean hasMore = rows.size() > size;
+		return new Page<>(hasMore ? rows.subList(0, size) : rows, page, size, hasMore);
+	}
+
+}

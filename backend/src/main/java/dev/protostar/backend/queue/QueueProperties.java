@@ -1,0 +1,52 @@
+package dev.protostar.backend.queue;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The backend's side of the job queue, under {@code protostar.queue}: the same
+ * names (and defaults) as the ai-worker's QueueProperties, so that one
+ * environment variable (e.g. {@code PROTOSTAR_QUEUE_EVENTS_TTL}) configures
+ * producer and consumers alike. The protocol is in ai-worker/QUEUE.md.
+ *
+ * @param prefix prefix of every queue key in Redis; producer and workers must agree
+ * @param eventsPrefix prefix of the per-user event streams and notification channels
+ * @param maxAttempts attempts a chat job gets before it is dead-lettered
+ * @param eventsMaxLen approximate number of events kept per user stream
+ * @param eventsTtl how long a user's event stream outlives its last event: the
+ * window in which an SSE client can reconnect with Last-Event-ID and miss nothing
+ */
+@Validated
+@ConfigurationProperties("protostar.queue")
+public record QueueProperties(@DefaultValue("protostar:jobs:") @NotBlank String prefix,
+		@DefaultValue("protostar:events:") @NotBlank String eventsPrefix, @DefaultValue("3") @Min(1) int maxAttempts,
+		@DefaultValue("1000") @Min(1) int eventsMaxLen, @DefaultValue("5m") Duration eventsTtl) {
+
+	/** The stream holding a user's events (one entry per event; the entry id is the SSE id). */
+	public String streamKey(String userId) {
+		return this.eventsPrefix + "user:" + userId;
+	}
+
+	/** The channel announcing a user's new events; its message is the new entry id. */
+	public String channel(String userId) {
+		return this.eventsPrefix + "notify:user:" + userId;
+	}
+
+	/** Pattern matching every user's channel: what each backend instance subscribes to. */
+	public String channelPattern() {
+		return this.eventsPrefix + "notify:user:*";
+	}
+
+	/** The user id of a channel matched by {@link #channelPattern()}, or null. */
+	public String userIdOfChannel(String channel) {
+		String prefix = this.eventsPrefix + "notify:user:";
+		return channel.startsWith(prefix) ? channel.substring(prefix.length()) : null;
+	}
+
+}

@@ -1,0 +1,61 @@
+package dev.protostar.backend.event;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.protostar.backend.IntegrationTestSupport;
+import dev.protostar.backend.SseClient;
+import dev.protostar.backend.SseClient.Event;
+import dev.protostar.backend.queue.JobQueueClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An instance shutting down ends its streams with a {@code reconnect} event
+ * (and a short {@code retry:}) instead of letting graceful shutdown wait for
+ * them, so clients move to the other colour at once.
+ */
+class EventStreamShutdownIntegrationTests extends IntegrationTestSupport {
+
+	@Test
+	void gracefulShutdownEndsEveryStreamWithAReconnectEvent() throws Exception {
+		ConfigurableApplicationContext instance = startInstance("green");
+		JsonNode user = signup();
+		String token = user.get("accessToken").asString();
+		try (SseClient first = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp);
+				SseClient second = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp)) {
+			first.next();
+			second.next();
+			String id = instance.getBean(JobQueueClient.class)
+				.publishEvent(user.at("/user/id").asString(), "job-s", "token", Map.of("text", "before"));
+			assertThat(first.next().id()).isEqualTo(id);
+			assertThat(second.next().id()).isEqualTo(id);
+
+			// server.shutdown=graceful waits up to 20 s for requests in flight: a
+			// stream left open would hold the close that long.
+			CompletableFuture<Void> closing = CompletableFuture.runAsync(instance::close);
+
+			for (SseClient client : new SseClient[] { first, second }) {
+				Event reconnect = client.next();
+				assertThat(reconnect.name()).isEqualTo("reconnect");
+				assertThat(reconnect.id()).as("keeps the client's Last-Event-ID").isNull();
+				assertThat(reconnect.retry()).isBetween(0L, 2000L);
+				assertThat(json.readTree(reconnect.data()).get("reason").asString()).isEqualTo("shutdown");
+				assertThat(client.awaitEnd(Duration.ofSeconds(10))).as("the stream ends").isTrue();
+				assertThat(String.join("\n", client.lines())).doesNotContain("resultCode");
+			}
+			closing.get(15, TimeUnit.SECONDS);
+		}
+		finally {
+			instance.close();
+		}
+	}
+
+}
