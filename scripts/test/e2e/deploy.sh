@@ -318,6 +318,63 @@ canary_under_load_promotes_blue() {
   grep -q '^  \* backend-blue;$' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
 }
 
+# A browser following /api/events while questions are asked during a blue/green switch:
+# the old colour ends its streams with a reconnect hint when it stops, the client comes
+# back through nginx to the new colour with Last-Event-ID, and must then hold every event
+# of the user's stream exactly once, in order, each question's job completed.
+sse_across_a_switch_exactly_once() {
+  local token="$E2E_DIR/admin.token" user conversation target before n=0 job missing="" response colours
+  user=$(login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD") || die "admin login"
+  expect_created_conversation "$token"
+  conversation=$(cat "$E2E_DIR/conversation.id")
+  sse_follow_start switch "$token" || die "the SSE client did not connect"
+  before=$(state_value ACTIVE_COLOR)
+  # Questions every second, in the background, until told to stop (bounded).
+  (deadline=$((SECONDS + 180)); while [[ ! -e "$E2E_DIR/asking.stop" ]] && ((SECONDS < deadline)); do
+    n=$((n + 1))
+    response=$(api POST "/api/conversations/$conversation/messages" "{\"message\":\"Question $n about parental leave\"}" \
+      -H "Authorization: Bearer $(cat "$token")") || response="curl-failed"
+    # "<status> <jobId>" per question
+    printf '%s %s\n' "$(head -n 1 <<<"$response")" "$(tail -n +2 <<<"$response" | jq -r '.data.jobId // "-"' 2>/dev/null || echo -)"
+    sleep 1
+  done >"$E2E_DIR/asked.log") &
+  local asking=$!
+  sleep 3
+  if [[ $(state_value "BACKEND_$(tr '[:lower:]' '[:upper:]' <<<"$before")_IMAGE") == "$V2_IMAGE" ]]; then target=$(v1_image); else target=$V2_TAG; fi
+  protostar deploy backend "$target" --drain 3 >"$E2E_DIR/deploy-sse.out" 2>&1 || { cat "$E2E_DIR/deploy-sse.out"; die "deploy"; }
+  sleep 5
+  touch "$E2E_DIR/asking.stop"
+  wait "$asking" || true
+  echo "questions: $(wc -l <"$E2E_DIR/asked.log"), answers: $(cut -d' ' -f1 "$E2E_DIR/asked.log" | sort | uniq -c | paste -sd,)"
+  [[ $(wc -l <"$E2E_DIR/asked.log") -ge 8 ]] || die "too few questions asked"
+  ! grep -qv '^202 ' "$E2E_DIR/asked.log" || die "a question was not accepted: $(grep -v '^202 ' "$E2E_DIR/asked.log" | head -n 3)"
+  # Every question's job completes, and the client saw it.
+  while read -r _ job; do
+    sse_wait 90 "select(.event == \"completed\" and (.data | fromjson | .jobId) == \"$job\")" || missing+=" $job"
+  done <"$E2E_DIR/asked.log"
+  sse_follow_stop
+  [[ -z "$missing" ]] || die "no completed event for:$missing"
+  # The client started on the old colour and ended on the new one, through a reconnect.
+  colours=$(jq -r 'select(.event == "ready") | .data | fromjson | .color' "$SSE_OUT" | uniq | paste -sd' ')
+  echo "the stream's colours, in order: $colours"
+  [[ ${colours%% *} == "$before" && ${colours##* } != "$before" ]] || die "the client did not move from $before"
+  # Exactly once, in order: the ids received equal the user's stream from the first one on.
+  jq -r 'select(.id != null) | .id' "$SSE_OUT" >"$E2E_DIR/received.ids"
+  protostar_compose exec -T redis redis-cli EVAL \
+    "local ids = {} for i, e in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+')) do ids[i] = e[1] end return ids" \
+    1 "protostar:events:user:$user" "$(head -n 1 "$E2E_DIR/received.ids")" >"$E2E_DIR/stream.ids"
+  echo "received $(wc -l <"$E2E_DIR/received.ids") events with ids, the stream holds $(wc -l <"$E2E_DIR/stream.ids") from the first"
+  [[ $(sort -u "$E2E_DIR/received.ids" | wc -l) -eq $(wc -l <"$E2E_DIR/received.ids") ]] || die "duplicates received"
+  diff "$E2E_DIR/stream.ids" "$E2E_DIR/received.ids" || die "received events differ from the stream"
+}
+# expect_created_conversation TOKEN-FILE — a new conversation's id into conversation.id.
+expect_created_conversation() {
+  local response
+  response=$(api POST /api/conversations '{"title":"Switch"}' -H "Authorization: Bearer $(cat "$1")")
+  [[ $(head -n 1 <<<"$response") == 201 ]] || die "creating a conversation: $response"
+  tail -n +2 <<<"$response" | jq -r .data.id >"$E2E_DIR/conversation.id"
+}
+
 worker_container() { docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=ai-worker; }
 
 # The rolling ai-worker deploy: the old worker stops (SIGTERM, graceful) only once the new
@@ -351,6 +408,7 @@ worker_rollback() {
 }
 
 e2e_setup deploy
+e2e_with_admin
 cleanup() {
   local status=$1
   e2e_teardown "$status"
@@ -374,6 +432,7 @@ check "maintenance keeps nginx's own health check passing" maintenance_keeps_ngi
 check "maintenance off serves the application again" maintenance_off_serves_again
 check "a canary of an image failing every request aborts at 25%: back to green, clients' errors counted exactly" canary_with_failing_image_aborts
 check "a healthy canary 50% -> 100% under load promotes blue, 0 failed requests" canary_under_load_promotes_blue
+check "an SSE client across a blue/green switch, questions asked meanwhile: every event exactly once" sse_across_a_switch_exactly_once
 check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 

@@ -34,6 +34,15 @@ e2e_setup() {
   info "e2e project $E2E_PROJECT in $E2E_DIR (https://localhost:$HTTPS_PORT)"
 }
 
+# e2e_with_admin — a bootstrap administrator in the suite's .env, as an operator would
+# configure one (PROTOSTAR_ADMIN_EMAIL/PASSWORD, also set in the suite's shell).
+e2e_with_admin() {
+  PROTOSTAR_ADMIN_EMAIL=root@example.com
+  PROTOSTAR_ADMIN_PASSWORD=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+  sed -i -e "s|^PROTOSTAR_ADMIN_EMAIL=.*|PROTOSTAR_ADMIN_EMAIL=$PROTOSTAR_ADMIN_EMAIL|" \
+    -e "s|^PROTOSTAR_ADMIN_PASSWORD=.*|PROTOSTAR_ADMIN_PASSWORD=$PROTOSTAR_ADMIN_PASSWORD|" "$PROTOSTAR_ENV_FILE"
+}
+
 # e2e_teardown STATUS — logs when something failed, then removes everything.
 e2e_teardown() {
   local status=$1
@@ -96,6 +105,45 @@ api() {
   curl -sS --cacert "$TLS_DIR/tls.crt" -X "$method" -H 'Content-Type: application/json' \
     ${body:+--data-binary "$body"} -w '\n%{http_code}' "$@" "https://localhost:$HTTPS_PORT$path" |
     { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+}
+# --- Chat and server-sent events ------------------------------------------------------------
+# login_to FILE EMAIL PASSWORD — an access token through nginx into FILE; prints the user id.
+login_to() {
+  local response
+  response=$(api POST /api/auth/login "{\"email\":\"$2\",\"password\":\"$3\"}")
+  [[ $(head -n 1 <<<"$response") == 200 ]] || { echo "login $2: $response" >&2 && return 1; }
+  tail -n +2 <<<"$response" | jq -r .data.accessToken >"$1"
+  tail -n +2 <<<"$response" | jq -r .data.user.id
+}
+# sse_follow_start NAME TOKEN-FILE — a client following /api/events through nginx in the
+# background, as a browser's EventSource would (reconnecting with Last-Event-ID); its
+# events go to $E2E_DIR/sse-NAME.jsonl (SSE_OUT). Bounded: 300 s at most.
+sse_follow_start() {
+  SSE_OUT="$E2E_DIR/sse-$1.jsonl"
+  SSE_STOP="$E2E_DIR/sse-$1.stop"
+  python3 "$PROTOSTAR_ROOT/scripts/test/e2e/sse_client.py" follow --url "https://localhost:$HTTPS_PORT/api/events" \
+    --cacert "$TLS_DIR/tls.crt" --token-file "$2" --out "$SSE_OUT" --until-file "$SSE_STOP" --seconds 300 &
+  SSE_PID=$!
+  sse_wait 30 'select(.event == "ready")' || { echo "no ready event" >&2 && return 1; }
+}
+sse_follow_stop() {
+  touch "$SSE_STOP"
+  # The client notices at its next event or heartbeat (15 s): don't wait for it.
+  kill "$SSE_PID" 2>/dev/null || true
+  wait "$SSE_PID" 2>/dev/null || true
+}
+# sse_wait SECONDS JQ-FILTER — until a line of SSE_OUT matches (the filter selects lines).
+sse_wait() {
+  local deadline=$((SECONDS + $1))
+  until [[ -s "$SSE_OUT" && -n $(jq -c "$2" "$SSE_OUT" 2>/dev/null | head -n 1) ]]; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+# sse_job_events JOB — the events of one job, in the order received: "event<TAB>data".
+sse_job_events() {
+  jq -r --arg job "$1" 'select(.data != null) | (.data | fromjson? // {}) as $d
+    | select($d.jobId == $job) | [.event, .data] | @tsv' "$SSE_OUT"
 }
 container_health() { docker inspect -f '{{.State.Health.Status}}' "$(protostar_compose ps -q "$1")"; }
 container_ids() { protostar_compose ps -q | sort | tr '\n' ' '; }
