@@ -80,6 +80,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_ADMIN_EMAIL]=email
   [PROTOSTAR_ADMIN_PASSWORD]=password
   [AI_WORKER_CONCURRENCY]=concurrency
+  [BACKEND_JAVA_OPTIONS]=java_options
 )
 # Never echoed back in an error message.
 readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
@@ -106,6 +107,7 @@ check_value() {
     identifier) [[ "$v" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || echo "a lowercase SQL identifier" ;;
     pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
     redis_size) [[ "$v" =~ ^[0-9]+(kb|mb|gb)$ ]] || echo "a Redis size such as 512mb or 2gb" ;;
+    java_options) [[ "$v" =~ ^-[A-Za-z0-9=+:.,_/%-]*( -[A-Za-z0-9=+:.,_/%-]*)*$ ]] || echo "JVM options such as -Xmx1g -XX:+ExitOnOutOfMemoryError" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     *) echo "(no rule '$rule')" ;;

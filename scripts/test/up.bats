@@ -61,6 +61,11 @@ up_rejects() {
   up_rejects "AI_WORKER_CONCURRENCY=65 is malformed: expected a whole number from 1 to 64"
 }
 
+@test "BACKEND_JAVA_OPTIONS must be JVM options: a shell word is rejected" {
+  write_env "BACKEND_JAVA_OPTIONS=-Xmx1g; touch /tmp/x"
+  up_rejects "BACKEND_JAVA_OPTIONS=-Xmx1g; touch /tmp/x is malformed: expected JVM options"
+}
+
 @test "HTTPS_PORT=abc is rejected" {
   write_env "HTTPS_PORT=abc"
   up_rejects "HTTPS_PORT=abc is malformed: expected a port number from 1 to 65535"
