@@ -140,10 +140,11 @@ sse_wait() {
     sleep 0.5
   done
 }
-# sse_job_events JOB — the events of one job, in the order received: "event<TAB>data".
+# sse_job_events JOB — the events of one job, in the order received, one JSON object
+# per line: {"event": NAME, "data": {...}}.
 sse_job_events() {
-  jq -r --arg job "$1" 'select(.data != null) | (.data | fromjson? // {}) as $d
-    | select($d.jobId == $job) | [.event, .data] | @tsv' "$SSE_OUT"
+  jq -c --arg job "$1" 'select(.data != null) | {event, data: (.data | fromjson? // {})}
+    | select(.data.jobId == $job)' "$SSE_OUT"
 }
 container_health() { docker inspect -f '{{.State.Health.Status}}' "$(protostar_compose ps -q "$1")"; }
 container_ids() { protostar_compose ps -q | sort | tr '\n' ' '; }

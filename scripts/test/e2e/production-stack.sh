@@ -113,11 +113,11 @@ ask_and_receive_the_answer_over_sse() {
     return 1
   }
   sse_follow_stop
-  sse_job_events "$job" | cut -f1 | uniq -c
+  sse_job_events "$job" | jq -r .event | uniq -c
   # accepted first, then the tokens, the stored answer, completed last.
-  [[ $(sse_job_events "$job" | cut -f1 | uniq | paste -sd' ') == "accepted token answer completed" ]]
-  answer=$(sse_job_events "$job" | awk -F'\t' '$1 == "answer"' | cut -f2 | jq -r .content)
-  [[ $(sse_job_events "$job" | awk -F'\t' '$1 == "token"' | cut -f2 | jq -j .text) == "$answer" ]]
+  [[ $(sse_job_events "$job" | jq -r .event | uniq | paste -sd' ') == "accepted token answer completed" ]]
+  answer=$(sse_job_events "$job" | jq -r 'select(.event == "answer") | .data.content')
+  [[ -n "$answer" && $(sse_job_events "$job" | jq -j 'select(.event == "token") | .data.text') == "$answer" ]]
   # The same answer is stored, after the question, which comes back inert.
   expect_api 200 OK GET "/api/conversations/$conversation/messages" '' -H "Authorization: Bearer $token"
   jq -e --arg a "$answer" '[.data.items[] | .role] == ["user", "assistant"]
