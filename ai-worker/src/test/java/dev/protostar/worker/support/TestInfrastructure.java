@@ -79,12 +79,20 @@ public final class TestInfrastructure {
 	}
 
 	public static StorageProperties storageProperties(GenericContainer<?> s3proxy) {
-		return new StorageProperties(s3Endpoint(s3proxy), S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
+		return storageProperties(s3Endpoint(s3proxy));
+	}
+
+	public static StorageProperties storageProperties(String endpoint) {
+		return new StorageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
 	}
 
 	public static MinioClient s3Client(GenericContainer<?> s3proxy) {
+		return s3Client(s3Endpoint(s3proxy));
+	}
+
+	public static MinioClient s3Client(String endpoint) {
 		return MinioClient.builder()
-			.endpoint(s3Endpoint(s3proxy))
+			.endpoint(endpoint)
 			.credentials(S3_ACCESS_KEY, S3_SECRET_KEY)
 			.region("us-east-1")
 			.build();
