@@ -133,10 +133,14 @@ public final class TestInfrastructure {
 	 * worker never migrates in production).
 	 */
 	public static void migrate(DataSource dataSource) {
-		String folder = System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration");
+		Path folder = Path.of(System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration"))
+			.toAbsolutePath();
+		if (!java.nio.file.Files.isDirectory(folder)) {
+			throw new IllegalStateException("no migrations at " + folder + " (set protostar.test.migrations)");
+		}
 		Flyway.configure()
 			.dataSource(dataSource)
-			.locations("filesystem:" + Path.of(folder).toAbsolutePath())
+			.locations("filesystem:" + folder)
 			.load()
 			.migrate();
 	}
