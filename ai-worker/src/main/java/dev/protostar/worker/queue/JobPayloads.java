@@ -53,8 +53,11 @@ public final class JobPayloads {
 
 	public static IngestionJob ingestion(Job job) {
 		JsonNode node = parse(job);
-		return new IngestionJob(job.id(), required(node, "documentId", job), userId(node, job),
-				optional(node, "traceId"));
+		// userId is optional here (QUEUE.md): jobs the worker enqueues itself, e.g. re-embeds
+		// after a model switch, have no user to tell.
+		String userId = optional(node, "userId");
+		return new IngestionJob(job.id(), required(node, "documentId", job),
+				(userId != null) ? userId(node, job) : null, optional(node, "traceId"));
 	}
 
 	/** The user to send this job's events to, or null when the payload names none. */

@@ -22,6 +22,12 @@ class JobPayloadsTests {
 	}
 
 	@Test
+	void ingestionUserIdIsOptionalAsQueueMdSays() {
+		assertThat(JobPayloads.ingestion(job("j-3", "{\"v\":1,\"jobId\":\"j-3\",\"documentId\":\"d-9\"}")))
+			.isEqualTo(new IngestionJob("j-3", "d-9", null, null));
+	}
+
+	@Test
 	void anythingARetryCannotFixIsNonRetryable() {
 		assertRejected("not json", "is not JSON");
 		assertRejected("[1]", "is not a JSON object");
