@@ -20,8 +20,12 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import dev.protostar.worker.queue.JobQueue;
+import dev.protostar.worker.support.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,6 +51,16 @@ class WorkerApplicationIntegrationTests {
 				.asCompatibleSubstituteFor("redis"))
 		.withExposedPorts(6379);
 
+	@Container
+	static final GenericContainer<?> s3 = TestInfrastructure.s3proxy();
+
+	@DynamicPropertySource
+	static void s3(DynamicPropertyRegistry registry) {
+		registry.add("protostar.s3.endpoint", () -> TestInfrastructure.s3Endpoint(s3));
+		registry.add("protostar.s3.access-key", () -> TestInfrastructure.S3_ACCESS_KEY);
+		registry.add("protostar.s3.secret-key", () -> TestInfrastructure.S3_SECRET_KEY);
+	}
+
 	private static final HttpClient http = HttpClient.newHttpClient();
 
 	@LocalServerPort
@@ -54,6 +68,9 @@ class WorkerApplicationIntegrationTests {
 
 	@Autowired
 	private JobQueue queue;
+
+	@Autowired
+	private JdbcTemplate jdbc;
 
 	@Test
 	void readinessIsUpWithDatabaseAndRedis() throws Exception {
@@ -97,6 +114,31 @@ class WorkerApplicationIntegrationTests {
 		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'ingestion'");
 		String body = get("/actuator/prometheus").body();
 		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"ingestion\"} 1.0");
+	}
+
+	@Test
+	void anUploadedDocumentIsIngestedByTheRunningWorker() throws Exception {
+		TestInfrastructure.migrate(this.jdbc.getDataSource());
+		io.minio.MinioClient client = TestInfrastructure.s3Client(s3);
+		TestInfrastructure.bucket(client, TestInfrastructure.BUCKET);
+		java.util.UUID id = java.util.UUID.randomUUID();
+		byte[] text = "연차 휴가는 15일입니다. Annual leave is fifteen days.".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		TestInfrastructure.put(client, "documents/" + id, text, "text/plain");
+		this.jdbc.update("INSERT INTO documents (id, title, filename, content_type, size_bytes, object_key)"
+				+ " VALUES (?, 'Leave', 'leave.txt', 'text/plain', ?, ?)", id, text.length, "documents/" + id);
+		String jobId = "ingest-" + id + "-1";
+		this.queue.enqueue(jobId, "ingestion",
+				"{\"v\":1,\"jobId\":\"" + jobId + "\",\"documentId\":\"" + id + "\"}");
+
+		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+		while (!"completed".equals(this.queue.job(jobId).get("state")) && System.nanoTime() < deadline) {
+			Thread.sleep(100);
+		}
+		assertThat(this.queue.job(jobId)).containsEntry("state", "completed");
+		assertThat(this.jdbc.queryForMap("SELECT status, chunk_count, embedding_model FROM documents WHERE id = ?", id))
+			.containsEntry("status", "ready")
+			.containsEntry("chunk_count", 1)
+			.containsEntry("embedding_model", "all-minilm-l6-v2-q");
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {

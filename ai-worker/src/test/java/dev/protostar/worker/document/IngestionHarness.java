@@ -60,13 +60,18 @@ final class IngestionHarness implements AutoCloseable {
 
 	IngestionHarness(String jdbcUrl, String user, String password, String redisHost, int redisPort,
 			GenericContainer<?> s3proxy) throws Exception {
+		this(jdbcUrl, user, password, redisHost, redisPort, TestInfrastructure.s3Endpoint(s3proxy));
+	}
+
+	IngestionHarness(String jdbcUrl, String user, String password, String redisHost, int redisPort,
+			String s3Endpoint) throws Exception {
 		this.dataSource = TestInfrastructure.dataSource(jdbcUrl, user, password);
 		this.jdbc = new JdbcTemplate(this.dataSource);
 		this.documents = new DocumentRepository(this.jdbc,
 				new TransactionTemplate(new DataSourceTransactionManager(this.dataSource)));
-		this.s3 = TestInfrastructure.s3Client(s3proxy);
+		this.s3 = TestInfrastructure.s3Client(s3Endpoint);
 		TestInfrastructure.bucket(this.s3, TestInfrastructure.BUCKET);
-		this.storage = MinioObjectStorage.of(TestInfrastructure.storageProperties(s3proxy));
+		this.storage = MinioObjectStorage.of(TestInfrastructure.storageProperties(s3Endpoint));
 		this.redisFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(redisHost, redisPort),
 				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(5)).build());
 		this.redisFactory.afterPropertiesSet();

@@ -79,12 +79,20 @@ public final class TestInfrastructure {
 	}
 
 	public static StorageProperties storageProperties(GenericContainer<?> s3proxy) {
-		return new StorageProperties(s3Endpoint(s3proxy), S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
+		return storageProperties(s3Endpoint(s3proxy));
+	}
+
+	public static StorageProperties storageProperties(String endpoint) {
+		return new StorageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
 	}
 
 	public static MinioClient s3Client(GenericContainer<?> s3proxy) {
+		return s3Client(s3Endpoint(s3proxy));
+	}
+
+	public static MinioClient s3Client(String endpoint) {
 		return MinioClient.builder()
-			.endpoint(s3Endpoint(s3proxy))
+			.endpoint(endpoint)
 			.credentials(S3_ACCESS_KEY, S3_SECRET_KEY)
 			.region("us-east-1")
 			.build();
@@ -125,10 +133,14 @@ public final class TestInfrastructure {
 	 * worker never migrates in production).
 	 */
 	public static void migrate(DataSource dataSource) {
-		String folder = System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration");
+		Path folder = Path.of(System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration"))
+			.toAbsolutePath();
+		if (!java.nio.file.Files.isDirectory(folder)) {
+			throw new IllegalStateException("no migrations at " + folder + " (set protostar.test.migrations)");
+		}
 		Flyway.configure()
 			.dataSource(dataSource)
-			.locations("filesystem:" + Path.of(folder).toAbsolutePath())
+			.locations("filesystem:" + folder)
 			.load()
 			.migrate();
 	}
