@@ -31,9 +31,13 @@ public class MinioObjectStorage implements ObjectStorage {
 	}
 
 	public static MinioObjectStorage of(StorageProperties properties) {
-		MinioClient.Builder builder = MinioClient.builder()
-			.endpoint(properties.endpoint())
-			.credentials(properties.accessKey(), properties.secretKey());
+		MinioClient.Builder builder = MinioClient.builder().endpoint(properties.endpoint());
+		// The SDK refuses empty keys; without them requests go unsigned (anonymous), so a
+		// worker not yet given PROTOSTAR_S3_* still starts and its ingestions fail (and
+		// retry) with AccessDenied instead.
+		if (!properties.accessKey().isBlank() && !properties.secretKey().isBlank()) {
+			builder.credentials(properties.accessKey(), properties.secretKey());
+		}
 		if (properties.region() != null && !properties.region().isBlank()) {
 			// Without a region the SDK asks the server for the bucket's location first.
 			builder.region(properties.region());
