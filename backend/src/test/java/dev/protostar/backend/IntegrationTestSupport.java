@@ -8,14 +8,19 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,10 +31,13 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.boot.testcontainers.context.ImportTestcontainers;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The whole backend on a random port against real PostgreSQL (with pgvector)
- * and Redis. Image names come from Maven properties, see the root pom.
+ * The whole backend on a random port against real PostgreSQL (with pgvector),
+ * Redis and an S3-compatible server (S3Proxy, the stand-in for MinIO). Image
+ * names come from Maven properties, see the root pom.
  * <p>
  * One set of containers for every integration test class: they start once per
  * JVM and stop when it exits. Classes that keep {@link #PROPERTIES} also share
@@ -42,7 +50,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @SpringBootTest(classes = BackendApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { IntegrationTestSupport.PROPERTIES_1, IntegrationTestSupport.PROPERTIES_2,
 				IntegrationTestSupport.PROPERTIES_3, IntegrationTestSupport.PROPERTIES_4,
-				IntegrationTestSupport.PROPERTIES_5 })
+				IntegrationTestSupport.PROPERTIES_5, IntegrationTestSupport.PROPERTIES_6 })
 @ImportTestcontainers(IntegrationTestSupport.Containers.class)
 public abstract class IntegrationTestSupport {
 
@@ -63,6 +71,25 @@ public abstract class IntegrationTestSupport {
 	static final String PROPERTIES_4 = "protostar.admin.password=" + ADMIN_PASSWORD;
 
 	static final String PROPERTIES_5 = "management.endpoint.health.group.readiness.show-details=always";
+
+	/** Small, so that the size-limit tests send a megabyte, not fifty. */
+	static final String PROPERTIES_6 = "protostar.documents.max-bytes=" + IntegrationTestSupport.MAX_DOCUMENT_BYTES;
+
+	public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+	public static final String S3_ACCESS_KEY = "test-access";
+
+	public static final String S3_SECRET_KEY = "test-secret-key";
+
+	public static final String S3_BUCKET = "documents";
+
+	@DynamicPropertySource
+	static void objectStorage(DynamicPropertyRegistry registry) {
+		registry.add("protostar.s3.endpoint", Containers::s3Endpoint);
+		registry.add("protostar.s3.access-key", () -> S3_ACCESS_KEY);
+		registry.add("protostar.s3.secret-key", () -> S3_SECRET_KEY);
+		registry.add("protostar.s3.bucket", () -> S3_BUCKET);
+	}
 
 	protected static final JsonMapper json = JsonMapper.builder().build();
 
@@ -126,10 +153,17 @@ public abstract class IntegrationTestSupport {
 				"spring.datasource.username=" + Containers.postgres.getUsername(),
 				"spring.datasource.password=" + Containers.postgres.getPassword(),
 				"spring.data.redis.host=" + Containers.redis.getHost(),
-				"spring.data.redis.port=" + Containers.redis.getMappedPort(6379)));
+				"spring.data.redis.port=" + Containers.redis.getMappedPort(6379),
+				"protostar.s3.endpoint=" + Containers.s3Endpoint(), "protostar.s3.access-key=" + S3_ACCESS_KEY,
+				"protostar.s3.secret-key=" + S3_SECRET_KEY, "protostar.s3.bucket=" + S3_BUCKET,
+				"protostar.documents.max-bytes=" + MAX_DOCUMENT_BYTES));
 		all.addAll(List.of(properties));
+		// One argument per name, the caller's last: a repeated argument would be
+		// bound as a comma-separated list of both values.
+		java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+		all.forEach((property) -> byName.put(property.substring(0, property.indexOf('=')), property));
 		return new SpringApplicationBuilder(BackendApplication.class)
-			.run(all.stream().map((property) -> "--" + property).toArray(String[]::new));
+			.run(byName.values().stream().map((property) -> "--" + property).toArray(String[]::new));
 	}
 
 	protected static String baseUrlOf(ConfigurableApplicationContext instance) {
@@ -197,6 +231,33 @@ public abstract class IntegrationTestSupport {
 				DockerImageName.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
 					.asCompatibleSubstituteFor("redis"))
 			.withExposedPorts(6379));
+
+		/**
+		 * S3Proxy with an in-memory store, run from its self-contained jar (copied
+		 * by Maven, see backend/pom.xml) in a JRE container: its own Jetty and
+		 * jclouds would clash with ours on the test class path.
+		 */
+		static final GenericContainer<?> s3 = started(new GenericContainer<>(
+				DockerImageName.parse(System.getProperty("protostar.test.jre-image", "protostar/jre:21")))
+			.withCopyFileToContainer(MountableFile.forHostPath(
+					Path.of(System.getProperty("protostar.test.s3proxy-jar", "target/s3proxy/s3proxy.jar"))),
+					"/s3proxy.jar")
+			.withCopyToContainer(Transferable.of("""
+					s3proxy.endpoint=http://0.0.0.0:8080
+					s3proxy.authorization=aws-v2-or-v4
+					s3proxy.identity=%s
+					s3proxy.credential=%s
+					jclouds.provider=transient
+					jclouds.identity=unused
+					jclouds.credential=unused
+					""".formatted(S3_ACCESS_KEY, S3_SECRET_KEY)), "/s3proxy.conf")
+			.withCommand("java", "-Xmx256m", "-jar", "/s3proxy.jar", "--properties", "/s3proxy.conf")
+			.withExposedPorts(8080)
+			.waitingFor(Wait.forLogMessage(".*Started Server.*", 1).withStartupTimeout(Duration.ofSeconds(90))));
+
+		public static String s3Endpoint() {
+			return "http://" + s3.getHost() + ":" + s3.getMappedPort(8080);
+		}
 
 		private static <C extends GenericContainer<?>> C started(C container) {
 			container.start();

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -44,6 +46,9 @@ class AccountService {
 
 	private final Clock clock;
 
+	/** Failed logins, for an operator watching for password guessing. */
+	private final Counter loginFailures;
+
 	/**
 	 * Checked against when the email is unknown, so that "no such user" takes
 	 * as long as "wrong password" and the timing does not tell which emails
@@ -52,7 +57,7 @@ class AccountService {
 	private final String decoyHash;
 
 	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessTokenService accessTokens,
-			PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers, Clock clock) {
+			PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers, Clock clock, MeterRegistry meters) {
 		this.users = users;
 		this.refreshTokens = refreshTokens;
 		this.accessTokens = accessTokens;
@@ -61,6 +66,9 @@ class AccountService {
 		this.tiers = tiers;
 		this.clock = clock;
 		this.decoyHash = passwords.encode(UUID.randomUUID().toString());
+		this.loginFailures = Counter.builder("protostar.login.failures")
+			.description("Logins refused for a wrong e-mail or password")
+			.register(meters);
 	}
 
 	Tokens signup(AccountRequests.Signup request) {
@@ -81,6 +89,9 @@ class AccountService {
 		String hash = found.map(User::passwordHash).orElse(this.decoyHash);
 		boolean matches = this.passwords.matches(request.password(), hash);
 		if (found.isEmpty() || !matches) {
+			this.loginFailures.increment();
+			// Without the address: the request id ties it to the access log.
+			logger.info("Login refused: wrong e-mail or password");
 			throw new ApiException(ResultCode.INVALID_CREDENTIALS, "wrong email or password");
 		}
 		User user = found.get();

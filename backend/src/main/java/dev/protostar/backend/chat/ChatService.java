@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.slf4j.MDC;
@@ -27,6 +29,7 @@ import dev.protostar.backend.chat.ChatViews.Page;
 import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.ratelimit.RateLimitDecision;
+import dev.protostar.backend.ratelimit.RateLimitFilter;
 import dev.protostar.backend.ratelimit.RateLimiter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.system.ApiException;
@@ -60,8 +63,10 @@ class ChatService {
 
 	private final Clock clock;
 
+	private final MeterRegistry meters;
+
 	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, RateLimiter limiter,
-			TierProperties tiers, TransactionTemplate transactions, Clock clock) {
+			TierProperties tiers, TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
 		this.chats = chats;
 		this.activity = activity;
 		this.queue = queue;
@@ -69,6 +74,7 @@ class ChatService {
 		this.tiers = tiers;
 		this.transactions = transactions;
 		this.clock = clock;
+		this.meters = meters;
 	}
 
 	ConversationView createConversation(UUID userId, String title) {
@@ -124,6 +130,11 @@ class ChatService {
 			// The same Idempotency-Key in two requests at once: the other one won.
 			return this.chats.findQuestionOfJob(jobId, user.id()).map(ChatService::accepted).orElseThrow(() -> ex);
 		}
+		Counter.builder("protostar.questions.asked")
+			.description("Questions accepted (stored and enqueued), by the asker's tier")
+			.tag("tier", user.tier().name())
+			.register(this.meters)
+			.increment();
 		publishAccepted(user.id(), jobId, conversationId, messageId);
 		return new QuestionAccepted(jobId, messageId, conversationId);
 	}
@@ -173,6 +184,7 @@ class ChatService {
 		RateLimitDecision decision = this.limiter.tryAcquire("questions:" + user.id() + ":" + today, limit,
 				untilMidnight);
 		if (!decision.allowed()) {
+			RateLimitFilter.countLimited(this.meters, "questions");
 			throw new ApiException(ResultCode.RATE_LIMITED,
 					"daily question limit of " + limit + " reached; it resets at midnight UTC",
 					decision.resetAfterSeconds());

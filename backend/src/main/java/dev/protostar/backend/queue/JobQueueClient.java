@@ -48,9 +48,28 @@ public class JobQueueClient {
 	 * @throws org.springframework.dao.DataAccessException when Redis cannot be reached
 	 */
 	public boolean enqueue(String jobId, String type, Map<String, ?> payload) {
+		return enqueue(jobId, type, payload, this.properties.maxAttempts());
+	}
+
+	/**
+	 * As {@link #enqueue(String, String, Map)}, with the job's own number of attempts
+	 * (an ingestion may be retried more often than a chat answer a user waits for).
+	 */
+	public boolean enqueue(String jobId, String type, Map<String, ?> payload, int maxAttempts) {
 		Long added = this.redis.execute(this.enqueue, List.of(), this.properties.prefix(), jobId, type,
-				this.json.writeValueAsString(payload), Integer.toString(this.properties.maxAttempts()));
+				this.json.writeValueAsString(payload), Integer.toString(maxAttempts));
 		return added != null && added == 1L;
+	}
+
+	/**
+	 * The job's state as the queue knows it: {@code waiting}, {@code active},
+	 * {@code delayed}, {@code completed}, {@code dead}, or null when the queue has
+	 * no such job (never enqueued, purged, or completed more than a day ago).
+	 * @throws org.springframework.dao.DataAccessException when Redis cannot be reached
+	 */
+	public String state(String jobId) {
+		Object state = this.redis.opsForHash().get(this.properties.prefix() + "job:" + jobId, "state");
+		return (state != null) ? state.toString() : null;
 	}
 
 	/**

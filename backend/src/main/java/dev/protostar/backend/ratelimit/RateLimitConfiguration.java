@@ -1,5 +1,7 @@
 package dev.protostar.backend.ratelimit;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,8 +14,8 @@ class RateLimitConfiguration {
 
 	@Bean
 	RateLimitFilter rateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
-			ErrorResponseWriter errors) {
-		return new RateLimitFilter(limiter, properties, tiers, errors);
+			ErrorResponseWriter errors, MeterRegistry meters) {
+		return new RateLimitFilter(limiter, properties, tiers, errors, meters);
 	}
 
 	/**

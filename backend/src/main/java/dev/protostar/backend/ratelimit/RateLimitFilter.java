@@ -9,6 +9,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -54,12 +57,28 @@ public class RateLimitFilter extends OncePerRequestFilter {
 
 	private final ErrorResponseWriter errors;
 
+	private final MeterRegistry meters;
+
 	public RateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
-			ErrorResponseWriter errors) {
+			ErrorResponseWriter errors, MeterRegistry meters) {
 		this.limiter = limiter;
 		this.properties = properties;
 		this.tiers = tiers;
 		this.errors = errors;
+		this.meters = meters;
+	}
+
+	/**
+	 * Counts a request refused by a limit, by kind: {@code auth} (login and signup
+	 * per address), {@code user} (per user and tier), {@code anonymous} (per
+	 * address), {@code questions} (the daily question quota, counted by ChatService).
+	 */
+	public static void countLimited(MeterRegistry meters, String kind) {
+		Counter.builder("protostar.rate.limited")
+			.description("Requests refused by a rate limit (429), by kind")
+			.tag("kind", kind)
+			.register(meters)
+			.increment();
 	}
 
 	@Override
@@ -70,11 +89,13 @@ public class RateLimitFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		RateLimitDecision decision = decide(request);
+		Limited limited = decide(request);
+		RateLimitDecision decision = limited.decision();
 		response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
 		response.setHeader("RateLimit-Remaining", Long.toString(decision.remaining()));
 		response.setHeader("RateLimit-Reset", Long.toString(decision.resetAfterSeconds()));
 		if (!decision.allowed()) {
+			countLimited(this.meters, limited.kind());
 			response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.resetAfterSeconds()));
 			this.errors.write(response, ResultCode.RATE_LIMITED,
 					"too many requests; retry in " + decision.resetAfterSeconds() + " s");
@@ -83,17 +104,22 @@ public class RateLimitFilter extends OncePerRequestFilter {
 		chain.doFilter(request, response);
 	}
 
-	private RateLimitDecision decide(HttpServletRequest request) {
+	private record Limited(String kind, RateLimitDecision decision) {
+	}
+
+	private Limited decide(HttpServletRequest request) {
 		String address = request.getRemoteAddr();
 		if ("POST".equals(request.getMethod()) && AUTH_PATHS.contains(path(request))) {
-			return this.limiter.tryAcquire("auth:" + address, this.properties.authPerMinute(), MINUTE);
+			return new Limited("auth",
+					this.limiter.tryAcquire("auth:" + address, this.properties.authPerMinute(), MINUTE));
 		}
 		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
 		if (authentication != null && authentication.getPrincipal() instanceof AuthenticatedUser user) {
-			return this.limiter.tryAcquire("user:" + user.id(),
-					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE);
+			return new Limited("user", this.limiter.tryAcquire("user:" + user.id(),
+					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE));
 		}
-		return this.limiter.tryAcquire("ip:" + address, this.properties.anonymousPerMinute(), MINUTE);
+		return new Limited("anonymous",
+				this.limiter.tryAcquire("ip:" + address, this.properties.anonymousPerMinute(), MINUTE));
 	}
 
 	/** Decoded and normalised by the container, unlike the request URI. */

@@ -20,6 +20,7 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -28,6 +29,8 @@ import org.springframework.validation.method.ParameterErrors;
 import org.springframework.validation.method.ParameterValidationResult;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 
 /**
  * Turns every exception that leaves a controller into the envelope. Messages
@@ -118,6 +121,33 @@ class ApiExceptionHandler {
 		// The Accept header asked for something else than JSON; answer in JSON
 		// anyway: an envelope the client did not ask for beats an empty 406.
 		return envelope(ResultCode.NOT_ACCEPTABLE, ResultCode.NOT_ACCEPTABLE.defaultMessage());
+	}
+
+	/** The request's Content-Type is not one the endpoint reads: say which ones it does. */
+	@ExceptionHandler
+	ResponseEntity<ApiResponse<Void>> unsupportedMediaType(HttpMediaTypeNotSupportedException ex) {
+		String supported = ex.getSupportedMediaTypes()
+			.stream()
+			.map((type) -> type.getType() + "/" + type.getSubtype())
+			.distinct()
+			.collect(Collectors.joining(", "));
+		return envelope(ResultCode.UNSUPPORTED_MEDIA_TYPE, supported.isEmpty()
+				? ResultCode.UNSUPPORTED_MEDIA_TYPE.defaultMessage() : "unsupported content type; send " + supported);
+	}
+
+	/**
+	 * A multipart upload over the servlet's limits (see DocumentConfiguration),
+	 * noticed while Tomcat parses it, before any controller runs.
+	 */
+	@ExceptionHandler
+	ResponseEntity<ApiResponse<Void>> uploadTooLarge(MaxUploadSizeExceededException ex) {
+		return envelope(ResultCode.PAYLOAD_TOO_LARGE, "the upload is larger than the limit");
+	}
+
+	/** A multipart body Tomcat cannot parse: no boundary, a truncated part, garbage. */
+	@ExceptionHandler
+	ResponseEntity<ApiResponse<Void>> malformedMultipart(MultipartException ex) {
+		return envelope(ResultCode.BAD_REQUEST, "request body is not valid multipart/form-data");
 	}
 
 	/**

@@ -17,6 +17,10 @@ import org.springframework.validation.annotation.Validated;
  * used, which would log everyone out at each deploy and make the two colours
  * refuse each other's tokens (its length is checked in every profile, see
  * AuthProperties)
+ * @param s3AccessKey value of {@code PROTOSTAR_S3_ACCESS_KEY}: document uploads
+ * need object storage, and anonymous access to it would be a misconfiguration
+ * (the backend still starts when storage is merely unreachable)
+ * @param s3SecretKey value of {@code PROTOSTAR_S3_SECRET_KEY}
  */
 @Profile("production")
 @Validated
@@ -24,12 +28,15 @@ import org.springframework.validation.annotation.Validated;
 record ProductionSecrets(
 		@NotBlank(message = "POSTGRES_PASSWORD must be set in the production profile") String postgresPassword,
 		@NotBlank(message = "REDIS_PASSWORD must be set in the production profile") String redisPassword,
-		@NotBlank(message = "JWT_SECRET must be set in the production profile") String jwtSecret) {
+		@NotBlank(message = "JWT_SECRET must be set in the production profile") String jwtSecret,
+		@NotBlank(message = "PROTOSTAR_S3_ACCESS_KEY must be set in the production profile") String s3AccessKey,
+		@NotBlank(message = "PROTOSTAR_S3_SECRET_KEY must be set in the production profile") String s3SecretKey) {
 
 	@Override
 	public String toString() {
 		// Keep the values out of logs and failure reports.
-		return "ProductionSecrets[postgresPassword=***, redisPassword=***, jwtSecret=***]";
+		return "ProductionSecrets[postgresPassword=***, redisPassword=***, jwtSecret=***, s3AccessKey=***,"
+				+ " s3SecretKey=***]";
 	}
 
 }

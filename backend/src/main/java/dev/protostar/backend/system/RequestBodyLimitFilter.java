@@ -1,6 +1,9 @@
 package dev.protostar.backend.system;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -18,6 +21,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * chunked body (no length known in advance) is counted while it is read and
  * reading fails as soon as it passes the limit, which the controller advice
  * turns into the same 413. Tomcat's own maxPostSize covers form posts only.
+ * <p>
+ * An endpoint may declare a larger limit of its own ({@link RequestBodyLimit}, a
+ * document upload). A multipart body is parsed by Tomcat from its own input,
+ * not through this filter's wrapper, so there only the declared length is
+ * checked here; the servlet's multipart limits count the rest.
  */
 class RequestBodyLimitFilter extends OncePerRequestFilter {
 
@@ -25,22 +33,37 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 
 	private final long maxBytes;
 
+	private final Map<String, Long> endpointLimits;
+
 	private final ErrorResponseWriter errors;
 
 	RequestBodyLimitFilter(HttpProperties properties, ErrorResponseWriter errors) {
+		this(properties, List.of(), errors);
+	}
+
+	RequestBodyLimitFilter(HttpProperties properties, List<RequestBodyLimit> endpointLimits,
+			ErrorResponseWriter errors) {
 		this.maxBytes = properties.maxBodySize().toBytes();
+		this.endpointLimits = endpointLimits.stream()
+			.collect(Collectors.toUnmodifiableMap(RequestBodyLimit::key, (limit) -> limit.maxBodySize().toBytes()));
 		this.errors = errors;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if (request.getContentLengthLong() > this.maxBytes) {
-			this.errors.write(response, ResultCode.PAYLOAD_TOO_LARGE,
-					"request body is larger than " + this.maxBytes + " bytes");
+		long limit = this.endpointLimits.getOrDefault(request.getMethod() + " " + path(request), this.maxBytes);
+		if (request.getContentLengthLong() > limit) {
+			this.errors.write(response, ResultCode.PAYLOAD_TOO_LARGE, "request body is larger than " + limit + " bytes");
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, this.maxBytes), response);
+		chain.doFilter(new LimitedRequest(request, limit), response);
+	}
+
+	/** Decoded and normalised by the container, unlike the request URI. */
+	private static String path(HttpServletRequest request) {
+		String pathInfo = request.getPathInfo();
+		return (pathInfo != null) ? request.getServletPath() + pathInfo : request.getServletPath();
 	}
 
 	/** Signals the limit from inside a read, where only an IOException fits. */

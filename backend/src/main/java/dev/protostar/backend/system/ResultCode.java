@@ -34,9 +34,18 @@ public enum ResultCode {
 	EMAIL_TAKEN(HttpStatus.CONFLICT),
 	CANNOT_DEMOTE_SELF(HttpStatus.CONFLICT),
 	LAST_ADMIN(HttpStatus.CONFLICT),
+	/** A document with exactly the same content is stored already. */
+	DUPLICATE_DOCUMENT(HttpStatus.CONFLICT),
+	/** A reindex asked for while the document's ingestion job is still queued or running. */
+	INGESTION_IN_PROGRESS(HttpStatus.CONFLICT),
 
 	PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
 	UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
+	/**
+	 * An uploaded file that is not one of the document formats (txt, md, pdf,
+	 * docx), or whose content is not what its name and type claim.
+	 */
+	UNSUPPORTED_DOCUMENT_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
 	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS),
 	/** More event streams (SSE) open for one user than allowed. */
 	TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS),
@@ -83,6 +92,9 @@ public enum ResultCode {
 			case NOT_ACCEPTABLE -> "only application/json responses are available";
 			case PAYLOAD_TOO_LARGE -> "request body too large";
 			case UNSUPPORTED_MEDIA_TYPE -> "unsupported content type; send application/json";
+			case UNSUPPORTED_DOCUMENT_TYPE -> "unsupported file; upload txt, md, pdf or docx";
+			case DUPLICATE_DOCUMENT -> "a document with the same content exists";
+			case INGESTION_IN_PROGRESS -> "the document is being ingested";
 			case UNAUTHENTICATED -> "authentication required";
 			case FORBIDDEN -> "not allowed";
 			case RATE_LIMITED -> "too many requests";

@@ -1,6 +1,9 @@
 package dev.protostar.backend.system;
 
 import java.time.Clock;
+import java.util.List;
+
+import org.springframework.beans.factory.ObjectProvider;
 
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -27,9 +30,10 @@ class SystemConfiguration {
 
 	@Bean
 	FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(HttpProperties properties,
-			ErrorResponseWriter errors) {
+			ObjectProvider<RequestBodyLimit> endpointLimits, ErrorResponseWriter errors) {
+		List<RequestBodyLimit> limits = endpointLimits.orderedStream().toList();
 		FilterRegistrationBean<RequestBodyLimitFilter> registration = new FilterRegistrationBean<>(
-				new RequestBodyLimitFilter(properties, errors));
+				new RequestBodyLimitFilter(properties, limits, errors));
 		registration.setOrder(RequestBodyLimitFilter.ORDER);
 		return registration;
 	}

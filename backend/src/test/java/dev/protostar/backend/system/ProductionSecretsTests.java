@@ -72,13 +72,37 @@ class ProductionSecretsTests {
 			.withMessageContaining("JWT_SECRET must be at least 32 bytes");
 	}
 
+	@Test
+	void productionRefusesToStartWithoutS3AccessKey() {
+		assertThatException()
+			.isThrownBy(() -> run("production", "pg-secret", "redis-secret", JWT_SECRET, "", "s3-secret"))
+			.havingRootCause()
+			.withMessageContaining("PROTOSTAR_S3_ACCESS_KEY must be set")
+			.withMessageNotContaining("PROTOSTAR_S3_SECRET_KEY");
+	}
+
+	@Test
+	void productionRefusesToStartWithoutS3SecretKey() {
+		assertThatException()
+			.isThrownBy(() -> run("production", "pg-secret", "redis-secret", JWT_SECRET, "s3-access", " "))
+			.havingRootCause()
+			.withMessageContaining("PROTOSTAR_S3_SECRET_KEY must be set")
+			.withMessageNotContaining("PROTOSTAR_S3_ACCESS_KEY");
+	}
+
 	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
 			String jwtSecret) {
+		return run(profile, postgresPassword, redisPassword, jwtSecret, "s3-access", "s3-secret");
+	}
+
+	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
+			String jwtSecret, String s3AccessKey, String s3SecretKey) {
 		// Flyway off: it is the one part that would contact the database at startup.
 		return SpringApplication.run(BackendApplication.class, "--spring.main.web-application-type=none",
 				"--spring.flyway.enabled=false", "--spring.profiles.active=" + profile,
 				"--POSTGRES_PASSWORD=" + postgresPassword, "--REDIS_PASSWORD=" + redisPassword,
-				"--JWT_SECRET=" + jwtSecret);
+				"--JWT_SECRET=" + jwtSecret, "--PROTOSTAR_S3_ACCESS_KEY=" + s3AccessKey,
+				"--PROTOSTAR_S3_SECRET_KEY=" + s3SecretKey);
 	}
 
 }

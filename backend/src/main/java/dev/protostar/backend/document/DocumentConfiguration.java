@@ -1,0 +1,81 @@
+package dev.protostar.backend.document;
+
+import jakarta.servlet.MultipartConfigElement;
+
+import io.minio.MinioClient;
+
+import org.springframework.boot.servlet.MultipartConfigFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+import dev.protostar.backend.system.RequestBodyLimit;
+
+@Configuration(proxyBeanMethods = false)
+class DocumentConfiguration {
+
+	static final String UPLOAD_PATH = "/api/admin/documents";
+
+	/**
+	 * Room for the multipart framing and the small fields (title, access) beside
+	 * the file: the request may be this much larger than the file itself.
+	 */
+	static final DataSize MULTIPART_OVERHEAD = DataSize.ofKilobytes(64);
+
+	@Bean
+	MinioClient minioClient(StorageProperties properties) {
+		MinioClient.Builder builder = MinioClient.builder().endpoint(properties.endpoint());
+		// The SDK refuses empty keys; without both it sends unsigned (anonymous)
+		// requests, which is what a development setup without keys means. The
+		// production profile refuses to start without them (ProductionSecrets).
+		if (!properties.accessKey().isBlank() && !properties.secretKey().isBlank()) {
+			builder.credentials(properties.accessKey(), properties.secretKey());
+		}
+		if (properties.region() != null && !properties.region().isBlank()) {
+			// Without a region the SDK first asks the server for the bucket's location.
+			builder.region(properties.region());
+		}
+		MinioClient client = builder.build();
+		// The SDK's default is 5 minutes each: a hung storage would hold an upload
+		// request (and its thread) that long.
+		client.setTimeout(properties.connectTimeout().toMillis(), properties.requestTimeout().toMillis(),
+				properties.requestTimeout().toMillis());
+		return client;
+	}
+
+	@Bean
+	DocumentStorage documentStorage(MinioClient client, StorageProperties properties) {
+		return new DocumentStorage(client, properties);
+	}
+
+	/**
+	 * The servlet's multipart limits, replacing Boot's defaults (1MB per file, 10MB
+	 * per request, spring.servlet.multipart.*): the document limit is the only
+	 * upload this API has. Tomcat enforces them while it parses, also for a body
+	 * sent without Content-Length; Spring turns a breach into
+	 * MaxUploadSizeExceededException, answered 413 by the controller advice. Parts
+	 * over 1MB are buffered in a temporary file, not in memory.
+	 */
+	@Bean
+	MultipartConfigElement multipartConfigElement(DocumentProperties properties) {
+		MultipartConfigFactory factory = new MultipartConfigFactory();
+		factory.setMaxFileSize(properties.maxBytes());
+		factory.setMaxRequestSize(requestLimit(properties));
+		factory.setFileSizeThreshold(DataSize.ofMegabytes(1));
+		return factory.createMultipartConfig();
+	}
+
+	/**
+	 * The upload's own body limit instead of the API's 256KB for JSON: a declared
+	 * Content-Length over it is refused before a byte is read.
+	 */
+	@Bean
+	RequestBodyLimit documentUploadBodyLimit(DocumentProperties properties) {
+		return new RequestBodyLimit("POST", UPLOAD_PATH, requestLimit(properties));
+	}
+
+	private static DataSize requestLimit(DocumentProperties properties) {
+		return DataSize.ofBytes(properties.maxBytes().toBytes() + MULTIPART_OVERHEAD.toBytes());
+	}
+
+}

@@ -1,0 +1,193 @@
+package dev.protostar.backend.document;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.protostar.backend.system.ApiException;
+import dev.protostar.backend.system.ResultCode;
+
+/**
+ * The file formats a document may have, and the check an upload passes before
+ * anything is stored: the file name's extension, the declared Content-Type and
+ * the content's first bytes must all agree. Neither a name nor a browser's
+ * guess is trusted alone (a PNG renamed {@code .pdf} is refused). The rules are
+ * those of the ai-worker's TextExtractor, so a file accepted here is one the
+ * worker can read; the worker checks again, since it trusts no producer.
+ */
+enum DocumentFormat {
+
+	TEXT("text/plain", Set.of("txt", "text")),
+
+	MARKDOWN("text/markdown", Set.of("md", "markdown")),
+
+	PDF("application/pdf", Set.of("pdf")),
+
+	DOCX("application/vnd.openxmlformats-officedocument.wordprocessingml.document", Set.of("docx"));
+
+	/** Browsers send this (or nothing) for files they do not know, e.g. {@code .md}. */
+	private static final String UNKNOWN = "application/octet-stream";
+
+	private static final Pattern CHARSET = Pattern.compile("(?i);\\s*charset=\"?([A-Za-z0-9._:-]{1,40})\"?");
+
+	/** How much of a text file is looked at for NUL bytes, as the worker does. */
+	private static final int SNIFF_BYTES = 8192;
+
+	private final String contentType;
+
+	private final Set<String> extensions;
+
+	DocumentFormat(String contentType, Set<String> extensions) {
+		this.contentType = contentType;
+		this.extensions = extensions;
+	}
+
+	String contentType() {
+		return this.contentType;
+	}
+
+	/**
+	 * The format of an upload, or a 415 {@code UNSUPPORTED_DOCUMENT_TYPE} saying
+	 * what is wrong.
+	 * @param filename the uploaded file's name (already reduced to its last segment)
+	 * @param declaredType the part's Content-Type, possibly null
+	 * @param head the first bytes of the content (at least {@value #SNIFF_BYTES}
+	 * when the file is that long)
+	 */
+	static DocumentFormat detect(String filename, String declaredType, byte[] head) {
+		DocumentFormat byName = byExtension(filename);
+		String declared = mediaType(declaredType);
+		if (!declared.isEmpty() && !declared.equals(UNKNOWN) && !byName.accepts(declared)) {
+			throw unsupported("the file is named ." + extension(filename) + " but declared as " + declared);
+		}
+		String sniffed = sniff(head);
+		boolean matches = switch (byName) {
+			case PDF -> sniffed.equals("pdf");
+			case DOCX -> sniffed.equals("zip");
+			case TEXT, MARKDOWN -> sniffed.equals("text");
+		};
+		if (!matches) {
+			throw unsupported("the file is named ." + extension(filename) + " but its content is "
+					+ describe(sniffed));
+		}
+		return byName;
+	}
+
+	/**
+	 * The Content-Type stored with the document (the worker reads it): the
+	 * format's own, plus the declared charset of a text file.
+	 */
+	String storedContentType(String declaredType) {
+		if (this == PDF || this == DOCX || declaredType == null) {
+			return this.contentType;
+		}
+		Matcher matcher = CHARSET.matcher(declaredType);
+		return matcher.find() ? this.contentType + "; charset=" + matcher.group(1) : this.contentType;
+	}
+
+	private boolean accepts(String mediaType) {
+		return switch (this) {
+			case TEXT -> mediaType.equals("text/plain");
+			// A .md file is plain text too; some systems say so.
+			case MARKDOWN -> mediaType.equals("text/markdown") || mediaType.equals("text/x-markdown")
+					|| mediaType.equals("text/plain");
+			case PDF, DOCX -> mediaType.equals(this.contentType);
+		};
+	}
+
+	private static DocumentFormat byExtension(String filename) {
+		String extension = extension(filename);
+		for (DocumentFormat format : values()) {
+			if (format.extensions.contains(extension)) {
+				return format;
+			}
+		}
+		throw unsupported(extension.isEmpty() ? "the file name has no extension (allowed: .txt, .md, .pdf, .docx)"
+				: "files named ." + extension + " are not accepted (allowed: .txt, .md, .pdf, .docx)");
+	}
+
+	static String extension(String filename) {
+		int dot = filename.lastIndexOf('.');
+		return (dot < 0 || dot == filename.length() - 1) ? ""
+				: filename.substring(dot + 1).toLowerCase(Locale.ROOT);
+	}
+
+	private static String mediaType(String declaredType) {
+		if (declaredType == null) {
+			return "";
+		}
+		int semicolon = declaredType.indexOf(';');
+		return ((semicolon >= 0) ? declaredType.substring(0, semicolon) : declaredType).strip()
+			.toLowerCase(Locale.ROOT);
+	}
+
+	/** {@code pdf}, {@code zip}, {@code text} or the kind of another binary format (the worker's rules). */
+	static String sniff(byte[] b) {
+		if (startsWith(b, "%PDF-")) {
+			return "pdf";
+		}
+		if (startsWith(b, "PK\u0003\u0004")) {
+			return "zip";
+		}
+		if (startsWith(b, "MZ")) {
+			return "executable";
+		}
+		if (startsWith(b, "\u007FELF")) {
+			return "executable";
+		}
+		if (startsWith(b, "\u00D0\u00CF\u0011\u00E0")) {
+			return "old-office";
+		}
+		if (startsWith(b, "\u0089PNG") || startsWith(b, "\u00FF\u00D8\u00FF") || startsWith(b, "GIF8")) {
+			return "image";
+		}
+		if (startsWith(b, "\u001F\u008B") || startsWith(b, "7z\u00BC\u00AF") || startsWith(b, "Rar!")) {
+			return "archive";
+		}
+		if (startsWith(b, "\u00FE\u00FF") || startsWith(b, "\u00FF\u00FE")) {
+			return "text"; // UTF-16 with a byte order mark
+		}
+		int n = Math.min(b.length, SNIFF_BYTES);
+		for (int i = 0; i < n; i++) {
+			if (b[i] == 0) {
+				return "binary";
+			}
+		}
+		return "text";
+	}
+
+	static int sniffBytes() {
+		return SNIFF_BYTES;
+	}
+
+	private static String describe(String sniffed) {
+		return switch (sniffed) {
+			case "pdf" -> "a PDF";
+			case "zip" -> "a ZIP archive (or a DOCX document)";
+			case "text" -> "plain text";
+			case "executable" -> "a program";
+			case "old-office" -> "an old Office binary file (.doc/.xls/.ppt)";
+			case "image" -> "an image";
+			case "archive" -> "a compressed archive";
+			default -> "binary data";
+		};
+	}
+
+	private static boolean startsWith(byte[] b, String latin1) {
+		if (b.length < latin1.length()) {
+			return false;
+		}
+		for (int i = 0; i < latin1.length(); i++) {
+			if ((b[i] & 0xFF) != latin1.charAt(i)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static ApiException unsupported(String message) {
+		return new ApiException(ResultCode.UNSUPPORTED_DOCUMENT_TYPE, message);
+	}
+
+}
