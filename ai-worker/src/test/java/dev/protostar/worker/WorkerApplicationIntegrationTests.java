@@ -35,7 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Testcontainers
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "management.endpoint.health.group.readiness.show-details=always")
+		properties = { "management.endpoint.health.group.readiness.show-details=always",
+				// A type the worker takes from the queue but has no handler for.
+				"protostar.queue.types=chat,ingestion,reports" })
 class WorkerApplicationIntegrationTests {
 
 	@Container
@@ -103,17 +105,17 @@ class WorkerApplicationIntegrationTests {
 
 	@Test
 	void unknownJobIsDeadLetteredByTheRunningWorker() throws Exception {
-		// No ingestion handler exists yet (chat has one since issue 4): such a job is
+		// chat and ingestion have handlers; a configured type without one is
 		// dead-lettered with a clear error.
-		this.queue.enqueue("app-1", "ingestion", "{\"v\":1,\"jobId\":\"app-1\"}");
+		this.queue.enqueue("app-1", "reports", "{\"v\":1,\"jobId\":\"app-1\"}");
 		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 		while (!"dead".equals(this.queue.job("app-1").get("state")) && System.nanoTime() < deadline) {
 			Thread.sleep(50);
 		}
 		assertThat(this.queue.job("app-1")).containsEntry("state", "dead");
-		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'ingestion'");
+		assertThat(this.queue.job("app-1").get("lastError")).contains("no handler for job type 'reports'");
 		String body = get("/actuator/prometheus").body();
-		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"ingestion\"} 1.0");
+		assertThat(body).contains("protostar_queue_jobs_dead_lettered_total{reason=\"non-retryable\",type=\"reports\"} 1.0");
 	}
 
 	@Test
