@@ -4,7 +4,7 @@
 
 readonly COMPOSE_FILE_PRODUCTION="$PROTOSTAR_ROOT/compose/production.yml"
 readonly ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/production.env.example"
-readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET)
+readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY)
 
 env_file() { printf '%s\n' "${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env}"; }
 
@@ -62,6 +62,9 @@ declare -A ENV_RULES=(
   [POSTGRES_PASSWORD]=secret
   [REDIS_PASSWORD]=secret
   [JWT_SECRET]=jwt_secret
+  [S3_BUCKET]=bucket
+  [S3_ACCESS_KEY]=access_key
+  [S3_SECRET_KEY]=secret
   [POSTGRES_DB]=identifier
   [POSTGRES_USER]=identifier
   [POSTGRES_SHARED_BUFFERS]=pg_size
@@ -71,6 +74,7 @@ declare -A ENV_RULES=(
   [POSTGRES_MEMORY_LIMIT]=memory
   [REDIS_MEMORY_LIMIT]=memory
   [NGINX_MEMORY_LIMIT]=memory
+  [OBJECT_STORE_MEMORY_LIMIT]=memory
 )
 
 # Optional settings, checked only when set (Compose gives each a default, or none). The
@@ -81,6 +85,8 @@ declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_ADMIN_PASSWORD]=password
   [AI_WORKER_CONCURRENCY]=concurrency
   [BACKEND_JAVA_OPTIONS]=java_options
+  [S3_ENDPOINT]=url
+  [LOKI_URL]=url
 )
 # Never echoed back in an error message.
 readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
@@ -108,6 +114,9 @@ check_value() {
     pg_size) [[ "$v" =~ ^[0-9]+(kB|MB|GB)$ ]] || echo "a PostgreSQL size such as 512MB or 2GB" ;;
     redis_size) [[ "$v" =~ ^[0-9]+(kb|mb|gb)$ ]] || echo "a Redis size such as 512mb or 2gb" ;;
     java_options) [[ "$v" =~ ^-[A-Za-z0-9=+:.,_/%-]*( -[A-Za-z0-9=+:.,_/%-]*)*$ ]] || echo "JVM options such as -Xmx1g -XX:+ExitOnOutOfMemoryError" ;;
+    bucket) [[ "$v" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || echo "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'" ;;
+    access_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{3,128}$ ]] || echo "3 to 128 letters, digits or ._~+/=-" ;;
+    url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8888" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     *) echo "(no rule '$rule')" ;;
@@ -168,7 +177,8 @@ load_config() {
   [[ -f "$file" ]] || abort "$file not found: run 'protostar up' to create it"
   # .env is the only source of settings: a value inherited from the caller's environment
   # must not hide a variable missing from the file.
-  unset "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE JDK_IMAGE \
+  unset "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE OBJECT_STORE_IMAGE \
+    JRE_IMAGE JDK_IMAGE \
     IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env
@@ -222,8 +232,10 @@ write_state() {
 
 # compose_command — the exact `docker compose` invocation for this host (printed by
 # tests; run by compose()). Variables come from the environment load_config built.
+# Without S3_ENDPOINT the embedded object store runs (its Compose profile).
 compose_command() {
   printf '%s\n' docker compose --project-name "$COMPOSE_PROJECT_NAME" --file "$COMPOSE_FILE_PRODUCTION"
+  [[ -n "${S3_ENDPOINT:-}" ]] || printf '%s\n' --profile embedded-object-store
 }
 
 compose() {

@@ -7,7 +7,9 @@
 source "${PROTOSTAR_ROOT}/scripts/lib/debian-mirror.sh"
 
 readonly OFFLINE_BASE_IMAGE=protostar/debian:trixie
-readonly OFFLINE_IMAGES=(postgres redis nginx jre)
+# In build order: object-store is built on jre.
+readonly OFFLINE_IMAGES=(postgres redis nginx jre object-store)
+readonly S3PROXY_VERSION=3.0.0
 
 # image_of NAME SOURCE — the image a variable (POSTGRES_IMAGE, ...) resolves to for the
 # given source, honouring an override in the environment (loaded from .env).
@@ -76,19 +78,53 @@ build_offline_base() {
 
 # build_offline_images [--rebuild] — every third-party image of the production stack.
 build_offline_images() {
-  local rebuild=${1:-} name image
+  local rebuild=${1:-} name var image
   if [[ "$rebuild" == --rebuild ]] || ! image_exists "$OFFLINE_BASE_IMAGE"; then
     step "base" "building $OFFLINE_BASE_IMAGE with debootstrap"
     build_offline_base
   fi
   for name in "${OFFLINE_IMAGES[@]}"; do
-    image=$(sed -n "s/^${name^^}_IMAGE=//p" "$PROTOSTAR_ROOT/compose/images/offline.env")
+    var=${name//-/_}
+    image=$(sed -n "s/^${var^^}_IMAGE=//p" "$PROTOSTAR_ROOT/compose/images/offline.env")
     if [[ "$rebuild" == --rebuild ]] || ! image_exists "$image"; then
       step "$name" "building $image"
-      quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
-        -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
+      if [[ "$name" == object-store ]]; then
+        build_object_store_image "$image"
+      else
+        quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
+          -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
+      fi
     fi
   done
+}
+
+# build_object_store_image IMAGE — S3Proxy's jar from Maven Central (./mvnw, on the host
+# or in the JDK container) into a build context with the recipe, on the offline JRE.
+build_object_store_image() {
+  local image=$1 context
+  context=$(mktemp -d "${TMPDIR:-/tmp}/protostar-object-store.XXXXXX")
+  cp -r "$PROTOSTAR_ROOT/compose/images/object-store/." "$context/"
+  s3proxy_jar "$context/s3proxy.jar"
+  quietly "$(log_file image-object-store)" docker build \
+    --build-arg "JRE_IMAGE=$(sed -n 's/^JRE_IMAGE=//p' "$PROTOSTAR_ROOT/compose/images/offline.env")" -t "$image" "$context" ||
+    { rm -rf "$context" && return 1; }
+  rm -rf "$context"
+}
+
+# s3proxy_jar FILE — S3Proxy's self-contained jar (org.gaul:s3proxy, jar-with-dependencies)
+# copied to FILE, fetched with ./mvnw into the local Maven repository: the host's when it
+# has a JDK 21, else the JDK container's (a Docker volume, read back through a container).
+s3proxy_jar() {
+  local file=$1 artifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies"
+  local path="org/gaul/s3proxy/$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+  if host_can_build; then
+    quietly "$(log_file s3proxy-jar)" "$PROTOSTAR_ROOT/mvnw" -q -B -f "$PROTOSTAR_ROOT/pom.xml" dependency:get \
+      "-Dartifact=$artifact" -Dtransitive=false
+    cp "${MAVEN_REPOSITORY:-$HOME/.m2/repository}/$path" "$file"
+  else
+    quietly "$(log_file s3proxy-jar)" in_jdk_container offline ./mvnw -q -B dependency:get "-Dartifact=$artifact" -Dtransitive=false
+    docker run --rm -v protostar-maven-repository:/m2:ro "$(image_of JRE_IMAGE offline)" cat "/m2/repository/$path" >"$file"
+  fi
 }
 
 # build_app_images SOURCE VERSION — backend and ai-worker from this checkout.

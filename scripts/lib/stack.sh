@@ -37,7 +37,7 @@ prepare_images() {
     build_offline_images "$rebuild"
   else
     local var
-    for var in NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE; do
+    for var in NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE OBJECT_STORE_IMAGE; do
       image_exists "${!var}" || quietly "$(log_file pull)" docker pull "${!var}"
     done
   fi

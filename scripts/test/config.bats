@@ -6,7 +6,7 @@ load test_helper
 
 # --- ensure_env_file ----------------------------------------------------------------------
 
-@test "ensure_env_file creates .env from the example, mode 600, with three distinct 48-hex secrets" {
+@test "ensure_env_file creates .env from the example, mode 600, with five distinct 48-hex secrets" {
   run lib_run ensure_env_file
   assert_status 0
   assert_output_contains "created $ENV_FILE with generated secrets"
@@ -14,15 +14,15 @@ load test_helper
   [[ "$(stat -c %a "$ENV_FILE")" == 600 ]] || fail "mode $(stat -c %a "$ENV_FILE")"
   local var value
   local -a secrets=()
-  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET; do
+  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY; do
     value=$(sed -n "s/^$var=//p" "$ENV_FILE")
     [[ "$value" =~ ^[0-9a-f]{48}$ ]] || fail "$var=$value is not 48 hex characters"
     secrets+=("$value")
   done
-  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 3 ]] || fail "secrets not distinct: ${secrets[*]}"
+  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 5 ]] || fail "secrets not distinct: ${secrets[*]}"
   # everything else is the example, line for line
-  diff <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)=' "$ENV_FILE") \
-    <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)=' "$PROTOSTAR_REPO/compose/production.env.example")
+  diff <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY)=' "$ENV_FILE") \
+    <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY)=' "$PROTOSTAR_REPO/compose/production.env.example")
   # and no temp file is left beside it
   [[ -z "$(compgen -G "$ENV_FILE.*")" ]] || fail "left behind: $(compgen -G "$ENV_FILE.*")"
 }
@@ -114,8 +114,16 @@ ENV
   run lib_run 'COMPOSE_PROJECT_NAME=my-proj compose_command'
   assert_status 0
   local expected
-  expected=$(printf '%s\n' docker compose --project-name my-proj --file "$PROTOSTAR_REPO/compose/production.yml")
+  expected=$(printf '%s\n' docker compose --project-name my-proj --file "$PROTOSTAR_REPO/compose/production.yml" \
+    --profile embedded-object-store)
   [[ "$output" == "$expected" ]] || fail "expected:" "$expected" "got:" "$output"
+  [[ ${#lines[@]} -eq 8 ]] || fail "expected 8 lines, got ${#lines[@]}"
+}
+
+@test "compose_command: with S3_ENDPOINT set, the embedded object store is not started" {
+  run lib_run 'COMPOSE_PROJECT_NAME=my-proj S3_ENDPOINT=https://s3.ops.example.org:8888 compose_command'
+  assert_status 0
+  [[ "$output" != *embedded-object-store* ]] || fail "got:" "$output"
   [[ ${#lines[@]} -eq 6 ]] || fail "expected 6 lines, got ${#lines[@]}"
 }
 

@@ -240,6 +240,9 @@ write_env() {
     "POSTGRES_PASSWORD=pgpgpgpgpgpgpgpgpgpgpgpgpgpgpgpg"
     "REDIS_PASSWORD=rdrdrdrdrdrdrdrdrdrdrdrdrdrdrdrd"
     "JWT_SECRET=jwtjwtjwtjwtjwtjwtjwtjwtjwtjwtjw"
+    "S3_BUCKET=documents"
+    "S3_ACCESS_KEY=s3keys3keys3keys3keys3key"
+    "S3_SECRET_KEY=s3secrets3secrets3secrets3secret"
     "POSTGRES_DB=protostar"
     "POSTGRES_USER=protostar"
     "POSTGRES_SHARED_BUFFERS=256MB"
@@ -249,6 +252,7 @@ write_env() {
     "POSTGRES_MEMORY_LIMIT=1g"
     "REDIS_MEMORY_LIMIT=512m"
     "NGINX_MEMORY_LIMIT=128m"
+    "OBJECT_STORE_MEMORY_LIMIT=256m"
   )
   local arg key i found
   for arg in "$@"; do
@@ -376,9 +380,10 @@ assert_no_calls() {
   [[ ! -s "$STUB_LOG" ]] || fail "expected no stub calls, got:" "$(cat "$STUB_LOG")"
 }
 
-# The compose prefix the CLI uses for the test project.
+# The compose prefix the CLI uses for the test project (write_env sets no S3_ENDPOINT, so
+# the embedded object store's profile is on).
 compose_prefix() {
-  printf 'docker compose --project-name %s --file %s' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
+  printf 'docker compose --project-name %s --file %s --profile embedded-object-store' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
 }
 
 # make_curl_stub — a curl that logs its call ("curl ARGS...") and prints $STUB_CURL_OUTPUT
