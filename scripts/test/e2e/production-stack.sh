@@ -124,6 +124,43 @@ ask_and_receive_the_answer_over_sse() {
     and .data.items[0].content == "How many days of annual leave do I get? <script>alert(1)</script>"
     and .data.items[1].content == $a' "$E2E_DIR/api.json"
 }
+# upload FILE TYPE TOKEN-FILE — a multipart upload through nginx: "<status>" then the body.
+upload() {
+  curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$3")" -F "file=@$1;type=$2" \
+    -F 'title=Leave <policy>' -F access=PUBLIC -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents" |
+    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+}
+# An admin's upload goes through nginx and the backend to the embedded object store, and
+# the ai-worker ingests it: fetched, chunked, embedded into pgvector, ready.
+uploaded_document_is_ingested() {
+  local token="$E2E_DIR/root.token" response id status
+  login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null
+  printf 'Annual leave: every employee has 15 days of paid leave a year.\n\n연차 휴가는 1년에 15일입니다.\n' >"$E2E_DIR/leave.txt"
+  response=$(upload "$E2E_DIR/leave.txt" text/plain "$token")
+  echo "$response"
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  id=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
+  for _ in $(seq 1 90); do
+    status=$(psql_app "select status from documents where id = '$id'")
+    [[ "$status" == ready || "$status" == failed ]] && break
+    sleep 2
+  done
+  psql_app "select status, chunk_count, embedding_model, coalesce(error, '') from documents where id = '$id'"
+  [[ "$status" == ready ]]
+  [[ $(psql_app "select count(*) from document_chunks where document_id = '$id' and embedding is not null") -ge 1 ]]
+  # And the API lists it as ready, its title inert.
+  expect_api 200 OK GET "/api/admin/documents/$id" '' -H "Authorization: Bearer $(cat "$token")"
+  jq -e '.data.status == "ready" and .data.title == "Leave <policy>"' "$E2E_DIR/api.json"
+}
+wrong_document_type_is_refused() {
+  local token="$E2E_DIR/root.token" response
+  printf '\x89PNG\r\n\x1a\nnot a pdf' >"$E2E_DIR/fake.pdf"
+  response=$(upload "$E2E_DIR/fake.pdf" application/pdf "$token")
+  echo "$response"
+  [[ $(head -n 1 <<<"$response") == 415 ]] && tail -n +2 <<<"$response" | jq -e '.resultCode == "UNSUPPORTED_DOCUMENT_TYPE"'
+  [[ $(psql_app "select count(*) from documents where filename = 'fake.pdf'") == 0 ]]
+}
+object_store_runs_embedded() { [[ $(container_health object-store) == healthy ]]; }
 login_guessing_is_rate_limited() {
   local _
   for _ in $(seq 1 12); do
@@ -230,6 +267,9 @@ check "malformed JSON, unknown fields, unknown path, wrong method, bad token, ov
 check "refresh rotates the token; reusing the old one revokes the family" refresh_rotates_and_reuse_revokes_the_family
 check "the bootstrap admin promotes a user; a user cannot" bootstrap_admin_promotes_a_user
 check "ask a question: 202, then its events over SSE; the tokens spell the stored answer" ask_and_receive_the_answer_over_sse
+check "the embedded object store runs and is healthy" object_store_runs_embedded
+check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
+check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wrong_document_type_is_refused
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
 check "status reports every service healthy and the active colour" status_reports_healthy_blue
 check "the ai-worker is healthy" worker_healthy
