@@ -215,7 +215,7 @@ up_rejects() {
   assert_status 0
   assert_output_contains "[1/6] checking settings"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans postgres redis ai-worker backend-blue nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
   # state: offline images, blue active, app images of this version
   grep -qx 'IMAGE_SOURCE=offline' "$STATE_DIR_T/state.env"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
@@ -242,7 +242,7 @@ up_rejects() {
   echo "# kept" >"$STATE_DIR_T/nginx/active-backend.conf"
   run protostar up --timeout 42
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 42 --remove-orphans postgres redis ai-worker backend-green nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 42 --remove-orphans object-store postgres redis ai-worker backend-green nginx"
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "# kept" ]] || fail "include rewritten"
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:new' "$STATE_DIR_T/state.env"
   # the image source came from the state: no registry probe
