@@ -232,6 +232,22 @@ up_rejects() {
   refute_called "apt-get"
 }
 
+@test "with S3_ENDPOINT set (the management host's MinIO), up starts no embedded object store" {
+  use_free_ports
+  write_env "S3_ENDPOINT=https://s3.ops.example.org:8888"
+  run protostar up --offline
+  assert_status 0
+  local prefix
+  prefix="docker compose --project-name ptest --file $PROTOSTAR_REPO/compose/production.yml"
+  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis ai-worker backend-blue nginx"
+  refute_called "embedded-object-store"
+}
+
+@test "a malformed S3_ENDPOINT is named and nothing starts" {
+  write_env "S3_ENDPOINT=s3.example.org; rm -rf /"
+  up_rejects "S3_ENDPOINT=s3.example.org; rm -rf / is malformed: expected an http(s) URL"
+}
+
 @test "a second up keeps the active colour from the state and its gateway include" {
   use_free_ports
   write_env
