@@ -466,3 +466,8 @@ write_management_env() {
   done
   export PROTOSTAR_MANAGEMENT_ENV_FILE=$file
 }
+
+# assert_no_calls_to NAME — the stub NAME was never called.
+assert_no_calls_to() {
+  ! grep -q "^$1 " "$STUB_LOG" || fail "expected no $1 calls, got:" "$(grep "^$1 " "$STUB_LOG")"
+}
