@@ -8,7 +8,7 @@
 # Rows are inserted, with pgvector vectors (384 dimensions, incompressible, so the dump
 # takes several 5 MB parts); then:
 #   backup → restore into an empty database: same row counts, identical vectors, the
-#   HNSW index back; backup list; a backup to an unreachable endpoint or with a refused
+#   HNSW index back and answering; backup list; a backup to an unreachable endpoint or with a refused
 #   key fails loudly and leaves the earlier backups as they were; retention deletes only
 #   the oldest and nothing that is not a backup; restore into production is refused while
 #   the apps run, then replaces the database (--stop-apps) keeping the old one.
@@ -128,10 +128,18 @@ restore_into_empty_database_is_identical() {
   protostar restore "$(cat "$E2E_DIR/first")" --into e2e_verify 2>&1 | tee "$E2E_DIR/restore.log"
   fingerprint e2e_verify | tee "$E2E_DIR/fingerprint.restored"
   diff "$E2E_DIR/fingerprint.before" "$E2E_DIR/fingerprint.restored"
-  # the vector index and the extension came back too; a kNN query answers the same
-  [[ "$(psql_db e2e_verify "SELECT indexdef FROM pg_indexes WHERE indexname = 'e2e_chunks_embedding_idx'")" == *"USING hnsw"* ]]
-  local q="SELECT string_agg(id::text, ',') FROM (SELECT id FROM e2e_chunks ORDER BY embedding <=> (SELECT embedding FROM e2e_chunks WHERE id = 42) LIMIT 5) t"
-  [[ "$(psql_db e2e_verify "$q")" == "$(psql_app "$q")" ]]
+  local indexdef valid plan
+  indexdef=$(psql_db e2e_verify "SELECT indexdef FROM pg_indexes WHERE indexname = 'e2e_chunks_embedding_idx'")
+  echo "index: $indexdef"
+  [[ "$indexdef" == *"USING hnsw"* ]]
+  # The restored index is valid and serves nearest-neighbour queries. (Its answers are not
+  # compared with production's: HNSW is approximate and each build is its own graph.)
+  valid=$(psql_db e2e_verify "SELECT indisvalid FROM pg_index WHERE indexrelid = 'e2e_chunks_embedding_idx'::regclass")
+  echo "valid: $valid"
+  [[ "$valid" == t ]]
+  plan=$(psql_db e2e_verify "SET enable_seqscan = off; EXPLAIN SELECT id FROM e2e_chunks ORDER BY embedding <=> (SELECT embedding FROM e2e_chunks WHERE id = 42) LIMIT 5")
+  echo "plan: $plan"
+  [[ "$plan" == *"Index Scan using e2e_chunks_embedding_idx"* ]]
   [[ "$(psql_db e2e_verify "SELECT count(*) FROM flyway_schema_history")" == "$(psql_app "SELECT count(*) FROM flyway_schema_history")" ]]
 }
 restore_into_a_non_empty_database_is_refused() {
@@ -223,7 +231,7 @@ check "the stack and the S3 stand-in start; the backups bucket exists" stack_and
 check "rows with 384-dimension vectors and an HNSW index are in the database" seed_rows_with_vectors
 check "backup: pg_dump streamed in several parts, verified, named with time and version" backup_succeeds_in_parts
 check "backup list shows it" backup_list_shows_it
-check "restore into an empty database: same row counts, identical vectors, index and kNN answers" restore_into_empty_database_is_identical
+check "restore into an empty database: same row counts, identical vectors, a valid HNSW index that answers" restore_into_empty_database_is_identical
 check "restore into a database that holds tables is refused" restore_into_a_non_empty_database_is_refused
 check "restore of a name that is not there is refused, naming it" restore_of_an_unknown_name_is_refused
 check "a backup to an unreachable endpoint fails loudly and leaves the earlier backups intact" unreachable_endpoint_fails_loudly_and_deletes_nothing
