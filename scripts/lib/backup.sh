@@ -7,7 +7,7 @@ source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
 
 readonly BACKUP_VARIABLES=(BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
   BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_S3_CACERT BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY
-  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION)
+  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM)
 # <database>-<UTC time>-<app version>.pgdump
 readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump$'
 
@@ -25,7 +25,7 @@ load_backup_config() {
   # Empty (as in the example) means the default.
   : "${BACKUP_S3_REGION:=us-east-1}" "${BACKUP_S3_PREFIX:=$COMPOSE_PROJECT_NAME/}"
   : "${BACKUP_KEEP_LAST:=3}" "${BACKUP_KEEP_DAILY:=7}" "${BACKUP_KEEP_WEEKLY:=4}"
-  : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}"
+  : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}" "${BACKUP_RESTORE_WORK_MEM:=1GB}"
   [[ -z "${BACKUP_S3_URL:-}" || "$BACKUP_S3_URL" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$ ]] ||
     problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is malformed: expected the S3 endpoint, e.g. https://s3.ops.example.org:8888")
   [[ -z "${BACKUP_S3_BUCKET:-}" || "$BACKUP_S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
@@ -47,6 +47,8 @@ load_backup_config() {
     problems+=("BACKUP_PART_SIZE_MB=$BACKUP_PART_SIZE_MB is malformed: expected 5 or more (S3's smallest part)")
   [[ "$BACKUP_COMPRESSION" =~ ^(none|gzip(:[1-9])?|zstd(:[0-9]{1,2})?|lz4(:[0-9]{1,2})?)$ ]] ||
     problems+=("BACKUP_COMPRESSION=$BACKUP_COMPRESSION is malformed: expected gzip, zstd or lz4, with an optional :LEVEL, or none")
+  [[ "$BACKUP_RESTORE_WORK_MEM" =~ ^[0-9]+(MB|GB)$ ]] ||
+    problems+=("BACKUP_RESTORE_WORK_MEM=$BACKUP_RESTORE_WORK_MEM is malformed: expected a PostgreSQL size such as 512MB or 1GB")
   if ((${#problems[@]})); then
     local problem
     for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$(env_file)" "$problem" >&2; done
