@@ -6,9 +6,11 @@
 # 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0); the
 #    Jenkinsfile parsed as Groovy (scripts/test/jenkinsfile.sh)
-# 3. end-to-end: the production stack from the offline images, under a unique project
-#    name on free ports, always torn down; then blue/green deploys under load; then
-#    the SSH push deploy between two simulated hosts (ssh-deploy.sh)
+# 3. end-to-end: the management host's compose file and configs validated with the real
+#    tools (management-config.sh); the production stack from the offline images, under a
+#    unique project name on free ports, always torn down; then blue/green deploys under
+#    load; then the SSH push deploy between two simulated hosts (ssh-deploy.sh); then
+#    backup and restore against S3Proxy, the stand-in for MinIO (backup.sh)
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
@@ -53,6 +55,15 @@ ensure_tools() {
   info "installing ${missing[*]}"
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# PyYAML for the bats tests that read the management host's YAML (python3-yaml).
+ensure_python_yaml() {
+  python3 -c 'import yaml' 2>/dev/null && return 0
+  can_install_packages || abort "missing: python3-yaml (PyYAML; install it with your package manager)"
+  info "installing python3-yaml"
+  apt-get update -qq
+  apt-get install -y -qq python3-yaml >/dev/null
 }
 
 passed=0 failed=0 failures=()
@@ -105,7 +116,7 @@ tier_jenkinsfile() {
 # In the fresh tier's nested run only the suite that starts the stack as the README does:
 # the others would exercise the same installed tools again and double the command's time.
 tier_e2e() {
-  local suite status=0 suites=(production-stack deploy ssh-deploy)
+  local suite status=0 suites=(management-config production-stack deploy ssh-deploy backup)
   [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]] || suites=(production-stack)
   for suite in "${suites[@]}"; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1
@@ -117,6 +128,7 @@ tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 started=$SECONDS
 if wants scripts; then
   ensure_tools shellcheck bats jq python3 openssl ssh-keygen=openssh-client
+  ensure_python_yaml
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats
 fi

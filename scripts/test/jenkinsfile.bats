@@ -52,7 +52,7 @@ sh_steps() { grep -oE "(^|[ {])sh '[^']*'" "$JENKINSFILE" | sed "s/^[ {]*sh '//;
 @test "stages in order: test, build, ship, deploy, smoke test (rollback on failure), ai-worker; a failing test ships nothing" {
   [[ "$(sed -n "s/^    stage('\(.*\)') {\$/\1/p" "$JENKINSFILE" | paste -sd'|')" == "Test|Build images|Ship|Deploy backend|Smoke test|Deploy ai-worker" ]]
   # Nothing lets a stage failure pass: a failed Test stage stops the pipeline before Ship.
-  ! grep -nE 'catchError|unstable\(|warnError|returnStatus|\|\| *true|failFast false' "$JENKINSFILE"
+  ! grep -nE 'catchError|unstable\(|warnError|returnStatus|\|\| *true|failFast false' "$JENKINSFILE" || fail "a stage failure could pass"
   # The rollback is the smoke test's post-failure step, and the only one.
   [[ $(grep -c 'remote rollback' "$JENKINSFILE") -eq 1 ]]
   sed -n "/stage('Smoke test')/,/stage('Deploy ai-worker')/p" "$JENKINSFILE" |

@@ -429,3 +429,50 @@ deployed_stack_setup() {
   cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
   export STUB_COMPOSE_RUNNING="nginx backend-$active" PROTOSTAR_VERIFY_TIMEOUT=1
 }
+
+# yaml_query FILE EXPR — prints what the Python expression EXPR gives for the YAML
+# document `d` of FILE (lists one item a line). PyYAML (python3-yaml) reads it, merge keys
+# included; the test command installs it with the scripts tier's tools.
+yaml_query() {
+  python3 - "$1" "$2" <<'PY'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+r = eval(sys.argv[2], {"d": d})
+if isinstance(r, (list, tuple, set)):
+    for x in r:
+        print(x)
+elif isinstance(r, bool):
+    print("true" if r else "false")
+elif r is not None:
+    print(r)
+PY
+}
+
+# write_management_env [KEY=VALUE]... — a complete .env.management in the temp root from
+# the example, secrets filled in, files under the temp root; KEY=VALUE replaces a line.
+write_management_env() {
+  local file="$TEST_ROOT/management.env" var arg
+  sed -e "s|^MANAGEMENT_STATE_DIR=.*|MANAGEMENT_STATE_DIR=$TEST_ROOT/mstate|" \
+    -e "s|^OPS_TLS_DIR=.*|OPS_TLS_DIR=$TEST_ROOT/mstate/tls|" \
+    -e "s|^JENKINS_DEPLOY_KEY_FILE=.*|JENKINS_DEPLOY_KEY_FILE=$TEST_ROOT/mstate/jenkins/deploy-key|" \
+    -e "s|^JENKINS_KNOWN_HOSTS_FILE=.*|JENKINS_KNOWN_HOSTS_FILE=$TEST_ROOT/mstate/jenkins/known-hosts|" \
+    -e "s|^OPS_BIND_ADDRESS=.*|OPS_BIND_ADDRESS=127.0.0.1|" \
+    -e "s|^OPS_HTTPS_PORT=.*|OPS_HTTPS_PORT=${TEST_OPS_PORT:-18888}|" \
+    "$PROTOSTAR_REPO/compose/management.env.example" >"$file"
+  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY; do
+    sed -i "s|^$var=\$|$var=${var,,}-0123456789abcdef0123|" "$file"
+  done
+  for arg in "$@"; do
+    if grep -q "^${arg%%=*}=" "$file"; then
+      sed -i "s|^${arg%%=*}=.*|$arg|" "$file"
+    else
+      printf '%s\n' "$arg" >>"$file"
+    fi
+  done
+  export PROTOSTAR_MANAGEMENT_ENV_FILE=$file
+}
+
+# assert_no_calls_to NAME — the stub NAME was never called.
+assert_no_calls_to() {
+  ! grep -q "^$1 " "$STUB_LOG" || fail "expected no $1 calls, got:" "$(grep "^$1 " "$STUB_LOG")"
+}

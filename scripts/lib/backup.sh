@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# Database backups to S3 (MinIO on the management host): settings, object names,
+# retention and the streamed multipart upload. Commands: protostar-backup, -restore.
+
+# shellcheck source=scripts/lib/s3.sh
+source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
+
+readonly BACKUP_VARIABLES=(BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
+  BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_S3_CACERT BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY
+  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM)
+# <database>-<UTC time>-<app version>.pgdump
+readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump$'
+
+# load_backup_config — .env (load_config) plus the backup settings, checked; defaults
+# for the optional ones. Settings come from the file only, never from the caller.
+load_backup_config() {
+  unset "${BACKUP_VARIABLES[@]}"
+  load_config
+  local problems=() var
+  [[ -n "${BACKUP_S3_URL:-}" ]] ||
+    abort "backups are not configured: set BACKUP_S3_URL, BACKUP_S3_BUCKET, BACKUP_S3_ACCESS_KEY and BACKUP_S3_SECRET_KEY in $(env_file) (see compose/production.env.example)"
+  for var in BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY; do
+    [[ -n "${!var:-}" ]] || problems+=("$var is not set")
+  done
+  # Empty (as in the example) means the default.
+  : "${BACKUP_S3_REGION:=us-east-1}" "${BACKUP_S3_PREFIX:=$COMPOSE_PROJECT_NAME/}"
+  : "${BACKUP_KEEP_LAST:=3}" "${BACKUP_KEEP_DAILY:=7}" "${BACKUP_KEEP_WEEKLY:=4}"
+  : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}" "${BACKUP_RESTORE_WORK_MEM:=1GB}"
+  [[ -z "${BACKUP_S3_URL:-}" || "$BACKUP_S3_URL" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$ ]] ||
+    problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is malformed: expected the S3 endpoint, e.g. https://s3.ops.example.org:8888")
+  [[ -z "${BACKUP_S3_BUCKET:-}" || "$BACKUP_S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
+    problems+=("BACKUP_S3_BUCKET=$BACKUP_S3_BUCKET is malformed: expected an S3 bucket name")
+  [[ -z "${BACKUP_S3_ACCESS_KEY:-}" || "$BACKUP_S3_ACCESS_KEY" =~ ^[A-Za-z0-9._-]{3,128}$ ]] ||
+    problems+=("BACKUP_S3_ACCESS_KEY=$BACKUP_S3_ACCESS_KEY is malformed: expected letters, digits or ._-")
+  [[ -z "${BACKUP_S3_SECRET_KEY:-}" || "$BACKUP_S3_SECRET_KEY" =~ ^[A-Za-z0-9._~+/=-]{8,128}$ ]] ||
+    problems+=("BACKUP_S3_SECRET_KEY is malformed: expected 8 to 128 letters, digits or ._~+/=-")
+  [[ "$BACKUP_S3_REGION" =~ ^[a-z0-9-]+$ ]] || problems+=("BACKUP_S3_REGION=$BACKUP_S3_REGION is malformed")
+  [[ "$BACKUP_S3_PREFIX" =~ ^([A-Za-z0-9._-]+/)*$ ]] ||
+    problems+=("BACKUP_S3_PREFIX=$BACKUP_S3_PREFIX is malformed: expected folder names ending in /, e.g. protostar/")
+  [[ -z "${BACKUP_S3_CACERT:-}" || -r "$BACKUP_S3_CACERT" ]] ||
+    problems+=("BACKUP_S3_CACERT=$BACKUP_S3_CACERT is not a readable file")
+  for var in BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY; do
+    [[ "${!var}" =~ ^[0-9]{1,4}$ ]] || problems+=("${var}=${!var} is malformed: expected a number")
+  done
+  ((BACKUP_KEEP_LAST >= 1)) 2>/dev/null || problems+=("BACKUP_KEEP_LAST must be at least 1: the newest backup is always kept")
+  [[ "$BACKUP_PART_SIZE_MB" =~ ^[0-9]{1,4}$ ]] && ((BACKUP_PART_SIZE_MB >= 5)) ||
+    problems+=("BACKUP_PART_SIZE_MB=$BACKUP_PART_SIZE_MB is malformed: expected 5 or more (S3's smallest part)")
+  [[ "$BACKUP_COMPRESSION" =~ ^(none|gzip(:[1-9])?|zstd(:[0-9]{1,2})?|lz4(:[0-9]{1,2})?)$ ]] ||
+    problems+=("BACKUP_COMPRESSION=$BACKUP_COMPRESSION is malformed: expected gzip, zstd or lz4, with an optional :LEVEL, or none")
+  [[ "$BACKUP_RESTORE_WORK_MEM" =~ ^[0-9]+(MB|GB)$ ]] ||
+    problems+=("BACKUP_RESTORE_WORK_MEM=$BACKUP_RESTORE_WORK_MEM is malformed: expected a PostgreSQL size such as 512MB or 1GB")
+  if ((${#problems[@]})); then
+    local problem
+    for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$(env_file)" "$problem" >&2; done
+    abort "fix the backup settings in $(env_file) (documented in compose/production.env.example)"
+  fi
+  export BACKUP_S3_REGION BACKUP_S3_PREFIX
+}
+
+# backup_version — the app version the backup belongs to: the serving colour's image tag.
+backup_version() {
+  local var="BACKEND_${ACTIVE_COLOR:-blue}_IMAGE" image
+  var=${var^^}
+  image=${!var:-}
+  image=${image##*/}
+  image=${image#*:}
+  [[ -n "$image" && "$image" != *@* ]] || image=unknown
+  printf '%s\n' "${image//[^A-Za-z0-9._-]/_}"
+}
+
+# backup_name DB UTC-TIME VERSION — the object's name (under BACKUP_S3_PREFIX).
+backup_name() { printf '%s-%s-%s.pgdump\n' "$1" "$2" "$3"; }
+
+# backups_to_delete LAST DAILY WEEKLY < NAMES — the names retention removes. Kept: the
+# LAST newest; the newest of each of the DAILY most recent days that have a backup; the
+# newest of each of the WEEKLY most recent ISO weeks that have one (as restic's
+# --keep-last/--keep-daily/--keep-weekly). Names that are not ours are never listed.
+backups_to_delete() {
+  local last=$1 daily=$2 weekly=$3 name stamp day week i=0
+  local -A days=() weeks=()
+  local -a names=()
+  while read -r name; do
+    [[ "$name" =~ $BACKUP_NAME_RE ]] && names+=("${BASH_REMATCH[2]} $name")
+  done
+  ((${#names[@]})) || return 0
+  while read -r stamp name; do
+    i=$((i + 1))
+    day=${stamp:0:8}
+    week=$(date -u -d "$day" +%G-%V)
+    local keep=""
+    ((i <= last)) && keep=1
+    if [[ -z "${days[$day]:-}" ]] && ((${#days[@]} < daily)); then
+      days[$day]=1
+      keep=1
+    fi
+    if [[ -z "${weeks[$week]:-}" ]] && ((${#weeks[@]} < weekly)); then
+      weeks[$week]=1
+      keep=1
+    fi
+    [[ -n "$keep" ]] || printf '%s\n' "$name"
+  done < <(printf '%s\n' "${names[@]}" | sort -r)
+}
+
+# postgres_container — the running postgres container's id, or abort.
+postgres_container() {
+  local id
+  id=$(compose ps --status running --quiet postgres 2>/dev/null | head -n 1)
+  [[ -n "$id" ]] || abort "postgres is not running: start the stack first (protostar up)"
+  printf '%s\n' "$id"
+}
+
+# human_size BYTES
+human_size() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1" 2>/dev/null || printf '%sB\n' "$1"; }

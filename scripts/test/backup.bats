@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# protostar backup / restore with stub docker and curl; retention as a pure function; the
+# systemd schedule in a temporary system root. The real S3 path (S3Proxy) and a real
+# PostgreSQL are exercised by scripts/test/e2e/backup.sh.
+
+load test_helper
+
+setup() {
+  protostar_setup
+  # curl as the S3 server: logs the call, answers per request from STUB_S3_* settings.
+  cat >"$STUB_BIN/curl" <<'STUB'
+#!/usr/bin/env bash
+printf 'curl %s\n' "$*" >>"$STUB_LOG"
+out="" headers="" method=GET url=${!#}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -o) out=$2; shift ;;
+    -D) headers=$2; shift ;;
+    -X) method=$2; shift ;;
+    --head) method=HEAD ;;
+    -K) cat "$2" >>"$STUB_LOG.credentials"; shift ;;
+  esac
+  shift
+done
+[[ -n "${STUB_S3_DOWN:-}" ]] && { echo "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server" >&2; echo 000; exit 7; }
+status=200 body=""
+case "$method $url" in
+  "POST "*"?uploads=") body="<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>" ;;
+  "GET "*"list-type=2"*) body=$(cat "${STUB_S3_LIST:-/dev/null}") ;;
+  "DELETE "*) status=204 ;;
+esac
+[[ "$method" == HEAD ]] && printf 'Content-Length: %s\r\n' "${STUB_S3_SIZE:-0}" >"$headers"
+[[ -n "${STUB_S3_STATUS:-}" ]] && status=$STUB_S3_STATUS && body="<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"
+[[ -z "$headers" || "$method" == HEAD ]] || : >"$headers"
+[[ -z "$out" ]] || printf '%s' "$body" >"$out"
+echo "$status"
+STUB
+  chmod +x "$STUB_BIN/curl"
+  export STUB_COMPOSE_RUNNING="postgres"
+}
+
+backup_env() {
+  write_env "BACKUP_S3_URL=https://s3.ops.example.org:8888" "BACKUP_S3_BUCKET=backups" \
+    "BACKUP_S3_ACCESS_KEY=protostar-backup" "BACKUP_S3_SECRET_KEY=backup-secret-0123456789" "$@"
+  write_state_file IMAGE_SOURCE=offline ACTIVE_COLOR=green BACKEND_BLUE_IMAGE=protostar/backend:aaa \
+    BACKEND_GREEN_IMAGE=protostar/backend:1a2b3c4d5e6f AI_WORKER_IMAGE=protostar/ai-worker:1a2b3c4d5e6f
+}
+
+# --- retention: which names go -------------------------------------------------------------
+
+delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backups_to_delete $1 $2 $3" <<<"$4"; }
+
+@test "retention keeps the last N, the newest per day and per ISO week, and deletes the rest" {
+  names=$(printf 'p-%s-v1.pgdump\n' 20260501T030000Z 20260501T120000Z 20260430T030000Z 20260429T030000Z \
+    20260420T030000Z 20260410T030000Z 20260301T030000Z)
+  # last 1: 0501T12. daily 2: 0501 (T12), 0430. weekly 2: W18 (0501T12), W17 (0420).
+  run delete_of 1 2 2 "$names"
+  assert_status 0
+  [[ "$(sort <<<"$output" | paste -sd' ')" == "p-20260301T030000Z-v1.pgdump p-20260410T030000Z-v1.pgdump p-20260429T030000Z-v1.pgdump p-20260501T030000Z-v1.pgdump" ]] || fail "$output"
+}
+
+@test "retention: the last N alone; names that are not backups are never listed" {
+  names=$(printf '%s\n' p-20260501T030000Z-v1.pgdump p-20260502T030000Z-v1.pgdump notes.txt p-2026-v1.pgdump p-20260503T030000Z-v1.pgdump)
+  run delete_of 2 0 0 "$names"
+  [[ "$output" == p-20260501T030000Z-v1.pgdump ]] || fail "$output"
+  run delete_of 5 0 0 "$names"
+  [[ -z "$output" ]] || fail "$output"
+  run delete_of 1 0 0 ""
+  [[ -z "$output" ]]
+}
+
+@test "uri_encode and the canonical query the signature covers" {
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"; uri_encode "a b/c+d=e~f_g.h-i"'
+  [[ "$output" == "a%20b%2Fc%2Bd%3De~f_g.h-i" ]] || fail "$output"
+}
+
+# --- backup -----------------------------------------------------------------------------------
+
+@test "backup without BACKUP_S3_URL says backups are not configured and touches nothing" {
+  write_env
+  run protostar backup
+  assert_status 1
+  assert_output_contains "backups are not configured: set BACKUP_S3_URL"
+  assert_no_calls
+}
+
+@test "backup: malformed settings are named, the secret never shown" {
+  backup_env "BACKUP_S3_URL=s3.example.org" "BACKUP_KEEP_LAST=0" "BACKUP_PART_SIZE_MB=2" "BACKUP_S3_SECRET_KEY=no spaces allowed" "BACKUP_S3_PREFIX=noslash"
+  run protostar backup
+  assert_status 1
+  assert_output_contains "BACKUP_S3_URL=s3.example.org is malformed"
+  assert_output_contains "BACKUP_KEEP_LAST must be at least 1"
+  assert_output_contains "BACKUP_PART_SIZE_MB=2 is malformed"
+  assert_output_contains "BACKUP_S3_SECRET_KEY is malformed"
+  assert_output_contains "BACKUP_S3_PREFIX=noslash is malformed"
+  refute_output_contains "no spaces allowed"
+  assert_no_calls
+}
+
+@test "backup to an unreachable endpoint: exit 1, the reason, no dump, no delete" {
+  backup_env
+  export STUB_S3_DOWN=1
+  run protostar backup
+  assert_status 1
+  assert_output_contains "backup not made, nothing deleted: no answer from https://s3.ops.example.org:8888: (7) Failed to connect"
+  refute_called "pg_dump"
+  refute_called "-X DELETE"
+}
+
+@test "backup with a refused key: exit 1, names the key, nothing deleted" {
+  backup_env
+  export STUB_S3_STATUS=403
+  run protostar backup
+  assert_status 1
+  assert_output_contains "the S3 server refused the key protostar-backup (AccessDenied: Access Denied.)"
+  refute_called "-X DELETE"
+}
+
+@test "the key pair reaches curl through -K, never on its command line; requests are signed SigV4 with a payload hash" {
+  backup_env
+  export STUB_S3_DOWN=1
+  run protostar backup
+  refute_called "backup-secret-0123456789"
+  grep -qx 'user = "protostar-backup:backup-secret-0123456789"' "$STUB_LOG.credentials"
+  assert_called "--aws-sigv4 aws:amz:us-east-1:s3"
+  assert_called "-H x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+  assert_called "https://s3.ops.example.org:8888/backups"
+}
+
+@test "backup: a failing pg_dump abandons the upload and deletes nothing" {
+  backup_env
+  # docker exec ... pg_dump prints nothing and fails
+  run protostar backup
+  assert_status 1
+  assert_output_contains "backup failed, nothing deleted (earlier backups are untouched): pg_dump produced no dump"
+  # the multipart upload was started for protostar-<time>-<serving colour's version>, then aborted
+  assert_output_line_matches 'starting the upload of protostar-[0-9]{8}T[0-9]{6}Z-1a2b3c4d5e6f\.pgdump'
+  assert_called "docker exec id-postgres pg_dump -U protostar -d protostar -Fc --compress=zstd:3"
+  grep -E -- '-X DELETE .*\?uploadId=up%2F1%2Bx$' "$STUB_LOG" >/dev/null || fail "upload not aborted" "$(cat "$STUB_LOG")"
+  [[ $(grep -c -- '-X DELETE' "$STUB_LOG") == 1 ]]
+}
+
+@test "backup list shows the backups under the prefix, oldest first, sizes readable" {
+  backup_env "BACKUP_S3_PREFIX=site/"
+  printf '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>site/protostar-20260502T031500Z-abc.pgdump</Key><Size>2097152</Size></Contents><Contents><Key>site/notes.txt</Key><Size>5</Size></Contents><Contents><Key>site/protostar-20260501T031500Z-abc.pgdump</Key><Size>1048576</Size></Contents></ListBucketResult>' >"$TEST_ROOT/list.xml"
+  export STUB_S3_LIST="$TEST_ROOT/list.xml"
+  run protostar backup list
+  assert_status 0
+  [[ "${lines[1]}" == "protostar-20260501T031500Z-abc.pgdump"*"1.0MiB" ]] || fail "$output"
+  [[ "${lines[2]}" == "protostar-20260502T031500Z-abc.pgdump"*"2.0MiB" ]] || fail "$output"
+  assert_output_contains "2 backups in backups/site/ at https://s3.ops.example.org:8888"
+  assert_called "https://s3.ops.example.org:8888/backups?list-type=2&prefix=site%2F"
+}
+
+@test "backup rejects unknown options before doing anything" {
+  backup_env
+  run protostar backup --keep 3
+  assert_status 1
+  assert_output_contains "unknown option '--keep' (see: protostar backup --help)"
+  assert_no_calls
+}
+
+# --- restore -----------------------------------------------------------------------------------
+
+@test "restore: a name is needed and must look like a backup's" {
+  backup_env
+  run protostar restore
+  assert_output_contains "a backup name is needed"
+  run protostar restore ../etc/passwd --into x
+  assert_status 1
+  assert_output_contains "is not a backup name"
+  assert_no_calls
+}
+
+@test "restore into production needs --yes; --into the production database is refused" {
+  backup_env
+  run protostar restore protostar-20260501T031500Z-abc.pgdump
+  assert_status 1
+  assert_output_contains "this replaces the production database protostar"
+  assert_output_contains "add --yes to confirm"
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --into protostar
+  assert_status 1
+  assert_output_contains "is the production database"
+  assert_no_calls
+}
+
+@test "restore --yes is refused while the apps run, unless --stop-apps or --force; nothing changed" {
+  backup_env
+  export STUB_COMPOSE_RUNNING="postgres backend-green ai-worker" STUB_S3_SIZE=1048576
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --yes
+  assert_status 1
+  assert_output_contains "backend-green ai-worker running: add --stop-apps"
+  refute_called "CREATE DATABASE"
+  refute_called "pg_restore"
+  refute_called " stop "
+}
+
+@test "restore of a missing backup names it" {
+  backup_env
+  export STUB_S3_STATUS=404
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --into check_db
+  assert_status 1
+  assert_output_contains "no backup protostar-20260501T031500Z-abc.pgdump in backups/ptest/"
+}
+
+# --- schedule ----------------------------------------------------------------------------------
+
+@test "schedule install writes the service and timer, enables the timer; remove takes them away" {
+  export PROTOSTAR_SYSTEM_ROOT="$TEST_ROOT/root"
+  mkdir -p "$PROTOSTAR_SYSTEM_ROOT/run/systemd/system"
+  backup_env
+  run protostar backup schedule install --on-calendar '*-*-* 02:00:00 UTC'
+  assert_status 0
+  local units="$PROTOSTAR_SYSTEM_ROOT/etc/systemd/system"
+  grep -qx "ExecStart=$PROTOSTAR_REPO/scripts/protostar backup" "$units/protostar-backup.service"
+  grep -qx "Environment=PROTOSTAR_ENV_FILE=$ENV_FILE" "$units/protostar-backup.service"
+  grep -qx "Type=oneshot" "$units/protostar-backup.service"
+  grep -qx "OnCalendar=\*-\*-\* 02:00:00 UTC" "$units/protostar-backup.timer"
+  grep -qx "Persistent=true" "$units/protostar-backup.timer"
+  assert_call_line "systemctl daemon-reload"
+  assert_call_line "systemctl enable --now protostar-backup.timer"
+  assert_no_calls_to docker
+  run protostar backup schedule remove
+  assert_status 0
+  [[ ! -e "$units/protostar-backup.timer" && ! -e "$units/protostar-backup.service" ]]
+  assert_call_line "systemctl disable --now protostar-backup.timer"
+}
+
+@test "schedule install refuses without systemd and rejects a calendar with odd characters" {
+  export PROTOSTAR_SYSTEM_ROOT="$TEST_ROOT/root"
+  backup_env
+  run protostar backup schedule install
+  assert_status 1
+  assert_output_contains "systemd is not running here"
+  run protostar backup schedule install --on-calendar 'daily; rm -rf /'
+  assert_status 1
+  assert_output_contains "--on-calendar needs a systemd calendar expression"
+  run protostar backup schedule
+  assert_output_contains "install, remove or show is needed"
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Summary: End-to-end test of backup and restore against a real S3 server (S3Proxy for MinIO)
+# Usage: scripts/test/e2e/backup.sh [--keep]
+#
+# Starts the production stack with `protostar up --offline` under a unique project and
+# S3Proxy (scripts/test/e2e/s3proxy.sh: a real S3 API that checks signatures) on a free
+# 127.0.0.1 port, as the management host's MinIO would be reached through ops-nginx.
+# Rows are inserted, with pgvector vectors (384 dimensions, incompressible, so the dump
+# takes several 5 MB parts); then:
+#   backup → restore into an empty database: same row counts, identical vectors, the
+#   HNSW index back and answering; backup list; a backup to an unreachable endpoint or with a refused
+#   key fails loudly and leaves the earlier backups as they were; retention deletes only
+#   the oldest and nothing that is not a backup; restore into production is refused while
+#   the apps run, then replaces the database (--stop-apps) keeping the old one.
+# Always tears everything down (--keep leaves it for inspection).
+set -Eeuo pipefail
+PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export PROTOSTAR_ROOT
+source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
+source "$PROTOSTAR_ROOT/scripts/test/e2e/lib.sh"
+source "$PROTOSTAR_ROOT/scripts/test/e2e/s3proxy.sh"
+handle_help "$@"
+keep=""
+[[ "${1:-}" == --keep ]] && keep=1
+
+e2e_setup backup
+S3_NAME=$E2E_PROJECT-s3
+S3_PORT=$(free_port)
+S3_ACCESS=e2e-backup-key
+S3_SECRET=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
+cleanup() {
+  local status=$1
+  if [[ "$status" != 0 || "$E2E_FAILED" != 0 ]]; then
+    echo "---- S3Proxy ----" >&2
+    docker logs --tail 40 "$S3_NAME" >&2 2>&1 || true
+  fi
+  [[ -n "$keep" ]] || docker rm -f "$S3_NAME" >/dev/null 2>&1 || true
+  e2e_teardown "$status"
+}
+trap 'cleanup $?' EXIT
+cat >>"$PROTOSTAR_ENV_FILE" <<ENV
+BACKUP_S3_URL=http://127.0.0.1:$S3_PORT
+BACKUP_S3_BUCKET=backups
+BACKUP_S3_ACCESS_KEY=$S3_ACCESS
+BACKUP_S3_SECRET_KEY=$S3_SECRET
+BACKUP_S3_PREFIX=$E2E_PROJECT/
+BACKUP_PART_SIZE_MB=5
+ENV
+# Later lines win: drop the example's empty ones.
+for var in BACKUP_S3_URL BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_S3_PREFIX BACKUP_PART_SIZE_MB; do
+  sed -i "0,/^$var=/{/^$var=/d}" "$PROTOSTAR_ENV_FILE"
+done
+# shellcheck disable=SC1090 # generated above, plain KEY=value lines
+source "$PROTOSTAR_ENV_FILE"
+export BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
+
+# --- Helpers ----------------------------------------------------------------------------------
+# with_env VAR=value... -- CMD... — CMD with a copy of the settings where VARs are changed.
+with_env() {
+  local file="$E2E_DIR/alt.env" pair
+  cp "$PROTOSTAR_ENV_FILE" "$file"
+  while [[ "$1" != -- ]]; do
+    pair=$1
+    sed -i "s|^${pair%%=*}=.*|$pair|" "$file"
+    shift
+  done
+  shift
+  PROTOSTAR_ENV_FILE=$file "$@"
+}
+psql_db() { protostar_compose exec -T postgres psql -X -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$1" -tAc "$2"; }
+# fingerprint DB — row counts and a digest of every vector and user, in a fixed order.
+fingerprint() {
+  psql_db "$1" "SELECT (SELECT count(*) FROM users) || ' users, ' ||
+    (SELECT count(*) FROM e2e_chunks) || ' chunks, ' ||
+    (SELECT md5(string_agg(id || ':' || embedding::text, ',' ORDER BY id)) FROM e2e_chunks) || ' ' ||
+    (SELECT md5(string_agg(email || ':' || tier, ',' ORDER BY email)) FROM users)"
+}
+# S3Proxy's file-system store lists folders as keys ending in /; MinIO does not.
+objects() { s3_list "$E2E_PROJECT/" "$E2E_DIR" | cut -d' ' -f1 | grep -v '/$' | sort; }
+backup_names() { objects | sed -n "s|^$E2E_PROJECT/\([^/]*\.pgdump\)\$|\1|p"; }
+# refused CMD... — CMD fails; its output is in $E2E_DIR/out.
+refused() {
+  if "$@" >"$E2E_DIR/out" 2>&1; then
+    cat "$E2E_DIR/out"
+    return 1
+  fi
+}
+put_object() {
+  printf '%s' "$2" >"$E2E_DIR/object"
+  [[ "$(s3_request PUT "$1" "" "$E2E_DIR/object" "$E2E_DIR/put.out")" == 200 ]]
+}
+
+# --- The checks -------------------------------------------------------------------------------
+stack_and_s3_start() {
+  s3proxy_start "$S3_NAME" "$E2E_DIR" "$S3_PORT" "$S3_ACCESS" "$S3_SECRET"
+  [[ "$(s3_request PUT "" "" "" "$E2E_DIR/bucket.out")" == 200 ]]
+  protostar up --offline >"$E2E_DIR/up.log" 2>&1
+}
+seed_rows_with_vectors() {
+  psql_app "INSERT INTO users (id, email, password_hash, display_name, tier)
+    SELECT gen_random_uuid(), 'user' || g || '@example.com', 'x', 'User ' || g, (ARRAY['GUEST','STARGAZER','PROTOSTAR'])[1 + g % 3]
+    FROM generate_series(1, 200) g"
+  psql_app "CREATE TABLE e2e_chunks (id bigint PRIMARY KEY, content text NOT NULL, embedding vector(384) NOT NULL)"
+  # The vector subquery refers to g, so each row gets its own random vector.
+  psql_app "INSERT INTO e2e_chunks SELECT g, 'chunk ' || g, (SELECT array_agg(random()::real) FROM generate_series(1, 384) WHERE g > 0)::vector
+    FROM generate_series(1, 6000) g"
+  psql_app "CREATE INDEX e2e_chunks_embedding_idx ON e2e_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 8, ef_construction = 32)"
+  fingerprint "$POSTGRES_DB" | tee "$E2E_DIR/fingerprint.before"
+  grep -q '^200 users, 6000 chunks' "$E2E_DIR/fingerprint.before"
+}
+backup_succeeds_in_parts() {
+  protostar backup 2>&1 | tee "$E2E_DIR/backup1.log"
+  grep -qE "^backup $POSTGRES_DB-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}(-dirty)?\.pgdump: .* verified$" "$E2E_DIR/backup1.log"
+  # 6000 × 384 float4 do not compress: more than one 5 MB part
+  grep -qE 'completing and verifying the upload \(([2-9]|[1-9][0-9]+) parts' "$E2E_DIR/backup1.log"
+  FIRST=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup1.log")
+  echo "$FIRST" >"$E2E_DIR/first"
+  [[ "$(backup_names)" == "$FIRST" ]]
+}
+backup_list_shows_it() {
+  protostar backup list | tee "$E2E_DIR/list.out"
+  grep -q "^$(cat "$E2E_DIR/first") " "$E2E_DIR/list.out"
+  grep -q '^1 backups in backups/' "$E2E_DIR/list.out"
+}
+restore_into_empty_database_is_identical() {
+  protostar restore "$(cat "$E2E_DIR/first")" --into e2e_verify 2>&1 | tee "$E2E_DIR/restore.log"
+  fingerprint e2e_verify | tee "$E2E_DIR/fingerprint.restored"
+  diff "$E2E_DIR/fingerprint.before" "$E2E_DIR/fingerprint.restored"
+  local indexdef valid plan
+  indexdef=$(psql_db e2e_verify "SELECT indexdef FROM pg_indexes WHERE indexname = 'e2e_chunks_embedding_idx'")
+  echo "index: $indexdef"
+  [[ "$indexdef" == *"USING hnsw"* ]]
+  # The restored index is valid and serves nearest-neighbour queries. (Its answers are not
+  # compared with production's: HNSW is approximate and each build is its own graph.)
+  valid=$(psql_db e2e_verify "SELECT indisvalid FROM pg_index WHERE indexrelid = 'e2e_chunks_embedding_idx'::regclass")
+  echo "valid: $valid"
+  [[ "$valid" == t ]]
+  plan=$(psql_db e2e_verify "SET enable_seqscan = off; EXPLAIN SELECT id FROM e2e_chunks ORDER BY embedding <=> (SELECT embedding FROM e2e_chunks WHERE id = 42) LIMIT 5")
+  echo "plan: $plan"
+  [[ "$plan" == *"Index Scan using e2e_chunks_embedding_idx"* ]]
+  [[ "$(psql_db e2e_verify "SELECT count(*) FROM flyway_schema_history")" == "$(psql_app "SELECT count(*) FROM flyway_schema_history")" ]]
+}
+restore_into_a_non_empty_database_is_refused() {
+  refused protostar restore "$(cat "$E2E_DIR/first")" --into e2e_verify
+  grep -q 'database e2e_verify exists and holds' "$E2E_DIR/out"
+}
+restore_of_an_unknown_name_is_refused() {
+  refused protostar restore "$POSTGRES_DB-20200101T000000Z-nope.pgdump" --into e2e_other
+  grep -q 'no backup protostar-20200101T000000Z-nope.pgdump' "$E2E_DIR/out"
+}
+unreachable_endpoint_fails_loudly_and_deletes_nothing() {
+  local before after rc=0
+  before=$(objects)
+  with_env "BACKUP_S3_URL=http://127.0.0.1:$(free_port)" -- protostar backup >"$E2E_DIR/out" 2>&1 || rc=$?
+  cat "$E2E_DIR/out"
+  ((rc != 0))
+  grep -q "backup not made, nothing deleted: no answer from http://127.0.0.1:" "$E2E_DIR/out"
+  after=$(objects)
+  [[ "$before" == "$after" ]]
+}
+refused_key_fails_loudly_and_deletes_nothing() {
+  local before rc=0
+  before=$(objects)
+  with_env "BACKUP_S3_SECRET_KEY=wrong-secret-0123456789" -- protostar backup >"$E2E_DIR/out" 2>&1 || rc=$?
+  cat "$E2E_DIR/out"
+  ((rc != 0))
+  grep -q "the S3 server refused the key $S3_ACCESS" "$E2E_DIR/out"
+  [[ "$before" == "$(objects)" ]]
+}
+s3_dying_mid_upload_fails_and_deletes_nothing() {
+  # The server stops answering once the upload has begun: paused as soon as the dump
+  # starts streaming (the upload was initiated), so the parts and completion hang.
+  local before rc=0 watcher
+  before=$(objects)
+  : >"$E2E_DIR/out"
+  (
+    until grep -q '^\[3/5\]' "$E2E_DIR/out"; do sleep 0.05; done
+    docker pause "$S3_NAME" >/dev/null
+  ) &
+  watcher=$!
+  S3_CONNECT_TIMEOUT=3 S3_STALL_SECONDS=5 S3_PART_RETRIES=0 protostar backup >>"$E2E_DIR/out" 2>&1 || rc=$?
+  wait "$watcher" || true
+  docker unpause "$S3_NAME" >/dev/null
+  cat "$E2E_DIR/out"
+  ((rc != 0))
+  grep -q "backup failed, nothing deleted (earlier backups are untouched): part 1: no answer" "$E2E_DIR/out"
+  [[ "$before" == "$(objects)" ]]
+}
+retention_deletes_only_the_oldest() {
+  # Older backups made by hand, a foreign file and one in a sub-folder.
+  local old
+  for old in 20200101T030000Z 20200102T030000Z 20200103T030000Z; do
+    put_object "$E2E_PROJECT/$POSTGRES_DB-$old-0123456789ab.pgdump" "PGDMP old"
+  done
+  put_object "$E2E_PROJECT/notes.txt" "not a backup"
+  put_object "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" "PGDMP kept elsewhere"
+  # Keep the 2 newest and one per day for 2 days: today's newest, then 2020-01-03.
+  with_env BACKUP_KEEP_LAST=2 BACKUP_KEEP_DAILY=2 BACKUP_KEEP_WEEKLY=0 -- protostar backup 2>&1 | tee "$E2E_DIR/backup2.log"
+  local second expected
+  second=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup2.log")
+  grep -q '^retention: 2 deleted$' "$E2E_DIR/backup2.log"
+  grep -q "deleted $POSTGRES_DB-20200101T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
+  grep -q "deleted $POSTGRES_DB-20200102T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
+  expected=$(printf '%s\n' "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/$(cat "$E2E_DIR/first")" "$E2E_PROJECT/$second" | sort)
+  diff <(echo "$expected") <(objects)
+}
+restore_into_production_refused_while_apps_run() {
+  refused protostar restore "$(cat "$E2E_DIR/first")" --yes
+  grep -q 'running: add --stop-apps' "$E2E_DIR/out"
+  refused protostar restore "$(cat "$E2E_DIR/first")"
+  grep -q 'add --yes to confirm' "$E2E_DIR/out"
+}
+restore_into_production_replaces_the_database() {
+  # Changes after the backup: they must be gone afterwards.
+  psql_app "DELETE FROM e2e_chunks WHERE id <= 1000"
+  psql_app "INSERT INTO users (id, email, password_hash, display_name) VALUES (gen_random_uuid(), 'late@example.com', 'x', 'Late')"
+  protostar restore "$(cat "$E2E_DIR/first")" --yes --stop-apps 2>&1 | tee "$E2E_DIR/restore-prod.log"
+  diff "$E2E_DIR/fingerprint.before" <(fingerprint "$POSTGRES_DB")
+  # the previous database is kept, the apps are back and healthy
+  [[ "$(psql_db postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${POSTGRES_DB}_before_%'")" == 1 ]]
+  [[ "$(container_health backend-blue)" == healthy && "$(container_health ai-worker)" == healthy ]]
+  https_get /api/health | jq -e '.data.status == "UP"'
+}
+
+started=$SECONDS
+check "the stack and the S3 stand-in start; the backups bucket exists" stack_and_s3_start
+check "rows with 384-dimension vectors and an HNSW index are in the database" seed_rows_with_vectors
+check "backup: pg_dump streamed in several parts, verified, named with time and version" backup_succeeds_in_parts
+check "backup list shows it" backup_list_shows_it
+check "restore into an empty database: same row counts, identical vectors, a valid HNSW index that answers" restore_into_empty_database_is_identical
+check "restore into a database that holds tables is refused" restore_into_a_non_empty_database_is_refused
+check "restore of a name that is not there is refused, naming it" restore_of_an_unknown_name_is_refused
+check "a backup to an unreachable endpoint fails loudly and leaves the earlier backups intact" unreachable_endpoint_fails_loudly_and_deletes_nothing
+check "a backup with a refused key fails loudly and deletes nothing" refused_key_fails_loudly_and_deletes_nothing
+check "an S3 server that stops answering mid-upload fails the backup; nothing deleted" s3_dying_mid_upload_fails_and_deletes_nothing
+check "retention deletes only the oldest backups, never other objects" retention_deletes_only_the_oldest
+check "restore into production needs --yes and is refused while the apps run" restore_into_production_refused_while_apps_run
+check "restore --yes --stop-apps replaces the database, keeps the old one, apps healthy again" restore_into_production_replaces_the_database
+echo "backup e2e: $((SECONDS - started))s"
+e2e_summary

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# The management host's Compose file and configuration, checked by reading them (PyYAML):
+# Loki, Grafana, MinIO and Jenkins cannot be pulled here, so what they would load is
+# checked as text and structure. `docker compose config`, `promtool check config` and
+# `nginx -t` run for real in scripts/test/e2e/management-config.sh; minio-init's `mc`
+# calls are checked here against a stub `mc` (MinIO-specific: no S3 stand-in has users
+# or policies).
+
+load test_helper
+
+MGMT="$PROTOSTAR_REPO/compose/management.yml"
+M="$PROTOSTAR_REPO/compose/management"
+
+services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
+
+@test "the six services and the minio-init one-shot" {
+  [[ "$(services | paste -sd' ')" == "grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
+}
+
+@test "nothing but ops-nginx publishes a port, and it publishes only 8888 (TLS)" {
+  [[ "$(yaml_query "$MGMT" '[s for s, v in d["services"].items() if v.get("ports")]')" == ops-nginx ]]
+  [[ "$(yaml_query "$MGMT" 'd["services"]["ops-nginx"]["ports"]')" == '${OPS_BIND_ADDRESS:-0.0.0.0}:${OPS_HTTPS_PORT:-8888}:8888' ]]
+  # and only ops-nginx sits on the network that can publish
+  [[ "$(yaml_query "$MGMT" '[s for s, v in d["services"].items() if "edge" in v.get("networks", [])]')" == ops-nginx ]]
+  [[ "$(yaml_query "$MGMT" 'd["networks"]["ops"]["internal"]')" == true ]]
+  ! grep -nE '^\s*expose:|network_mode: *host' "$MGMT" || fail "expose or host networking"
+}
+
+@test "every long-running service has a health check; the one-shot is kept out of plain up" {
+  local s
+  for s in $(yaml_query "$MGMT" '[s for s, v in d["services"].items() if "init" not in v.get("profiles", [])]'); do
+    [[ -n "$(yaml_query "$MGMT" "d['services']['$s'].get('healthcheck', {}).get('test')")" ]] || fail "$s has no health check"
+  done
+  [[ "$(yaml_query "$MGMT" '[s for s, v in d["services"].items() if "init" in v.get("profiles", [])]')" == minio-init ]]
+  [[ "$(yaml_query "$MGMT" 'd["services"]["minio-init"]["restart"]')" == "no" ]]
+}
+
+@test "every image is a variable with a pinned default (no latest, no bare name)" {
+  local s image default
+  for s in $(services); do
+    image=$(yaml_query "$MGMT" "d['services']['$s']['image']")
+    [[ "$image" =~ ^\$\{[A-Z_]+_IMAGE:-([^}]+)\}$ ]] || fail "$s: image '$image' is not \${VAR_IMAGE:-default}"
+    default=${BASH_REMATCH[1]}
+    [[ "$default" =~ :[A-Za-z0-9._-]+$ && "$default" != *:latest ]] || fail "$s: '$default' is not pinned"
+  done
+  # and the Jenkins base image too
+  [[ "$(yaml_query "$MGMT" 'd["services"]["jenkins"]["build"]["args"]["JENKINS_BASE_IMAGE"]')" =~ ^\$\{JENKINS_BASE_IMAGE:-jenkins/jenkins:[0-9.]+-lts-jdk21\}$ ]]
+}
+
+@test "data lives in named volumes, Jenkins' home in a host directory at its own path" {
+  local s
+  for s in minio loki prometheus grafana; do
+    yaml_query "$MGMT" "d['services']['$s']['volumes']" | grep -E "^$s-data:/" >/dev/null || fail "$s has no named data volume"
+  done
+  [[ "$(yaml_query "$MGMT" 'sorted(d["volumes"])' | paste -sd' ')" == "grafana-data loki-data minio-data prometheus-data" ]]
+  yaml_query "$MGMT" 'd["services"]["jenkins"]["volumes"]' |
+    grep -xF '${JENKINS_HOME_DIR:-/var/lib/protostar-jenkins}:${JENKINS_HOME_DIR:-/var/lib/protostar-jenkins}' >/dev/null
+}
+
+@test "configs are mounted read-only; secrets are files, never environment values" {
+  local line
+  while read -r line; do
+    [[ "$line" == *:ro || "$line" == *-data:* || "$line" == *docker.sock* || "$line" == *JENKINS_HOME_DIR* ]] ||
+      fail "mounted writable: $line"
+  done < <(yaml_query "$MGMT" '[v for s in d["services"].values() for v in s.get("volumes", [])]')
+  # No password or secret key is handed over as an environment value.
+  ! yaml_query "$MGMT" '[f"{k}={v}" for s in d["services"].values() for k, v in (s.get("environment") or {}).items()]' |
+    grep -E '(PASSWORD|SECRET)[A-Z_]*=\$\{' || fail "a secret in an environment variable"
+  [[ "$(yaml_query "$MGMT" 'sorted(d["secrets"])' | paste -sd' ')" == "grafana_admin_password jenkins_admin_password jenkins_deploy_key jenkins_production_known_hosts minio_backend_secret_key minio_backup_secret_key minio_root_password" ]]
+}
+
+@test "every variable the compose file uses is documented in management.env.example" {
+  local var missing=()
+  for var in $(grep -oE '\$\{[A-Z_]+' "$MGMT" | cut -c3- | sort -u); do
+    [[ "$var" == DOCKER_GID ]] && continue # found by `management up` from the socket
+    grep -qE "^#? ?$var=" "$PROTOSTAR_REPO/compose/management.env.example" || missing+=("$var")
+  done
+  ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"
+}
+
+@test "Prometheus scrapes the production apps' actuator and the management services" {
+  local p="$M/prometheus/prometheus.yml"
+  [[ "$(yaml_query "$p" '[j["metrics_path"] for j in d["scrape_configs"] if j["job_name"] == "protostar-apps"]')" == /actuator/prometheus ]]
+  [[ "$(yaml_query "$p" '[f for j in d["scrape_configs"] if j["job_name"] == "protostar-apps" for s in j["file_sd_configs"] for f in s["files"]]')" == /etc/prometheus/targets/production-apps.yml ]]
+  [[ "$(yaml_query "$p" 'sorted(j["job_name"] for j in d["scrape_configs"])' | paste -sd' ')" == "grafana loki minio prometheus protostar-apps" ]]
+  # the targets file is what the mount provides, one entry per app
+  [[ "$(yaml_query "$M/prometheus/targets/production-apps.yml" '[t["labels"]["app"] + "/" + t["labels"].get("colour", "-") for t in d]' | paste -sd' ')" == "backend/blue backend/green ai-worker/-" ]]
+  yaml_query "$MGMT" 'd["services"]["prometheus"]["volumes"]' | grep -xF './management/prometheus:/etc/prometheus:ro' >/dev/null
+}
+
+@test "Grafana provisions Prometheus (default) and Loki at their internal addresses" {
+  local f="$M/grafana/provisioning/datasources/datasources.yml"
+  [[ "$(yaml_query "$f" '[x["type"] + " " + x["url"] for x in d["datasources"]]' | paste -sd,)" == "prometheus http://prometheus:9090,loki http://loki:3100" ]]
+  [[ "$(yaml_query "$f" '[x["name"] for x in d["datasources"] if x.get("isDefault")]')" == Prometheus ]]
+  yaml_query "$MGMT" 'd["services"]["grafana"]["volumes"]' | grep -xF './management/grafana/provisioning:/etc/grafana/provisioning:ro' >/dev/null
+  yaml_query "$MGMT" 'list(d["services"]["grafana"]["environment"])' | grep -x GF_SECURITY_ADMIN_PASSWORD__FILE >/dev/null
+}
+
+@test "Loki: single binary, tsdb schema v13 on the filesystem volume, retention on" {
+  local f="$M/loki/loki.yml"
+  [[ "$(yaml_query "$f" 'd["auth_enabled"]')" == false && "$(yaml_query "$f" 'd["server"]["http_listen_port"]')" == 3100 ]]
+  [[ "$(yaml_query "$f" '[c["store"] + " " + c["schema"] + " " + c["object_store"] for c in d["schema_config"]["configs"]]')" == "tsdb v13 filesystem" ]]
+  [[ "$(yaml_query "$f" 'd["common"]["path_prefix"]')" == /loki ]]
+  [[ "$(yaml_query "$f" 'd["compactor"]["retention_enabled"]')" == true ]]
+  [[ "$(yaml_query "$f" 'd["limits_config"]["retention_period"]')" =~ ^[0-9]+h$ ]]
+  yaml_query "$MGMT" 'd["services"]["loki"]["command"]' | grep -x -- '-config.file=/etc/loki/loki.yml' >/dev/null
+}
+
+@test "ops-nginx routes the five host names, TLS only, websocket upgrade for Jenkins, S3 signed Host kept" {
+  local t="$PROTOSTAR_REPO/nginx/management/templates/ops.conf.template"
+  local name
+  for name in JENKINS GRAFANA MINIO_CONSOLE MINIO_API LOKI; do
+    grep -qE "server_name \\\$\\{${name}_HOSTNAME\\};" "$t" || fail "no server for $name"
+  done
+  [[ $(grep -c 'listen 8888 ssl' "$t") == 6 ]]
+  grep -q 'ssl_reject_handshake on' "$t"
+  ! grep -E '^\s*listen' "$t" | grep -vE 'listen (8888 ssl|127\.0\.0\.1:8080)' || fail "a listener besides TLS 8888 and the health check"
+  # Jenkins: the upgrade headers
+  awk '/server_name \$\{JENKINS_HOSTNAME\}/,/^}/' "$t" | grep -q 'proxy_set_header Connection \$connection_upgrade'
+  awk '/server_name \$\{MINIO_API_HOSTNAME\}/,/^}/' "$t" | grep -q 'proxy_set_header Host \$http_host'
+  awk '/server_name \$\{MINIO_API_HOSTNAME\}/,/^}/' "$t" | grep -q 'client_max_body_size 0'
+  # Loki: the push endpoint only
+  [[ $(awk '/server_name \$\{LOKI_HOSTNAME\}/,/^}/' "$t" | grep -c 'proxy_pass') == 1 ]]
+}
+
+@test "MinIO policies: each key sees its own bucket only, no wildcard action, no admin" {
+  local p bucket
+  for p in documents backups; do
+    bucket="\${${p^^}_BUCKET}"
+    jq -e --arg b "arn:aws:s3:::$bucket" '[.Statement[].Resource[]] | all(. == $b or . == ($b + "/*"))' \
+      "$M/minio/policies/protostar-$p.json" >/dev/null || fail "$p: a resource outside its bucket"
+    jq -e '[.Statement[].Action[]] | all(startswith("s3:") and (contains("*") | not))' "$M/minio/policies/protostar-$p.json" >/dev/null ||
+      fail "$p: a wildcard or non-S3 action"
+    jq -e '[.Statement[].Action[]] | any(. == "s3:CreateBucket" or . == "s3:DeleteBucket" or . == "s3:PutBucketPolicy") | not' \
+      "$M/minio/policies/protostar-$p.json" >/dev/null || fail "$p: bucket administration"
+    jq -e '[.Statement[].Effect] | all(. == "Allow")' "$M/minio/policies/protostar-$p.json" >/dev/null
+  done
+}
+
+# --- minio-init against a stub mc -------------------------------------------------------------
+
+minio_init_setup() {
+  SECRETS="$TEST_ROOT/secrets"
+  mkdir -p "$SECRETS"
+  printf 'root-secret-value' >"$SECRETS/minio_root_password"
+  printf 'backend-secret-value' >"$SECRETS/minio_backend_secret_key"
+  printf 'backup-secret-value' >"$SECRETS/minio_backup_secret_key"
+  # mc: logs its calls and the alias it was given; `admin user info` answers from a file of
+  # attached policies, `policy attach` adds to it, `policy create` keeps the JSON it got.
+  cat >"$STUB_BIN/mc" <<'STUB'
+#!/usr/bin/env bash
+printf 'mc %s\n' "$*" >>"$STUB_LOG"
+printf '%s\n' "$MC_HOST_protostar" >"$STUB_LOG.alias"
+attached="$STUB_LOG.attached"
+case "$1 $2 $3" in
+  "admin policy create") cp "$6" "$STUB_LOG.policy-$5" ;;
+  "admin policy attach") echo "$7 $5" >>"$attached" ;;
+  "admin user info")
+    p=$(grep "^$5 " "$attached" 2>/dev/null | cut -d' ' -f2)
+    printf '{"status":"success","accessKey":"%s","policyName": "%s","userStatus":"enabled"}\n' "$5" "$p"
+    ;;
+esac
+exit 0
+STUB
+  chmod +x "$STUB_BIN/mc"
+}
+
+run_minio_init() {
+  run env SECRETS_DIR="$SECRETS" MINIO_ROOT_USER=protostar-admin DOCUMENTS_BUCKET=documents BACKUPS_BUCKET=backups \
+    MINIO_BACKEND_ACCESS_KEY=protostar-backend MINIO_BACKUP_ACCESS_KEY=protostar-backup sh "$M/minio/init.sh"
+}
+
+@test "minio-init creates both buckets, both policies and keys, attaches each policy to its key" {
+  minio_init_setup
+  run_minio_init
+  assert_status 0
+  assert_call_line "mc mb --ignore-existing protostar/documents"
+  assert_call_line "mc mb --ignore-existing protostar/backups"
+  assert_call_line "mc admin user add protostar protostar-backend backend-secret-value"
+  assert_call_line "mc admin user add protostar protostar-backup backup-secret-value"
+  assert_call_line "mc admin policy attach protostar protostar-documents --user protostar-backend"
+  assert_call_line "mc admin policy attach protostar protostar-backups --user protostar-backup"
+  # the bucket names filled into the policies
+  jq -e '.Statement[0].Resource == ["arn:aws:s3:::documents"]' "$STUB_LOG.policy-protostar-documents" >/dev/null
+  jq -e '.Statement[1].Resource == ["arn:aws:s3:::backups/*"]' "$STUB_LOG.policy-protostar-backups" >/dev/null
+  # the root password travels in MC_HOST_<alias>, never as an argument, never printed
+  [[ "$(cat "$STUB_LOG.alias")" == "http://protostar-admin:root-secret-value@minio:9000" ]]
+  ! grep -q root-secret-value "$STUB_LOG" || fail "root password in an argument"
+  refute_output_contains "secret-value"
+}
+
+@test "minio-init run again changes nothing it need not: no second attach" {
+  minio_init_setup
+  run_minio_init
+  assert_status 0
+  : >"$STUB_LOG"
+  run_minio_init
+  assert_status 0
+  refute_called "policy attach"
+  assert_call_line "mc mb --ignore-existing protostar/documents"
+}
+
+@test "minio-init stops at the first failing mc call" {
+  minio_init_setup
+  printf '#!/usr/bin/env bash\nprintf "mc %%s\\n" "$*" >>"$STUB_LOG"\n[[ "$1" == mb ]] && exit 1\nexit 0\n' >"$STUB_BIN/mc"
+  run_minio_init
+  assert_status 1
+  refute_called "admin"
+}

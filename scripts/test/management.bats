@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# protostar management: the management host's Compose project, run with the docker stub.
+# The compose file and configs themselves are checked by reading in
+# management-config.bats and for real (compose config, promtool, nginx -t) in the e2e
+# tier (scripts/test/e2e/management-config.sh).
+
+load test_helper
+
+mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-management}" "$PROTOSTAR_REPO/compose/management.yml"; }
+
+@test "management --help and help list it; no action or an unknown one is refused" {
+  run protostar management --help
+  assert_status 0
+  [[ "${lines[0]}" == "Usage: protostar management up"* ]] || fail "${lines[0]}"
+  run protostar help
+  assert_output_line_matches '^  management +Run the management host'
+  run protostar management
+  assert_status 1
+  assert_output_contains "up, status, config, down or compose is needed"
+  run protostar management restart
+  assert_status 1
+  assert_output_contains "unknown action 'restart'"
+  assert_no_calls
+}
+
+@test "a missing .env.management is created from the example with generated secrets, never overwritten" {
+  export PROTOSTAR_MANAGEMENT_ENV_FILE="$TEST_ROOT/fresh.env"
+  run protostar management status
+  assert_status 1
+  assert_output_contains "fresh.env not found: run 'protostar management up'"
+  # The step up takes first, alone (up itself would go on to use the example's paths).
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; ensure_management_env_file'
+  assert_status 0
+  assert_output_contains "created $TEST_ROOT/fresh.env with generated secrets"
+  [[ $(stat -c %a "$TEST_ROOT/fresh.env") == 600 ]]
+  local var
+  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY; do
+    grep -qE "^$var=[0-9a-f]{48}\$" "$TEST_ROOT/fresh.env" || fail "$var not generated"
+  done
+  local before
+  before=$(md5sum <"$TEST_ROOT/fresh.env")
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; ensure_management_env_file'
+  [[ $(md5sum <"$TEST_ROOT/fresh.env") == "$before" ]] || fail "rewritten"
+  refute_output_contains "created"
+}
+
+@test "up: settings, files, Jenkins image, compose up --wait, then minio-init; prints the URLs" {
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  export STUB_MISSING_IMAGES="protostar/jenkins:2.541.1"
+  run protostar management up
+  assert_status 0
+  assert_call_line "$(mprefix) build jenkins"
+  assert_call_line "$(mprefix) up --detach --wait --wait-timeout 300 --remove-orphans"
+  assert_call_line "$(mprefix) run --rm --no-deps minio-init"
+  # minio-init runs after the services are healthy
+  [[ $(grep -n ' up --detach' "$STUB_LOG" | cut -d: -f1) -lt $(grep -n 'run --rm --no-deps minio-init' "$STUB_LOG" | cut -d: -f1) ]]
+  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:$TEST_OPS_PORT/"
+  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_PORT/"
+  # The files it creates: a certificate for every host name, the deploy key, a known_hosts
+  # placeholder that pins nothing.
+  local san
+  san=$(openssl x509 -in "$TEST_ROOT/mstate/tls/tls.crt" -noout -ext subjectAltName)
+  for name in jenkins grafana minio s3 loki; do [[ "$san" == *"DNS:$name.ops.localhost"* ]] || fail "$san"; done
+  [[ -f "$TEST_ROOT/mstate/jenkins/deploy-key" && -f "$TEST_ROOT/mstate/jenkins/deploy-key.pub" ]]
+  ! grep -v '^#' "$TEST_ROOT/mstate/jenkins/known-hosts" || fail "the placeholder pins a key"
+  assert_output_contains "deploy-user setup --key"
+  assert_output_contains "holds no host key yet"
+}
+
+@test "up twice keeps the key, the certificate and the settings" {
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  run protostar management up
+  assert_status 0
+  local before
+  before=$(cat "$TEST_ROOT/mstate/jenkins/deploy-key" "$TEST_ROOT/mstate/tls/tls.crt" "$PROTOSTAR_MANAGEMENT_ENV_FILE" | md5sum)
+  run protostar management up
+  assert_status 0
+  [[ $(cat "$TEST_ROOT/mstate/jenkins/deploy-key" "$TEST_ROOT/mstate/tls/tls.crt" "$PROTOSTAR_MANAGEMENT_ENV_FILE" | md5sum) == "$before" ]]
+  refute_output_contains "created the deploy key"
+}
+
+@test "up --offline builds ops-nginx and Prometheus from Debian packages and uses them" {
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  export STUB_MISSING_IMAGES="protostar/nginx:1.26 protostar/prometheus:2.53" STUB_DOCKER_ENV="OPS_NGINX_IMAGE PROMETHEUS_IMAGE"
+  run protostar management up --offline
+  assert_status 0
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/nginx:1.26 $PROTOSTAR_REPO/compose/images/nginx"
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/prometheus:2.53 $PROTOSTAR_REPO/compose/images/prometheus"
+  grep -qx "OPS_NGINX_IMAGE=protostar/nginx:1.26" "$STUB_ENV_LOG"
+  grep -qx "PROMETHEUS_IMAGE=protostar/prometheus:2.53" "$STUB_ENV_LOG"
+  # remembered: a later `up` uses them again
+  : >"$STUB_ENV_LOG"
+  run protostar management up
+  assert_status 0
+  grep -qx "OPS_NGINX_IMAGE=protostar/nginx:1.26" "$STUB_ENV_LOG"
+}
+
+@test "up: a malformed setting is named and nothing starts" {
+  write_management_env "OPS_HTTPS_PORT=99999" "MINIO_API_HOSTNAME=s3 ops" "BACKUPS_BUCKET=Backups"
+  run protostar management up
+  assert_status 1
+  assert_output_contains "OPS_HTTPS_PORT=99999 is malformed"
+  assert_output_contains "MINIO_API_HOSTNAME=s3 ops is malformed"
+  assert_output_contains "BACKUPS_BUCKET=Backups is malformed: expected an S3 bucket name"
+  assert_output_contains "nothing was started"
+  assert_no_calls
+}
+
+@test "up: a malformed secret is named without its value" {
+  write_management_env "MINIO_ROOT_PASSWORD=short"
+  run protostar management up
+  assert_status 1
+  assert_output_contains "MINIO_ROOT_PASSWORD is malformed"
+  refute_output_contains "short"
+}
+
+@test "up: a port in use by another program stops it before anything starts" {
+  start_listener
+  write_management_env "OPS_HTTPS_PORT=$LISTENER_PORT"
+  run protostar management up
+  assert_status 1
+  assert_output_contains "port $LISTENER_PORT on 127.0.0.1 is already in use"
+  refute_called " up "
+}
+
+@test "up: a stack that does not become healthy fails, minio-init does not run" {
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  export STUB_COMPOSE_UP_STATUS=1
+  run protostar management up --timeout 20
+  assert_status 1
+  assert_output_contains "did not become healthy within 20s"
+  refute_called "minio-init"
+}
+
+@test "status: healthy when every service runs healthy (minio-init exited), 1 otherwise" {
+  write_management_env
+  export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
+  run protostar management status
+  assert_status 0
+  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:18888/"
+  assert_output_line_matches '^minio-init +exited +-'
+  export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
+  run protostar management status
+  assert_status 1
+  assert_output_contains "Not every service is healthy"
+}
+
+@test "config, compose and down use the project's compose command" {
+  write_management_env "MANAGEMENT_PROJECT_NAME=ops-site"
+  run protostar management config
+  assert_status 0
+  assert_call_line "$(mprefix ops-site) config"
+  run protostar management compose logs jenkins
+  assert_call_line "$(mprefix ops-site) logs jenkins"
+  run protostar management down
+  assert_call_line "$(mprefix ops-site) down --remove-orphans --timeout 60"
+  run protostar management down --volumes
+  assert_status 1
+  assert_output_contains "add --yes to confirm"
+  run protostar management down --volumes --yes
+  assert_call_line "$(mprefix ops-site) down --remove-orphans --timeout 60 --volumes"
+}
+
+@test "the management settings never read the production .env" {
+  write_env
+  write_management_env
+  run protostar management config
+  assert_status 0
+  [[ ! -e "$TEST_ROOT/.env.management" ]]
+  ! grep -q "$ENV_FILE" "$STUB_LOG" || fail "read the production .env"
+}
