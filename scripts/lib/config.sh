@@ -11,21 +11,25 @@ env_file() { printf '%s\n' "${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env}"; }
 # A random secret of 48 hex characters (no openssl needed).
 generate_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
 
-# ensure_env_file — creates .env from the example with generated secrets when it is
-# missing. An existing file is never touched.
-ensure_env_file() {
-  local file var tmp
-  file=$(env_file)
+# create_settings_file FILE EXAMPLE SECRET-VAR... — FILE from EXAMPLE, each empty SECRET-VAR
+# given a generated value, mode 600, written atomically; when FILE is missing only: an
+# existing file is never touched.
+create_settings_file() {
+  local file=$1 example=$2 var tmp
+  shift 2
   [[ -e "$file" ]] && return 0
   tmp=$(mktemp "$file.XXXXXX")
-  cp "$ENV_EXAMPLE" "$tmp"
-  for var in "${SECRET_VARIABLES[@]}"; do
+  cp "$example" "$tmp"
+  for var in "$@"; do
     sed -i "s/^$var=\$/$var=$(generate_secret)/" "$tmp"
   done
   chmod 600 "$tmp"
   mv "$tmp" "$file"
   info "created $file with generated secrets (keep it private, keep a copy)"
 }
+
+# ensure_env_file — .env from the example with generated secrets, when it is missing.
+ensure_env_file() { create_settings_file "$(env_file)" "$ENV_EXAMPLE" "${SECRET_VARIABLES[@]}"; }
 
 # The variables the operator set in .env: image defaults never replace them.
 declare -A OPERATOR_SET=()

@@ -70,17 +70,7 @@ management_check_value() {
 # ensure_management_env_file — .env.management from the example with generated secrets,
 # when missing. An existing file is never touched.
 ensure_management_env_file() {
-  local file var tmp
-  file=$(management_env_file)
-  [[ -e "$file" ]] && return 0
-  tmp=$(mktemp "$file.XXXXXX")
-  cp "$MANAGEMENT_ENV_EXAMPLE" "$tmp"
-  for var in "${MANAGEMENT_SECRET_VARIABLES[@]}"; do
-    sed -i "s/^$var=\$/$var=$(generate_secret)/" "$tmp"
-  done
-  chmod 600 "$tmp"
-  mv "$tmp" "$file"
-  info "created $file with generated secrets (keep it private, keep a copy)"
+  create_settings_file "$(management_env_file)" "$MANAGEMENT_ENV_EXAMPLE" "${MANAGEMENT_SECRET_VARIABLES[@]}"
 }
 
 # load_management_config — reads and checks .env.management; exports what Compose needs.
