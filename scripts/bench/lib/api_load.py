@@ -58,17 +58,29 @@ class Connection:
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         await self.writer.drain()
         status = int((await self.reader.readline()).split(b" ")[1])
-        length, close = 0, False
+        length, chunked, close = 0, False, False
         while True:
             line = (await self.reader.readline()).decode("latin-1").strip()
             if not line:
                 break
             name, _, value = line.partition(":")
-            if name.lower() == "content-length":
+            name, value = name.lower(), value.strip().lower()
+            if name == "content-length":
                 length = int(value)
-            if name.lower() == "connection" and value.strip().lower() == "close":
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "connection" and value == "close":
                 close = True
-        await self.reader.readexactly(length)
+        if chunked:
+            # Read the whole body, or the next response on this connection would start
+            # in the middle of it.
+            while True:
+                size = int((await self.reader.readline()).split(b";")[0].strip() or b"0", 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            await self.reader.readexactly(length)
         if close:
             self.writer.close()
         return status
