@@ -114,10 +114,9 @@ ask_and_receive_the_answer_over_sse() {
   }
   sse_follow_stop
   sse_job_events "$job" | jq -r .event | uniq -c
-  # The tokens, the stored answer, completed last; the backend's `accepted` once (it is
-  # published after its commit, so it may come among the worker's events).
-  [[ $(sse_job_events "$job" | jq -r .event | grep -cx accepted) -eq 1 ]]
-  [[ $(sse_job_events "$job" | jq -r .event | grep -vx accepted | uniq | paste -sd' ') =~ ^((token )*retrying )*(token )+answer\ completed$ ]]
+  # The backend's `accepted` first (published before the job is queued), then the
+  # tokens, the stored answer, completed last.
+  [[ $(sse_job_events "$job" | jq -r .event | uniq | paste -sd' ') =~ ^accepted\ ((token )*retrying )*(token )+answer\ completed$ ]]
   answer=$(sse_job_events "$job" | jq -r 'select(.event == "answer") | .data.content')
   [[ -n "$answer" && $(sse_job_events "$job" | jq -sj '(map(.event) | rindex("retrying") // -1) as $r
     | .[$r + 1:][] | select(.event == "token") | .data.text') == "$answer" ]]

@@ -16,7 +16,8 @@ import dev.protostar.backend.tier.TierPolicy;
 /**
  * Counts a user's questions (the activity input of {@link TierPolicy}) and
  * promotes the user when the count makes a promotion due. Runs inside the
- * caller's transaction, so a question that is rolled back is not counted.
+ * caller's transaction; the chat service calls it once a question's job is
+ * queued, so a question that was not accepted is not counted.
  * The new tier reaches the user's access token at the next refresh.
  */
 @Component

@@ -95,6 +95,13 @@ class ChatRepository {
 			.update();
 	}
 
+	/** Takes back a question whose job was never queued (it has no answer, so nothing else refers to it). */
+	void deleteQuestion(UUID id) {
+		this.jdbc.sql("DELETE FROM messages WHERE id = :id AND role = 'user' AND status = 'pending'")
+			.param("id", id)
+			.update();
+	}
+
 	/** The question a job answers, if it belongs to this user. */
 	Optional<MessageView> findQuestionOfJob(String jobId, UUID userId) {
 		return this.jdbc.sql("SELECT m.id, m.conversation_id, m.role, m.content, m.status, m.job_id, "

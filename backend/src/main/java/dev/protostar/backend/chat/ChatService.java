@@ -95,13 +95,17 @@ class ChatService {
 	}
 
 	/**
-	 * Stores the question and enqueues the job that answers it, together or not
-	 * at all: the row is inserted in a transaction, the job is enqueued last
-	 * inside it, and a failed enqueue rolls the row back (503). The only gap
-	 * left is a commit failing after the enqueue; the worker then finds no
-	 * question for the job, retries, and dead-letters it (see ChatJobHandler).
-	 * A worker may also claim the job before the commit is visible; it retries
-	 * after its backoff.
+	 * Stores the question, then enqueues the job that answers it. The order
+	 * matters: the question is committed first, so a worker that takes the job
+	 * at once always finds it (no retry, no backoff in the answer's time); the
+	 * {@code accepted} event goes out between the commit and the enqueue, so it
+	 * is the first event of the job on the user's stream. A failed enqueue
+	 * takes the question back out (503, nothing stored, not counted). Should
+	 * even that fail, the question stays {@code pending} without a job; resent
+	 * with the same Idempotency-Key it is enqueued then.
+	 * <p>
+	 * The question counts towards the user's activity (and promotion) once its
+	 * job is queued.
 	 * @param idempotencyKey optional; the same key from the same user yields
 	 * the same job id, so a client resending a POST gets the first answer again
 	 * instead of asking twice
@@ -111,7 +115,7 @@ class ChatService {
 		if (idempotencyKey != null) {
 			Optional<MessageView> asked = this.chats.findQuestionOfJob(jobId, user.id());
 			if (asked.isPresent()) {
-				return accepted(asked.get());
+				return resent(user, asked.get());
 			}
 		}
 		ownedConversation(user.id(), conversationId);
@@ -122,21 +126,68 @@ class ChatService {
 			this.transactions.executeWithoutResult((status) -> {
 				this.chats.insertQuestion(messageId, conversationId, message, jobId, now);
 				this.chats.touchConversation(conversationId, now);
-				this.activity.questionAsked(user.id(), now);
-				enqueue(user, conversationId, message, jobId);
 			});
 		}
 		catch (DuplicateKeyException ex) {
 			// The same Idempotency-Key in two requests at once: the other one won.
 			return this.chats.findQuestionOfJob(jobId, user.id()).map(ChatService::accepted).orElseThrow(() -> ex);
 		}
+		publishAccepted(user.id(), jobId, conversationId, messageId);
+		try {
+			enqueue(user, conversationId, message, jobId);
+		}
+		catch (ApiException ex) {
+			withdraw(user.id(), jobId, messageId);
+			throw ex;
+		}
+		countQuestion(user, now);
+		return new QuestionAccepted(jobId, messageId, conversationId);
+	}
+
+	/**
+	 * A question sent again with its Idempotency-Key. One still {@code pending}
+	 * is enqueued again: the queue ignores a job id it knows, and a question
+	 * left without its job (see {@link #ask}) gets one.
+	 */
+	private QuestionAccepted resent(AuthenticatedUser user, MessageView question) {
+		if ("pending".equals(question.status())) {
+			enqueue(user, question.conversationId(), question.content(), question.jobId());
+		}
+		return accepted(question);
+	}
+
+	/** Takes back a question whose job could not be queued; best effort, the caller answers 503 anyway. */
+	private void withdraw(UUID userId, String jobId, UUID messageId) {
+		try {
+			this.chats.deleteQuestion(messageId);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Job " + jobId + ": could not withdraw question " + messageId
+					+ "; it stays pending until resent with its Idempotency-Key: " + ex);
+		}
+		try {
+			this.queue.publishEvent(userId.toString(), jobId, "failed",
+					Map.of("error", "the question was not accepted; try again shortly", "resultCode",
+							ResultCode.SERVICE_UNAVAILABLE.name()));
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Job " + jobId + ": could not publish its 'failed' event: " + ex);
+		}
+	}
+
+	private void countQuestion(AuthenticatedUser user, Instant now) {
+		try {
+			this.transactions.executeWithoutResult((status) -> this.activity.questionAsked(user.id(), now));
+		}
+		catch (RuntimeException ex) {
+			// The question is stored and queued; only the activity count misses it.
+			logger.warn("Could not count a question of user " + user.id() + ": " + ex);
+		}
 		Counter.builder("protostar.questions.asked")
 			.description("Questions accepted (stored and enqueued), by the asker's tier")
 			.tag("tier", user.tier().name())
 			.register(this.meters)
 			.increment();
-		publishAccepted(user.id(), jobId, conversationId, messageId);
-		return new QuestionAccepted(jobId, messageId, conversationId);
 	}
 
 	private void enqueue(AuthenticatedUser user, UUID conversationId, String message, String jobId) {
@@ -145,19 +196,19 @@ class ChatService {
 		payload.put("jobId", jobId);
 		payload.put("userId", user.id().toString());
 		payload.put("role", user.tier().name());
+		// The tier's limit as configured here, so the worker needs no copy of the tier settings.
+		payload.put("documentAccess", this.tiers.limitsOf(user.tier()).documentAccess().name());
 		payload.put("conversationId", conversationId.toString());
 		payload.put("message", message);
 		payload.put("traceId", MDC.get(RequestIdFilter.MDC_KEY));
 		try {
 			if (!this.queue.enqueue(jobId, JOB_TYPE, payload)) {
-				// Known to the queue already: an earlier attempt with the same
-				// Idempotency-Key enqueued it and then rolled back. That job
-				// answers this question once the row is committed.
-				logger.info("Job " + jobId + " was already queued; its question is stored now");
+				// Known to the queue already: a resent question (Idempotency-Key).
+				logger.debug("Job " + jobId + " was already queued");
 			}
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not enqueue job " + jobId + "; the question is not stored: " + ex);
+			logger.warn("Could not enqueue job " + jobId + "; the question is not accepted: " + ex);
 			throw new ApiException(ResultCode.SERVICE_UNAVAILABLE,
 					"questions cannot be accepted right now; try again shortly", 5L);
 		}

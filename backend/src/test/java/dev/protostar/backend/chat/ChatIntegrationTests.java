@@ -84,12 +84,13 @@ class ChatIntegrationTests extends IntegrationTestSupport {
 		assertThat(job).containsEntry("type", "chat").containsEntry("state", "waiting").containsEntry("maxAttempts", "3");
 		assertThat(this.redis.opsForList().range("protostar:jobs:wait:chat", 0, -1)).contains(jobId);
 		JsonNode payload = json.readTree((String) job.get("payload"));
-		assertThat(payload.propertyNames()).containsExactlyInAnyOrder("v", "jobId", "userId", "role", "conversationId",
-				"message", "traceId");
+		assertThat(payload.propertyNames()).containsExactlyInAnyOrder("v", "jobId", "userId", "role", "documentAccess",
+				"conversationId", "message", "traceId");
 		assertThat(payload.get("v").asInt()).isEqualTo(1);
 		assertThat(payload.get("jobId").asString()).isEqualTo(jobId);
 		assertThat(payload.get("userId").asString()).isEqualTo(userId);
 		assertThat(payload.get("role").asString()).isEqualTo("GUEST");
+		assertThat(payload.get("documentAccess").asString()).isEqualTo("PUBLIC");
 		assertThat(payload.get("conversationId").asString()).isEqualTo(conversationId);
 		assertThat(payload.get("message").asString()).isEqualTo("How many days of leave do I have?");
 		assertThat(payload.get("traceId").asString()).isEqualTo(response.headers().firstValue("X-Request-Id").get());
