@@ -43,15 +43,16 @@ def mint(args):
 class Connection:
     """One keep-alive HTTP/1.1 connection over TLS; reopened when the server closes it."""
 
-    def __init__(self, url, cafile):
+    def __init__(self, url, cafile, connect_to=None):
         self.parts = urllib.parse.urlsplit(url)
         self.context = ssl.create_default_context(cafile=cafile)
+        self.address = connect_to or self.parts.hostname
         self.reader = self.writer = None
 
     async def request(self, method, path, headers, body):
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection(
-                self.parts.hostname, self.parts.port or 443, ssl=self.context)
+                self.address, self.parts.port or 443, ssl=self.context, server_hostname=self.parts.hostname)
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.parts.hostname}:{self.parts.port or 443}",
                  f"Content-Length: {len(body)}", "Content-Type: application/json"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
@@ -91,7 +92,7 @@ async def post(args):
     latencies, statuses, errors = [], {}, 0
     idle = asyncio.Queue()
     for _ in range(args.connections):
-        idle.put_nowait(Connection(args.url, args.cacert))
+        idle.put_nowait(Connection(args.url, args.cacert, args.connect_to))
     base = urllib.parse.urlsplit(args.url).path.rstrip("/")
 
     async def one(n):
@@ -139,6 +140,7 @@ def main():
     parser.add_argument("--ttl", type=int, default=3600, help="mint: token lifetime in seconds")
     parser.add_argument("--url", help="post: https://host:port")
     parser.add_argument("--cacert")
+    parser.add_argument("--connect-to", help="post: address to connect to instead of the URL's host")
     parser.add_argument("--pairs-file", help="post: lines of '<token> <conversation id>'")
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--seconds", type=float, default=60)
