@@ -16,6 +16,8 @@ import org.springframework.util.unit.DataSize;
 @Configuration(proxyBeanMethods = false)
 class TomcatConfiguration {
 
+	static final int MAX_TRAILER_SIZE = 1024;
+
 	/**
 	 * Puts {@link JsonErrorReportValve} where Tomcat's ErrorReportValve was.
 	 * Boot adds a stock valve to the host (to hide the server version); it is
@@ -59,6 +61,9 @@ class TomcatConfiguration {
 			factory.addConnectorCustomizers((connector) -> {
 				connector.setProperty("socket.appReadBufSize", Integer.toString(bytes));
 				connector.setProperty("socket.appWriteBufSize", Integer.toString(bytes));
+				// Each connection's chunked-body decoder allocates its trailer buffer up
+				// front (8 KB by default), though no client of this API sends trailers.
+				connector.setProperty("maxTrailerSize", Integer.toString(MAX_TRAILER_SIZE));
 			});
 		};
 	}
