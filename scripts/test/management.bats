@@ -17,7 +17,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_line_matches '^  management +Run the management host'
   run protostar management
   assert_status 1
-  assert_output_contains "up, status, config, down or compose is needed"
+  assert_output_contains "up, status, config, reload, down or compose is needed"
   run protostar management restart
   assert_status 1
   assert_output_contains "unknown action 'restart'"
@@ -35,7 +35,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_contains "created $TEST_ROOT/fresh.env with generated secrets"
   [[ $(stat -c %a "$TEST_ROOT/fresh.env") == 600 ]]
   local var
-  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY; do
+  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD; do
     grep -qE "^$var=[0-9a-f]{48}\$" "$TEST_ROOT/fresh.env" || fail "$var not generated"
   done
   local before
@@ -46,7 +46,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 }
 
 @test "up: settings, files, Jenkins image, compose up --wait, then minio-init; prints the URLs" {
-  TEST_OPS_PORT=$(free_port)
+  TEST_OPS_PORT=$(free_port) TEST_OPS_LAN_PORT=$(free_port)
   write_management_env
   export STUB_MISSING_IMAGES="protostar/jenkins:2.541.1"
   run protostar management up
@@ -56,8 +56,13 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_call_line "$(mprefix) run --rm --no-deps minio-init"
   # minio-init runs after the services are healthy
   [[ $(grep -n ' up --detach' "$STUB_LOG" | cut -d: -f1) -lt $(grep -n 'run --rm --no-deps minio-init' "$STUB_LOG" | cut -d: -f1) ]]
-  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:$TEST_OPS_PORT/"
-  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_PORT/"
+  # admins through the cloud proxy (OPS_PUBLIC_PORT), the S3 API on the LAN port
+  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:443/"
+  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_LAN_PORT/"
+  # ops-nginx reads the access files it wrote, also when it was running already
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
+  [[ $(grep -c '^allow ' "$TEST_ROOT/mstate/nginx/admin-access.conf") == 3 ]]
+  grep -q '^admin:\$6\$' "$TEST_ROOT/mstate/nginx/htpasswd" || fail "$(cat "$TEST_ROOT/mstate/nginx/htpasswd")"
   # The files it creates: a certificate for every host name, the deploy key, a known_hosts
   # placeholder that pins nothing.
   local san
@@ -142,7 +147,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
   run protostar management status
   assert_status 0
-  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:18888/"
+  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:443/"
   assert_output_line_matches '^minio-init +exited +-'
   export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
   run protostar management status
