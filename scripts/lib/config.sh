@@ -314,16 +314,23 @@ write_active_backend() {
   mv "$tmp" "$dir/active-backend.conf"
 }
 
+# ensure_self_signed_pair DIR NAME [SAN] — DIR/tls.crt + DIR/tls.key, a self-signed pair
+# for NAME (subjectAltName SAN, default DNS:NAME), unless DIR holds a pair already: a
+# certificate of your own (or an ACME client's) is never replaced.
+ensure_self_signed_pair() {
+  local dir=$1 name=$2 san=${3:-DNS:$2}
+  [[ -f "$dir/tls.crt" && -f "$dir/tls.key" ]] && return 0
+  command -v openssl >/dev/null || abort "openssl is needed to create a self-signed certificate (apt-get install openssl), or put tls.crt and tls.key into $dir"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
+    -keyout "$dir/tls.key" -out "$dir/tls.crt" -subj "/CN=$name" -addext "subjectAltName=$san" 2>/dev/null
+  chmod 600 "$dir/tls.key"
+  info "created a self-signed certificate for $name in $dir (replace it with your own)"
+}
+
 # A self-signed certificate for PUBLIC_HOSTNAME when TLS_DIR has none.
 ensure_certificate() {
-  [[ -f "$TLS_DIR/tls.crt" && -f "$TLS_DIR/tls.key" ]] && return 0
-  command -v openssl >/dev/null || abort "openssl is needed to create a self-signed certificate (apt-get install openssl), or put tls.crt and tls.key into $TLS_DIR"
-  mkdir -p "$TLS_DIR"
-  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
-    -keyout "$TLS_DIR/tls.key" -out "$TLS_DIR/tls.crt" -subj "/CN=$PUBLIC_HOSTNAME" \
-    -addext "subjectAltName=DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1" 2>/dev/null
-  chmod 600 "$TLS_DIR/tls.key"
-  info "created a self-signed certificate for $PUBLIC_HOSTNAME in $TLS_DIR (replace it with your own)"
+  ensure_self_signed_pair "$TLS_DIR" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
 }
 
 public_url() {

@@ -119,19 +119,17 @@ management_compose() {
   "${cmd[@]}" "$@"
 }
 
+# ensure_ops_certificate — ops-nginx's self-signed pair, for every host name it serves.
+ensure_ops_certificate() {
+  ensure_self_signed_pair "$OPS_TLS_DIR" "$JENKINS_HOSTNAME" \
+    "DNS:$JENKINS_HOSTNAME,DNS:$GRAFANA_HOSTNAME,DNS:$MINIO_CONSOLE_HOSTNAME,DNS:$MINIO_API_HOSTNAME,DNS:$LOKI_HOSTNAME"
+}
+
 # ensure_management_files — the TLS pair (self-signed for every host name), the deploy
 # key (generated) and the known_hosts file (a placeholder that matches no host, so
 # deploys fail safe until the real lines are pasted in).
 ensure_management_files() {
-  if [[ ! -f "$OPS_TLS_DIR/tls.crt" || ! -f "$OPS_TLS_DIR/tls.key" ]]; then
-    command -v openssl >/dev/null || abort "openssl is needed for a self-signed certificate, or put tls.crt and tls.key into $OPS_TLS_DIR"
-    mkdir -p "$OPS_TLS_DIR"
-    openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
-      -keyout "$OPS_TLS_DIR/tls.key" -out "$OPS_TLS_DIR/tls.crt" -subj "/CN=$JENKINS_HOSTNAME" \
-      -addext "subjectAltName=DNS:$JENKINS_HOSTNAME,DNS:$GRAFANA_HOSTNAME,DNS:$MINIO_CONSOLE_HOSTNAME,DNS:$MINIO_API_HOSTNAME,DNS:$LOKI_HOSTNAME" 2>/dev/null
-    chmod 600 "$OPS_TLS_DIR/tls.key"
-    info "created a self-signed certificate in $OPS_TLS_DIR (replace it with your own)"
-  fi
+  ensure_ops_certificate
   # Jenkins runs as uid 1000 and reads these two through bind mounts (Compose's file
   # secrets keep the host's owner and mode).
   if [[ ! -f "$JENKINS_DEPLOY_KEY_FILE" ]]; then
