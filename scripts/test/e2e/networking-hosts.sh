@@ -16,7 +16,8 @@
 # scripts/test/e2e/standin.pl. Names start with NET_PREFIX; net_down removes them all.
 #
 # Set before net_up: NET_PREFIX (unique), NET_DIR (a temporary directory). Optional:
-# NET_EXTRA_ADMINS (more allow-listed addresses, comma-separated), NET_RATE_LIMIT and
+# NET_ALLOW_HOST=1 (this host's addresses on the internet and router networks are
+# allow-listed admins too: a client on the host itself), NET_RATE_LIMIT and
 # NET_RATE_BURST (the production nginx's limit_req), NET_PRODUCTION=0 (no production host).
 # After net_up: NET_INTERNET, NET_ROUTER (the /24 prefixes, e.g. 10.213.7), ADMIN_IP,
 # STRANGER_IP, PROXY_IP, PROXY_ROUTER_IP, OPS_IP, PRODUCTION_IP, INTRUDER_IP,
@@ -89,7 +90,9 @@ net_up() {
   (
     export PROTOSTAR_MANAGEMENT_ENV_FILE=$NET_DIR/management.env MANAGEMENT_STATE_DIR=$NET_DIR/management
     export OPS_TLS_DIR=$NET_DIR/management/tls OPS_ADMIN_USER=admin OPS_ADMIN_PASSWORD
-    export OPS_ADMIN_ALLOW=$ADMIN_IP${NET_EXTRA_ADMINS:+,$NET_EXTRA_ADMINS} OPS_LAN_ALLOW=$NET_INTERNET.0/24
+    OPS_ADMIN_ALLOW=$ADMIN_IP
+    [[ "${NET_ALLOW_HOST:-0}" != 1 ]] || OPS_ADMIN_ALLOW+=",$NET_INTERNET.1,$NET_ROUTER.1"
+    export OPS_ADMIN_ALLOW OPS_LAN_ALLOW=$NET_INTERNET.0/24
     export JENKINS_HOSTNAME=jenkins.ops.test GRAFANA_HOSTNAME=grafana.ops.test MINIO_CONSOLE_HOSTNAME=minio.ops.test
     export MINIO_API_HOSTNAME=s3.ops.test LOKI_HOSTNAME=loki.ops.test
     ensure_ops_certificate 2>/dev/null
