@@ -179,3 +179,80 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   [[ ! -e "$TEST_ROOT/.env.management" ]]
   ! grep -q "$ENV_FILE" "$STUB_LOG" || fail "read the production .env"
 }
+
+# --- ops-nginx's access files (the admin path) -------------------------------------------------
+
+mgmt_lib() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/management.sh\"; load_management_config; $1"; }
+
+@test "admin access: the allow-list, then basic auth; client certificates only when OPS_CLIENT_CA_FILE is set" {
+  write_management_env "OPS_ADMIN_ALLOW=203.0.113.7, 198.51.100.0/24"
+  run mgmt_lib ops_admin_access_conf
+  assert_status 0
+  [[ "$(grep -v '^#' <<<"$output")" == 'allow 203.0.113.7;
+allow 198.51.100.0/24;
+deny all;
+auth_basic "Protostar operations";
+auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=admins -keyout "$TEST_ROOT/ca.key" -out "$TEST_ROOT/ca.crt" 2>/dev/null
+  write_management_env "OPS_CLIENT_CA_FILE=$TEST_ROOT/ca.crt"
+  run mgmt_lib 'ops_admin_access_conf; write_ops_nginx_files'
+  assert_output_contains "ssl_verify_client on;"
+  cmp "$TEST_ROOT/ca.crt" "$TEST_ROOT/mstate/nginx/client-ca.crt"
+  # switched off again: the copy goes too
+  write_management_env
+  run mgmt_lib write_ops_nginx_files
+  [[ ! -e "$TEST_ROOT/mstate/nginx/client-ca.crt" ]]
+  ! grep -q ssl_verify_client "$TEST_ROOT/mstate/nginx/admin-access.conf"
+}
+
+@test "htpasswd: a salted SHA-512 crypt hash that openssl verifies; the password is not stored in clear" {
+  write_management_env
+  run mgmt_lib write_ops_nginx_files
+  assert_status 0
+  local line hash salt
+  line=$(cat "$TEST_ROOT/mstate/nginx/htpasswd")
+  [[ "$line" == admin:\$6\$* ]] || fail "$line"
+  hash=${line#admin:}
+  salt=$(cut -d'$' -f3 <<<"$hash")
+  [[ "$(openssl passwd -6 -salt "$salt" ops_admin_password-0123456789abcdef0123)" == "$hash" ]]
+  ! grep -rq ops_admin_password-0123456789abcdef0123 "$TEST_ROOT/mstate/nginx" || fail "the password in clear"
+  [[ $(stat -c %a "$TEST_ROOT/mstate/nginx/htpasswd") == 644 ]]
+  # the LAN port's list
+  [[ "$(grep -v '^#' "$TEST_ROOT/mstate/nginx/lan-access.conf" | paste -sd' ')" == "allow 10.0.0.0/8; allow 172.16.0.0/12; allow 192.168.0.0/16; deny all;" ]]
+}
+
+@test "admin-path settings are checked and named: allow-lists, proxy address, client CA, the two ports" {
+  write_management_env "OPS_ADMIN_ALLOW=203.0.113.7,example.org" "OPS_PROXY_ADDRESS=203.0.113.300" \
+    "OPS_LAN_ALLOW=10.0.0.0/33" "OPS_CLIENT_CA_FILE=$TEST_ROOT/no-such.crt" "OPS_LAN_HTTPS_PORT=18888" "OPS_HTTPS_PORT=18888"
+  sed -i '/^OPS_ADMIN_PASSWORD=/d' "$PROTOSTAR_MANAGEMENT_ENV_FILE"
+  run protostar management config
+  assert_status 1
+  assert_output_contains "OPS_ADMIN_ALLOW=203.0.113.7,example.org is malformed: expected IPv4 addresses or networks separated by commas"
+  assert_output_contains "(example.org is not one)"
+  assert_output_contains "OPS_PROXY_ADDRESS=203.0.113.300 is malformed"
+  assert_output_contains "OPS_LAN_ALLOW=10.0.0.0/33 is malformed"
+  assert_output_contains "OPS_CLIENT_CA_FILE=$TEST_ROOT/no-such.crt is malformed: expected a readable file"
+  assert_output_contains "OPS_HTTPS_PORT and OPS_LAN_HTTPS_PORT are both 18888"
+  assert_output_contains "OPS_ADMIN_PASSWORD is missing"
+  assert_no_calls
+}
+
+@test "reload: refused when ops-nginx is not running; else files rewritten, nginx -t, reload; a refused config is not loaded" {
+  write_management_env
+  export STUB_COMPOSE_RUNNING=""
+  run protostar management reload
+  assert_status 1
+  assert_output_contains "ops-nginx is not running"
+  export STUB_COMPOSE_RUNNING=ops-nginx
+  run protostar management reload
+  assert_status 0
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -t -q"
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
+  [[ -f "$TEST_ROOT/mstate/nginx/admin-access.conf" && -f "$TEST_ROOT/mstate/nginx/htpasswd" ]]
+  : >"$STUB_LOG"
+  export STUB_NGINX_T_STATUSES=1
+  run protostar management reload
+  assert_status 1
+  assert_output_contains "ops-nginx refused its configuration"
+  refute_called "nginx -s reload"
+}
