@@ -79,26 +79,19 @@ tls_handshake() {
 }
 
 # --- Admin path ------------------------------------------------------------------------------
-admin_reaches_jenkins_with_real_address() {
+# admin_reaches SERVICE NAME PATH — the admin gets SERVICE's stand-in by NAME through the
+# proxy, and the stand-in sees the admin's own address (not the proxy's or the router's).
+admin_reaches() {
   local out
-  out=$(admin_curl admin jenkins.ops.test /job/x -u "admin:$OPS_ADMIN_PASSWORD")
+  out=$(admin_curl admin "$2" "$3" -u "admin:$OPS_ADMIN_PASSWORD")
   echo "$out"
   [[ $(status_of "$out") == 200 ]]
-  grep -qx 'service=jenkins' <<<"$out"
-  # The upstream sees the admin's own address, not the proxy's or the router's.
+  grep -qx "service=$1" <<<"$out"
   grep -qx "x-real-ip=$ADMIN_IP" <<<"$out"
   grep -qx "x-forwarded-for=$ADMIN_IP" <<<"$out"
   grep -qx 'x-forwarded-proto=https' <<<"$out"
   # ops-nginx's credentials are not passed on to the tool
   grep -qx 'authorization=' <<<"$out"
-}
-admin_reaches_grafana() {
-  local out
-  out=$(admin_curl admin grafana.ops.test /api/health -u "admin:$OPS_ADMIN_PASSWORD")
-  echo "$out"
-  [[ $(status_of "$out") == 200 ]]
-  grep -qx 'service=grafana' <<<"$out"
-  grep -qx "x-real-ip=$ADMIN_IP" <<<"$out"
 }
 certificate_through_proxy_is_ops_nginx() {
   local seen ops production
@@ -304,8 +297,8 @@ started=$SECONDS
 step 1/2 "starting the simulated hosts ($NET_PREFIX-*)"
 net_up
 step 2/2 "checks"
-check "an admin through the proxy reaches Jenkins; the upstream sees the admin's address" admin_reaches_jenkins_with_real_address
-check "an admin through the proxy reaches Grafana" admin_reaches_grafana
+check "an admin through the proxy reaches Jenkins; the upstream sees the admin's address" admin_reaches jenkins jenkins.ops.test /job/x
+check "an admin through the proxy reaches Grafana; the upstream sees the admin's address" admin_reaches grafana grafana.ops.test /api/health
 check "the certificate seen through the proxy is ops-nginx's (passthrough; the proxy holds none)" certificate_through_proxy_is_ops_nginx
 check "a websocket upgrade reaches Jenkins through both hops (101, a frame back)" websocket_upgrade_reaches_jenkins
 check "the admin path sends HSTS and security headers, each once" admin_security_headers
