@@ -7,7 +7,9 @@
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0); the
 #    Jenkinsfile parsed as Groovy (scripts/test/jenkinsfile.sh)
 # 3. end-to-end: the management host's compose file and configs validated with the real
-#    tools (management-config.sh); the production stack from the offline images, under a
+#    tools (management-config.sh); the two network paths across simulated hosts (cloud
+#    proxy passthrough, ops-nginx, production nginx: networking.sh); the production stack
+#    from the offline images, under a
 #    unique project name on free ports, always torn down; then blue/green deploys under
 #    load; then the SSH push deploy between two simulated hosts (ssh-deploy.sh); then
 #    backup and restore against S3Proxy, the stand-in for MinIO (backup.sh)
@@ -116,7 +118,7 @@ tier_jenkinsfile() {
 # In the fresh tier's nested run only the suite that starts the stack as the README does:
 # the others would exercise the same installed tools again and double the command's time.
 tier_e2e() {
-  local suite status=0 suites=(management-config production-stack deploy ssh-deploy backup)
+  local suite status=0 suites=(management-config networking production-stack deploy ssh-deploy backup)
   [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]] || suites=(production-stack)
   for suite in "${suites[@]}"; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1

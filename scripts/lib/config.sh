@@ -91,8 +91,11 @@ declare -A OPTIONAL_ENV_RULES=(
   [BACKEND_JAVA_OPTIONS]=java_options
   [S3_ENDPOINT]=url
   [LOKI_URL]=url
+  [NGINX_RATE_LIMIT]=rate
+  [NGINX_RATE_BURST]=rate
 )
-# Never echoed back in an error message.
+# Never echoed back in an error message (read by settings_problems, through a nameref).
+# shellcheck disable=SC2034
 readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
 
 # check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
@@ -123,34 +126,74 @@ check_value() {
     url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8888" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
+    rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;
+    ipv4_network)
+      # An address, or a network in CIDR notation (an address with /0 to /32).
+      if [[ -n "$(check_value ipv4 "${v%/*}")" ]] || [[ "$v" == */* && ! "${v#*/}" =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; then
+        echo "an IPv4 address or network such as 203.0.113.7 or 198.51.100.0/24"
+      fi
+      ;;
+    ipv4_networks)
+      local item
+      for item in ${v//,/ }; do
+        [[ -z "$(check_value ipv4_network "$item")" ]] && continue
+        echo "IPv4 addresses or networks separated by commas, such as 203.0.113.7,198.51.100.0/24 ($item is not one)"
+        break
+      done
+      ;;
     *) echo "(no rule '$rule')" ;;
   esac
 }
 
+# settings_problems CHECKER RULES OPTIONAL QUIET — what is wrong with the variables read
+# from a settings file, one line each. RULES and OPTIONAL name associative arrays
+# VARIABLE=rule: each of RULES must be present and well-formed, each of OPTIONAL
+# well-formed when set. QUIET names an array of variables whose value is never echoed.
+# CHECKER is check_value or a function adding rules of its own.
+settings_problems() {
+  local checker=$1 var
+  local -n required=$2 optional=$3 quiet=$4
+  for var in $(printf '%s\n' "${!required[@]}" | sort); do
+    setting_problem "${required[$var]}"
+  done
+  for var in $(printf '%s\n' "${!optional[@]}" | sort); do
+    [[ -z "${!var:-}" ]] || setting_problem "${optional[$var]}"
+  done
+}
+
+# setting_problem RULE — settings_problems' verdict on one variable ($var, $checker and
+# $quiet are its).
+setting_problem() {
+  local expected
+  if [[ -z "${!var+set}" ]]; then
+    echo "$var is missing"
+  elif [[ -z "${!var}" ]]; then
+    echo "$var is empty"
+  else
+    expected=$("$checker" "$1" "${!var}")
+    [[ -z "$expected" ]] && return 0
+    if [[ " ${quiet[*]} " == *" $var "* ]]; then
+      echo "$var is malformed: expected $expected"
+    else
+      echo "$var=${!var} is malformed: expected $expected"
+    fi
+  fi
+}
+
+# report_problems FILE EXAMPLE [PROBLEM...] — names every problem, then stops before
+# anything starts; nothing when there is none.
+report_problems() {
+  local file=$1 example=$2 problem
+  shift 2
+  (($#)) || return 0
+  for problem in "$@"; do printf 'protostar: %s: %s\n' "$file" "$problem" >&2; done
+  abort "fix $file (documented in $example); nothing was started"
+}
+
 # validate_env — every variable present and well-formed; all problems reported at once.
 validate_env() {
-  local file var expected problems=()
-  file=$(env_file)
-  for var in $(printf '%s\n' "${!ENV_RULES[@]}" | sort); do
-    if [[ -z "${!var+set}" ]]; then
-      problems+=("$var is missing")
-    elif [[ -z "${!var}" ]]; then
-      problems+=("$var is empty")
-    else
-      expected=$(check_value "${ENV_RULES[$var]}" "${!var}")
-      [[ -z "$expected" ]] || problems+=("$var=${!var} is malformed: expected $expected")
-    fi
-  done
-  for var in $(printf '%s\n' "${!OPTIONAL_ENV_RULES[@]}" | sort); do
-    [[ -n "${!var:-}" ]] || continue
-    expected=$(check_value "${OPTIONAL_ENV_RULES[$var]}" "${!var}")
-    [[ -z "$expected" ]] && continue
-    if [[ " ${QUIET_VARIABLES[*]} " == *" $var "* ]]; then
-      problems+=("$var is malformed: expected $expected")
-    else
-      problems+=("$var=${!var} is malformed: expected $expected")
-    fi
-  done
+  local problems=()
+  mapfile -t problems < <(settings_problems check_value ENV_RULES OPTIONAL_ENV_RULES QUIET_VARIABLES)
   if [[ -n "${PROTOSTAR_ADMIN_EMAIL:-}" && -z "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
     problems+=("PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)")
   elif [[ -z "${PROTOSTAR_ADMIN_EMAIL:-}" && -n "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
@@ -159,11 +202,7 @@ validate_env() {
   if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then
     problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
   fi
-  if ((${#problems[@]})); then
-    local problem
-    for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$file" "$problem" >&2; done
-    abort "fix $file (documented in compose/production.env.example); nothing was started"
-  fi
+  report_problems "$(env_file)" compose/production.env.example "${problems[@]}"
 }
 
 # absolute PATH — relative paths in .env are relative to the repository root.
@@ -275,16 +314,23 @@ write_active_backend() {
   mv "$tmp" "$dir/active-backend.conf"
 }
 
+# ensure_self_signed_pair DIR NAME [SAN] — DIR/tls.crt + DIR/tls.key, a self-signed pair
+# for NAME (subjectAltName SAN, default DNS:NAME), unless DIR holds a pair already: a
+# certificate of your own (or an ACME client's) is never replaced.
+ensure_self_signed_pair() {
+  local dir=$1 name=$2 san=${3:-DNS:$2}
+  [[ -f "$dir/tls.crt" && -f "$dir/tls.key" ]] && return 0
+  command -v openssl >/dev/null || abort "openssl is needed to create a self-signed certificate (apt-get install openssl), or put tls.crt and tls.key into $dir"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
+    -keyout "$dir/tls.key" -out "$dir/tls.crt" -subj "/CN=$name" -addext "subjectAltName=$san" 2>/dev/null
+  chmod 600 "$dir/tls.key"
+  info "created a self-signed certificate for $name in $dir (replace it with your own)"
+}
+
 # A self-signed certificate for PUBLIC_HOSTNAME when TLS_DIR has none.
 ensure_certificate() {
-  [[ -f "$TLS_DIR/tls.crt" && -f "$TLS_DIR/tls.key" ]] && return 0
-  command -v openssl >/dev/null || abort "openssl is needed to create a self-signed certificate (apt-get install openssl), or put tls.crt and tls.key into $TLS_DIR"
-  mkdir -p "$TLS_DIR"
-  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
-    -keyout "$TLS_DIR/tls.key" -out "$TLS_DIR/tls.crt" -subj "/CN=$PUBLIC_HOSTNAME" \
-    -addext "subjectAltName=DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1" 2>/dev/null
-  chmod 600 "$TLS_DIR/tls.key"
-  info "created a self-signed certificate for $PUBLIC_HOSTNAME in $TLS_DIR (replace it with your own)"
+  ensure_self_signed_pair "$TLS_DIR" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
 }
 
 public_url() {

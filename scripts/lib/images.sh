@@ -76,6 +76,37 @@ build_offline_base() {
   rm -rf "$rootfs"
 }
 
+# build_offline_image NAME IMAGE — compose/images/NAME built as IMAGE from Debian
+# packages (the base first, when missing), unless IMAGE exists already. For the hosts
+# that need one or two offline images (management host, cloud proxy).
+build_offline_image() {
+  local name=$1 image=$2
+  image_exists "$image" && return 0
+  image_exists "$OFFLINE_BASE_IMAGE" || {
+    step base "building $OFFLINE_BASE_IMAGE with debootstrap"
+    build_offline_base
+  }
+  step "$name" "building $image"
+  quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
+    -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
+}
+
+# recorded_image_source DIR [FLAG] — offline or upstream for a host without state.env
+# (management host, cloud proxy): FLAG, recorded in DIR/image-source, else what was
+# recorded there before, else upstream.
+recorded_image_source() {
+  local dir=$1 flag=${2:-} file="$1/image-source"
+  if [[ -n "$flag" ]]; then
+    mkdir -p "$dir"
+    printf '%s\n' "$flag" >"$file"
+    printf '%s\n' "$flag"
+  elif [[ -f "$file" ]]; then
+    cat "$file"
+  else
+    printf 'upstream\n'
+  fi
+}
+
 # build_offline_images [--rebuild] — every third-party image of the production stack.
 build_offline_images() {
   local rebuild=${1:-} name var image

@@ -5,7 +5,7 @@
 readonly COMPOSE_FILE_MANAGEMENT="$PROTOSTAR_ROOT/compose/management.yml"
 readonly MANAGEMENT_ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/management.env.example"
 readonly MANAGEMENT_SECRET_VARIABLES=(JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD
-  MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY)
+  MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD)
 # The images `up --offline` builds from Debian packages (the others are not packaged).
 readonly MANAGEMENT_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26
 readonly MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE=protostar/prometheus:2.53
@@ -18,7 +18,14 @@ declare -A MANAGEMENT_ENV_RULES=(
   [MANAGEMENT_STATE_DIR]=path
   [OPS_BIND_ADDRESS]=ipv4
   [OPS_HTTPS_PORT]=port
+  [OPS_LAN_HTTPS_PORT]=port
+  [OPS_PUBLIC_PORT]=port
   [OPS_TLS_DIR]=path
+  [OPS_PROXY_ADDRESS]=ipv4_network
+  [OPS_ADMIN_ALLOW]=ipv4_networks
+  [OPS_LAN_ALLOW]=ipv4_networks
+  [OPS_ADMIN_USER]=identifier
+  [OPS_ADMIN_PASSWORD]=secret
   [JENKINS_HOSTNAME]=hostname
   [GRAFANA_HOSTNAME]=hostname
   [MINIO_CONSOLE_HOSTNAME]=hostname
@@ -52,6 +59,10 @@ declare -A MANAGEMENT_ENV_RULES=(
   [PROMETHEUS_MEMORY_LIMIT]=memory
   [GRAFANA_MEMORY_LIMIT]=memory
 )
+# Checked only when set.
+declare -A MANAGEMENT_OPTIONAL_ENV_RULES=(
+  [OPS_CLIENT_CA_FILE]=file
+)
 
 # management_check_value RULE VALUE — the rules config.sh lacks, else config.sh's.
 management_check_value() {
@@ -63,6 +74,7 @@ management_check_value() {
     bucket) [[ "$v" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || echo "an S3 bucket name (3-63 lowercase letters, digits, . and -)" ;;
     access_key) [[ "$v" =~ ^[A-Za-z0-9._-]{3,64}$ ]] || echo "3 to 64 letters, digits or ._-" ;;
     duration) [[ "$v" =~ ^[0-9]+[hdwy]$ ]] || echo "a duration such as 30d or 12w" ;;
+    file) [[ -f "$v" && -r "$v" ]] || [[ -f "$PROTOSTAR_ROOT/${v#./}" ]] || echo "a readable file" ;;
     *) check_value "$rule" "$v" ;;
   esac
 }
@@ -75,36 +87,22 @@ ensure_management_env_file() {
 
 # load_management_config — reads and checks .env.management; exports what Compose needs.
 load_management_config() {
-  local file var expected problems=()
+  local file
   file=$(management_env_file)
   [[ -f "$file" ]] || abort "$file not found: run 'protostar management up' to create it"
-  unset "${!MANAGEMENT_ENV_RULES[@]}"
+  unset "${!MANAGEMENT_ENV_RULES[@]}" "${!MANAGEMENT_OPTIONAL_ENV_RULES[@]}"
   read_env_file "$file"
-  for var in $(printf '%s\n' "${!MANAGEMENT_ENV_RULES[@]}" | sort); do
-    if [[ -z "${!var+set}" ]]; then
-      problems+=("$var is missing")
-    elif [[ -z "${!var}" ]]; then
-      problems+=("$var is empty")
-    else
-      expected=$(management_check_value "${MANAGEMENT_ENV_RULES[$var]}" "${!var}")
-      [[ -z "$expected" ]] && continue
-      if [[ " ${MANAGEMENT_SECRET_VARIABLES[*]} " == *" $var "* ]]; then
-        problems+=("$var is malformed: expected $expected")
-      else
-        problems+=("$var=${!var} is malformed: expected $expected")
-      fi
-    fi
-  done
-  if ((${#problems[@]})); then
-    local problem
-    for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$file" "$problem" >&2; done
-    abort "fix $file (documented in compose/management.env.example); nothing was started"
-  fi
+  local problems=()
+  mapfile -t problems < <(settings_problems management_check_value MANAGEMENT_ENV_RULES \
+    MANAGEMENT_OPTIONAL_ENV_RULES MANAGEMENT_SECRET_VARIABLES)
+  [[ "${OPS_LAN_HTTPS_PORT:-}" != "${OPS_HTTPS_PORT:-}" ]] || problems+=("OPS_HTTPS_PORT and OPS_LAN_HTTPS_PORT are both ${OPS_HTTPS_PORT:-}")
+  report_problems "$file" compose/management.env.example "${problems[@]}"
   MANAGEMENT_STATE_DIR=$(absolute "$MANAGEMENT_STATE_DIR")
   OPS_TLS_DIR=$(absolute "$OPS_TLS_DIR")
   JENKINS_DEPLOY_KEY_FILE=$(absolute "$JENKINS_DEPLOY_KEY_FILE")
   JENKINS_KNOWN_HOSTS_FILE=$(absolute "$JENKINS_KNOWN_HOSTS_FILE")
   export MANAGEMENT_STATE_DIR OPS_TLS_DIR JENKINS_DEPLOY_KEY_FILE JENKINS_KNOWN_HOSTS_FILE
+  [[ -z "${OPS_CLIENT_CA_FILE:-}" ]] || OPS_CLIENT_CA_FILE=$(absolute "$OPS_CLIENT_CA_FILE")
   # The group of the engine's socket, so Jenkins (not root) may use it.
   DOCKER_GID=$(stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
   export DOCKER_GID
@@ -121,19 +119,17 @@ management_compose() {
   "${cmd[@]}" "$@"
 }
 
+# ensure_ops_certificate — ops-nginx's self-signed pair, for every host name it serves.
+ensure_ops_certificate() {
+  ensure_self_signed_pair "$OPS_TLS_DIR" "$JENKINS_HOSTNAME" \
+    "DNS:$JENKINS_HOSTNAME,DNS:$GRAFANA_HOSTNAME,DNS:$MINIO_CONSOLE_HOSTNAME,DNS:$MINIO_API_HOSTNAME,DNS:$LOKI_HOSTNAME"
+}
+
 # ensure_management_files — the TLS pair (self-signed for every host name), the deploy
 # key (generated) and the known_hosts file (a placeholder that matches no host, so
 # deploys fail safe until the real lines are pasted in).
 ensure_management_files() {
-  if [[ ! -f "$OPS_TLS_DIR/tls.crt" || ! -f "$OPS_TLS_DIR/tls.key" ]]; then
-    command -v openssl >/dev/null || abort "openssl is needed for a self-signed certificate, or put tls.crt and tls.key into $OPS_TLS_DIR"
-    mkdir -p "$OPS_TLS_DIR"
-    openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 825 \
-      -keyout "$OPS_TLS_DIR/tls.key" -out "$OPS_TLS_DIR/tls.crt" -subj "/CN=$JENKINS_HOSTNAME" \
-      -addext "subjectAltName=DNS:$JENKINS_HOSTNAME,DNS:$GRAFANA_HOSTNAME,DNS:$MINIO_CONSOLE_HOSTNAME,DNS:$MINIO_API_HOSTNAME,DNS:$LOKI_HOSTNAME" 2>/dev/null
-    chmod 600 "$OPS_TLS_DIR/tls.key"
-    info "created a self-signed certificate in $OPS_TLS_DIR (replace it with your own)"
-  fi
+  ensure_ops_certificate
   # Jenkins runs as uid 1000 and reads these two through bind mounts (Compose's file
   # secrets keep the host's owner and mode).
   if [[ ! -f "$JENKINS_DEPLOY_KEY_FILE" ]]; then
@@ -150,20 +146,69 @@ ensure_management_files() {
   fi
 }
 
+# --- ops-nginx's access files: built as text, then written --------------------------------
+# Under MANAGEMENT_STATE_DIR/nginx, mounted at /etc/nginx/protostar in ops-nginx, written
+# by `management up` and `management reload`: the settings are lists (and a password) that
+# nginx's template rendering cannot expand.
+
+# allow_list_conf LIST — nginx access rules: each address or network of LIST (commas or
+# spaces between them) allowed, any other address answered 403.
+allow_list_conf() {
+  local item
+  for item in ${1//,/ }; do printf 'allow %s;\n' "$item"; done
+  printf 'deny all;\n'
+}
+
+# ops_admin_access_conf — included by each admin server (8888): the allow-list on the
+# admin's own address (from the PROXY protocol header), then basic auth, then client
+# certificates when OPS_CLIENT_CA_FILE is set. All must pass (nginx's `satisfy all`).
+ops_admin_access_conf() {
+  printf '# Written by protostar management up/reload from %s; edits are overwritten.\n' "$(management_env_file)"
+  allow_list_conf "$OPS_ADMIN_ALLOW"
+  printf '%s\n' 'auth_basic "Protostar operations";' 'auth_basic_user_file /etc/nginx/protostar/htpasswd;'
+  [[ -z "${OPS_CLIENT_CA_FILE:-}" ]] ||
+    printf '%s\n' 'ssl_client_certificate /etc/nginx/protostar/client-ca.crt;' 'ssl_verify_client on;'
+}
+
+# ops_lan_access_conf — included by the production host's servers (8443).
+ops_lan_access_conf() {
+  printf '# Written by protostar management up/reload from %s; edits are overwritten.\n' "$(management_env_file)"
+  allow_list_conf "$OPS_LAN_ALLOW"
+}
+
+# ops_htpasswd — OPS_ADMIN_USER with a salted SHA-512 crypt hash of OPS_ADMIN_PASSWORD
+# (the password goes to openssl on stdin, never on a command line).
+ops_htpasswd() {
+  printf '%s:%s\n' "$OPS_ADMIN_USER" "$(openssl passwd -6 -stdin <<<"$OPS_ADMIN_PASSWORD")"
+}
+
+ops_client_ca() { cat "$OPS_CLIENT_CA_FILE"; }
+
+# write_ops_nginx_files — the files above (and the client CA, copied), each replaced
+# atomically. Readable by nginx's workers, which do not run as root.
+write_ops_nginx_files() {
+  local dir="$MANAGEMENT_STATE_DIR/nginx" name builder
+  command -v openssl >/dev/null || abort "openssl is needed to hash OPS_ADMIN_PASSWORD (apt-get install openssl)"
+  mkdir -p "$dir"
+  for name in admin-access.conf lan-access.conf htpasswd client-ca.crt; do
+    case "$name" in
+      admin-access.conf) builder=ops_admin_access_conf ;;
+      lan-access.conf) builder=ops_lan_access_conf ;;
+      htpasswd) builder=ops_htpasswd ;;
+      client-ca.crt)
+        [[ -n "${OPS_CLIENT_CA_FILE:-}" ]] || { rm -f "$dir/$name" && continue; }
+        builder=ops_client_ca
+        ;;
+    esac
+    "$builder" >"$dir/.$name.new" || abort "could not write $dir/$name"
+    chmod 644 "$dir/.$name.new"
+    mv "$dir/.$name.new" "$dir/$name"
+  done
+}
+
 # management_image_source [FLAG] — offline or upstream: the flag, else what this host
 # used before (recorded in MANAGEMENT_STATE_DIR), else upstream.
-management_image_source() {
-  local flag=${1:-} file="$MANAGEMENT_STATE_DIR/image-source"
-  if [[ -n "$flag" ]]; then
-    mkdir -p "$MANAGEMENT_STATE_DIR"
-    printf '%s\n' "$flag" >"$file"
-    printf '%s\n' "$flag"
-  elif [[ -f "$file" ]]; then
-    cat "$file"
-  else
-    printf 'upstream\n'
-  fi
-}
+management_image_source() { recorded_image_source "$MANAGEMENT_STATE_DIR" "${1:-}"; }
 
 # use_management_offline_images — ops-nginx and Prometheus from Debian packages (built
 # when missing), unless .env.management names its own; exported for Compose.
@@ -173,17 +218,6 @@ use_management_offline_images() {
 }
 
 build_management_offline_images() {
-  image_exists "$OFFLINE_BASE_IMAGE" || {
-    step base "building $OFFLINE_BASE_IMAGE with debootstrap"
-    build_offline_base
-  }
-  local name image
-  for name in nginx prometheus; do
-    image=$MANAGEMENT_OFFLINE_NGINX_IMAGE
-    [[ "$name" == prometheus ]] && image=$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE
-    image_exists "$image" && continue
-    step "$name" "building $image"
-    quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
-      -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
-  done
+  build_offline_image nginx "$MANAGEMENT_OFFLINE_NGINX_IMAGE"
+  build_offline_image prometheus "$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE"
 }

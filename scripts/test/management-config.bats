@@ -17,9 +17,9 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   [[ "$(services | paste -sd' ')" == "grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
 }
 
-@test "nothing but ops-nginx publishes a port, and it publishes only 8888 (TLS)" {
+@test "nothing but ops-nginx publishes a port, and it publishes only 8888 and 8443 (TLS)" {
   [[ "$(yaml_query "$MGMT" '[s for s, v in d["services"].items() if v.get("ports")]')" == ops-nginx ]]
-  [[ "$(yaml_query "$MGMT" 'd["services"]["ops-nginx"]["ports"]')" == '${OPS_BIND_ADDRESS:-0.0.0.0}:${OPS_HTTPS_PORT:-8888}:8888' ]]
+  [[ "$(yaml_query "$MGMT" 'd["services"]["ops-nginx"]["ports"]' | paste -sd' ')" == '${OPS_BIND_ADDRESS:-0.0.0.0}:${OPS_HTTPS_PORT:-8888}:8888 ${OPS_BIND_ADDRESS:-0.0.0.0}:${OPS_LAN_HTTPS_PORT:-8443}:8443' ]]
   # and only ops-nginx sits on the network that can publish
   [[ "$(yaml_query "$MGMT" '[s for s, v in d["services"].items() if "edge" in v.get("networks", [])]')" == ops-nginx ]]
   [[ "$(yaml_query "$MGMT" 'd["networks"]["ops"]["internal"]')" == true ]]
@@ -112,11 +112,22 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   for name in JENKINS GRAFANA MINIO_CONSOLE MINIO_API LOKI; do
     grep -qE "server_name \\\$\\{${name}_HOSTNAME\\};" "$t" || fail "no server for $name"
   done
-  [[ $(grep -c 'listen 8888 ssl' "$t") == 6 ]]
-  grep -q 'ssl_reject_handshake on' "$t"
-  ! grep -E '^\s*listen' "$t" | grep -vE 'listen (8888 ssl|127\.0\.0\.1:8080)' || fail "a listener besides TLS 8888 and the health check"
+  # 8888 (admins, through the proxy): PROXY protocol on every server, the admin access rules
+  [[ $(grep -c 'listen 8888 ssl proxy_protocol' "$t") == 4 ]]
+  [[ $(grep -c 'listen 8443 ssl' "$t") == 3 ]]
+  [[ $(grep -c 'ssl_reject_handshake on' "$t") == 2 ]]
+  ! grep -E '^\s*listen' "$t" | grep -vE 'listen (8888 ssl proxy_protocol|8443 ssl|127\.0\.0\.1:8080)' || fail "a listener besides TLS 8888, 8443 and the health check"
+  for name in JENKINS GRAFANA MINIO_CONSOLE; do
+    awk "/server_name \\\$\\{${name}_HOSTNAME\\}/,/^}/" "$t" | grep -q 'include /etc/nginx/protostar/admin-access.conf' || fail "$name: no admin access rules"
+  done
+  for name in MINIO_API LOKI; do
+    awk "/server_name \\\$\\{${name}_HOSTNAME\\}/,/^}/" "$t" | grep -q 'include /etc/nginx/protostar/lan-access.conf' || fail "$name: no LAN access rules"
+  done
+  grep -q 'set_real_ip_from \${OPS_PROXY_ADDRESS};' "$t"
+  grep -q 'real_ip_header proxy_protocol;' "$t"
   # Jenkins: the upgrade headers
-  awk '/server_name \$\{JENKINS_HOSTNAME\}/,/^}/' "$t" | grep -q 'proxy_set_header Connection \$connection_upgrade'
+  awk '/server_name \$\{JENKINS_HOSTNAME\}/,/^}/' "$t" | grep -q 'include /etc/nginx/snippets/admin-proxy.conf'
+  grep -q 'proxy_set_header Connection \$connection_upgrade' "$PROTOSTAR_REPO/nginx/management/snippets/admin-proxy.conf"
   awk '/server_name \$\{MINIO_API_HOSTNAME\}/,/^}/' "$t" | grep -q 'proxy_set_header Host \$http_host'
   awk '/server_name \$\{MINIO_API_HOSTNAME\}/,/^}/' "$t" | grep -q 'client_max_body_size 0'
   # Loki: the push endpoint only

@@ -17,7 +17,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_line_matches '^  management +Run the management host'
   run protostar management
   assert_status 1
-  assert_output_contains "up, status, config, down or compose is needed"
+  assert_output_contains "up, status, config, reload, down or compose is needed"
   run protostar management restart
   assert_status 1
   assert_output_contains "unknown action 'restart'"
@@ -35,7 +35,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_contains "created $TEST_ROOT/fresh.env with generated secrets"
   [[ $(stat -c %a "$TEST_ROOT/fresh.env") == 600 ]]
   local var
-  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY; do
+  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD; do
     grep -qE "^$var=[0-9a-f]{48}\$" "$TEST_ROOT/fresh.env" || fail "$var not generated"
   done
   local before
@@ -46,7 +46,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 }
 
 @test "up: settings, files, Jenkins image, compose up --wait, then minio-init; prints the URLs" {
-  TEST_OPS_PORT=$(free_port)
+  TEST_OPS_PORT=$(free_port) TEST_OPS_LAN_PORT=$(free_port)
   write_management_env
   export STUB_MISSING_IMAGES="protostar/jenkins:2.541.1"
   run protostar management up
@@ -56,8 +56,13 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_call_line "$(mprefix) run --rm --no-deps minio-init"
   # minio-init runs after the services are healthy
   [[ $(grep -n ' up --detach' "$STUB_LOG" | cut -d: -f1) -lt $(grep -n 'run --rm --no-deps minio-init' "$STUB_LOG" | cut -d: -f1) ]]
-  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:$TEST_OPS_PORT/"
-  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_PORT/"
+  # admins through the cloud proxy (OPS_PUBLIC_PORT), the S3 API on the LAN port
+  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:443/"
+  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_LAN_PORT/"
+  # ops-nginx reads the access files it wrote, also when it was running already
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
+  [[ $(grep -c '^allow ' "$TEST_ROOT/mstate/nginx/admin-access.conf") == 3 ]]
+  grep -q '^admin:\$6\$' "$TEST_ROOT/mstate/nginx/htpasswd" || fail "$(cat "$TEST_ROOT/mstate/nginx/htpasswd")"
   # The files it creates: a certificate for every host name, the deploy key, a known_hosts
   # placeholder that pins nothing.
   local san
@@ -142,7 +147,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
   run protostar management status
   assert_status 0
-  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:18888/"
+  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:443/"
   assert_output_line_matches '^minio-init +exited +-'
   export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
   run protostar management status
@@ -173,4 +178,81 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_status 0
   [[ ! -e "$TEST_ROOT/.env.management" ]]
   ! grep -q "$ENV_FILE" "$STUB_LOG" || fail "read the production .env"
+}
+
+# --- ops-nginx's access files (the admin path) -------------------------------------------------
+
+mgmt_lib() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/management.sh\"; load_management_config; $1"; }
+
+@test "admin access: the allow-list, then basic auth; client certificates only when OPS_CLIENT_CA_FILE is set" {
+  write_management_env "OPS_ADMIN_ALLOW=203.0.113.7, 198.51.100.0/24"
+  run mgmt_lib ops_admin_access_conf
+  assert_status 0
+  [[ "$(grep -v '^#' <<<"$output")" == 'allow 203.0.113.7;
+allow 198.51.100.0/24;
+deny all;
+auth_basic "Protostar operations";
+auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=admins -keyout "$TEST_ROOT/ca.key" -out "$TEST_ROOT/ca.crt" 2>/dev/null
+  write_management_env "OPS_CLIENT_CA_FILE=$TEST_ROOT/ca.crt"
+  run mgmt_lib 'ops_admin_access_conf; write_ops_nginx_files'
+  assert_output_contains "ssl_verify_client on;"
+  cmp "$TEST_ROOT/ca.crt" "$TEST_ROOT/mstate/nginx/client-ca.crt"
+  # switched off again: the copy goes too
+  write_management_env
+  run mgmt_lib write_ops_nginx_files
+  [[ ! -e "$TEST_ROOT/mstate/nginx/client-ca.crt" ]]
+  ! grep -q ssl_verify_client "$TEST_ROOT/mstate/nginx/admin-access.conf"
+}
+
+@test "htpasswd: a salted SHA-512 crypt hash that openssl verifies; the password is not stored in clear" {
+  write_management_env
+  run mgmt_lib write_ops_nginx_files
+  assert_status 0
+  local line hash salt
+  line=$(cat "$TEST_ROOT/mstate/nginx/htpasswd")
+  [[ "$line" == admin:\$6\$* ]] || fail "$line"
+  hash=${line#admin:}
+  salt=$(cut -d'$' -f3 <<<"$hash")
+  [[ "$(openssl passwd -6 -salt "$salt" ops_admin_password-0123456789abcdef0123)" == "$hash" ]]
+  ! grep -rq ops_admin_password-0123456789abcdef0123 "$TEST_ROOT/mstate/nginx" || fail "the password in clear"
+  [[ $(stat -c %a "$TEST_ROOT/mstate/nginx/htpasswd") == 644 ]]
+  # the LAN port's list
+  [[ "$(grep -v '^#' "$TEST_ROOT/mstate/nginx/lan-access.conf" | paste -sd' ')" == "allow 10.0.0.0/8; allow 172.16.0.0/12; allow 192.168.0.0/16; deny all;" ]]
+}
+
+@test "admin-path settings are checked and named: allow-lists, proxy address, client CA, the two ports" {
+  write_management_env "OPS_ADMIN_ALLOW=203.0.113.7,example.org" "OPS_PROXY_ADDRESS=203.0.113.300" \
+    "OPS_LAN_ALLOW=10.0.0.0/33" "OPS_CLIENT_CA_FILE=$TEST_ROOT/no-such.crt" "OPS_LAN_HTTPS_PORT=18888" "OPS_HTTPS_PORT=18888"
+  sed -i '/^OPS_ADMIN_PASSWORD=/d' "$PROTOSTAR_MANAGEMENT_ENV_FILE"
+  run protostar management config
+  assert_status 1
+  assert_output_contains "OPS_ADMIN_ALLOW=203.0.113.7,example.org is malformed: expected IPv4 addresses or networks separated by commas"
+  assert_output_contains "(example.org is not one)"
+  assert_output_contains "OPS_PROXY_ADDRESS=203.0.113.300 is malformed"
+  assert_output_contains "OPS_LAN_ALLOW=10.0.0.0/33 is malformed"
+  assert_output_contains "OPS_CLIENT_CA_FILE=$TEST_ROOT/no-such.crt is malformed: expected a readable file"
+  assert_output_contains "OPS_HTTPS_PORT and OPS_LAN_HTTPS_PORT are both 18888"
+  assert_output_contains "OPS_ADMIN_PASSWORD is missing"
+  assert_no_calls
+}
+
+@test "reload: refused when ops-nginx is not running; else files rewritten, nginx -t, reload; a refused config is not loaded" {
+  write_management_env
+  export STUB_COMPOSE_RUNNING=""
+  run protostar management reload
+  assert_status 1
+  assert_output_contains "ops-nginx is not running"
+  export STUB_COMPOSE_RUNNING=ops-nginx
+  run protostar management reload
+  assert_status 0
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -t -q"
+  assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
+  [[ -f "$TEST_ROOT/mstate/nginx/admin-access.conf" && -f "$TEST_ROOT/mstate/nginx/htpasswd" ]]
+  : >"$STUB_LOG"
+  export STUB_NGINX_T_STATUSES=1
+  run protostar management reload
+  assert_status 1
+  assert_output_contains "ops-nginx refused its configuration"
+  refute_called "nginx -s reload"
 }

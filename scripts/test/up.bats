@@ -39,6 +39,12 @@ up_rejects() {
   up_rejects "JWT_SECRET=abcdefghijklmnopqrstuvwxyz01234 is malformed: expected at least 32 characters"
 }
 
+@test "nginx's request limits are optional, but a malformed one is named" {
+  write_env "NGINX_RATE_LIMIT=fast" "NGINX_RATE_BURST=0"
+  up_rejects "NGINX_RATE_LIMIT=fast is malformed: expected a whole number" \
+    "NGINX_RATE_BURST=0 is malformed: expected a whole number"
+}
+
 @test "the bootstrap admin needs both variables: an e-mail alone is rejected" {
   write_env "PROTOSTAR_ADMIN_EMAIL=admin@example.com"
   up_rejects "PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)"

@@ -8,8 +8,8 @@
 #     compose/management.env.example, and compose's own view: only ops-nginx publishes
 #   - `promtool check config` on compose/management/prometheus (promtool from Debian's
 #     prometheus package: the offline image protostar/prometheus, built when missing)
-#   - `nginx -t` on nginx/management with the templates rendered, in protostar/nginx,
-#     with a throw-away self-signed certificate
+#   - `nginx -t` on nginx/management with the templates rendered and the access files
+#     `management up` writes, in protostar/nginx, with a throw-away self-signed certificate
 # Containers are named with a unique prefix and removed; nothing is published.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -47,7 +47,7 @@ compose_config_validates() {
 compose_sees_only_ops_nginx_publishing() {
   "$PROTOSTAR_ROOT/scripts/protostar" management compose config --format json >"$E2E_DIR/config.json"
   [[ "$(jq -r '.services | to_entries[] | select(.value.ports) | .key' "$E2E_DIR/config.json")" == ops-nginx ]]
-  [[ "$(jq -r '.services["ops-nginx"].ports[] | "\(.host_ip):\(.published):\(.target)"' "$E2E_DIR/config.json")" == 0.0.0.0:8888:8888 ]]
+  [[ "$(jq -r '.services["ops-nginx"].ports[] | "\(.host_ip):\(.published):\(.target)"' "$E2E_DIR/config.json" | paste -sd' ')" == "0.0.0.0:8888:8888 0.0.0.0:8443:8443" ]]
   # every service but the one-shot has a health check, after interpolation too
   [[ -z "$(jq -r '.services | to_entries[] | select(.key != "minio-init" and (.value.healthcheck.test | not)) | .key' "$E2E_DIR/config.json")" ]]
 }
@@ -73,8 +73,9 @@ nginx_t() {
   docker run --rm --name "protostar-e2e-mgmt-$ID-nginx" --network none \
     -e JENKINS_HOSTNAME=jenkins.ops.localhost -e GRAFANA_HOSTNAME=grafana.ops.localhost \
     -e MINIO_CONSOLE_HOSTNAME=minio.ops.localhost -e MINIO_API_HOSTNAME=s3.ops.localhost \
-    -e LOKI_HOSTNAME=loki.ops.localhost \
+    -e LOKI_HOSTNAME=loki.ops.localhost -e OPS_PROXY_ADDRESS=203.0.113.10 -e OPS_PUBLIC_PORT=443 \
     -v "$1/nginx.conf:/etc/nginx/nginx.conf:ro" -v "$1/templates:/etc/nginx/templates:ro" \
+    -v "$1/snippets:/etc/nginx/snippets:ro" -v "$E2E_DIR/state/nginx:/etc/nginx/protostar:ro" \
     -v "$E2E_DIR/tls:/etc/nginx/tls:ro" "$MANAGEMENT_OFFLINE_NGINX_IMAGE" nginx -t
 }
 nginx_accepts_ops_config() {
@@ -88,10 +89,13 @@ nginx_rejects_a_broken_config() {
   ! nginx_t "$E2E_DIR/nginx-bad"
 }
 
+# ops-nginx's access files as `management up` writes them from those settings.
+(load_management_config && write_ops_nginx_files)
+
 started=$SECONDS
 build_management_offline_images
 check "docker compose config accepts management.yml with the example's settings" compose_config_validates
-check "after interpolation only ops-nginx publishes (8888) and every service is health-checked" compose_sees_only_ops_nginx_publishing
+check "after interpolation only ops-nginx publishes (8888, 8443) and every service is health-checked" compose_sees_only_ops_nginx_publishing
 check "a missing secret is named and compose is not run" compose_config_refuses_a_missing_secret
 check "promtool check config accepts the Prometheus configuration" promtool_accepts_prometheus_config
 check "promtool rejects a broken one (the check can fail)" promtool_rejects_a_broken_config
