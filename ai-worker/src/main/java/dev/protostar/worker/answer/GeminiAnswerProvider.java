@@ -29,16 +29,10 @@ public class GeminiAnswerProvider extends StreamingAnswerProvider {
 	/** Google's endpoint; another base URL serves a proxy or a compatible gateway. */
 	public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 
-	private final URI endpoint;
-
-	private final String apiKey;
-
 	GeminiAnswerProvider(RemoteSettings settings) {
-		super(settings);
-		this.endpoint = URI.create(settings.baseUrl() + "/v1beta/models/"
+		super(settings, URI.create(settings.baseUrl() + "/v1beta/models/"
 				+ URLEncoder.encode(settings.model().replaceFirst("^models/", ""), StandardCharsets.UTF_8)
-				+ ":streamGenerateContent?alt=sse");
-		this.apiKey = settings.apiKey();
+				+ ":streamGenerateContent?alt=sse"));
 	}
 
 	@Override
@@ -47,15 +41,8 @@ public class GeminiAnswerProvider extends StreamingAnswerProvider {
 	}
 
 	@Override
-	String where() {
-		return this.endpoint.toString();
-	}
-
-	@Override
-	HttpRequest.Builder request(AnswerRequest request, String body) {
-		return HttpRequest.newBuilder(this.endpoint)
-			.header("x-goog-api-key", this.apiKey)
-			.POST(HttpRequest.BodyPublishers.ofString(body));
+	void authorize(HttpRequest.Builder request) {
+		request.header("x-goog-api-key", this.apiKey);
 	}
 
 	@Override
@@ -79,11 +66,7 @@ public class GeminiAnswerProvider extends StreamingAnswerProvider {
 	@Override
 	Chunk chunk(String data) {
 		JsonNode chunk = object(data);
-		JsonNode error = chunk.get("error");
-		if (error != null && !error.isNull()) {
-			throw AnswerException.unavailable(where() + " failed in the middle of the answer: "
-					+ Citations.excerpt(error.path("message").asString(error.toString()), 300), null);
-		}
+		failOnError(chunk);
 		JsonNode blocked = chunk.path("promptFeedback").path("blockReason");
 		if (blocked.isString()) {
 			throw AnswerException.unavailable(where() + " refused to answer the prompt: " + blocked.asString(), null);

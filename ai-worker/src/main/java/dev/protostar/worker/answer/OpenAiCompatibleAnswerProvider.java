@@ -23,14 +23,8 @@ public class OpenAiCompatibleAnswerProvider extends StreamingAnswerProvider {
 
 	public static final String NAME = "openai";
 
-	private final URI endpoint;
-
-	private final String apiKey;
-
 	OpenAiCompatibleAnswerProvider(RemoteSettings settings) {
-		super(settings);
-		this.endpoint = URI.create(settings.baseUrl() + "/chat/completions");
-		this.apiKey = settings.apiKey();
+		super(settings, URI.create(settings.baseUrl() + "/chat/completions"));
 	}
 
 	@Override
@@ -39,17 +33,10 @@ public class OpenAiCompatibleAnswerProvider extends StreamingAnswerProvider {
 	}
 
 	@Override
-	String where() {
-		return this.endpoint.toString();
-	}
-
-	@Override
-	HttpRequest.Builder request(AnswerRequest request, String body) {
-		HttpRequest.Builder builder = HttpRequest.newBuilder(this.endpoint).POST(HttpRequest.BodyPublishers.ofString(body));
+	void authorize(HttpRequest.Builder request) {
 		if (!this.apiKey.isBlank()) {
-			builder.header("Authorization", "Bearer " + this.apiKey);
+			request.header("Authorization", "Bearer " + this.apiKey);
 		}
-		return builder;
 	}
 
 	@Override
@@ -75,12 +62,7 @@ public class OpenAiCompatibleAnswerProvider extends StreamingAnswerProvider {
 			return new Chunk("", false, true, true);
 		}
 		JsonNode chunk = object(data);
-		JsonNode error = chunk.get("error");
-		if (error != null && !error.isNull()) {
-			String message = error.path("message").isString() ? error.path("message").asString() : error.toString();
-			throw AnswerException.unavailable(where() + " failed in the middle of the answer: "
-					+ Citations.excerpt(message, 300), null);
-		}
+		failOnError(chunk);
 		// Chunks without choices carry usage only.
 		JsonNode choice = chunk.path("choices").path(0);
 		JsonNode delta = choice.path("delta");

@@ -1,5 +1,6 @@
 package dev.protostar.worker.answer;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -41,13 +42,21 @@ abstract class StreamingAnswerProvider implements AnswerProvider {
 
 	private final Duration timeout;
 
+	/** Where answers are asked for. */
+	final URI endpoint;
+
+	/** The key; blank: none. */
+	final String apiKey;
+
 	final String model;
 
 	final double temperature;
 
 	final int maxTokens;
 
-	StreamingAnswerProvider(RemoteSettings settings) {
+	StreamingAnswerProvider(RemoteSettings settings, URI endpoint) {
+		this.endpoint = endpoint;
+		this.apiKey = settings.apiKey();
 		this.model = settings.model();
 		this.temperature = settings.temperature();
 		this.maxTokens = settings.maxTokens();
@@ -79,8 +88,8 @@ abstract class StreamingAnswerProvider implements AnswerProvider {
 
 	}
 
-	/** The request for this question, with the body. */
-	abstract HttpRequest.Builder request(AnswerRequest request, String body);
+	/** Adds the key to a request, the way the API wants it. */
+	abstract void authorize(HttpRequest.Builder request);
 
 	/** The request body, as JSON. */
 	abstract Object body(AnswerRequest request);
@@ -93,14 +102,18 @@ abstract class StreamingAnswerProvider implements AnswerProvider {
 	abstract Chunk chunk(String data);
 
 	/** The endpoint as operators configured it, for messages (never with the key). */
-	abstract String where();
+	String where() {
+		return this.endpoint.toString();
+	}
 
 	@Override
 	public Answer answer(AnswerRequest request, Consumer<String> tokens) {
-		HttpRequest http = request(request, JSON.writeValueAsString(body(request)))
+		HttpRequest.Builder builder = HttpRequest.newBuilder(this.endpoint)
+			.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body(request))))
 			.header("Content-Type", "application/json")
-			.header("Accept", "text/event-stream")
-			.build();
+			.header("Accept", "text/event-stream");
+		authorize(builder);
+		HttpRequest http = builder.build();
 		StringBuilder text = new StringBuilder();
 		boolean complete = false;
 		try (EventStream events = EventStream.open(this.http, http, where(), this.firstTokenTimeout, this.timeout)) {
@@ -143,6 +156,16 @@ abstract class StreamingAnswerProvider implements AnswerProvider {
 			throw malformed(data, null);
 		}
 		return node;
+	}
+
+	/** An {@code error} object in a chunk: the server gave up in the middle of the answer (both APIs do this). */
+	void failOnError(JsonNode chunk) {
+		JsonNode error = chunk.get("error");
+		if (error != null && !error.isNull()) {
+			String message = error.path("message").isString() ? error.path("message").asString() : error.toString();
+			throw AnswerException.unavailable(
+					where() + " failed in the middle of the answer: " + Citations.excerpt(message, 300), null);
+		}
 	}
 
 	AnswerException malformed(String data, Throwable cause) {
