@@ -93,10 +93,16 @@ declare -A OPTIONAL_ENV_RULES=(
   [LOKI_URL]=url
   [NGINX_RATE_LIMIT]=rate
   [NGINX_RATE_BURST]=rate
+  [ANSWER_PROVIDER]=answer_provider
+  [ANSWER_BASE_URL]=api_url
+  [ANSWER_API_KEY]=api_key
+  [ANSWER_MODEL]=model
+  [ANSWER_TIMEOUT]=duration
+  [ANSWER_FIRST_TOKEN_TIMEOUT]=duration
 )
 # Never echoed back in an error message (read by settings_problems, through a nameref).
 # shellcheck disable=SC2034
-readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD)
+readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD ANSWER_API_KEY)
 
 # check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
 check_value() {
@@ -124,6 +130,11 @@ check_value() {
     bucket) [[ "$v" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || echo "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'" ;;
     access_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{3,128}$ ]] || echo "3 to 128 letters, digits or ._~+/=-" ;;
     url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8888" ;;
+    api_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$ ]] || echo "an http(s) URL such as http://vllm:8000/v1" ;;
+    answer_provider) [[ "$v" =~ ^(offline|openai|gemini)$ ]] || echo "offline, openai or gemini" ;;
+    api_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=:-]{8,512}$ ]] || echo "8 to 512 letters, digits or ._~+/=:-" ;;
+    model) [[ "$v" =~ ^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$ ]] || echo "a model name such as qwen2.5:7b-instruct or gemini-2.5-flash" ;;
+    duration) [[ "$v" =~ ^[1-9][0-9]{0,5}(ms|s|m)$ ]] || echo "a duration such as 30s, 500ms or 2m" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;
@@ -199,6 +210,18 @@ validate_env() {
   elif [[ -z "${PROTOSTAR_ADMIN_EMAIL:-}" && -n "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
     problems+=("PROTOSTAR_ADMIN_PASSWORD is set but PROTOSTAR_ADMIN_EMAIL is empty (set both or neither)")
   fi
+  # A remote answer provider needs its endpoint and model (Gemini: its key; its URL has a
+  # default); the worker would refuse to start without them, after the stack came up.
+  case "${ANSWER_PROVIDER:-offline}" in
+    openai)
+      [[ -n "${ANSWER_BASE_URL:-}" ]] || problems+=("ANSWER_PROVIDER=openai needs ANSWER_BASE_URL (e.g. http://vllm:8000/v1)")
+      [[ -n "${ANSWER_MODEL:-}" ]] || problems+=("ANSWER_PROVIDER=openai needs ANSWER_MODEL")
+      ;;
+    gemini)
+      [[ -n "${ANSWER_API_KEY:-}" ]] || problems+=("ANSWER_PROVIDER=gemini needs ANSWER_API_KEY")
+      [[ -n "${ANSWER_MODEL:-}" ]] || problems+=("ANSWER_PROVIDER=gemini needs ANSWER_MODEL (e.g. gemini-2.5-flash)")
+      ;;
+  esac
   if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then
     problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
   fi

@@ -246,3 +246,13 @@ ENV
   refute_output_contains "created"
   cmp "$TEST_ROOT/crt.before" "$TLS_DIR_T/tls.crt"
 }
+
+@test "every variable production.yml uses is documented in production.env.example" {
+  local var missing=()
+  while read -r var; do
+    # The deployed app images come from the state file (deploy, rollback), not from .env.
+    [[ "$var" =~ ^(AI_WORKER|BACKEND_BLUE|BACKEND_GREEN)_IMAGE$ ]] && continue
+    grep -qE "^#? ?$var=" "$PROTOSTAR_REPO/compose/production.env.example" || missing+=("$var")
+  done < <(grep -oE '\$\{[A-Z0-9_]+' "$PROTOSTAR_REPO/compose/production.yml" | cut -c3- | sort -u)
+  ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"
+}

@@ -72,6 +72,35 @@ up_rejects() {
   up_rejects "BACKEND_JAVA_OPTIONS=-Xmx1g; touch /tmp/x is malformed: expected JVM options"
 }
 
+@test "ANSWER_PROVIDER=openai without its URL and model is named before anything starts" {
+  write_env "ANSWER_PROVIDER=openai"
+  up_rejects "ANSWER_PROVIDER=openai needs ANSWER_BASE_URL" "ANSWER_PROVIDER=openai needs ANSWER_MODEL"
+}
+
+@test "ANSWER_PROVIDER=gemini needs its key and model, not a URL" {
+  write_env "ANSWER_PROVIDER=gemini"
+  up_rejects "ANSWER_PROVIDER=gemini needs ANSWER_API_KEY" "ANSWER_PROVIDER=gemini needs ANSWER_MODEL"
+  refute_output_contains "ANSWER_BASE_URL"
+}
+
+@test "an unknown ANSWER_PROVIDER, a malformed ANSWER_BASE_URL and ANSWER_TIMEOUT are named; the key is never echoed" {
+  write_env "ANSWER_PROVIDER=claude" "ANSWER_BASE_URL=vllm:8000/v1" "ANSWER_TIMEOUT=2 minutes" \
+    "ANSWER_API_KEY=sk-secret has spaces"
+  up_rejects "ANSWER_PROVIDER=claude is malformed: expected offline, openai or gemini" \
+    "ANSWER_BASE_URL=vllm:8000/v1 is malformed: expected an http(s) URL" \
+    "ANSWER_TIMEOUT=2 minutes is malformed: expected a duration such as 30s" \
+    "ANSWER_API_KEY is malformed"
+  [[ "$output" != *sk-secret* ]] || fail "the key was printed: $output"
+}
+
+@test "a complete remote answer provider passes validation" {
+  write_env "ANSWER_PROVIDER=openai" "ANSWER_BASE_URL=http://vllm:8000/v1" "ANSWER_MODEL=Qwen/Qwen2.5-7B-Instruct" \
+    "ANSWER_FIRST_TOKEN_TIMEOUT=45s"
+  run lib_run 'load_config; echo "provider=$ANSWER_PROVIDER url=$ANSWER_BASE_URL"'
+  assert_status 0
+  assert_output_contains "provider=openai url=http://vllm:8000/v1"
+}
+
 @test "HTTPS_PORT=abc is rejected" {
   write_env "HTTPS_PORT=abc"
   up_rejects "HTTPS_PORT=abc is malformed: expected a port number from 1 to 65535"

@@ -8,23 +8,46 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.worker.answer.Answer;
+import dev.protostar.worker.answer.AnswerException;
+import dev.protostar.worker.answer.AnswerProperties;
+import dev.protostar.worker.answer.AnswerRequest;
+import dev.protostar.worker.answer.AnswerService;
+import dev.protostar.worker.answer.Citation;
 import dev.protostar.worker.queue.ChatJob;
 import dev.protostar.worker.queue.Job;
 import dev.protostar.worker.queue.JobContext;
 import dev.protostar.worker.queue.JobHandler;
 import dev.protostar.worker.queue.JobPayloads;
 import dev.protostar.worker.queue.NonRetryableJobException;
+import dev.protostar.worker.queue.PublicFailure;
+import dev.protostar.worker.retrieval.Passage;
+import dev.protostar.worker.retrieval.Retriever;
 
 /**
- * Answers {@code chat} jobs. Until retrieval exists it gives the
- * {@link OfflineAnswer}. Events, in order: {@code token} for each word of the
- * answer ({@code {"text": "…"}}), then {@code answer} with the stored message
- * ({@code {"messageId", "questionId", "conversationId", "content",
- * "citations"}}); the worker itself follows with {@code completed}.
+ * Answers {@code chat} jobs: retrieves the passages the asker's
+ * {@code documentAccess} may see, has the {@link AnswerService} answer from them, and
+ * stores the answer with its citations. Events, in order: {@code token} for each piece
+ * of the answer ({@code {"text": "…"}}), then {@code answer} with the stored message
+ * ({@code {"messageId", "questionId", "conversationId", "content", "citations",
+ * "provider", "degraded"}}); the worker itself follows with {@code completed}. When a
+ * remote provider fails after it streamed tokens and the offline answer stands in, a
+ * {@code reset} ({@code {"resultCode", "message"}}) comes before its tokens: the client
+ * drops what it showed. The tokens of the attempt that stored the answer spell its
+ * {@code content}.
+ * <p>
+ * The answer's metadata (stored, and returned by the backend with the message):
+ * {@code {"citations": [{"n", "documentId", "title", "chunkIndex", "quote"}],
+ * "provider", "model", "degraded"}}, plus {@code "resultCode"} when degraded.
  * <p>
  * Idempotent, since a job can run more than once (a retry, a lease taken
  * over): a job that already has its answer row writes nothing and sends that
@@ -35,7 +58,8 @@ import dev.protostar.worker.queue.NonRetryableJobException;
  * worker may find no question yet: that is a retryable failure (the retry
  * comes after the backoff). A job whose question never appears (the backend
  * rolled back after the enqueue) is dead-lettered once its attempts are used
- * up; a question whose job gives up for good is marked {@code failed}.
+ * up; a question whose job gives up for good is marked {@code failed}, with the
+ * failure's {@code resultCode} and {@code message} in its metadata.
  */
 @Component
 public class ChatJobHandler implements JobHandler {
@@ -44,13 +68,40 @@ public class ChatJobHandler implements JobHandler {
 
 	private static final Logger log = LoggerFactory.getLogger(ChatJobHandler.class);
 
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	/** Stands in until a retrieval implementation is in the application context. */
+	private static final Retriever NO_RETRIEVER = (question, access, limit) -> List.of();
+
 	private final ChatMessages messages;
 
 	private final TransactionTemplate transactions;
 
-	ChatJobHandler(ChatMessages messages, TransactionTemplate transactions) {
+	private final Retriever retriever;
+
+	private final AnswerService answers;
+
+	private final int passages;
+
+	private final int history;
+
+	@Autowired
+	ChatJobHandler(ChatMessages messages, TransactionTemplate transactions, ObjectProvider<Retriever> retriever,
+			AnswerService answers, AnswerProperties properties) {
+		this(messages, transactions, retriever.getIfAvailable(() -> {
+			log.warn("No retriever in this worker: answers cite no passages");
+			return NO_RETRIEVER;
+		}), answers, properties.passages(), properties.history());
+	}
+
+	ChatJobHandler(ChatMessages messages, TransactionTemplate transactions, Retriever retriever, AnswerService answers,
+			int passages, int history) {
 		this.messages = messages;
 		this.transactions = transactions;
+		this.retriever = retriever;
+		this.answers = answers;
+		this.passages = passages;
+		this.history = history;
 	}
 
 	/** Where a handler's events go: the job's context in production, a list in tests. */
@@ -71,17 +122,25 @@ public class ChatJobHandler implements JobHandler {
 	}
 
 	void handle(Job job, Events events) throws Exception {
-		ChatJob chat = JobPayloads.chat(job);
 		String previousTrace = MDC.get("traceId");
-		if (chat.traceId() != null) {
-			MDC.put("traceId", chat.traceId());
-		}
 		try {
-			answer(chat, events);
+			ChatJob chat = JobPayloads.chat(job);
+			if (chat.traceId() != null) {
+				MDC.put("traceId", chat.traceId());
+			}
+			try {
+				answer(chat, job.lastAttempt(), events);
+			}
+			catch (AnswerException ex) {
+				if (!ex.retryable()) {
+					throw new NonRetryableJobException(ex.getMessage(), ex);
+				}
+				throw ex;
+			}
 		}
 		catch (Exception ex) {
 			if (ex instanceof NonRetryableJobException || job.lastAttempt()) {
-				markFailed(job.id());
+				markFailed(job.id(), ex);
 			}
 			throw ex;
 		}
@@ -95,7 +154,7 @@ public class ChatJobHandler implements JobHandler {
 		}
 	}
 
-	void answer(ChatJob chat, Events events) {
+	void answer(ChatJob chat, boolean lastAttempt, Events events) {
 		UUID userId = uuid(chat.userId(), "userId", chat);
 		UUID conversationId = uuid(chat.conversationId(), "conversationId", chat);
 		ChatMessages.Question question = this.messages.question(chat.jobId())
@@ -109,40 +168,83 @@ public class ChatJobHandler implements JobHandler {
 		if (existing.isPresent()) {
 			log.info("Job {} was answered before (message {}); sending that answer again", chat.jobId(),
 					existing.get().id());
-			events.event("answer", answer(existing.get().id(), question, existing.get().content()));
+			events.event("answer", stored(existing.get(), question));
 			return;
 		}
-		String content = OfflineAnswer.compose(chat.message());
-		List<String> tokens = OfflineAnswer.tokens(content);
-		for (String token : tokens) {
-			events.event("token", Map.of("text", token));
-		}
-		UUID answerId = this.transactions.execute((status) -> {
+		List<Passage> found = this.retriever.retrieve(chat.message(), chat.documentAccess(), this.passages);
+		List<AnswerRequest.Turn> earlier = this.messages.before(conversationId, question.id(), this.history)
+			.stream()
+			.map((message) -> new AnswerRequest.Turn(message.fromUser(), message.content()))
+			.toList();
+		Answer answer = this.answers.answer(new AnswerRequest(chat.message(), found, earlier), lastAttempt,
+				new AnswerService.Stream() {
+
+					@Override
+					public void token(String text) {
+						events.event("token", Map.of("text", text));
+					}
+
+					@Override
+					public void reset(String resultCode, String message) {
+						events.event("reset", Map.of("resultCode", resultCode, "message", message));
+					}
+
+				});
+		Map<String, Object> metadata = metadata(answer);
+		ChatMessages.Answer written = this.transactions.execute((status) -> {
 			UUID id = UUID.randomUUID();
-			if (!this.messages.insertAnswer(id, conversationId, chat.jobId(), content, ChatMessages.EMPTY_METADATA)) {
-				// Another run of this job wrote it meanwhile.
-				id = this.messages.answer(chat.jobId()).orElseThrow().id();
+			ChatMessages.Answer mine = new ChatMessages.Answer(id, answer.text(), JSON.writeValueAsString(metadata));
+			if (!this.messages.insertAnswer(id, conversationId, chat.jobId(), mine.content(), mine.metadata())) {
+				// Another run of this job wrote its answer meanwhile: that one stands.
+				return this.messages.answer(chat.jobId()).orElseThrow();
 			}
 			this.messages.questionStatus(question.id(), "answered");
 			this.messages.touchConversation(conversationId);
-			return id;
+			return mine;
 		});
-		events.event("answer", answer(answerId, question, content));
+		events.event("answer", stored(written, question));
 	}
 
-	private static Map<String, Object> answer(UUID messageId, ChatMessages.Question question, String content) {
+	private static Map<String, Object> metadata(Answer answer) {
+		Map<String, Object> metadata = new LinkedHashMap<>();
+		metadata.put("citations", answer.citations().stream().map(Citation::toMap).toList());
+		metadata.put("provider", answer.provider());
+		if (answer.model() != null) {
+			metadata.put("model", answer.model());
+		}
+		metadata.put("degraded", answer.degraded());
+		if (answer.resultCode() != null) {
+			metadata.put("resultCode", answer.resultCode());
+		}
+		return metadata;
+	}
+
+	/** The {@code answer} event of a stored answer: its content and what its metadata says. */
+	private static Map<String, Object> stored(ChatMessages.Answer answer, ChatMessages.Question question) {
+		JsonNode metadata;
+		try {
+			metadata = JSON.readTree(answer.metadata());
+		}
+		catch (JacksonException ex) {
+			metadata = JSON.createObjectNode();
+		}
 		Map<String, Object> data = new LinkedHashMap<>();
-		data.put("messageId", messageId.toString());
+		data.put("messageId", answer.id().toString());
 		data.put("questionId", question.id().toString());
 		data.put("conversationId", question.conversationId().toString());
-		data.put("content", content);
-		data.put("citations", List.of());
+		data.put("content", answer.content());
+		data.put("citations",
+				metadata.path("citations").isArray() ? JSON.convertValue(metadata.get("citations"), List.class) : List.of());
+		data.put("provider", metadata.path("provider").asString("offline"));
+		data.put("degraded", metadata.path("degraded").asBoolean(false));
 		return data;
 	}
 
-	private void markFailed(String jobId) {
+	private void markFailed(String jobId, Exception failure) {
+		PublicFailure reported = PublicFailure.of(failure);
 		try {
-			this.messages.failQuestion(jobId);
+			this.messages.failQuestion(jobId, JSON.writeValueAsString(
+					Map.of("resultCode", reported.resultCode(), "message", reported.publicMessage())));
 		}
 		catch (RuntimeException ex) {
 			log.warn("Job {}: could not mark its question failed: {}", jobId, ex.toString());

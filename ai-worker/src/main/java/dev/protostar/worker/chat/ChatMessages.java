@@ -1,5 +1,6 @@
 package dev.protostar.worker.chat;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -13,8 +14,6 @@ import org.springframework.stereotype.Repository;
  */
 @Repository
 class ChatMessages {
-
-	static final String EMPTY_METADATA = "{\"citations\":[]}";
 
 	private final JdbcClient jdbc;
 
@@ -38,15 +37,44 @@ class ChatMessages {
 			.optional();
 	}
 
-	/** The answer a job already wrote, if any. */
-	record Answer(UUID id, String content) {
+	/** The answer a job already wrote, if any, with its metadata (JSON). */
+	record Answer(UUID id, String content, String metadata) {
 	}
 
 	Optional<Answer> answer(String jobId) {
-		return this.jdbc.sql("SELECT id, content FROM messages WHERE job_id = :jobId AND role = 'assistant'")
+		return this.jdbc
+			.sql("SELECT id, content, metadata::text AS metadata FROM messages WHERE job_id = :jobId AND role = 'assistant'")
 			.param("jobId", jobId)
-			.query((rs, row) -> new Answer(rs.getObject("id", UUID.class), rs.getString("content")))
+			.query((rs, row) -> new Answer(rs.getObject("id", UUID.class), rs.getString("content"),
+					rs.getString("metadata")))
 			.optional();
+	}
+
+	/** A message of the conversation before the question. */
+	record Earlier(boolean fromUser, String content) {
+	}
+
+	/**
+	 * The latest {@code limit} answered messages of the conversation written before the
+	 * question, oldest first: what a follow-up question refers to.
+	 */
+	List<Earlier> before(UUID conversationId, UUID questionId, int limit) {
+		if (limit <= 0) {
+			return List.of();
+		}
+		List<Earlier> newestFirst = this.jdbc.sql("""
+				SELECT role, content FROM messages
+				WHERE conversation_id = :conversationId AND status = 'answered'
+				  AND created_at < (SELECT created_at FROM messages WHERE id = :questionId)
+				ORDER BY created_at DESC, id DESC
+				LIMIT :limit
+				""")
+			.param("conversationId", conversationId)
+			.param("questionId", questionId)
+			.param("limit", limit)
+			.query((rs, row) -> new Earlier("user".equals(rs.getString("role")), rs.getString("content")))
+			.list();
+		return newestFirst.reversed();
 	}
 
 	/**
@@ -82,10 +110,18 @@ class ChatMessages {
 			.update();
 	}
 
-	/** Marks the question of a job that will not be answered; only while it is still pending. */
-	void failQuestion(String jobId) {
-		this.jdbc.sql("UPDATE messages SET status = 'failed' WHERE job_id = :jobId AND role = 'user' AND status = 'pending'")
+	/**
+	 * Marks the question of a job that will not be answered, only while it is still
+	 * pending, adding {@code failure} (JSON: {@code resultCode}, {@code message}) to its
+	 * metadata, which the backend returns with the message.
+	 */
+	void failQuestion(String jobId, String failure) {
+		this.jdbc.sql("""
+				UPDATE messages SET status = 'failed', metadata = metadata || CAST(:failure AS jsonb)
+				WHERE job_id = :jobId AND role = 'user' AND status = 'pending'
+				""")
 			.param("jobId", jobId)
+			.param("failure", failure)
 			.update();
 	}
 

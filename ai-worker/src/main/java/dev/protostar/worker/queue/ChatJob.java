@@ -1,9 +1,12 @@
 package dev.protostar.worker.queue;
 
+import dev.protostar.worker.retrieval.DocumentAccess;
+
 /**
  * The payload of a {@code chat} job (QUEUE.md): answer {@code message} in the
- * conversation for the user, who sees only what {@code role} may see.
+ * conversation for the user, from the documents {@code documentAccess} lets them see
+ * (the payload's own field, or else derived from {@code role}).
  */
-public record ChatJob(String jobId, String userId, String role, String conversationId, String message,
-		String traceId) {
+public record ChatJob(String jobId, String userId, String role, DocumentAccess documentAccess, String conversationId,
+		String message, String traceId) {
 }

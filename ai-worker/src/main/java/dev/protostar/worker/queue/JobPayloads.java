@@ -4,6 +4,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.protostar.worker.retrieval.DocumentAccess;
+
 /**
  * Reads job payloads (schemas in QUEUE.md). Anything a retry cannot fix — not JSON, a
  * version this worker does not know, a missing field — is a
@@ -47,8 +49,40 @@ public final class JobPayloads {
 
 	public static ChatJob chat(Job job) {
 		JsonNode node = parse(job);
-		return new ChatJob(job.id(), userId(node, job), required(node, "role", job),
-				required(node, "conversationId", job), required(node, "message", job), optional(node, "traceId"));
+		String userId = userId(node, job);
+		String role = required(node, "role", job);
+		String conversationId = required(node, "conversationId", job);
+		String message = required(node, "message", job);
+		return new ChatJob(job.id(), userId, role, documentAccess(node, role, job), conversationId, message,
+				optional(node, "traceId"));
+	}
+
+	/**
+	 * The documents the asker may read: the payload's {@code documentAccess} (the backend
+	 * computes it from its tier limits), or, when a producer sends none, the level each
+	 * tier has by default. A value this worker does not know is refused rather than
+	 * guessed: guessing high leaks documents, guessing low answers wrongly without a word.
+	 */
+	private static DocumentAccess documentAccess(JsonNode node, String role, Job job) {
+		JsonNode value = node.get("documentAccess");
+		if (value != null && !value.isNull()) {
+			if (value.isString()) {
+				for (DocumentAccess access : DocumentAccess.values()) {
+					if (access.name().equals(value.asString())) {
+						return access;
+					}
+				}
+			}
+			throw new NonRetryableJobException("payload of job " + job.id() + " has an unknown documentAccess " + value
+					+ " (expected PUBLIC, INTERNAL or CONFIDENTIAL)");
+		}
+		return switch (role) {
+			case "GUEST" -> DocumentAccess.PUBLIC;
+			case "STARGAZER" -> DocumentAccess.INTERNAL;
+			case "PROTOSTAR", "ADMIN" -> DocumentAccess.CONFIDENTIAL;
+			default -> throw new NonRetryableJobException("payload of job " + job.id() + " has no documentAccess and"
+					+ " an unknown role '" + role + "' to derive it from (GUEST, STARGAZER, PROTOSTAR or ADMIN)");
+		};
 	}
 
 	public static IngestionJob ingestion(Job job) {

@@ -298,6 +298,7 @@ public class JobWorker implements SmartLifecycle {
 	private String failed(JobContext context, Exception ex, boolean retryable) {
 		Job job = context.job();
 		String error = describe(ex);
+		PublicFailure reported = PublicFailure.of(ex);
 		Duration delay = this.backoff.delay(job.attempt(), ThreadLocalRandom.current()::nextDouble);
 		JobQueue.FailOutcome outcome;
 		try {
@@ -314,14 +315,16 @@ public class JobWorker implements SmartLifecycle {
 						job.attempt(), job.maxAttempts(), delay.toMillis(), error);
 				this.metrics.retried(job.type());
 				publish(context, "retrying", Map.of("attempt", job.attempt(), "maxAttempts", job.maxAttempts(),
-						"delayMs", delay.toMillis()));
+						"delayMs", delay.toMillis(), "resultCode", reported.resultCode(), "message",
+						reported.publicMessage()));
 				return "retried";
 			}
 			case DEAD -> {
 				log.warn("Job {} ({}) dead-lettered after attempt {}/{} ({}): {}", job.id(), job.type(),
 						job.attempt(), job.maxAttempts(), retryable ? "attempts used up" : "not retryable", error);
 				this.metrics.deadLettered(job.type(), retryable);
-				publish(context, "failed", Map.of("attempt", job.attempt(), "error", error));
+				publish(context, "failed", Map.of("attempt", job.attempt(), "error", error, "resultCode",
+						reported.resultCode(), "message", reported.publicMessage()));
 				return "dead";
 			}
 			default -> {

@@ -11,13 +11,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
-import org.testcontainers.utility.DockerImageName;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,6 +33,10 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.worker.answer.AnswerException;
+import dev.protostar.worker.answer.AnswerProperties;
+import dev.protostar.worker.answer.AnswerService;
+import dev.protostar.worker.answer.MockModelServer;
 import dev.protostar.worker.queue.ChatJob;
 import dev.protostar.worker.queue.Job;
 import dev.protostar.worker.queue.JobEvents;
@@ -40,39 +45,59 @@ import dev.protostar.worker.queue.JobWorker;
 import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.queue.QueueMetrics;
 import dev.protostar.worker.queue.QueueProperties;
+import dev.protostar.worker.retrieval.DocumentAccess;
+import dev.protostar.worker.retrieval.Passage;
+import dev.protostar.worker.retrieval.Retriever;
+import dev.protostar.worker.support.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The chat handler against real PostgreSQL (with the backend's own
- * migrations: the worker never migrates) and Redis (the real queue, worker
- * and event scripts).
+ * The chat handler against real PostgreSQL (with the backend's own migrations: the
+ * worker never migrates) and Redis (the real queue, worker and event scripts), with a
+ * fake retriever (retrieval is tested on its own) and, for the remote provider, a local
+ * server speaking the OpenAI streaming protocol.
  */
 @Testcontainers
 class ChatJobHandlerIntegrationTests {
 
 	@Container
-	static final PostgreSQLContainer postgres = new PostgreSQLContainer(
-			DockerImageName.parse(System.getProperty("protostar.test.postgres-image", "protostar/postgres:17-pgvector0.8"))
-				.asCompatibleSubstituteFor("postgres"));
+	static final PostgreSQLContainer postgres = TestInfrastructure.postgres();
 
 	@Container
-	static final GenericContainer<?> redisContainer = new GenericContainer<>(
-			DockerImageName.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
-				.asCompatibleSubstituteFor("redis"))
-		.withExposedPorts(6379);
+	static final GenericContainer<?> redisContainer = TestInfrastructure.redis();
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
+	private static final UUID LEAVE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
+
+	private static final UUID HANDBOOK = UUID.fromString("00000000-0000-0000-0000-00000000000b");
+
+	private static final List<Passage> PASSAGES = List.of(
+			new Passage(LEAVE, "Leave policy", 0,
+					"Annual leave. Every employee has 15 days of paid annual leave a year. Unused days may be carried"
+							+ " over until the end of March.",
+					0.9),
+			new Passage(HANDBOOK, "Employee handbook", 3,
+					"The canteen opens at 11:30. Leave requests go through the HR portal at least two weeks ahead.", 0.5));
+
 	private static JdbcTemplate jdbc;
 
-	private static ChatJobHandler handler;
+	private static ChatMessages messages;
+
+	private static TransactionTemplate transactions;
 
 	private static LettuceConnectionFactory redisConnections;
 
 	private static StringRedisTemplate redis;
+
+	private final FakeRetriever retriever = new FakeRetriever();
+
+	private ChatJobHandler handler;
+
+	private MockModelServer model;
 
 	@BeforeAll
 	static void setUp() throws Exception {
@@ -85,8 +110,8 @@ class ChatJobHandlerIntegrationTests {
 				jdbc.execute(Files.readString(file));
 			}
 		}
-		handler = new ChatJobHandler(new ChatMessages(JdbcClient.create(dataSource)),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+		messages = new ChatMessages(JdbcClient.create(dataSource));
+		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = new LettuceConnectionFactory(
 				new RedisStandaloneConfiguration(redisContainer.getHost(), redisContainer.getMappedPort(6379)));
 		redisConnections.afterPropertiesSet();
@@ -102,59 +127,105 @@ class ChatJobHandlerIntegrationTests {
 		}
 	}
 
+	@BeforeEach
+	void offlineHandler() throws Exception {
+		this.model = new MockModelServer();
+		this.handler = handler(AnswerProperties.Provider.OFFLINE);
+	}
+
+	@AfterEach
+	void stopModel() {
+		this.model.close();
+	}
+
+	private ChatJobHandler handler(AnswerProperties.Provider provider) {
+		AnswerProperties properties = new AnswerProperties(provider, this.model.url("/v1"), "", "test-model",
+				Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), 0.2, 256, 4, 6,
+				new AnswerProperties.Breaker(5, Duration.ofSeconds(30)));
+		return new ChatJobHandler(messages, transactions, this.retriever,
+				AnswerService.from(properties, new SimpleMeterRegistry()), properties.passages(), properties.history());
+	}
+
 	@Test
-	void answersWithTokensThenTheStoredAnswerAndMarksTheQuestionAnswered() {
-		Asked asked = ask("What is the <b>leave</b> policy?");
+	void answersFromTheRetrievedPassagesCitingThemStreamingTokensAndStoringTheCitations() {
+		this.retriever.passages = PASSAGES;
+		Asked asked = ask("How many days of <b>leave</b> do I have?");
 		List<Map.Entry<String, Map<String, ?>>> events = new CopyOnWriteArrayList<>();
 
-		handler.answer(asked.job, (name, data) -> events.add(Map.entry(name, data)));
+		this.handler.answer(asked.job, true, (name, data) -> events.add(Map.entry(name, data)));
 
-		Map<String, Object> answer = jdbc.queryForMap(
-				"SELECT id, content, status, metadata::text AS metadata FROM messages WHERE job_id = ? AND role = 'assistant'",
-				asked.job.jobId());
+		assertThat(this.retriever.calls).containsExactly(
+				new Call("How many days of <b>leave</b> do I have?", DocumentAccess.PUBLIC, 4));
+		Map<String, Object> answer = storedAnswer(asked);
 		assertThat(answer.get("status")).isEqualTo("answered");
-		assertThat(json.readTree((String) answer.get("metadata"))).isEqualTo(json.readTree("{\"citations\":[]}"));
-		assertThat((String) answer.get("content")).contains("What is the <b>leave</b> policy?");
+		assertThat((String) answer.get("content")).contains("\"Every employee has 15 days of paid annual leave a year.\" [1]")
+			.contains("\"Leave requests go through the HR portal at least two weeks ahead.\" [2]");
+		JsonNode metadata = json.readTree((String) answer.get("metadata"));
+		assertThat(metadata.get("provider").asString()).isEqualTo("offline");
+		assertThat(metadata.get("degraded").asBoolean()).isFalse();
+		assertThat(metadata.has("resultCode")).isFalse();
+		JsonNode citations = metadata.get("citations");
+		assertThat(citations).hasSize(2);
+		assertThat(citations.get(0)).isEqualTo(json.readTree("""
+				{"n": 1, "documentId": "00000000-0000-0000-0000-00000000000a", "title": "Leave policy", "chunkIndex": 0,
+				 "quote": "Every employee has 15 days of paid annual leave a year."}"""));
+		assertThat(citations.get(1).get("documentId").asString()).isEqualTo(HANDBOOK.toString());
+		assertThat(citations.get(1).get("chunkIndex").asInt()).isEqualTo(3);
 		assertThat(status(asked.questionId)).isEqualTo("answered");
+
 		List<String> names = events.stream().map(Map.Entry::getKey).toList();
 		assertThat(names.get(names.size() - 1)).isEqualTo("answer");
 		assertThat(names.subList(0, names.size() - 1)).hasSizeGreaterThan(5).containsOnly("token");
-		String streamed = events.stream()
-			.filter((event) -> event.getKey().equals("token"))
-			.map((event) -> (String) event.getValue().get("text"))
-			.reduce("", String::concat);
-		assertThat(streamed).isEqualTo(answer.get("content"));
+		assertThat(streamed(events)).isEqualTo(answer.get("content"));
 		Map<String, ?> last = events.get(events.size() - 1).getValue();
 		assertThat(last.get("messageId")).isEqualTo(answer.get("id").toString());
 		assertThat(last.get("questionId")).isEqualTo(asked.questionId.toString());
 		assertThat(last.get("conversationId")).isEqualTo(asked.job.conversationId());
 		assertThat(last.get("content")).isEqualTo(answer.get("content"));
+		assertThat((JsonNode) json.valueToTree(last.get("citations"))).isEqualTo(citations);
+		assertThat(last.get("degraded")).isEqualTo(false);
 	}
 
 	@Test
-	void runningTheSameJobTwiceWritesOneAnswer() {
-		Asked asked = ask("Twice?");
+	void withNothingRetrievedTheAnswerSaysSoAndCitesNothing() {
+		Asked asked = ask("What is the <b>leave</b> policy?");
+		List<Map.Entry<String, Map<String, ?>>> events = new ArrayList<>();
+
+		this.handler.answer(asked.job, true, (name, data) -> events.add(Map.entry(name, data)));
+
+		Map<String, Object> answer = storedAnswer(asked);
+		assertThat((String) answer.get("content")).contains("no indexed document covers \"What is the <b>leave</b> policy?\"");
+		assertThat(json.readTree((String) answer.get("metadata")))
+			.isEqualTo(json.readTree("{\"citations\": [], \"provider\": \"offline\", \"degraded\": false}"));
+		assertThat(streamed(events)).isEqualTo(answer.get("content"));
+	}
+
+	@Test
+	void runningTheSameJobTwiceWritesOneAnswerAndSendsItWithItsCitationsAgain() {
+		this.retriever.passages = PASSAGES;
+		Asked asked = ask("How many days of leave?");
 		List<Map.Entry<String, Map<String, ?>>> first = new ArrayList<>();
 		List<Map.Entry<String, Map<String, ?>>> second = new ArrayList<>();
 
-		handler.answer(asked.job, (name, data) -> first.add(Map.entry(name, data)));
-		handler.answer(asked.job, (name, data) -> second.add(Map.entry(name, data)));
+		this.handler.answer(asked.job, false, (name, data) -> first.add(Map.entry(name, data)));
+		this.handler.answer(asked.job, false, (name, data) -> second.add(Map.entry(name, data)));
 
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM messages WHERE job_id = ? AND role = 'assistant'",
 				Long.class, asked.job.jobId()))
 			.isEqualTo(1);
 		assertThat(second).hasSize(1);
 		assertThat(second.get(0).getKey()).isEqualTo("answer");
-		assertThat(second.get(0).getValue().get("messageId"))
-			.isEqualTo(first.get(first.size() - 1).getValue().get("messageId"));
+		assertThat(second.get(0).getValue()).isEqualTo(first.get(first.size() - 1).getValue());
+		assertThat((List<?>) second.get(0).getValue().get("citations")).hasSize(2);
+		assertThat(this.retriever.calls).as("the second run retrieves nothing").hasSize(1);
 	}
 
 	@Test
 	void aQuestionNotStoredYetIsARetryableFailure() {
 		ChatJob job = new ChatJob(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "GUEST",
-				UUID.randomUUID().toString(), "Is it there?", null);
+				DocumentAccess.PUBLIC, UUID.randomUUID().toString(), "Is it there?", null);
 
-		assertThatThrownBy(() -> handler.answer(job, (name, data) -> {
+		assertThatThrownBy(() -> this.handler.answer(job, false, (name, data) -> {
 		})).isInstanceOf(IllegalStateException.class)
 			.isNotInstanceOf(NonRetryableJobException.class)
 			.hasMessageContaining("no question is stored");
@@ -163,20 +234,152 @@ class ChatJobHandlerIntegrationTests {
 	@Test
 	void aJobNamingAnotherUsersConversationFailsForGoodAndMarksTheQuestionFailed() throws Exception {
 		Asked asked = ask("Whose is it?");
-		String forged = payload(asked.job.jobId(), UUID.randomUUID().toString(), asked.job.conversationId(), "x");
+		String forged = payload(asked.job.jobId(), UUID.randomUUID().toString(), asked.job.conversationId(), "x",
+				"GUEST", null);
 		Job job = new Job(asked.job.jobId(), "chat", forged, 1, 3, "lease", 0, 0);
 
-		assertThatThrownBy(() -> handler.handle(job, (name, data) -> fail("no event expected: " + name)))
+		assertThatThrownBy(() -> this.handler.handle(job, (name, data) -> fail("no event expected: " + name)))
 			.isInstanceOf(NonRetryableJobException.class);
 		assertThat(status(asked.questionId)).isEqualTo("failed");
+		assertThat(json.readTree(jdbc.queryForObject("SELECT metadata::text FROM messages WHERE id = ?", String.class,
+				asked.questionId)))
+			.isEqualTo(json.readTree("{\"resultCode\": \"INTERNAL_ERROR\", \"message\": \"the job failed\"}"));
 		assertThat(jdbc.queryForObject("SELECT count(*) FROM messages WHERE job_id = ? AND role = 'assistant'",
 				Long.class, asked.job.jobId()))
 			.isZero();
 	}
 
 	@Test
-	void throughTheRealQueueTheUserGetsTokensTheAnswerAndCompleted() throws Exception {
+	void theAskersDocumentAccessReachesTheRetriever() throws Exception {
+		Asked asked = ask("Leave?");
+		// The backend's own computation wins over the role's default.
+		Job job = new Job(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
+				asked.job.conversationId(), "Leave?", "GUEST", "INTERNAL"), 1, 3, "lease", 0, 0);
+
+		this.handler.handle(job, (name, data) -> {
+		});
+
+		assertThat(this.retriever.calls).extracting(Call::access).containsExactly(DocumentAccess.INTERNAL);
+	}
+
+	@Test
+	void aRemoteAnswerStreamsIsStoredWithItsModelAndSeesTheConversationSoFar() {
+		this.handler = handler(AnswerProperties.Provider.OPENAI);
+		this.retriever.passages = PASSAGES;
+		Asked earlier = ask("Hello");
+		answered(earlier, "Hello! Ask me about leave [1].");
+		Asked asked = ask(earlier, "How many days?");
+		this.model.answer(MockModelServer.events(Duration.ZERO,
+				MockModelServer.openAiAnswer("Every employee has ", "15 days a year [1]", " [5].")));
+		List<Map.Entry<String, Map<String, ?>>> events = new ArrayList<>();
+
+		this.handler.answer(asked.job, true, (name, data) -> events.add(Map.entry(name, data)));
+
+		Map<String, Object> answer = storedAnswer(asked);
+		assertThat(answer.get("content")).isEqualTo("Every employee has 15 days a year [1] [5].");
+		assertThat(streamed(events)).isEqualTo(answer.get("content"));
+		JsonNode metadata = json.readTree((String) answer.get("metadata"));
+		assertThat(metadata.get("provider").asString()).isEqualTo("openai");
+		assertThat(metadata.get("model").asString()).isEqualTo("test-model");
+		assertThat(metadata.get("citations")).singleElement()
+			.satisfies((citation) -> assertThat(citation.get("title").asString()).isEqualTo("Leave policy"));
+		JsonNode sent = this.model.requests.get(0).body().get("messages");
+		assertThat(sent).hasSize(4);
+		assertThat(sent.get(1).get("content").asString()).isEqualTo("Hello");
+		assertThat(sent.get(2).get("content").asString()).isEqualTo("Hello! Ask me about leave.");
+		assertThat(sent.get(3).get("content").asString()).isEqualTo("How many days?");
+	}
+
+	@Test
+	void aRemoteFailureBeforeTheLastAttemptIsRetriedAndStoresNothing() {
+		this.handler = handler(AnswerProperties.Provider.OPENAI);
+		this.retriever.passages = PASSAGES;
+		Asked asked = ask("How many days?");
+		this.model.answer(MockModelServer.status(503, "application/json", "{\"error\":{\"message\":\"loading\"}}"));
+
+		assertThatThrownBy(() -> this.handler.answer(asked.job, false, (name, data) -> {
+		})).isInstanceOf(AnswerException.class).hasMessageContaining("answered 503: loading");
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM messages WHERE job_id = ? AND role = 'assistant'",
+				Long.class, asked.job.jobId()))
+			.isZero();
+		assertThat(status(asked.questionId)).isEqualTo("pending");
+	}
+
+	@Test
+	void onTheLastAttemptAFailedRemoteIsReplacedByTheOfflineAnswerAfterAReset() {
+		this.handler = handler(AnswerProperties.Provider.OPENAI);
+		this.retriever.passages = PASSAGES;
 		Asked asked = ask("How many days of leave do I have?");
+		// Two tokens, then the stream ends without finishing.
+		this.model.answer(MockModelServer.events(Duration.ZERO, MockModelServer.openAiChunk("Every "),
+				MockModelServer.openAiChunk("employee")));
+		List<Map.Entry<String, Map<String, ?>>> events = new ArrayList<>();
+
+		this.handler.answer(asked.job, true, (name, data) -> events.add(Map.entry(name, data)));
+
+		List<String> names = events.stream().map(Map.Entry::getKey).toList();
+		int reset = names.indexOf("reset");
+		assertThat(names.subList(0, reset)).containsExactly("token", "token");
+		assertThat(events.get(reset).getValue())
+			.isEqualTo(Map.of("resultCode", "SERVICE_UNAVAILABLE", "message", "the answer service is unavailable right now"));
+		Map<String, Object> answer = storedAnswer(asked);
+		assertThat((String) answer.get("content")).startsWith("The answer service is unavailable right now")
+			.contains("[1]");
+		// The tokens after the reset spell the stored answer.
+		assertThat(streamed(events.subList(reset + 1, events.size()))).isEqualTo(answer.get("content"));
+		JsonNode metadata = json.readTree((String) answer.get("metadata"));
+		assertThat(metadata.get("provider").asString()).isEqualTo("offline");
+		assertThat(metadata.get("degraded").asBoolean()).isTrue();
+		assertThat(metadata.get("resultCode").asString()).isEqualTo("SERVICE_UNAVAILABLE");
+		assertThat(metadata.get("citations")).hasSize(2);
+		assertThat(events.get(events.size() - 1).getValue().get("degraded")).isEqualTo(true);
+		assertThat(status(asked.questionId)).isEqualTo("answered");
+	}
+
+	@Test
+	void throughTheRealQueueAGuestGetsTokensTheCitedAnswerAndCompleted() throws Exception {
+		this.retriever.passages = PASSAGES;
+		Asked asked = ask("How many days of leave do I have?");
+		List<String> names = runThroughTheQueue(asked, this.handler, "completed");
+
+		assertThat(this.retriever.calls).extracting(Call::access).containsExactly(DocumentAccess.PUBLIC);
+		List<MapRecord<String, Object, Object>> stream = events(asked);
+		assertThat(names.get(0)).isEqualTo("token");
+		assertThat(names.subList(names.size() - 2, names.size())).containsExactly("answer", "completed");
+		assertThat(names.subList(0, names.size() - 2)).containsOnly("token");
+		JsonNode answer = json.readTree((String) stream.get(stream.size() - 2).getValue().get("data"));
+		assertThat(answer.get("jobId").asString()).isEqualTo(asked.job.jobId());
+		assertThat(answer.get("messageId").asString()).isEqualTo(jdbc.queryForObject(
+				"SELECT id::text FROM messages WHERE job_id = ? AND role = 'assistant'", String.class,
+				asked.job.jobId()));
+		assertThat(answer.get("citations")).hasSize(2);
+		assertThat(answer.get("citations").get(0).get("n").asInt()).isEqualTo(1);
+		assertThat(status(asked.questionId)).isEqualTo("answered");
+	}
+
+	@Test
+	void throughTheRealQueueARefusedKeyFailsTheJobAtOnceWithTheBackendsResultCode() throws Exception {
+		ChatJobHandler remote = handler(AnswerProperties.Provider.OPENAI);
+		this.retriever.passages = PASSAGES;
+		this.model.answer(MockModelServer.status(401, "application/json", "{\"error\":{\"message\":\"bad key\"}}"));
+		Asked asked = ask("How many days of leave do I have?");
+
+		List<String> names = runThroughTheQueue(asked, remote, "dead");
+
+		assertThat(names).containsExactly("failed");
+		JsonNode failed = json.readTree((String) events(asked).get(0).getValue().get("data"));
+		assertThat(failed.get("resultCode").asString()).isEqualTo("INTERNAL_ERROR");
+		assertThat(failed.get("message").asString()).isEqualTo(
+				"the answer service is misconfigured; an administrator has to fix it");
+		assertThat(failed.get("attempt").asInt()).isEqualTo(1);
+		assertThat(this.model.requests).hasSize(1);
+		assertThat(status(asked.questionId)).isEqualTo("failed");
+		assertThat(json.readTree(jdbc.queryForObject("SELECT metadata::text FROM messages WHERE id = ?", String.class,
+				asked.questionId)).get("resultCode").asString()).isEqualTo("INTERNAL_ERROR");
+	}
+
+	/** Enqueues the job as the backend does, runs a worker until the job is in {@code state}; the event names. */
+	private static List<String> runThroughTheQueue(Asked asked, ChatJobHandler handler, String state) throws Exception {
 		QueueProperties properties = new QueueProperties(true, "protostar:jobs:", "protostar:events:",
 				List.of("chat", "ingestion"), 2, Duration.ofSeconds(30), Duration.ofSeconds(10), 3,
 				Duration.ofMillis(50), Duration.ofSeconds(1), 0.5, Duration.ofSeconds(10), Duration.ofMillis(200),
@@ -187,52 +390,76 @@ class ChatJobHandlerIntegrationTests {
 		worker.start();
 		try {
 			// The payload exactly as the backend writes it.
-			queue.enqueue(asked.job.jobId(), "chat",
-					payload(asked.job.jobId(), asked.job.userId(), asked.job.conversationId(), asked.job.message()),
-					3);
+			queue.enqueue(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
+					asked.job.conversationId(), asked.job.message(), "GUEST", null), 3);
 			long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-			while (!"completed".equals(queue.job(asked.job.jobId()).get("state")) && System.nanoTime() < deadline) {
+			while (!state.equals(queue.job(asked.job.jobId()).get("state")) && System.nanoTime() < deadline) {
 				Thread.sleep(50);
 			}
-			assertThat(queue.job(asked.job.jobId())).containsEntry("state", "completed");
+			assertThat(queue.job(asked.job.jobId())).containsEntry("state", state);
 		}
 		finally {
 			worker.stop();
 		}
+		return events(asked).stream().map((record) -> (String) record.getValue().get("event")).toList();
+	}
 
-		List<MapRecord<String, Object, Object>> stream = redis.opsForStream()
-			.range("protostar:events:user:" + asked.job.userId(), Range.unbounded());
-		List<String> names = stream.stream().map((record) -> (String) record.getValue().get("event")).toList();
-		assertThat(names.get(0)).isEqualTo("token");
-		assertThat(names.subList(names.size() - 2, names.size())).containsExactly("answer", "completed");
-		assertThat(names.subList(0, names.size() - 2)).containsOnly("token");
-		JsonNode answer = json.readTree((String) stream.get(stream.size() - 2).getValue().get("data"));
-		assertThat(answer.get("jobId").asString()).isEqualTo(asked.job.jobId());
-		assertThat(answer.get("messageId").asString()).isEqualTo(jdbc.queryForObject(
-				"SELECT id::text FROM messages WHERE job_id = ? AND role = 'assistant'", String.class,
-				asked.job.jobId()));
-		assertThat(answer.get("citations").isArray()).isTrue();
-		assertThat(status(asked.questionId)).isEqualTo("answered");
+	private static List<MapRecord<String, Object, Object>> events(Asked asked) {
+		return redis.opsForStream().range("protostar:events:user:" + asked.job.userId(), Range.unbounded());
+	}
+
+	private static String streamed(List<Map.Entry<String, Map<String, ?>>> events) {
+		return events.stream()
+			.filter((event) -> event.getKey().equals("token"))
+			.map((event) -> (String) event.getValue().get("text"))
+			.reduce("", String::concat);
+	}
+
+	private static Map<String, Object> storedAnswer(Asked asked) {
+		return jdbc.queryForMap("SELECT id, content, status, metadata::text AS metadata FROM messages"
+				+ " WHERE job_id = ? AND role = 'assistant'", asked.job.jobId());
 	}
 
 	/** A user, a conversation and a pending question, as the backend stores them. */
 	private static Asked ask(String message) {
 		UUID userId = UUID.randomUUID();
 		UUID conversationId = UUID.randomUUID();
-		UUID questionId = UUID.randomUUID();
-		String jobId = UUID.randomUUID().toString();
 		jdbc.update("INSERT INTO users (id, email, password_hash, display_name) VALUES (?, ?, 'x', 'Test')", userId,
 				"user-" + userId + "@protostar.test");
 		jdbc.update("INSERT INTO conversations (id, user_id, title) VALUES (?, ?, 'test')", conversationId, userId);
-		jdbc.update("INSERT INTO messages (id, conversation_id, role, content, job_id, status) "
-				+ "VALUES (?, ?, 'user', ?, ?, 'pending')", questionId, conversationId, message, jobId);
-		return new Asked(new ChatJob(jobId, userId.toString(), "GUEST", conversationId.toString(), message, "trace-1"),
-				questionId);
+		return question(userId, conversationId, message);
 	}
 
-	private static String payload(String jobId, String userId, String conversationId, String message) {
-		return json.writeValueAsString(Map.of("v", 1, "jobId", jobId, "userId", userId, "role", "GUEST",
-				"conversationId", conversationId, "message", message, "traceId", "trace-1"));
+	/** Another question in the conversation of {@code earlier}. */
+	private static Asked ask(Asked earlier, String message) {
+		return question(UUID.fromString(earlier.job.userId()), UUID.fromString(earlier.job.conversationId()), message);
+	}
+
+	private static Asked question(UUID userId, UUID conversationId, String message) {
+		UUID questionId = UUID.randomUUID();
+		String jobId = UUID.randomUUID().toString();
+		jdbc.update("INSERT INTO messages (id, conversation_id, role, content, job_id, status, created_at) "
+				+ "VALUES (?, ?, 'user', ?, ?, 'pending', clock_timestamp())", questionId, conversationId, message, jobId);
+		return new Asked(new ChatJob(jobId, userId.toString(), "GUEST", DocumentAccess.PUBLIC, conversationId.toString(),
+				message, "trace-1"), questionId);
+	}
+
+	/** The question answered, as an earlier run of the worker leaves it. */
+	private static void answered(Asked asked, String answer) {
+		jdbc.update("UPDATE messages SET status = 'answered' WHERE id = ?", asked.questionId);
+		jdbc.update("INSERT INTO messages (id, conversation_id, role, content, job_id, status, created_at) "
+				+ "VALUES (?, ?::uuid, 'assistant', ?, ?, 'answered', clock_timestamp())", UUID.randomUUID(),
+				asked.job.conversationId(), answer, asked.job.jobId());
+	}
+
+	private static String payload(String jobId, String userId, String conversationId, String message, String role,
+			String documentAccess) {
+		Map<String, Object> payload = new java.util.LinkedHashMap<>(Map.of("v", 1, "jobId", jobId, "userId", userId,
+				"role", role, "conversationId", conversationId, "message", message, "traceId", "trace-1"));
+		if (documentAccess != null) {
+			payload.put("documentAccess", documentAccess);
+		}
+		return json.writeValueAsString(payload);
 	}
 
 	private static String status(UUID questionId) {
@@ -240,6 +467,24 @@ class ChatJobHandlerIntegrationTests {
 	}
 
 	private record Asked(ChatJob job, UUID questionId) {
+	}
+
+	private record Call(String question, DocumentAccess access, int limit) {
+	}
+
+	/** Returns the passages it is given, and records what it was asked. */
+	private static final class FakeRetriever implements Retriever {
+
+		final List<Call> calls = new CopyOnWriteArrayList<>();
+
+		volatile List<Passage> passages = List.of();
+
+		@Override
+		public List<Passage> retrieve(String question, DocumentAccess access, int limit) {
+			this.calls.add(new Call(question, access, limit));
+			return this.passages;
+		}
+
 	}
 
 }

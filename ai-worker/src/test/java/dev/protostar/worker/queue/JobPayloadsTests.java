@@ -2,6 +2,8 @@ package dev.protostar.worker.queue;
 
 import org.junit.jupiter.api.Test;
 
+import dev.protostar.worker.retrieval.DocumentAccess;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -10,8 +12,38 @@ class JobPayloadsTests {
 	@Test
 	void chatPayloadIsRead() {
 		ChatJob chat = JobPayloads.chat(job("j-1", QueueFixture.chatPayload("j-1", "u-7")));
-		assertThat(chat).isEqualTo(new ChatJob("j-1", "u-7", "employee", "c-1", "How many days of leave do I have?",
-				"t-j-1"));
+		assertThat(chat).isEqualTo(new ChatJob("j-1", "u-7", "STARGAZER", DocumentAccess.INTERNAL, "c-1",
+				"How many days of leave do I have?", "t-j-1"));
+	}
+
+	@Test
+	void documentAccessIsThePayloadsWhenGiven() {
+		// The backend computes it from its configured tier limits, which may differ from the defaults.
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"GUEST\",\"documentAccess\":\"INTERNAL\"")))
+			.documentAccess()).isEqualTo(DocumentAccess.INTERNAL);
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"ADMIN\",\"documentAccess\":\"PUBLIC\"")))
+			.documentAccess()).isEqualTo(DocumentAccess.PUBLIC);
+	}
+
+	@Test
+	void withoutDocumentAccessTheRoleDecides() {
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"GUEST\""))).documentAccess())
+			.isEqualTo(DocumentAccess.PUBLIC);
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"STARGAZER\""))).documentAccess())
+			.isEqualTo(DocumentAccess.INTERNAL);
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"PROTOSTAR\""))).documentAccess())
+			.isEqualTo(DocumentAccess.CONFIDENTIAL);
+		assertThat(JobPayloads.chat(job("j", chat("\"role\":\"ADMIN\",\"documentAccess\":null"))).documentAccess())
+			.isEqualTo(DocumentAccess.CONFIDENTIAL);
+	}
+
+	@Test
+	void anUnknownDocumentAccessOrRoleIsRefusedNotGuessed() {
+		assertRejected(chat("\"role\":\"GUEST\",\"documentAccess\":\"SECRET\""),
+				"unknown documentAccess \"SECRET\" (expected PUBLIC, INTERNAL or CONFIDENTIAL)");
+		assertRejected(chat("\"role\":\"GUEST\",\"documentAccess\":\"public\""), "unknown documentAccess");
+		assertRejected(chat("\"role\":\"GUEST\",\"documentAccess\":2"), "unknown documentAccess 2");
+		assertRejected(chat("\"role\":\"employee\""), "no documentAccess and an unknown role 'employee'");
 	}
 
 	@Test
@@ -54,6 +86,12 @@ class JobPayloadsTests {
 		assertThatExceptionOfType(NonRetryableJobException.class)
 			.isThrownBy(() -> JobPayloads.chat(job("j", payload)))
 			.withMessageContaining(message);
+	}
+
+	/** A well-formed chat payload of job "j" with these role and access fields. */
+	private static String chat(String roleAndAccess) {
+		return "{\"v\":1,\"jobId\":\"j\",\"userId\":\"u\",\"conversationId\":\"c\",\"message\":\"m\","
+				+ roleAndAccess + "}";
 	}
 
 	private static Job job(String id, String payload) {

@@ -115,7 +115,7 @@ final class QueueFixture implements AutoCloseable {
 	/** A chat payload as the backend writes it. */
 	static String chatPayload(String jobId, String userId) {
 		return """
-				{"v":1,"jobId":"%s","userId":"%s","role":"employee","conversationId":"c-1",\
+				{"v":1,"jobId":"%s","userId":"%s","role":"STARGAZER","conversationId":"c-1",\
 				"message":"How many days of leave do I have?","traceId":"t-%s"}""".formatted(jobId, userId, jobId);
 	}
 
