@@ -54,11 +54,10 @@ import dev.protostar.worker.retrieval.Retriever;
  * answer again; the insert itself cannot happen twice (unique index on
  * job_id and role).
  * <p>
- * The backend enqueues the job just before it commits the question, so a fast
- * worker may find no question yet: that is a retryable failure (the retry
- * comes after the backoff). A job whose question never appears (the backend
- * rolled back after the enqueue) is dead-lettered once its attempts are used
- * up; a question whose job gives up for good is marked {@code failed}, with the
+ * The backend commits the question before it enqueues the job, so the
+ * question is there when the job is. A job without one (the backend took the
+ * question back when the enqueue seemed to fail, or a hand-made job) is a
+ * retryable failure, dead-lettered once its attempts are used up; a question whose job gives up for good is marked {@code failed}, with the
  * failure's {@code resultCode} and {@code message} in its metadata.
  */
 @Component
@@ -159,7 +158,7 @@ public class ChatJobHandler implements JobHandler {
 		UUID conversationId = uuid(chat.conversationId(), "conversationId", chat);
 		ChatMessages.Question question = this.messages.question(chat.jobId())
 			.orElseThrow(() -> new IllegalStateException("no question is stored for job " + chat.jobId()
-					+ " (yet): the backend commits it just after the enqueue, or rolled it back"));
+					+ ": the backend took it back, or the job was not made by the backend"));
 		if (!question.userId().equals(userId) || !question.conversationId().equals(conversationId)) {
 			throw new NonRetryableJobException("job " + chat.jobId() + " names another user or conversation than"
 					+ " its stored question");
