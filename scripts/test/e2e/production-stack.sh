@@ -148,6 +148,7 @@ uploaded_document_is_ingested() {
   echo "$response"
   [[ $(head -n 1 <<<"$response") == 201 ]]
   id=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
+  echo "$id" >"$E2E_DIR/leave.id"
   for _ in $(seq 1 90); do
     status=$(psql_app "select status from documents where id = '$id'")
     [[ "$status" == ready || "$status" == failed ]] && break
@@ -159,6 +160,38 @@ uploaded_document_is_ingested() {
   # And the API lists it as ready, its title inert.
   expect_api 200 OK GET "/api/admin/documents/$id" '' -H "Authorization: Bearer $(cat "$token")"
   jq -e '.data.status == "ready" and .data.title == "Leave <policy>"' "$E2E_DIR/api.json"
+}
+# ask_about_leave QUESTION — asks it as ada and prints the job's `answer` event data.
+ask_about_leave() {
+  local token conversation job
+  token=$(cat "$E2E_DIR/ada.token")
+  sse_follow_start ada "$E2E_DIR/ada.token"
+  expect_api 201 OK POST /api/conversations '{"title":"Leave"}' -H "Authorization: Bearer $token" >&2
+  conversation=$(jq -r .data.id "$E2E_DIR/api.json")
+  expect_api 202 OK POST "/api/conversations/$conversation/messages" "$(jq -cn --arg m "$1" '{message: $m}')" \
+    -H "Authorization: Bearer $token" >&2
+  job=$(jq -r .data.jobId "$E2E_DIR/api.json")
+  sse_wait 60 "select(.event == \"completed\" and (.data | fromjson | .jobId) == \"$job\")" || {
+    sse_follow_stop
+    cat "$SSE_OUT" >&2
+    return 1
+  }
+  sse_follow_stop
+  sse_job_events "$job" | jq -c 'select(.event == "answer") | .data'
+}
+# The product's promise: a question about an uploaded document is answered from it over
+# SSE, citing it (the offline answerer quotes the passage retrieval found), in English
+# and in Korean.
+question_about_the_document_gets_a_cited_answer() {
+  local id answer
+  id=$(cat "$E2E_DIR/leave.id")
+  answer=$(ask_about_leave "How many days of paid leave does an employee get a year?")
+  echo "$answer"
+  jq -e --arg id "$id" '(.citations | map(.documentId) | index($id)) != null and (.content | contains("15 days"))
+    and (.content | test("\\[[0-9]+\\]"))' <<<"$answer"
+  answer=$(ask_about_leave "연차 휴가는 며칠인가요?")
+  echo "$answer"
+  jq -e --arg id "$id" '(.citations | map(.documentId) | index($id)) != null and (.content | contains("15일"))' <<<"$answer"
 }
 wrong_document_type_is_refused() {
   local token="$E2E_DIR/root.token" response
@@ -277,6 +310,7 @@ check "the bootstrap admin promotes a user; a user cannot" bootstrap_admin_promo
 check "ask a question: 202, then its events over SSE; the tokens spell the stored answer" ask_and_receive_the_answer_over_sse
 check "the embedded object store runs and is healthy" object_store_runs_embedded
 check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
+check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
 check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wrong_document_type_is_refused
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
 check "status reports every service healthy and the active colour" status_reports_healthy_blue
