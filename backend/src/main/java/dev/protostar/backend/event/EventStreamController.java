@@ -2,6 +2,7 @@ package dev.protostar.backend.event;
 
 import java.io.IOException;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpHeaders;
@@ -15,6 +16,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
 import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.system.HeldRequestBuffers;
 import dev.protostar.backend.tier.Tier;
 
 /**
@@ -47,10 +49,12 @@ class EventStreamController {
 	@RequiresTier(Tier.GUEST)
 	@GetMapping(path = "/api/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	SseEmitter events(@AuthenticationPrincipal AuthenticatedUser user,
-			@RequestHeader(name = "Last-Event-ID", required = false) String lastEventId, HttpServletResponse response)
-			throws IOException {
+			@RequestHeader(name = "Last-Event-ID", required = false) String lastEventId, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
 		try {
 			SseEmitter emitter = this.streams.open(user.id().toString(), lastEventId);
+			// A stream is held for up to half an hour and has no body to read.
+			HeldRequestBuffers.release(request);
 			// Tells nginx (and proxies that honour it) not to buffer the stream.
 			response.setHeader("X-Accel-Buffering", "no");
 			response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
