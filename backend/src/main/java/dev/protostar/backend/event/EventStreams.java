@@ -81,10 +81,16 @@ class EventStreams implements SmartLifecycle {
 
 	private final AtomicLong lastWarning = new AtomicLong();
 
+	/** The heartbeat period is cut into this many ticks, each serving its share of the streams. */
+	static final int HEARTBEAT_SLOTS = 16;
+
 	private final ExecutorService delivery = Executors
 		.newThreadPerTaskExecutor(Thread.ofVirtual().name("sse-delivery-", 0).factory());
 
 	private ScheduledExecutorService heartbeats;
+
+	/** Ticks so far; only the heartbeat thread touches it. */
+	private long heartbeatTicks;
 
 	private volatile boolean running;
 
@@ -312,10 +318,22 @@ class EventStreams implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * One tick of the heartbeat: the streams of this tick's slot get their
+	 * comment (or, past their lifetime, the reconnect event). Each stream has a
+	 * random slot of {@value #HEARTBEAT_SLOTS}, so every stream still hears
+	 * once per heartbeat period, but the writes are spread over the period: all
+	 * at once, 15,000 streams made a burst every period that held up requests
+	 * for more than a second.
+	 */
 	private void heartbeat() {
 		long now = System.currentTimeMillis();
+		int slot = (int) (this.heartbeatTicks++ % HEARTBEAT_SLOTS);
 		for (Set<Stream> streams : this.byUser.values()) {
 			for (Stream stream : streams) {
+				if (stream.heartbeatSlot != slot) {
+					continue;
+				}
 				this.delivery.execute(() -> {
 					if (now >= stream.expiresAt) {
 						end(stream, this.properties.retry().toMillis(), "expired");
@@ -354,8 +372,8 @@ class EventStreams implements SmartLifecycle {
 			.name("sse-heartbeat")
 			.daemon(true)
 			.factory());
-		long period = this.properties.heartbeat().toMillis();
-		this.heartbeats.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+		long tick = Math.max(1, this.properties.heartbeat().toMillis() / HEARTBEAT_SLOTS);
+		this.heartbeats.scheduleAtFixedRate(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
 		this.running = true;
 	}
 
@@ -454,6 +472,9 @@ class EventStreams implements SmartLifecycle {
 		final AtomicInteger wip = new AtomicInteger();
 
 		volatile boolean closed;
+
+		/** Which tick of the heartbeat period this stream hears on (see heartbeat()). */
+		final int heartbeatSlot = ThreadLocalRandom.current().nextInt(HEARTBEAT_SLOTS);
 
 		Stream(String userId, SseEmitter emitter, long expiresAt, String lastId) {
 			this.userId = userId;

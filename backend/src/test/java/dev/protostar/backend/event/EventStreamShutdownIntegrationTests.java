@@ -58,4 +58,27 @@ class EventStreamShutdownIntegrationTests extends IntegrationTestSupport {
 		}
 	}
 
+	@Test
+	void heartbeatsKeepAStreamAliveUntilItsLifetimeEndsItWithAReconnectEvent() throws Exception {
+		// 16 ticks of 50 ms: each stream hears once per 800 ms, on its own tick.
+		ConfigurableApplicationContext instance = startInstance("blue", "protostar.events.heartbeat=800ms",
+				"protostar.events.max-stream-duration=4s");
+		String token = signup().get("accessToken").asString();
+		try (SseClient client = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp)) {
+			assertThat(client.next().name()).isEqualTo("ready");
+
+			Event reconnect = client.next(Duration.ofSeconds(10));
+
+			assertThat(reconnect.name()).isEqualTo("reconnect");
+			assertThat(json.readTree(reconnect.data()).get("reason").asString()).isEqualTo("expired");
+			// Lived 3.6–4 s (the lifetime less up to a tenth, checked once per period):
+			// at least three heartbeats came before the end.
+			assertThat(client.comments()).isGreaterThanOrEqualTo(3);
+			assertThat(client.awaitEnd(Duration.ofSeconds(5))).as("the stream ends").isTrue();
+		}
+		finally {
+			instance.close();
+		}
+	}
+
 }
