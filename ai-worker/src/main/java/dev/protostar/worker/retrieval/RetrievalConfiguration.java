@@ -1,0 +1,32 @@
+package dev.protostar.worker.retrieval;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.protostar.worker.embedding.EmbeddingProvider;
+
+/** The {@link Retriever} chat answers draw on, and the lexical index's upkeep. */
+@Configuration(proxyBeanMethods = false)
+class RetrievalConfiguration {
+
+	@Bean
+	LexemeColumn lexemeColumn(JdbcTemplate jdbc) {
+		return new LexemeColumn(jdbc);
+	}
+
+	@Bean
+	HybridRetriever hybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
+			LexemeColumn lexemes, RetrievalProperties properties) {
+		return new HybridRetriever(jdbc, transactions, embeddings, lexemes, properties);
+	}
+
+	@Bean
+	LexemeBackfill lexemeBackfill(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes,
+			RetrievalProperties properties) {
+		return new LexemeBackfill(jdbc, transactions, lexemes, properties.backfillBatch(),
+				properties.backfillInterval());
+	}
+
+}
