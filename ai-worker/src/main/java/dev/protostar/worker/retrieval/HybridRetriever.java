@@ -60,13 +60,20 @@ public class HybridRetriever implements Retriever {
 
 	private final RetrievalProperties properties;
 
+	private final double cjkVectorWeight;
+
 	private final Map<DocumentAccess, String> vectorSql = new EnumMap<>(DocumentAccess.class);
 
 	private final Map<DocumentAccess, String> lexicalSql = new EnumMap<>(DocumentAccess.class);
 
+	/**
+	 * @param cjkVectorWeight the kNN ranking's weight for a question in Hangul, Han or
+	 * kana (see {@link RetrievalProperties#cjkVectorWeight()}, resolved)
+	 */
 	public HybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
-			LexemeColumn lexemes, RetrievalProperties properties) {
+			LexemeColumn lexemes, RetrievalProperties properties, double cjkVectorWeight) {
 		this.jdbc = jdbc;
+		this.cjkVectorWeight = cjkVectorWeight;
 		this.transactions = transactions;
 		this.embeddings = embeddings;
 		this.lexemes = lexemes;
@@ -133,13 +140,17 @@ public class HybridRetriever implements Retriever {
 	List<Passage> search(String question, float[] vector, DocumentAccess access, int limit, RetrievalMode mode) {
 		int depth = (mode == RetrievalMode.HYBRID) ? limit * this.properties.candidates() : limit;
 		List<List<Hit>> rankings = new ArrayList<>(2);
+		List<Double> weights = new ArrayList<>(2);
 		if (mode != RetrievalMode.LEXICAL && vector != null) {
 			rankings.add(nearest(vector, access, depth, this.properties.efSearch()));
+			weights.add((mode == RetrievalMode.HYBRID)
+					? 1 - LexicalTerms.cjkShare(question) * (1 - this.cjkVectorWeight) : 1.0);
 		}
 		if (mode != RetrievalMode.VECTOR) {
 			rankings.add(lexical(question, access, depth));
+			weights.add(1.0);
 		}
-		return fuse(rankings, this.properties.rrfK(), limit);
+		return fuse(rankings, weights, this.properties.rrfK(), limit);
 	}
 
 	/** The kNN ranking: chunk keys, nearest first. */
@@ -173,13 +184,17 @@ public class HybridRetriever implements Retriever {
 		return this.vectorSql.get(access);
 	}
 
-	/** Reciprocal rank fusion; a tie keeps the order of first appearance (kNN first). */
-	static List<Passage> fuse(List<List<Hit>> rankings, int k, int limit) {
+	/**
+	 * Weighted reciprocal rank fusion: a passage scores the sum over the rankings of
+	 * weight / (k + rank). A tie keeps the order of first appearance (kNN first).
+	 */
+	static List<Passage> fuse(List<List<Hit>> rankings, List<Double> weights, int k, int limit) {
 		Map<Key, Passage> fused = new LinkedHashMap<>();
-		for (List<Hit> ranking : rankings) {
+		for (int r = 0; r < rankings.size(); r++) {
+			List<Hit> ranking = rankings.get(r);
 			for (int rank = 1; rank <= ranking.size(); rank++) {
 				Hit hit = ranking.get(rank - 1);
-				double add = 1.0 / (k + rank);
+				double add = weights.get(r) / (k + rank);
 				fused.merge(new Key(hit.documentId(), hit.chunkIndex()),
 						new Passage(hit.documentId(), hit.title(), hit.chunkIndex(), hit.content(), add),
 						(a, b) -> new Passage(a.documentId(), a.documentTitle(), a.chunkIndex(), a.content(),

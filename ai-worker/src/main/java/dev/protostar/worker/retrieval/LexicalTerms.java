@@ -141,6 +141,19 @@ public final class LexicalTerms {
 		return query.toString();
 	}
 
+	/**
+	 * The share of the text's terms that are Hangul, Han or kana (0 for a text without
+	 * terms): how far a question is written in a script an English-only model reads badly.
+	 */
+	public static double cjkShare(String text) {
+		List<String> terms = terms(text);
+		if (terms.isEmpty()) {
+			return 0;
+		}
+		long cjk = terms.stream().filter((term) -> bigrammed(term.codePointAt(0))).count();
+		return (double) cjk / terms.size();
+	}
+
 	/** Quoted for tsvector/tsquery input: quotes doubled, backslashes escaped. */
 	static String quote(String term) {
 		return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'";

@@ -5,6 +5,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.worker.embedding.EmbeddingProperties;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 
 /** The {@link Retriever} chat answers draw on, and the lexical index's upkeep. */
@@ -18,8 +19,17 @@ class RetrievalConfiguration {
 
 	@Bean
 	HybridRetriever hybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
-			LexemeColumn lexemes, RetrievalProperties properties) {
-		return new HybridRetriever(jdbc, transactions, embeddings, lexemes, properties);
+			LexemeColumn lexemes, RetrievalProperties properties, EmbeddingProperties embedding) {
+		return new HybridRetriever(jdbc, transactions, embeddings, lexemes, properties,
+				cjkVectorWeight(properties, embedding.provider()));
+	}
+
+	/** The configured weight, else what suits the provider's kind of model. */
+	static double cjkVectorWeight(RetrievalProperties properties, EmbeddingProperties.Provider provider) {
+		if (properties.cjkVectorWeight() != null) {
+			return properties.cjkVectorWeight();
+		}
+		return (provider == EmbeddingProperties.Provider.ONNX) ? 0 : 1;
 	}
 
 	@Bean

@@ -71,4 +71,12 @@ class LexicalTermsTests {
 		assertThat(LexicalTerms.quote("it's\\")).isEqualTo("'it''s\\\\'");
 	}
 
+	@Test
+	void cjkShareIsTheShareOfKoreanTerms() {
+		assertThat(LexicalTerms.cjkShare("How many days?")).isZero();
+		assertThat(LexicalTerms.cjkShare("연차휴가")).isEqualTo(1.0);
+		assertThat(LexicalTerms.cjkShare("VPN 접속")).isEqualTo(0.5);
+		assertThat(LexicalTerms.cjkShare("?!")).isZero();
+	}
+
 }

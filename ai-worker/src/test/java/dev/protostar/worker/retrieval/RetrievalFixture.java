@@ -38,15 +38,17 @@ final class RetrievalFixture implements AutoCloseable {
 	}
 
 	static RetrievalProperties properties() {
-		return new RetrievalProperties(60, 4, 40, 20000, 500, java.time.Duration.ZERO);
+		return new RetrievalProperties(60, 4, 40, 20000, null, 500, java.time.Duration.ZERO);
 	}
 
 	HybridRetriever retriever(EmbeddingProvider embeddings) {
-		return retriever(embeddings, properties());
+		return retriever(embeddings, 1.0);
 	}
 
-	HybridRetriever retriever(EmbeddingProvider embeddings, RetrievalProperties properties) {
-		return new HybridRetriever(this.jdbc, this.transactions, embeddings, new LexemeColumn(this.jdbc), properties);
+	/** A retriever whose kNN ranking weighs {@code cjkVectorWeight} for Korean questions. */
+	HybridRetriever retriever(EmbeddingProvider embeddings, double cjkVectorWeight) {
+		return new HybridRetriever(this.jdbc, this.transactions, embeddings, new LexemeColumn(this.jdbc), properties(),
+				cjkVectorWeight);
 	}
 
 	/** A document row with this access level and status. */
