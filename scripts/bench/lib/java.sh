@@ -5,8 +5,8 @@
 #   bench_image PROPERTY POM        an image named by a pom property; aborts when missing
 #   bench_build WORK                test classes + classpath (WORK/classpath); sets BENCH_JAVA
 #   bench_free_port                 a free 127.0.0.1 port
-#   bench_postgres NAME WORK        PostgreSQL+pgvector as container NAME on a free port,
-#                                   ready; sets BENCH_PG_PORT, BENCH_JDBC_URL (user
+#   bench_postgres NAME WORK        PostgreSQL+pgvector as container NAME on a free port
+#                                   (shm 1g as in production: parallel index builds), ready; sets BENCH_PG_PORT, BENCH_JDBC_URL (user
 #                                   protostar, password bench). Extra "-c" settings from
 #                                   BENCH_POSTGRES_SETTINGS (an array), if set.
 #   bench_java WORK CLASS ARGS...   runs CLASS; its stderr goes to WORK/java.log and is
@@ -38,7 +38,7 @@ bench_postgres() {
   local setting
   for setting in ${BENCH_POSTGRES_SETTINGS[@]+"${BENCH_POSTGRES_SETTINGS[@]}"}; do settings+=(-c "$setting"); done
   BENCH_PG_PORT=$(bench_free_port)
-  docker run -d --rm --name "$name" -p "127.0.0.1:$BENCH_PG_PORT:5432" -e POSTGRES_DB=protostar \
+  docker run -d --rm --name "$name" --shm-size 1g -p "127.0.0.1:$BENCH_PG_PORT:5432" -e POSTGRES_DB=protostar \
     -e POSTGRES_USER=protostar -e POSTGRES_PASSWORD=bench "$image" postgres "${settings[@]}" >"$work/postgres.id"
   local _
   for _ in $(seq 150); do

@@ -16,11 +16,13 @@
 --
 -- Ranking is ts_rank over the matches (each distinct query term counts, repeats with
 -- diminishing weight, normalised by the chunk's length), limited to the chunks a
--- reader may see, exactly as the kNN side is.
+-- reader may see, exactly as the kNN side is. PostgreSQL ranks every chunk that matches
+-- any term of the OR, so a question's terms found in very many chunks are left out of
+-- it (CommonTerms.java, counted with ts_stat in the background).
 --
 -- NULL means "not tokenised yet": chunks written before this migration, or by a worker
 -- of the previous release during a rolling deploy. The worker fills them at start-up
--- and every few minutes after, in batches (LexemeBackfill.java); the partial index
+-- and every few minutes after, in batches (LexicalUpkeep.java); the partial index
 -- finds them without a scan, and is empty once the backfill is done.
 ALTER TABLE document_chunks ADD COLUMN lexemes tsvector;
 

@@ -58,6 +58,8 @@ public class HybridRetriever implements Retriever {
 
 	private final LexemeColumn lexemes;
 
+	private final CommonTerms commonTerms;
+
 	private final RetrievalProperties properties;
 
 	private final double cjkVectorWeight;
@@ -71,12 +73,13 @@ public class HybridRetriever implements Retriever {
 	 * kana (see {@link RetrievalProperties#cjkVectorWeight()}, resolved)
 	 */
 	public HybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
-			LexemeColumn lexemes, RetrievalProperties properties, double cjkVectorWeight) {
+			LexemeColumn lexemes, CommonTerms commonTerms, RetrievalProperties properties, double cjkVectorWeight) {
 		this.jdbc = jdbc;
 		this.cjkVectorWeight = cjkVectorWeight;
 		this.transactions = transactions;
 		this.embeddings = embeddings;
 		this.lexemes = lexemes;
+		this.commonTerms = commonTerms;
 		this.properties = properties;
 		// Model and dimension come from configuration, not from users; quoted all the same.
 		String model = "'" + embeddings.model().replace("'", "''") + "'";
@@ -170,9 +173,12 @@ public class HybridRetriever implements Retriever {
 		});
 	}
 
-	/** The lexical ranking: chunk keys, best first; empty when the question has no terms. */
+	/**
+	 * The lexical ranking: chunk keys, best first; empty when the question has no terms.
+	 * Terms in very many chunks are left out ({@link CommonTerms}).
+	 */
 	List<Hit> lexical(String question, DocumentAccess access, int depth) {
-		String query = LexicalTerms.tsquery(question);
+		String query = LexicalTerms.tsquery(this.commonTerms.worthLookingUp(LexicalTerms.queryTerms(question)));
 		if (query == null || !this.lexemes.present()) {
 			return List.of();
 		}

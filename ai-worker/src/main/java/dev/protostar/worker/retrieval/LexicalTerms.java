@@ -117,22 +117,35 @@ public final class LexicalTerms {
 	}
 
 	/**
-	 * A question as a {@code tsquery} literal matching any of its distinct terms
-	 * ({@code 'a' | 'b'}), English stop words left out; null when nothing is left to look
-	 * up (empty, punctuation only, stop words only).
+	 * The distinct terms a question is looked up by, in order, English stop words left
+	 * out, at most {@value #MAX_QUERY_TERMS}.
 	 */
-	public static String tsquery(String question) {
+	public static List<String> queryTerms(String question) {
 		Set<String> distinct = new LinkedHashSet<>();
 		for (String term : terms(question)) {
 			if (!STOP_WORDS.contains(term) && distinct.size() < MAX_QUERY_TERMS) {
 				distinct.add(term);
 			}
 		}
-		if (distinct.isEmpty()) {
+		return List.copyOf(distinct);
+	}
+
+	/**
+	 * A question as a {@code tsquery} literal matching any of its {@link #queryTerms}
+	 * ({@code 'a' | 'b'}); null when nothing is left to look up (empty, punctuation only,
+	 * stop words only).
+	 */
+	public static String tsquery(String question) {
+		return tsquery(queryTerms(question));
+	}
+
+	/** Terms as a {@code tsquery} literal matching any of them; null for none. */
+	public static String tsquery(List<String> terms) {
+		if (terms.isEmpty()) {
 			return null;
 		}
 		StringBuilder query = new StringBuilder();
-		for (String term : distinct) {
+		for (String term : terms) {
 			if (query.length() > 0) {
 				query.append(" | ");
 			}

@@ -18,9 +18,15 @@ class RetrievalConfiguration {
 	}
 
 	@Bean
+	CommonTerms commonTerms(JdbcTemplate jdbc, RetrievalProperties properties) {
+		return new CommonTerms(jdbc, properties.commonTermChunks());
+	}
+
+	@Bean
 	HybridRetriever hybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
-			LexemeColumn lexemes, RetrievalProperties properties, EmbeddingProperties embedding) {
-		return new HybridRetriever(jdbc, transactions, embeddings, lexemes, properties,
+			LexemeColumn lexemes, CommonTerms commonTerms, RetrievalProperties properties,
+			EmbeddingProperties embedding) {
+		return new HybridRetriever(jdbc, transactions, embeddings, lexemes, commonTerms, properties,
 				cjkVectorWeight(properties, embedding.provider()));
 	}
 
@@ -33,10 +39,10 @@ class RetrievalConfiguration {
 	}
 
 	@Bean
-	LexemeBackfill lexemeBackfill(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes,
-			RetrievalProperties properties) {
-		return new LexemeBackfill(jdbc, transactions, lexemes, properties.backfillBatch(),
-				properties.backfillInterval());
+	LexicalUpkeep lexicalUpkeep(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes,
+			CommonTerms commonTerms, RetrievalProperties properties) {
+		return new LexicalUpkeep(jdbc, transactions, lexemes, commonTerms, properties.backfillBatch(),
+				properties.upkeepInterval());
 	}
 
 }

@@ -31,9 +31,13 @@ import org.springframework.validation.annotation.Validated;
  * randomly (on the evaluation set, recall@5 0.44 against the lexical ranking's 1.0, and
  * any weight above 0 lowered hybrid MRR: scripts/bench/retrieval-quality), and 1 with an
  * OpenAI-compatible server, which is there to serve a multilingual model
+ * @param commonTermChunks a question's term found in more chunks than this is left out
+ * of its lexical query (unless every term is): ranking every chunk that has it would cost
+ * more than it tells (CommonTerms)
  * @param backfillBatch chunks tokenised per transaction by the lexical backfill
- * @param backfillInterval how often the backfill looks for chunks without terms (written
- * by a worker of the previous release during a rolling deploy); 0 only at start-up
+ * @param upkeepInterval how often the worker looks for chunks without terms (written by
+ * a worker of the previous release during a rolling deploy) and counts common terms
+ * again; 0: only at start-up
  */
 @Validated
 @ConfigurationProperties("protostar.retrieval")
@@ -43,6 +47,7 @@ public record RetrievalProperties(
 		@DefaultValue("40") @Min(1) @Max(1000) int efSearch,
 		@DefaultValue("20000") @Min(1) int maxScanTuples,
 		@DecimalMin("0") @DecimalMax("1") Double cjkVectorWeight,
+		@DefaultValue("5000") @Min(1) int commonTermChunks,
 		@DefaultValue("500") @Min(1) @Max(100000) int backfillBatch,
-		@DefaultValue("10m") Duration backfillInterval) {
+		@DefaultValue("10m") Duration upkeepInterval) {
 }

@@ -210,8 +210,8 @@ class HybridRetrieverIntegrationTests {
 		HybridRetriever retriever = fixture.retriever(this.embeddings);
 		assertThat(retriever.retrieve("onboarding laptop", DocumentAccess.PUBLIC, 5, RetrievalMode.LEXICAL)).isEmpty();
 
-		LexemeBackfill backfill = new LexemeBackfill(fixture.jdbc, fixture.transactions,
-				new LexemeColumn(fixture.jdbc), 1, java.time.Duration.ZERO);
+		LexicalUpkeep backfill = new LexicalUpkeep(fixture.jdbc, fixture.transactions,
+				new LexemeColumn(fixture.jdbc), fixture.commonTerms, 1, java.time.Duration.ZERO);
 		fixture.ready("more", DocumentAccess.PUBLIC, this.embeddings, "a", "b");
 		fixture.jdbc.update("UPDATE document_chunks SET lexemes = NULL");
 		assertThat(backfill.run()).isEqualTo(3);
@@ -222,6 +222,25 @@ class HybridRetrieverIntegrationTests {
 				String.class, id))
 			.isEqualTo(fixture.jdbc.queryForObject("SELECT ?::tsvector::text", String.class,
 					LexicalTerms.tsvector(text)));
+	}
+
+	@Test
+	void termsInVeryManyChunksAreLeftOutUnlessNothingElseIsLeft() {
+		UUID parking = fixture.ready("parking", DocumentAccess.PUBLIC, this.embeddings,
+				"Parking permits are issued by the facilities team, policy section 4.");
+		fixture.ready("other", DocumentAccess.PUBLIC, this.embeddings, "Leave policy section 1.",
+				"Expenses policy section 2.", "Security policy section 3.");
+		CommonTerms common = new CommonTerms(fixture.jdbc, 3);
+		HybridRetriever retriever = new HybridRetriever(fixture.jdbc, fixture.transactions, this.embeddings,
+				new LexemeColumn(fixture.jdbc), common, RetrievalFixture.properties(), 1.0);
+		assertThat(retriever.retrieve("parking policy", DocumentAccess.PUBLIC, 10, RetrievalMode.LEXICAL)).hasSize(4);
+
+		assertThat(common.refresh()).isEqualTo(2); // 'policy' and 'section' are in 4 chunks
+		assertThat(documents(retriever.retrieve("parking policy", DocumentAccess.PUBLIC, 10, RetrievalMode.LEXICAL)))
+			.containsExactly(parking);
+		assertThat(retriever.retrieve("policy section", DocumentAccess.PUBLIC, 10, RetrievalMode.LEXICAL))
+			.as("all common: the least common is kept")
+			.hasSize(4);
 	}
 
 	private static float[] jitter(Random random, double spread) {

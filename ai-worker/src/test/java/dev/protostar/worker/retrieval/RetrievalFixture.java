@@ -29,16 +29,20 @@ final class RetrievalFixture implements AutoCloseable {
 
 	final DocumentRepository documents;
 
+	/** Counted only when a test refreshes them. */
+	final CommonTerms commonTerms;
+
 	RetrievalFixture(String jdbcUrl, String user, String password) {
 		this.dataSource = TestInfrastructure.dataSource(jdbcUrl, user, password);
 		TestInfrastructure.migrate(this.dataSource);
 		this.jdbc = new JdbcTemplate(this.dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(this.dataSource));
 		this.documents = new DocumentRepository(this.jdbc, this.transactions);
+		this.commonTerms = new CommonTerms(this.jdbc, properties().commonTermChunks());
 	}
 
 	static RetrievalProperties properties() {
-		return new RetrievalProperties(60, 4, 40, 20000, null, 500, java.time.Duration.ZERO);
+		return new RetrievalProperties(60, 4, 40, 20000, null, 5000, 500, java.time.Duration.ZERO);
 	}
 
 	HybridRetriever retriever(EmbeddingProvider embeddings) {
@@ -47,8 +51,8 @@ final class RetrievalFixture implements AutoCloseable {
 
 	/** A retriever whose kNN ranking weighs {@code cjkVectorWeight} for Korean questions. */
 	HybridRetriever retriever(EmbeddingProvider embeddings, double cjkVectorWeight) {
-		return new HybridRetriever(this.jdbc, this.transactions, embeddings, new LexemeColumn(this.jdbc), properties(),
-				cjkVectorWeight);
+		return new HybridRetriever(this.jdbc, this.transactions, embeddings, new LexemeColumn(this.jdbc),
+				this.commonTerms, properties(), cjkVectorWeight);
 	}
 
 	/** A document row with this access level and status. */

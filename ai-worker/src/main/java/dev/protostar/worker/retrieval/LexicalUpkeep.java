@@ -16,24 +16,30 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Gives lexical terms to chunks that have none: those written before
+ * The lexical index's upkeep, in the background from start-up and then every
+ * {@code protostar.retrieval.upkeep-interval}: gives terms to chunks that have none, then
+ * counts again which terms are common ({@link CommonTerms}).
+ *
+ * <p>
+ * The backfill gives lexical terms to chunks that have none: those written before
  * V5__lexical_search.sql, so an existing install gets lexical search without
  * re-embedding anything, and those a worker of the previous release writes during a
- * rolling deploy. Runs in the background from start-up, then every
- * {@code protostar.retrieval.backfill-interval}, in batches of one transaction each.
+ * rolling deploy; in batches of one transaction each.
  * Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so several workers share the
  * work instead of repeating it, and an ingestion writing the same chunk meanwhile
  * simply waits for the batch.
  */
-class LexemeBackfill implements AutoCloseable {
+class LexicalUpkeep implements AutoCloseable {
 
-	private static final Logger log = LoggerFactory.getLogger(LexemeBackfill.class);
+	private static final Logger log = LoggerFactory.getLogger(LexicalUpkeep.class);
 
 	private final JdbcTemplate jdbc;
 
 	private final TransactionTemplate transactions;
 
 	private final LexemeColumn lexemes;
+
+	private final CommonTerms commonTerms;
 
 	private final int batchSize;
 
@@ -45,8 +51,9 @@ class LexemeBackfill implements AutoCloseable {
 		return thread;
 	});
 
-	LexemeBackfill(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes, int batchSize,
-			Duration interval) {
+	LexicalUpkeep(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes, CommonTerms commonTerms,
+			int batchSize, Duration interval) {
+		this.commonTerms = commonTerms;
 		this.jdbc = jdbc;
 		this.transactions = transactions;
 		this.lexemes = lexemes;
@@ -66,10 +73,14 @@ class LexemeBackfill implements AutoCloseable {
 
 	private void runQuietly() {
 		try {
-			run();
+			if (this.lexemes.present()) {
+				run();
+				int common = this.commonTerms.refresh();
+				log.debug("{} terms are common enough to be left out of questions", common);
+			}
 		}
 		catch (RuntimeException ex) {
-			log.warn("Lexical backfill stopped (tried again in {}): {}", this.interval, ex.toString());
+			log.warn("Lexical index upkeep stopped (tried again in {}): {}", this.interval, ex.toString());
 		}
 	}
 
