@@ -13,12 +13,13 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
+import dev.protostar.worker.document.FakeEmbeddingProvider;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 import dev.protostar.worker.support.TestInfrastructure;
 
-import static dev.protostar.worker.retrieval.StubEmbeddings.normalised;
-import static dev.protostar.worker.retrieval.StubEmbeddings.towards;
+import static dev.protostar.worker.retrieval.TestVectors.normalised;
+import static dev.protostar.worker.retrieval.TestVectors.towards;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,7 +38,7 @@ class HybridRetrieverIntegrationTests {
 
 	static RetrievalFixture fixture;
 
-	private final StubEmbeddings embeddings = new StubEmbeddings(MODEL, DIM);
+	private final FakeEmbeddingProvider embeddings = new FakeEmbeddingProvider(MODEL, DIM, 64);
 
 	@BeforeAll
 	static void setUp() {
@@ -101,7 +102,7 @@ class HybridRetrieverIntegrationTests {
 		UUID publicDoc = fixture.document("public", DocumentAccess.PUBLIC, "ready");
 		fixture.chunks(publicDoc, publicTexts, far, MODEL);
 		fixture.jdbc.execute("ANALYZE");
-		this.embeddings.vectors.put("the question", towards(DIM, 0, 1, 0));
+		this.embeddings.chosen.put("the question", towards(DIM, 0, 1, 0));
 		HybridRetriever retriever = fixture.retriever(this.embeddings);
 
 		List<String> plan = fixture.transactions.execute((status) -> {
@@ -145,11 +146,11 @@ class HybridRetrieverIntegrationTests {
 
 	@Test
 	void reciprocalRankFusionPrefersAChunkBothRankingsPlaceWell() {
-		this.embeddings.vectors.put("annual leave carry over", towards(DIM, 0, 1, 0));
-		this.embeddings.vectors.put("V", towards(DIM, 0, 1, 0));
-		this.embeddings.vectors.put("B carry over", towards(DIM, 0, 1, 0.5));
-		this.embeddings.vectors.put("F", towards(DIM, 0, 1, 1.2));
-		this.embeddings.vectors.put("L annual leave carry over annual leave", towards(DIM, 2, 1, 0));
+		this.embeddings.chosen.put("annual leave carry over", towards(DIM, 0, 1, 0));
+		this.embeddings.chosen.put("V", towards(DIM, 0, 1, 0));
+		this.embeddings.chosen.put("B carry over", towards(DIM, 0, 1, 0.5));
+		this.embeddings.chosen.put("F", towards(DIM, 0, 1, 1.2));
+		this.embeddings.chosen.put("L annual leave carry over annual leave", towards(DIM, 2, 1, 0));
 		// kNN: V, B, F, L; lexical: L, B. Fused: B (1/62 + 1/62) > L (1/64 + 1/61) > V (1/61) > F (1/63).
 		UUID doc = fixture.ready("fusion", DocumentAccess.PUBLIC, this.embeddings, "V", "B carry over", "F",
 				"L annual leave carry over annual leave");
@@ -170,7 +171,7 @@ class HybridRetrieverIntegrationTests {
 		String text = "Remote work is allowed two days a week with manager approval.";
 		UUID mine = fixture.ready("mine", DocumentAccess.PUBLIC, this.embeddings, text);
 		// Same words, another model with another dimension: a leftover of a model switch.
-		StubEmbeddings other = new StubEmbeddings("other-model", 8);
+		FakeEmbeddingProvider other = new FakeEmbeddingProvider("other-model", 8, 64);
 		UUID theirs = fixture.ready("theirs", DocumentAccess.PUBLIC, other, text, text + " Again.");
 		HybridRetriever retriever = fixture.retriever(this.embeddings);
 		for (RetrievalMode mode : RetrievalMode.values()) {

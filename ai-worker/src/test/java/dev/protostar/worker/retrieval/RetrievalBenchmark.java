@@ -212,7 +212,7 @@ public final class RetrievalBenchmark {
 				rows.append(ids.get(i / PER_DOCUMENT)).append('\t').append(i % PER_DOCUMENT).append('\t')
 					.append(content).append("\tsha\t").append(content.length())
 					.append("\tall-minilm-l6-v2-q\t384\t")
-					.append(EmbeddingProvider.pgvector(StubEmbeddings.normalised(vector))).append('\t')
+					.append(EmbeddingProvider.pgvector(TestVectors.normalised(vector))).append('\t')
 					.append(LexicalTerms.tsvector(content)).append('\n');
 				if (rows.length() > 8_000_000 || i == chunks - 1) {
 					copy.copyIn("COPY document_chunks (document_id, chunk_index, content, content_sha256, char_count,"
