@@ -46,7 +46,7 @@ class LexicalUpkeep implements AutoCloseable {
 	private final Duration interval;
 
 	private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((r) -> {
-		Thread thread = new Thread(r, "lexeme-backfill");
+		Thread thread = new Thread(r, "lexical-upkeep");
 		thread.setDaemon(true);
 		return thread;
 	});

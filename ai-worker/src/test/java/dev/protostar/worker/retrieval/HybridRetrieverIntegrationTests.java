@@ -14,6 +14,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import dev.protostar.worker.document.FakeEmbeddingProvider;
+import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 import dev.protostar.worker.support.TestInfrastructure;
@@ -21,6 +22,7 @@ import dev.protostar.worker.support.TestInfrastructure;
 import static dev.protostar.worker.retrieval.TestVectors.normalised;
 import static dev.protostar.worker.retrieval.TestVectors.towards;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Hybrid retrieval against real PostgreSQL with pgvector and the backend's migrations,
@@ -201,6 +203,39 @@ class HybridRetrieverIntegrationTests {
 			.containsExactly(text);
 		assertThat(retriever.retrieve("   ", DocumentAccess.PUBLIC, 5)).isEmpty();
 		assertThat(fixture.jdbc.queryForObject("SELECT count(*) FROM documents", Integer.class)).isEqualTo(1);
+	}
+
+	@Test
+	void withoutTheModelHybridRetrievalFallsBackToTheLexicalRanking() {
+		String text = "Parental leave lasts up to one year per child.";
+		UUID id = fixture.ready("parental", DocumentAccess.PUBLIC, this.embeddings, text);
+		EmbeddingProvider away = new EmbeddingProvider() {
+
+			@Override
+			public String model() {
+				return MODEL;
+			}
+
+			@Override
+			public int dimension() {
+				return DIM;
+			}
+
+			@Override
+			public int maxBatchSize() {
+				return 1;
+			}
+
+			@Override
+			public List<Embedding> embed(List<String> texts) {
+				throw new EmbeddingException("connection refused", true, null);
+			}
+
+		};
+		HybridRetriever retriever = fixture.retriever(away);
+		assertThat(documents(retriever.retrieve("parental leave", DocumentAccess.PUBLIC, 5))).containsExactly(id);
+		assertThatExceptionOfType(EmbeddingException.class)
+			.isThrownBy(() -> retriever.retrieve("parental leave", DocumentAccess.PUBLIC, 5, RetrievalMode.VECTOR));
 	}
 
 	@Test
