@@ -58,5 +58,6 @@ QUALITY="$PROTOSTAR_REPO/scripts/bench/retrieval-quality"
   run "$QUALITY"
   [ "$status" -eq 1 ]
   [[ "$output" == *"protostar/postgres:17-pgvector0.8 is missing"* ]]
-  ! grep -q "docker run" "$STUB_LOG"
+  run grep -q "docker run" "$STUB_LOG"
+  [ "$status" -ne 0 ]
 }

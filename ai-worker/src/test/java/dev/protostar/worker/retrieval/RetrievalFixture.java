@@ -42,7 +42,7 @@ final class RetrievalFixture implements AutoCloseable {
 	}
 
 	static RetrievalProperties properties() {
-		return new RetrievalProperties(60, 4, 200, 20000, null, 5000, 500, java.time.Duration.ZERO);
+		return new RetrievalProperties(60, 4, 400, 20000, null, 5000, 500, java.time.Duration.ZERO);
 	}
 
 	HybridRetriever retriever(EmbeddingProvider embeddings) {
