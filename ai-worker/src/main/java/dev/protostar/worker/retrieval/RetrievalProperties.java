@@ -21,10 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * passages to the fusion, so a passage ranked modestly by both can still win
  * @param efSearch pgvector's hnsw.ef_search for the kNN side: the size of the
  * candidate list the index walks, recall against latency. At 100,000 chunks
- * (scripts/bench/retrieval, three runs) pgvector's default of 40 found 0.86-0.87 of the
- * exact top 10 for a PUBLIC reader, 200 found 0.95-0.97 at p50 2.3-2.4 ms, 400 0.97-0.98
- * at 2.9-3.0 ms: 400 keeps a margin over the goal of 0.95 for half a millisecond; raised to
- * the candidate depth when that is larger
+ * (scripts/bench/retrieval, four runs) pgvector's default of 40 found 0.84-0.87 of the
+ * exact top 10 for a PUBLIC reader, 200 found 0.947-0.973 at p50 2.3-2.4 ms, 400
+ * 0.966-0.982 at 2.9-3.3 ms: 400 stays above the goal of 0.95 for under a millisecond;
+ * raised to the candidate depth when that is larger
  * @param maxScanTuples pgvector's hnsw.max_scan_tuples: how many index tuples an
  * iterative scan may visit to find enough passages the reader may see before it stops
  * @param cjkVectorWeight the weight of the kNN ranking in the fusion for a question
