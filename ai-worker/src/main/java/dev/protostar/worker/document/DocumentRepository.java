@@ -9,6 +9,10 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.worker.embedding.EmbeddingProvider;
+import dev.protostar.worker.retrieval.LexemeColumn;
+import dev.protostar.worker.retrieval.LexicalTerms;
+
 /**
  * The worker's reads and writes of documents and document_chunks (schema: the
  * backend's V3__documents.sql). Every write is keyed by the document id and chunk
@@ -18,22 +22,34 @@ public class DocumentRepository {
 
 	private static final String UPSERT = """
 			INSERT INTO document_chunks (document_id, chunk_index, content, content_sha256, char_count,
-			        token_count, embedding_model, embedding_dimension, embedding)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::vector)
+			        token_count, embedding_model, embedding_dimension, embedding, lexemes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::vector, ?::tsvector)
 			ON CONFLICT (document_id, chunk_index) DO UPDATE SET
 			    content = EXCLUDED.content, content_sha256 = EXCLUDED.content_sha256,
 			    char_count = EXCLUDED.char_count, token_count = EXCLUDED.token_count,
 			    embedding_model = EXCLUDED.embedding_model, embedding_dimension = EXCLUDED.embedding_dimension,
-			    embedding = EXCLUDED.embedding, updated_at = now()
+			    embedding = EXCLUDED.embedding, lexemes = EXCLUDED.lexemes, updated_at = now()
 			""";
+
+	/** The same before V5__lexical_search.sql (see {@link LexemeColumn}). */
+	private static final String UPSERT_WITHOUT_LEXEMES = UPSERT.replace(", lexemes)", ")")
+		.replace(", ?::tsvector)", ")")
+		.replace(" lexemes = EXCLUDED.lexemes,", "");
 
 	private final JdbcTemplate jdbc;
 
 	private final TransactionTemplate transactions;
 
+	private final LexemeColumn lexemes;
+
 	public DocumentRepository(JdbcTemplate jdbc, TransactionTemplate transactions) {
+		this(jdbc, transactions, new LexemeColumn(jdbc));
+	}
+
+	public DocumentRepository(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
+		this.lexemes = lexemes;
 	}
 
 	/** What the worker needs of a document row. */
@@ -89,9 +105,14 @@ public class DocumentRepository {
 		return hashes;
 	}
 
-	/** Writes a batch of chunks in one transaction (insert or overwrite by index). */
+	/**
+	 * Writes a batch of chunks in one transaction (insert or overwrite by index), with
+	 * their lexical terms ({@link LexicalTerms}) once the schema has the column.
+	 */
 	public void upsert(UUID id, List<ChunkRow> chunks, String model, int dimension) {
-		this.transactions.executeWithoutResult((status) -> this.jdbc.batchUpdate(UPSERT, chunks, chunks.size(),
+		boolean withLexemes = this.lexemes.present();
+		String sql = withLexemes ? UPSERT : UPSERT_WITHOUT_LEXEMES;
+		this.transactions.executeWithoutResult((status) -> this.jdbc.batchUpdate(sql, chunks, chunks.size(),
 				(ps, chunk) -> {
 					ps.setObject(1, id);
 					ps.setInt(2, chunk.index());
@@ -107,6 +128,9 @@ public class DocumentRepository {
 					ps.setString(7, model);
 					ps.setInt(8, dimension);
 					ps.setString(9, vector(chunk.embedding()));
+					if (withLexemes) {
+						ps.setString(10, LexicalTerms.tsvector(chunk.content()));
+					}
 				}));
 	}
 
@@ -152,15 +176,7 @@ public class DocumentRepository {
 
 	/** pgvector's text form, {@code [0.1,0.2,...]}. */
 	static String vector(float[] values) {
-		StringBuilder text = new StringBuilder(values.length * 12);
-		text.append('[');
-		for (int i = 0; i < values.length; i++) {
-			if (i > 0) {
-				text.append(',');
-			}
-			text.append(values[i]);
-		}
-		return text.append(']').toString();
+		return EmbeddingProvider.pgvector(values);
 	}
 
 }

@@ -9,6 +9,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import dev.protostar.worker.embedding.EmbeddingProperties;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.queue.JobQueue;
+import dev.protostar.worker.retrieval.LexemeColumn;
 import dev.protostar.worker.storage.ObjectStorage;
 
 /** The {@code ingestion} job handler and what it is made of. */
@@ -16,8 +17,9 @@ import dev.protostar.worker.storage.ObjectStorage;
 class IngestionConfiguration {
 
 	@Bean
-	DocumentRepository documentRepository(JdbcTemplate jdbc, TransactionTemplate transactions) {
-		return new DocumentRepository(jdbc, transactions);
+	DocumentRepository documentRepository(JdbcTemplate jdbc, TransactionTemplate transactions,
+			LexemeColumn lexemes) {
+		return new DocumentRepository(jdbc, transactions, lexemes);
 	}
 
 	@Bean

@@ -3,15 +3,18 @@ package dev.protostar.worker.document;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.protostar.worker.embedding.EmbeddingProvider;
 
 /**
- * A deterministic stand-in model (vectors from the text's SHA-256) that counts what it
- * embeds and lets a test act before each batch: fail, crash, delete the document.
+ * A deterministic stand-in model (vectors from the text's SHA-256, or the one a test
+ * chose for a text) that counts what it embeds and lets a test act before each batch:
+ * fail, crash, delete the document.
  */
-final class FakeEmbeddingProvider implements EmbeddingProvider {
+public final class FakeEmbeddingProvider implements EmbeddingProvider {
 
 	interface BeforeBatch {
 
@@ -32,7 +35,10 @@ final class FakeEmbeddingProvider implements EmbeddingProvider {
 	volatile BeforeBatch beforeBatch = (batch, texts) -> {
 	};
 
-	FakeEmbeddingProvider(String model, int dimension, int batchSize) {
+	/** Vectors chosen by a test, by text; any other text gets its hash's. */
+	public final Map<String, float[]> chosen = new ConcurrentHashMap<>();
+
+	public FakeEmbeddingProvider(String model, int dimension, int batchSize) {
 		this.model = model;
 		this.dimension = dimension;
 		this.batchSize = batchSize;
@@ -58,6 +64,10 @@ final class FakeEmbeddingProvider implements EmbeddingProvider {
 		this.beforeBatch.run(this.batches.incrementAndGet(), input);
 		List<Embedding> result = new ArrayList<>();
 		for (String text : input) {
+			if (this.chosen.containsKey(text)) {
+				result.add(new Embedding(this.chosen.get(text), text.length() / 4));
+				continue;
+			}
 			ByteBuffer hash = ByteBuffer.wrap(java.util.HexFormat.of().parseHex(VectorIndexes.sha256(this.model + text)));
 			float[] vector = new float[this.dimension];
 			for (int i = 0; i < vector.length; i++) {
