@@ -161,11 +161,14 @@ uploaded_document_is_ingested() {
   expect_api 200 OK GET "/api/admin/documents/$id" '' -H "Authorization: Bearer $(cat "$token")"
   jq -e '.data.status == "ready" and .data.title == "Leave <policy>"' "$E2E_DIR/api.json"
 }
-# ask_about_leave QUESTION — asks it as ada and prints the job's `answer` event data.
+# ask_about_leave NAME QUESTION — asks it as ada, following her events as NAME (each
+# follower needs its own name: a stopped one leaves its stop file), and prints the job's
+# `answer` event data.
 ask_about_leave() {
   local token conversation job
   token=$(cat "$E2E_DIR/ada.token")
-  sse_follow_start ada "$E2E_DIR/ada.token"
+  sse_follow_start "$1" "$E2E_DIR/ada.token"
+  shift
   expect_api 201 OK POST /api/conversations '{"title":"Leave"}' -H "Authorization: Bearer $token" >&2
   conversation=$(jq -r .data.id "$E2E_DIR/api.json")
   expect_api 202 OK POST "/api/conversations/$conversation/messages" "$(jq -cn --arg m "$1" '{message: $m}')" \
@@ -185,11 +188,11 @@ ask_about_leave() {
 question_about_the_document_gets_a_cited_answer() {
   local id answer
   id=$(cat "$E2E_DIR/leave.id")
-  answer=$(ask_about_leave "How many days of paid leave does an employee get a year?")
+  answer=$(ask_about_leave leave-en "How many days of paid leave does an employee get a year?")
   echo "$answer"
   jq -e --arg id "$id" '(.citations | map(.documentId) | index($id)) != null and (.content | contains("15 days"))
     and (.content | test("\\[[0-9]+\\]"))' <<<"$answer"
-  answer=$(ask_about_leave "연차 휴가는 며칠인가요?")
+  answer=$(ask_about_leave leave-ko "연차 휴가는 며칠인가요?")
   echo "$answer"
   jq -e --arg id "$id" '(.citations | map(.documentId) | index($id)) != null and (.content | contains("15일"))' <<<"$answer"
 }
