@@ -4,6 +4,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -57,14 +58,7 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 		willThrow(new RedisConnectionFailureException("Redis is down (simulated)")).given(this.queue)
 			.enqueue(anyString(), anyString(), any());
 
-		HttpResponse<String> response;
-		try {
-			response = postJson("/api/conversations/" + conversationId + "/messages", token,
-					"{\"message\":\"Is this stored?\"}");
-		}
-		finally {
-			reset(this.queue);
-		}
+		HttpResponse<String> response = askThenUnstub(token, conversationId, "Is this stored?");
 
 		assertThat(response.statusCode()).isEqualTo(503);
 		assertThat(body(response).at("/resultCode").asString()).isEqualTo("SERVICE_UNAVAILABLE");
@@ -95,14 +89,7 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 			return invocation.callRealMethod();
 		}).given(this.queue).enqueue(anyString(), eq("chat"), any());
 
-		HttpResponse<String> response;
-		try {
-			response = postJson("/api/conversations/" + conversationId + "/messages", token,
-					"{\"message\":\"Which event comes first?\"}");
-		}
-		finally {
-			reset(this.queue);
-		}
+		HttpResponse<String> response = askThenUnstub(token, conversationId, "Which event comes first?");
 
 		assertThat(response.statusCode()).isEqualTo(202);
 		assertThat(streamLengthAtEnqueue).containsExactly(1L);
@@ -147,6 +134,17 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 		assertThat(this.jdbc.queryForObject("SELECT count(*) FROM messages WHERE conversation_id = ?::uuid", Long.class,
 				conversationId))
 			.isOne();
+	}
+
+	/** Asks, then takes the stubs off the spies whatever happened. */
+	private HttpResponse<String> askThenUnstub(String token, String conversationId, String message) throws Exception {
+		try {
+			return postJson("/api/conversations/" + conversationId + "/messages", token,
+					json.writeValueAsString(Map.of("message", message)));
+		}
+		finally {
+			reset(this.queue, this.chats);
+		}
 	}
 
 	private HttpResponse<String> askWithKey(String token, String conversationId, String key) throws Exception {
