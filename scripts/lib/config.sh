@@ -88,6 +88,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_ADMIN_EMAIL]=email
   [PROTOSTAR_ADMIN_PASSWORD]=password
   [AI_WORKER_CONCURRENCY]=concurrency
+  [AI_WORKER_CPU_SHARES]=cpu_shares
   [BACKEND_JAVA_OPTIONS]=java_options
   [S3_ENDPOINT]=url
   [LOKI_URL]=url
@@ -138,6 +139,7 @@ check_value() {
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;
+    cpu_shares) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] && ((v >= 2 && v <= 262144)) || echo "a whole number from 2 to 262144 (1024 is a normal service's weight)" ;;
     ipv4_network)
       # An address, or a network in CIDR notation (an address with /0 to /32).
       if [[ -n "$(check_value ipv4 "${v%/*}")" ]] || [[ "$v" == */* && ! "${v#*/}" =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; then

@@ -67,6 +67,11 @@ up_rejects() {
   up_rejects "AI_WORKER_CONCURRENCY=65 is malformed: expected a whole number from 1 to 64"
 }
 
+@test "AI_WORKER_CPU_SHARES must be a CPU weight Docker takes" {
+  write_env "AI_WORKER_CPU_SHARES=1"
+  up_rejects "AI_WORKER_CPU_SHARES=1 is malformed: expected a whole number from 2 to 262144"
+}
+
 @test "BACKEND_JAVA_OPTIONS must be JVM options: a shell word is rejected" {
   write_env "BACKEND_JAVA_OPTIONS=-Xmx1g; touch /tmp/x"
   up_rejects "BACKEND_JAVA_OPTIONS=-Xmx1g; touch /tmp/x is malformed: expected JVM options"
