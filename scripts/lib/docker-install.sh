@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Makes sure a Docker engine and the Compose v2 plugin are usable. On Debian/Ubuntu as
-# root the missing parts are installed (the recipe in README.md "Fresh machine");
+# root the missing parts are installed (what README.md's two commands rely on);
 # otherwise the exact commands to run are printed and we stop.
 #
 # Why not Docker's own apt repository: only the OS package registries are reachable
