@@ -23,6 +23,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.backend.account.QuestionActivity;
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.chat.ChatViews.ConversationView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
 import dev.protostar.backend.chat.ChatViews.Page;
@@ -31,10 +33,8 @@ import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.ratelimit.RateLimitDecision;
 import dev.protostar.backend.ratelimit.RateLimitFilter;
 import dev.protostar.backend.ratelimit.RateLimiter;
+import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.system.ApiException;
-import dev.protostar.backend.system.RequestIdFilter;
-import dev.protostar.backend.system.ResultCode;
 import dev.protostar.backend.tier.TierProperties;
 
 @Service

@@ -6,7 +6,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.api.ErrorResponseWriter;
 import dev.protostar.backend.tier.TierProperties;
 
 @Configuration(proxyBeanMethods = false)

@@ -17,9 +17,9 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.protostar.backend.api.ErrorResponseWriter;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.system.ErrorResponseWriter;
-import dev.protostar.backend.system.ResultCode;
 import dev.protostar.backend.tier.TierProperties;
 
 /**

@@ -22,8 +22,8 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
+import dev.protostar.backend.api.ErrorResponseWriter;
 import dev.protostar.backend.ratelimit.RateLimitFilter;
-import dev.protostar.backend.system.ErrorResponseWriter;
 import dev.protostar.backend.tier.Tier;
 
 /**
