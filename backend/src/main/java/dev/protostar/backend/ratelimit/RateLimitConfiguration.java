@@ -1,7 +1,5 @@
 package dev.protostar.backend.ratelimit;
 
-import io.micrometer.core.instrument.MeterRegistry;
-
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,8 +12,8 @@ class RateLimitConfiguration {
 
 	@Bean
 	RateLimitFilter rateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
-			ErrorResponseWriter errors, MeterRegistry meters) {
-		return new RateLimitFilter(limiter, properties, tiers, errors, meters);
+			ErrorResponseWriter errors) {
+		return new RateLimitFilter(limiter, properties, tiers, errors);
 	}
 
 	/**
