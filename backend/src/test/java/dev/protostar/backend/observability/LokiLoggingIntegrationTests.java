@@ -104,11 +104,11 @@ class LokiLoggingIntegrationTests extends IntegrationTestSupport {
 			JsonNode stream = streamWithLine("probe line");
 			assertThat(stream).as("the probe line was pushed").isNotNull();
 			assertThat(stream.get("stream").get("app").asString()).isEqualTo("backend");
-			assertThat(stream.get("stream").get("colour").asString()).isEqualTo("green");
+			assertThat(stream.get("stream").get("color").asString()).isEqualTo("green");
 			assertThat(stream.get("stream").get("level").asString()).isEqualTo("INFO");
 			for (JsonNode push : this.pushes) {
 				for (JsonNode each : push.get("streams")) {
-					assertThat(each.get("stream").propertyNames()).containsExactlyInAnyOrder("app", "colour", "level");
+					assertThat(each.get("stream").propertyNames()).containsExactlyInAnyOrder("app", "color", "level");
 					for (JsonNode value : each.get("values")) {
 						assertThat(value.get(1).asString()).startsWith("rid=");
 					}

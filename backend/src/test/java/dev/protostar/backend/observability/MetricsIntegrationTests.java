@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MetricsIntegrationTests extends IntegrationTestSupport {
 
-	private static final String TAGS = "application=\"backend\",colour=\"blue\"";
+	private static final String TAGS = "application=\"backend\",color=\"blue\"";
 
 	@LocalManagementPort
 	private int managementPort;
@@ -89,7 +89,7 @@ class MetricsIntegrationTests extends IntegrationTestSupport {
 		assertThat(metrics).containsPattern("http_server_requests_seconds_count\\{" + TAGS + ",.*uri=\"/api/health\"");
 		assertThat(metrics).contains("http_server_requests_seconds_bucket{" + TAGS);
 		// Labels are sorted by name: the JVM's own come between the common ones.
-		assertThat(metrics).containsPattern("jvm_memory_used_bytes\\{application=\"backend\",[^}]*colour=\"blue\"");
+		assertThat(metrics).containsPattern("jvm_memory_used_bytes\\{application=\"backend\",[^}]*color=\"blue\"");
 	}
 
 	/** The value of one series (0 when it does not exist yet), with the common tags and these. */

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whichever instance holds the stream, and a client that moves from one to
  * the other with Last-Event-ID gets every event exactly once.
  */
-class EventStreamColoursIntegrationTests extends IntegrationTestSupport {
+class EventStreamColorsIntegrationTests extends IntegrationTestSupport {
 
 	private static ConfigurableApplicationContext green;
 
@@ -56,7 +56,7 @@ class EventStreamColoursIntegrationTests extends IntegrationTestSupport {
 		List<Event> received = new ArrayList<>();
 
 		try (SseClient onBlue = events(token, null)) {
-			assertThat(colour(onBlue.next())).isEqualTo("blue");
+			assertThat(color(onBlue.next())).isEqualTo("blue");
 			published.add(token(userId, 1));
 			published.add(token(userId, 2));
 			received.addAll(onBlue.next(2));
@@ -68,7 +68,7 @@ class EventStreamColoursIntegrationTests extends IntegrationTestSupport {
 
 		try (SseClient onGreen = SseClient.connect(http, baseUrlOf(green), token, lastEventId, this.clientIp)) {
 			assertThat(onGreen.status()).isEqualTo(200);
-			assertThat(colour(onGreen.next())).isEqualTo("green");
+			assertThat(color(onGreen.next())).isEqualTo("green");
 			received.addAll(onGreen.next(2));
 			published.add(token(userId, 5));
 			received.addAll(onGreen.next(1));
@@ -101,10 +101,10 @@ class EventStreamColoursIntegrationTests extends IntegrationTestSupport {
 	}
 
 	private String token(String userId, int n) {
-		return this.queue.publishEvent(userId, "job-colours", "token", Map.of("text", Integer.toString(n)));
+		return this.queue.publishEvent(userId, "job-colors", "token", Map.of("text", Integer.toString(n)));
 	}
 
-	private static String colour(Event ready) {
+	private static String color(Event ready) {
 		assertThat(ready.name()).isEqualTo("ready");
 		return json.readTree(ready.data()).get("color").asString();
 	}
