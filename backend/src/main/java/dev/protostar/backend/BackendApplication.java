@@ -1,8 +1,11 @@
 package dev.protostar.backend;
 
+import java.time.Clock;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Bean;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -10,6 +13,12 @@ public class BackendApplication {
 
 	public static void main(String[] args) {
 		SpringApplication.run(BackendApplication.class, args);
+	}
+
+	/** The time, replaceable in tests (token expiry, tier promotion). */
+	@Bean
+	Clock clock() {
+		return Clock.systemUTC();
 	}
 
 }

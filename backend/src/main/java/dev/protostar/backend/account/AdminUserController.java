@@ -12,9 +12,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.protostar.backend.account.AccountViews.UserView;
+import dev.protostar.backend.api.ApiResponse;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.system.ApiResponse;
 import dev.protostar.backend.tier.Tier;
 
 @RestController

@@ -11,8 +11,8 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.protostar.backend.account.AccountViews.Tokens;
+import dev.protostar.backend.api.ApiResponse;
 import dev.protostar.backend.security.PublicEndpoint;
-import dev.protostar.backend.system.ApiResponse;
 
 /**
  * Signup, login, refresh and logout. All public: the credential is in the body

@@ -5,9 +5,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.protostar.backend.account.AccountViews.Me;
+import dev.protostar.backend.api.ApiResponse;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.system.ApiResponse;
 import dev.protostar.backend.tier.Tier;
 
 @RestController

@@ -19,13 +19,13 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.protostar.backend.api.ApiResponse;
 import dev.protostar.backend.chat.ChatViews.ConversationView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
 import dev.protostar.backend.chat.ChatViews.Page;
 import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.system.ApiResponse;
 import dev.protostar.backend.tier.Tier;
 
 /**

@@ -23,18 +23,17 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.backend.account.QuestionActivity;
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.chat.ChatViews.ConversationView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
 import dev.protostar.backend.chat.ChatViews.Page;
 import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.ratelimit.RateLimitDecision;
-import dev.protostar.backend.ratelimit.RateLimitFilter;
 import dev.protostar.backend.ratelimit.RateLimiter;
+import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.system.ApiException;
-import dev.protostar.backend.system.RequestIdFilter;
-import dev.protostar.backend.system.ResultCode;
 import dev.protostar.backend.tier.TierProperties;
 
 @Service
@@ -232,10 +231,9 @@ class ChatService {
 		LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
 		Duration untilMidnight = Duration.between(now, today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
 		int limit = this.tiers.limitsOf(user.tier()).questionsPerDay();
-		RateLimitDecision decision = this.limiter.tryAcquire("questions:" + user.id() + ":" + today, limit,
-				untilMidnight);
+		RateLimitDecision decision = this.limiter.tryAcquire("questions", "questions:" + user.id() + ":" + today,
+				limit, untilMidnight);
 		if (!decision.allowed()) {
-			RateLimitFilter.countLimited(this.meters, "questions");
 			throw new ApiException(ResultCode.RATE_LIMITED,
 					"daily question limit of " + limit + " reached; it resets at midnight UTC",
 					decision.resetAfterSeconds());

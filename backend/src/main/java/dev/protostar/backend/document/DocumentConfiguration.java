@@ -9,7 +9,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
 
-import dev.protostar.backend.system.RequestBodyLimit;
+import dev.protostar.backend.request.RequestBodyLimit;
 
 @Configuration(proxyBeanMethods = false)
 class DocumentConfiguration {

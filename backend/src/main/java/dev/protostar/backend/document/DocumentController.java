@@ -20,12 +20,12 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
+import dev.protostar.backend.api.ApiResponse;
 import dev.protostar.backend.document.DocumentViews.DocumentView;
 import dev.protostar.backend.document.DocumentViews.IngestionQueued;
 import dev.protostar.backend.document.DocumentViews.Page;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.system.ApiResponse;
 import dev.protostar.backend.tier.DocumentAccess;
 import dev.protostar.backend.tier.Tier;
 

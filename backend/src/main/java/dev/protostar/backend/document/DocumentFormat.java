@@ -5,8 +5,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.protostar.backend.system.ApiException;
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
 
 /**
  * The file formats a document may have, and the check an upload passes before

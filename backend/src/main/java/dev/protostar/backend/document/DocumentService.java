@@ -28,6 +28,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
 
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.document.DocumentRepository.NewDocument;
 import dev.protostar.backend.document.DocumentRepository.Run;
 import dev.protostar.backend.document.DocumentStorage.StorageUnavailableException;
@@ -35,10 +37,8 @@ import dev.protostar.backend.document.DocumentViews.DocumentView;
 import dev.protostar.backend.document.DocumentViews.IngestionQueued;
 import dev.protostar.backend.document.DocumentViews.Page;
 import dev.protostar.backend.queue.JobQueueClient;
+import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.system.ApiException;
-import dev.protostar.backend.system.RequestIdFilter;
-import dev.protostar.backend.system.ResultCode;
 import dev.protostar.backend.tier.DocumentAccess;
 
 /**

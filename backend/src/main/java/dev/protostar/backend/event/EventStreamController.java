@@ -13,10 +13,9 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
+import dev.protostar.backend.api.ErrorResponseWriter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.system.ErrorResponseWriter;
-import dev.protostar.backend.system.HeldRequestBuffers;
 import dev.protostar.backend.tier.Tier;
 
 /**

@@ -29,8 +29,8 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.queue.QueueProperties;
-import dev.protostar.backend.system.ResultCode;
 
 /**
  * The SSE streams this instance holds, and the one path events take to them.

@@ -1,12 +1,10 @@
 package dev.protostar.backend.ratelimit;
 
-import io.micrometer.core.instrument.MeterRegistry;
-
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.api.ErrorResponseWriter;
 import dev.protostar.backend.tier.TierProperties;
 
 @Configuration(proxyBeanMethods = false)
@@ -14,8 +12,8 @@ class RateLimitConfiguration {
 
 	@Bean
 	RateLimitFilter rateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
-			ErrorResponseWriter errors, MeterRegistry meters) {
-		return new RateLimitFilter(limiter, properties, tiers, errors, meters);
+			ErrorResponseWriter errors) {
+		return new RateLimitFilter(limiter, properties, tiers, errors);
 	}
 
 	/**

@@ -9,24 +9,22 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.protostar.backend.api.ErrorResponseWriter;
+import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.security.AuthenticatedRequestFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.system.ErrorResponseWriter;
-import dev.protostar.backend.system.ResultCode;
 import dev.protostar.backend.tier.TierProperties;
 
 /**
  * Limits requests per user (by tier) or, without a valid token, per client
  * address; login and signup have their own, tighter budget per address. Runs
- * inside Spring Security's chain right after the access token is checked (see
- * SecurityConfiguration), not as a servlet filter of its own.
+ * inside Spring Security's chain right after the access token is checked (an
+ * AuthenticatedRequestFilter), not as a servlet filter of its own.
  * <p>
  * The client address is {@code request.getRemoteAddr()}, which Tomcat's
  * RemoteIpValve replaces with nginx's {@code X-Real-IP} only when the
@@ -36,7 +34,7 @@ import dev.protostar.backend.tier.TierProperties;
  * Every limited answer carries {@code RateLimit-Limit}, {@code RateLimit-Remaining}
  * and {@code RateLimit-Reset} (seconds); a 429 also {@code Retry-After}.
  */
-public class RateLimitFilter extends OncePerRequestFilter {
+class RateLimitFilter extends OncePerRequestFilter implements AuthenticatedRequestFilter {
 
 	private static final Duration MINUTE = Duration.ofMinutes(1);
 
@@ -57,28 +55,12 @@ public class RateLimitFilter extends OncePerRequestFilter {
 
 	private final ErrorResponseWriter errors;
 
-	private final MeterRegistry meters;
-
-	public RateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
-			ErrorResponseWriter errors, MeterRegistry meters) {
+	RateLimitFilter(RateLimiter limiter, RateLimitProperties properties, TierProperties tiers,
+			ErrorResponseWriter errors) {
 		this.limiter = limiter;
 		this.properties = properties;
 		this.tiers = tiers;
 		this.errors = errors;
-		this.meters = meters;
-	}
-
-	/**
-	 * Counts a request refused by a limit, by kind: {@code auth} (login and signup
-	 * per address), {@code user} (per user and tier), {@code anonymous} (per
-	 * address), {@code questions} (the daily question quota, counted by ChatService).
-	 */
-	public static void countLimited(MeterRegistry meters, String kind) {
-		Counter.builder("protostar.rate.limited")
-			.description("Requests refused by a rate limit (429), by kind")
-			.tag("kind", kind)
-			.register(meters)
-			.increment();
 	}
 
 	@Override
@@ -89,13 +71,11 @@ public class RateLimitFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		Limited limited = decide(request);
-		RateLimitDecision decision = limited.decision();
+		RateLimitDecision decision = decide(request);
 		response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
 		response.setHeader("RateLimit-Remaining", Long.toString(decision.remaining()));
 		response.setHeader("RateLimit-Reset", Long.toString(decision.resetAfterSeconds()));
 		if (!decision.allowed()) {
-			countLimited(this.meters, limited.kind());
 			response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.resetAfterSeconds()));
 			this.errors.write(response, ResultCode.RATE_LIMITED,
 					"too many requests; retry in " + decision.resetAfterSeconds() + " s");
@@ -104,22 +84,17 @@ public class RateLimitFilter extends OncePerRequestFilter {
 		chain.doFilter(request, response);
 	}
 
-	private record Limited(String kind, RateLimitDecision decision) {
-	}
-
-	private Limited decide(HttpServletRequest request) {
+	private RateLimitDecision decide(HttpServletRequest request) {
 		String address = request.getRemoteAddr();
 		if ("POST".equals(request.getMethod()) && AUTH_PATHS.contains(path(request))) {
-			return new Limited("auth",
-					this.limiter.tryAcquire("auth:" + address, this.properties.authPerMinute(), MINUTE));
+			return this.limiter.tryAcquire("auth", "auth:" + address, this.properties.authPerMinute(), MINUTE);
 		}
 		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
 		if (authentication != null && authentication.getPrincipal() instanceof AuthenticatedUser user) {
-			return new Limited("user", this.limiter.tryAcquire("user:" + user.id(),
-					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE));
+			return this.limiter.tryAcquire("user", "user:" + user.id(),
+					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE);
 		}
-		return new Limited("anonymous",
-				this.limiter.tryAcquire("ip:" + address, this.properties.anonymousPerMinute(), MINUTE));
+		return this.limiter.tryAcquire("anonymous", "ip:" + address, this.properties.anonymousPerMinute(), MINUTE);
 	}
 
 	/** Decoded and normalised by the container, unlike the request URI. */

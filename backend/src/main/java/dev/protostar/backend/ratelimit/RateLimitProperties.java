@@ -20,6 +20,6 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("protostar.rate-limit")
-public record RateLimitProperties(@DefaultValue("true") boolean enabled,
+record RateLimitProperties(@DefaultValue("true") boolean enabled,
 		@DefaultValue("60") @Positive int anonymousPerMinute, @DefaultValue("10") @Positive int authPerMinute) {
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -31,6 +33,9 @@ import org.springframework.stereotype.Component;
  * because the limiter is down would turn a Redis outage into a full outage.
  * Login stays safe meanwhile because it cannot succeed without Redis anyway
  * (refresh tokens live there).
+ * <p>
+ * Every refusal is counted ({@code protostar.rate.limited}, by kind), here
+ * rather than by each caller, so a new limit cannot forget its metric.
  */
 @Component
 public class RateLimiter {
@@ -59,19 +64,26 @@ public class RateLimiter {
 
 	private final StringRedisTemplate redis;
 
+	private final MeterRegistry meters;
+
 	private final AtomicLong lastWarning = new AtomicLong();
 
-	public RateLimiter(StringRedisTemplate redis) {
+	public RateLimiter(StringRedisTemplate redis, MeterRegistry meters) {
 		this.redis = redis;
+		this.meters = meters;
 	}
 
 	/**
 	 * Counts one event for {@code key} and decides whether it is allowed.
+	 * @param kind which limit this is, the {@code kind} tag of the refusals'
+	 * counter: {@code auth} (login and signup per address), {@code user} (per
+	 * user and tier), {@code anonymous} (per address), {@code questions} (the
+	 * daily question quota)
 	 * @param key what is counted, e.g. {@code user:<id>} or {@code ip:<address>}
 	 * @param limit events allowed per window
 	 * @param window length of a window
 	 */
-	public RateLimitDecision tryAcquire(String key, long limit, Duration window) {
+	public RateLimitDecision tryAcquire(String kind, String key, long limit, Duration window) {
 		List<?> result;
 		try {
 			result = this.redis.execute(FIXED_WINDOW, List.of(KEY_PREFIX + key), Long.toString(window.toMillis()));
@@ -82,7 +94,18 @@ public class RateLimiter {
 		}
 		long count = ((Number) result.get(0)).longValue();
 		long ttlMillis = ((Number) result.get(1)).longValue();
+		if (count > limit) {
+			countRefused(kind);
+		}
 		return new RateLimitDecision(count <= limit, limit, Math.max(0, limit - count), Duration.ofMillis(ttlMillis));
+	}
+
+	private void countRefused(String kind) {
+		Counter.builder("protostar.rate.limited")
+			.description("Requests refused by a rate limit (429), by kind")
+			.tag("kind", kind)
+			.register(this.meters)
+			.increment();
 	}
 
 	/** One warning per 30 s: every request would otherwise log one during an outage. */

@@ -23,7 +23,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Service;
 
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.tier.Tier;
 
 /**

@@ -8,8 +8,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.web.access.AccessDeniedHandler;
 
-import dev.protostar.backend.system.ErrorResponseWriter;
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ErrorResponseWriter;
+import dev.protostar.backend.api.ResultCode;
 
 /** 403 for an authenticated user whose tier is too low. */
 class ApiAccessDeniedHandler implements AccessDeniedHandler {

@@ -9,8 +9,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 
-import dev.protostar.backend.system.ErrorResponseWriter;
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ErrorResponseWriter;
+import dev.protostar.backend.api.ResultCode;
 
 /**
  * 401 for an endpoint that needs a user, with the challenge RFC 6750 asks for:

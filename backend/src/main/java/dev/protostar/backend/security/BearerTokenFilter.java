@@ -13,7 +13,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.core.context.SecurityContextHolderStrategy;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ResultCode;
 
 /**
  * Authenticates a request that carries {@code Authorization: Bearer <access

@@ -1,6 +1,6 @@
 package dev.protostar.backend.security;
 
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ResultCode;
 
 /** Why an access token was refused: {@code INVALID_TOKEN} or {@code TOKEN_EXPIRED}. */
 class InvalidAccessTokenException extends Exception {

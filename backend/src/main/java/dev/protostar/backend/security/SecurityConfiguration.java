@@ -4,6 +4,7 @@ import java.util.Map;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
@@ -22,8 +23,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
-import dev.protostar.backend.ratelimit.RateLimitFilter;
-import dev.protostar.backend.system.ErrorResponseWriter;
+import dev.protostar.backend.api.ErrorResponseWriter;
 import dev.protostar.backend.tier.Tier;
 
 /**
@@ -94,8 +94,8 @@ class SecurityConfiguration {
 
 		@Bean
 		@Order(2)
-		SecurityFilterChain apiChain(HttpSecurity http, AccessTokenService tokens, RateLimitFilter rateLimits,
-				ErrorResponseWriter errors,
+		SecurityFilterChain apiChain(HttpSecurity http, AccessTokenService tokens,
+				ObjectProvider<AuthenticatedRequestFilter> afterAuthentication, ErrorResponseWriter errors,
 				@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings,
 				RoleHierarchy hierarchy) {
 			http.authorizeHttpRequests((requests) -> requests
@@ -121,9 +121,10 @@ class SecurityConfiguration {
 				.exceptionHandling((exceptions) -> exceptions
 					.authenticationEntryPoint(new ApiAuthenticationEntryPoint(errors))
 					.accessDeniedHandler(new ApiAccessDeniedHandler(errors)))
-				.addFilterBefore(new BearerTokenFilter(tokens), AnonymousAuthenticationFilter.class)
-				// After the token is checked: limits are per user when there is one.
-				.addFilterAfter(rateLimits, BearerTokenFilter.class);
+				.addFilterBefore(new BearerTokenFilter(tokens), AnonymousAuthenticationFilter.class);
+			// After the token is checked, e.g. rate limits, which are per user when there is one.
+			afterAuthentication.orderedStream()
+				.forEach((filter) -> http.addFilterAfter(filter, BearerTokenFilter.class));
 			return http.build();
 		}
 

@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
-import dev.protostar.backend.system.ApiException;
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -38,7 +38,7 @@ class AccessTokenIntegrationTests extends IntegrationTestSupport {
 		assertThat(response.statusCode()).isEqualTo(401);
 		assertThat(body(response).at("/resultCode").asString()).isEqualTo("UNAUTHENTICATED");
 		assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
-		// Answered by the security chain, still stamped by the system filters.
+		// Answered by the security chain, still stamped by the identity and request-id filters.
 		assertThat(response.headers().firstValue("X-Protostar-Backend")).isPresent();
 		assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
 	}

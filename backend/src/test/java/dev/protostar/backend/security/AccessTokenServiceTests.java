@@ -10,7 +10,7 @@ import java.util.UUID;
 import com.nimbusds.jwt.SignedJWT;
 import org.junit.jupiter.api.Test;
 
-import dev.protostar.backend.system.ResultCode;
+import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.tier.Tier;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,0 +1,4 @@
+package dev.protostar.backend.health;
+
+record SystemStatus(String status, String color, String version) {
+}

@@ -1,4 +1,0 @@
-package dev.protostar.backend.system;
-
-record SystemStatus(String status, String color, String version) {
-}
