@@ -84,7 +84,7 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   [[ "$(yaml_query "$p" '[f for j in d["scrape_configs"] if j["job_name"] == "protostar-apps" for s in j["file_sd_configs"] for f in s["files"]]')" == /etc/prometheus/targets/production-apps.yml ]]
   [[ "$(yaml_query "$p" 'sorted(j["job_name"] for j in d["scrape_configs"])' | paste -sd' ')" == "grafana loki minio prometheus protostar-apps" ]]
   # the targets file is what the mount provides, one entry per app
-  [[ "$(yaml_query "$M/prometheus/targets/production-apps.yml" '[t["labels"]["app"] + "/" + t["labels"].get("colour", "-") for t in d]' | paste -sd' ')" == "backend/blue backend/green ai-worker/-" ]]
+  [[ "$(yaml_query "$M/prometheus/targets/production-apps.yml" '[t["labels"]["app"] + "/" + t["labels"].get("color", "-") for t in d]' | paste -sd' ')" == "backend/blue backend/green ai-worker/-" ]]
   yaml_query "$MGMT" 'd["services"]["prometheus"]["volumes"]' | grep -xF './management/prometheus:/etc/prometheus:ro' >/dev/null
 }
 
