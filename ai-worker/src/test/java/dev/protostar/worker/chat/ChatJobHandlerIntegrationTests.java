@@ -1,7 +1,5 @@
 package dev.protostar.worker.chat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,12 +102,7 @@ class ChatJobHandlerIntegrationTests {
 		DriverManagerDataSource dataSource = new DriverManagerDataSource(postgres.getJdbcUrl(), postgres.getUsername(),
 				postgres.getPassword());
 		jdbc = new JdbcTemplate(dataSource);
-		// The backend's migrations, as the backend applies them.
-		try (var files = Files.list(Path.of("../backend/src/main/resources/db/migration"))) {
-			for (Path file : files.sorted().toList()) {
-				jdbc.execute(Files.readString(file));
-			}
-		}
+		TestInfrastructure.migrate(dataSource);
 		messages = new ChatMessages(JdbcClient.create(dataSource));
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = new LettuceConnectionFactory(

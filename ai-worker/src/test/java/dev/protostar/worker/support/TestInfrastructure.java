@@ -129,20 +129,11 @@ public final class TestInfrastructure {
 	}
 
 	/**
-	 * Applies the backend's migrations, exactly as the backend does at start-up (the
-	 * worker never migrates in production).
+	 * Applies the schema migrations (classpath:db/migration, from the contract module)
+	 * exactly as the backend does at start-up (the worker never migrates in production).
 	 */
 	public static void migrate(DataSource dataSource) {
-		Path folder = Path.of(System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration"))
-			.toAbsolutePath();
-		if (!java.nio.file.Files.isDirectory(folder)) {
-			throw new IllegalStateException("no migrations at " + folder + " (set protostar.test.migrations)");
-		}
-		Flyway.configure()
-			.dataSource(dataSource)
-			.locations("filesystem:" + folder)
-			.load()
-			.migrate();
+		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 	}
 
 }
