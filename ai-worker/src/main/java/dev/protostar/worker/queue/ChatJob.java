@@ -1,6 +1,6 @@
 package dev.protostar.worker.queue;
 
-import dev.protostar.worker.retrieval.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 /**
  * The payload of a {@code chat} job (QUEUE.md): answer {@code message} in the

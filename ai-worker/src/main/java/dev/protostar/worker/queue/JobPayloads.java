@@ -4,7 +4,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.protostar.worker.retrieval.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 /**
  * Reads job payloads (schemas in QUEUE.md). Anything a retry cannot fix — not JSON, a
@@ -66,23 +66,13 @@ public final class JobPayloads {
 	private static DocumentAccess documentAccess(JsonNode node, String role, Job job) {
 		JsonNode value = node.get("documentAccess");
 		if (value != null && !value.isNull()) {
-			if (value.isString()) {
-				for (DocumentAccess access : DocumentAccess.values()) {
-					if (access.name().equals(value.asString())) {
-						return access;
-					}
-				}
-			}
-			throw new NonRetryableJobException("payload of job " + job.id() + " has an unknown documentAccess " + value
-					+ " (expected PUBLIC, INTERNAL or CONFIDENTIAL)");
+			return DocumentAccess.named(value.isString() ? value.asString() : null)
+				.orElseThrow(() -> new NonRetryableJobException("payload of job " + job.id()
+						+ " has an unknown documentAccess " + value + " (expected PUBLIC, INTERNAL or CONFIDENTIAL)"));
 		}
-		return switch (role) {
-			case "GUEST" -> DocumentAccess.PUBLIC;
-			case "STARGAZER" -> DocumentAccess.INTERNAL;
-			case "PROTOSTAR", "ADMIN" -> DocumentAccess.CONFIDENTIAL;
-			default -> throw new NonRetryableJobException("payload of job " + job.id() + " has no documentAccess and"
-					+ " an unknown role '" + role + "' to derive it from (GUEST, STARGAZER, PROTOSTAR or ADMIN)");
-		};
+		return DocumentAccess.defaultForRole(role)
+			.orElseThrow(() -> new NonRetryableJobException("payload of job " + job.id() + " has no documentAccess"
+					+ " and an unknown role '" + role + "' to derive it from (GUEST, STARGAZER, PROTOSTAR or ADMIN)"));
 	}
 
 	public static IngestionJob ingestion(Job job) {

@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 

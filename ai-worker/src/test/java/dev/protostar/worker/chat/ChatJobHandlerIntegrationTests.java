@@ -31,6 +31,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.answer.AnswerException;
 import dev.protostar.worker.answer.AnswerProperties;
 import dev.protostar.worker.answer.AnswerService;
@@ -43,7 +44,6 @@ import dev.protostar.worker.queue.JobWorker;
 import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.queue.QueueMetrics;
 import dev.protostar.worker.queue.QueueProperties;
-import dev.protostar.worker.retrieval.DocumentAccess;
 import dev.protostar.worker.retrieval.Passage;
 import dev.protostar.worker.retrieval.Retriever;
 import dev.protostar.worker.support.TestInfrastructure;

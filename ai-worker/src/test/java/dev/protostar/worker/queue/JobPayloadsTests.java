@@ -2,7 +2,7 @@ package dev.protostar.worker.queue;
 
 import org.junit.jupiter.api.Test;
 
-import dev.protostar.worker.retrieval.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -13,6 +13,7 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.document.FakeEmbeddingProvider;
 import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;

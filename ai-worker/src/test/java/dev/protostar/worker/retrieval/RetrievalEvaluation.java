@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.document.Chunker;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 

@@ -10,6 +10,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.document.DocumentRepository;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.support.TestInfrastructure;

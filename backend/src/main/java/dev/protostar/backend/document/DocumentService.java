@@ -39,7 +39,7 @@ import dev.protostar.backend.document.DocumentViews.Page;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.tier.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 /**
  * Uploads, lists, reindexes and deletes documents. Each change touches three
