@@ -4,6 +4,8 @@ import java.util.Map;
 
 import tools.jackson.databind.JsonNode;
 
+import dev.protostar.contract.queue.JobEvents;
+
 /**
  * What a handler gets besides its job: its payload and a way to tell the user how it
  * goes. Events go to the user named by the payload's {@code userId}; a job without one

@@ -5,6 +5,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.queue.QueueKeys;
 
 /**
  * Reads job payloads (schemas in QUEUE.md). Anything a retry cannot fix — not JSON, a
@@ -88,7 +89,7 @@ public final class JobPayloads {
 	static String userIdOrNull(Job job) {
 		try {
 			String userId = optional(parse(job), "userId");
-			return (userId != null && JobQueue.ID.matcher(userId).matches()) ? userId : null;
+			return QueueKeys.isId(userId) ? userId : null;
 		}
 		catch (NonRetryableJobException ex) {
 			return null;
@@ -97,7 +98,7 @@ public final class JobPayloads {
 
 	private static String userId(JsonNode node, Job job) {
 		String userId = required(node, "userId", job);
-		if (!JobQueue.ID.matcher(userId).matches()) {
+		if (!QueueKeys.isId(userId)) {
 			throw new NonRetryableJobException("payload of job " + job.id() + " has a malformed userId");
 		}
 		return userId;

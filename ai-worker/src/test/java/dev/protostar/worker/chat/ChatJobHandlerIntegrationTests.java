@@ -32,13 +32,13 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.worker.answer.AnswerException;
 import dev.protostar.worker.answer.AnswerProperties;
 import dev.protostar.worker.answer.AnswerService;
 import dev.protostar.worker.answer.MockModelServer;
 import dev.protostar.worker.queue.ChatJob;
 import dev.protostar.worker.queue.Job;
-import dev.protostar.worker.queue.JobEvents;
 import dev.protostar.worker.queue.JobQueue;
 import dev.protostar.worker.queue.JobWorker;
 import dev.protostar.worker.queue.NonRetryableJobException;
@@ -378,7 +378,7 @@ class ChatJobHandlerIntegrationTests {
 				Duration.ofMillis(50), Duration.ofSeconds(1), 0.5, Duration.ofSeconds(10), Duration.ofMillis(200),
 				Duration.ofHours(24), 1000, Duration.ofMinutes(5), "chat-test-worker");
 		JobQueue queue = new JobQueue(redis, redisConnections, properties);
-		JobWorker worker = new JobWorker(queue, new JobEvents(redis, properties),
+		JobWorker worker = new JobWorker(queue, new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl()),
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();
 		try {

@@ -21,8 +21,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.worker.embedding.EmbeddingProvider;
-import dev.protostar.worker.queue.JobEvents;
 import dev.protostar.worker.queue.JobHandler;
 import dev.protostar.worker.queue.JobQueue;
 import dev.protostar.worker.queue.JobWorker;
@@ -106,7 +106,7 @@ final class IngestionHarness implements AutoCloseable {
 	JobWorker worker(String id, JobHandler handler, Duration lease, Duration heartbeat, int concurrency) {
 		QueueProperties properties = properties(id, concurrency, lease, heartbeat);
 		JobQueue queue = new JobQueue(this.redis, this.redisFactory, properties);
-		JobWorker worker = new JobWorker(queue, new JobEvents(this.redis, properties),
+		JobWorker worker = new JobWorker(queue, new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl()),
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();
 		this.workers.add(worker);

@@ -284,7 +284,6 @@ class JobWorkerIntegrationTests {
 
 	@Test
 	void progressEventsLandInTheUsersStreamAndAreAnnounced() throws Exception {
-		JobEvents events = this.fixture.events(settings());
 		BlockingQueue<String> announced = new LinkedBlockingQueue<>();
 		RedisClient client = (RedisClient) this.fixture.connectionFactory.getRequiredNativeClient();
 		try (StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub()) {
@@ -294,7 +293,7 @@ class JobWorkerIntegrationTests {
 					announced.add(channel + " " + message);
 				}
 			});
-			pubSub.sync().subscribe(events.channel("u-42"));
+			pubSub.sync().subscribe("protostar:events:notify:user:u-42");
 
 			TestHandler chat = new TestHandler("chat", (job, context) -> {
 				context.progress(Map.of("stage", "retrieving"));

@@ -14,6 +14,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceClientConfigurat
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.queue.JobEvents;
+
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -68,7 +70,8 @@ final class QueueFixture implements AutoCloseable {
 	}
 
 	JobEvents events(Settings settings) {
-		return new JobEvents(this.redis, settings.build());
+		QueueProperties properties = settings.build();
+		return new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
 
 	/** A started worker. */

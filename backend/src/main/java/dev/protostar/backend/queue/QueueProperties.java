@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
+import dev.protostar.contract.queue.QueueKeys;
+
 /**
  * The backend's side of the job queue, under {@code protostar.queue}: the same
  * names (and defaults) as the ai-worker's QueueProperties, so that one
@@ -28,25 +30,9 @@ public record QueueProperties(@DefaultValue("protostar:jobs:") @NotBlank String 
 		@DefaultValue("protostar:events:") @NotBlank String eventsPrefix, @DefaultValue("3") @Min(1) int maxAttempts,
 		@DefaultValue("1000") @Min(1) int eventsMaxLen, @DefaultValue("5m") Duration eventsTtl) {
 
-	/** The stream holding a user's events (one entry per event; the entry id is the SSE id). */
-	public String streamKey(String userId) {
-		return this.eventsPrefix + "user:" + userId;
-	}
-
-	/** The channel announcing a user's new events; its message is the new entry id. */
-	public String channel(String userId) {
-		return this.eventsPrefix + "notify:user:" + userId;
-	}
-
-	/** Pattern matching every user's channel: what each backend instance subscribes to. */
-	public String channelPattern() {
-		return this.eventsPrefix + "notify:user:*";
-	}
-
-	/** The user id of a channel matched by {@link #channelPattern()}, or null. */
-	public String userIdOfChannel(String channel) {
-		String prefix = this.eventsPrefix + "notify:user:";
-		return channel.startsWith(prefix) ? channel.substring(prefix.length()) : null;
+	/** The names of the queue's keys and channels under these prefixes. */
+	public QueueKeys keys() {
+		return new QueueKeys(this.prefix, this.eventsPrefix);
 	}
 
 }
