@@ -11,13 +11,12 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;
-import dev.protostar.worker.queue.IngestionJob;
 import dev.protostar.worker.queue.Job;
 import dev.protostar.worker.queue.JobContext;
 import dev.protostar.worker.queue.JobHandler;
-import dev.protostar.worker.queue.JobPayloads;
 import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.storage.ObjectNotFoundException;
 import dev.protostar.worker.storage.ObjectStorage;
@@ -79,12 +78,12 @@ public class IngestionJobHandler implements JobHandler {
 
 	@Override
 	public String type() {
-		return "ingestion";
+		return IngestionJobPayload.TYPE;
 	}
 
 	@Override
 	public void handle(Job job, JobContext context) throws Exception {
-		IngestionJob payload = JobPayloads.ingestion(job);
+		IngestionJobPayload payload = job.ingestionPayload();
 		UUID id;
 		try {
 			id = UUID.fromString(payload.documentId());

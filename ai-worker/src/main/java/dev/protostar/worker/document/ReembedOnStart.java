@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
+import dev.protostar.contract.queue.IngestionJobPayload;
+import dev.protostar.contract.queue.JobPayloads;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.queue.JobQueue;
 
@@ -54,8 +56,8 @@ class ReembedOnStart {
 			String old = this.documents.find(id).map(DocumentRepository.Document::embeddingModel).orElse("");
 			String jobId = "ingest-" + id + "-model-" + VectorIndexes.sha256(old).substring(0, 8) + "-"
 					+ VectorIndexes.sha256(model).substring(0, 8);
-			String payload = "{\"v\":1,\"jobId\":\"" + jobId + "\",\"documentId\":\"" + id + "\"}";
-			if (this.queue.enqueue(jobId, "ingestion", payload)) {
+			String payload = JobPayloads.write(new IngestionJobPayload(jobId, id.toString(), null, null));
+			if (this.queue.enqueue(jobId, IngestionJobPayload.TYPE, payload)) {
 				enqueued++;
 			}
 		}

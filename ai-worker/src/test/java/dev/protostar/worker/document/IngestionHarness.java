@@ -21,7 +21,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.contract.queue.JobEvents;
+import dev.protostar.contract.queue.JobPayloads;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.queue.JobHandler;
 import dev.protostar.worker.queue.JobQueue;
@@ -106,7 +108,9 @@ final class IngestionHarness implements AutoCloseable {
 	JobWorker worker(String id, JobHandler handler, Duration lease, Duration heartbeat, int concurrency) {
 		QueueProperties properties = properties(id, concurrency, lease, heartbeat);
 		JobQueue queue = new JobQueue(this.redis, this.redisFactory, properties);
-		JobWorker worker = new JobWorker(queue, new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl()),
+		JobEvents events = new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(),
+				properties.eventsTtl());
+		JobWorker worker = new JobWorker(queue, events,
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();
 		this.workers.add(worker);
@@ -132,8 +136,8 @@ final class IngestionHarness implements AutoCloseable {
 	/** Enqueues {@code ingest-<id>-<n>} with the uploader u-admin. */
 	String enqueue(UUID id, int n) {
 		String jobId = "ingest-" + id + "-" + n;
-		this.producer.enqueue(jobId, "ingestion",
-				"{\"v\":1,\"jobId\":\"%s\",\"documentId\":\"%s\",\"userId\":\"u-admin\"}".formatted(jobId, id), 10);
+		this.producer.enqueue(jobId, IngestionJobPayload.TYPE,
+				JobPayloads.write(new IngestionJobPayload(jobId, id.toString(), "u-admin", null)), 10);
 		return jobId;
 	}
 

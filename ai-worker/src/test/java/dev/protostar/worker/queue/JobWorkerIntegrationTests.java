@@ -185,7 +185,7 @@ class JobWorkerIntegrationTests {
 
 	@Test
 	void malformedPayloadIsDeadLetteredAtOnce() {
-		TestHandler parsing = new TestHandler("chat", (job, context) -> JobPayloads.chat(job));
+		TestHandler parsing = new TestHandler("chat", (job, context) -> job.chatPayload());
 		this.fixture.worker(settings(), parsing);
 
 		this.producer.enqueue("m1", "chat", "{\"v\":1,\"jobId\":\"m1\",\"userId\":\"u1\"}");

@@ -2,12 +2,13 @@ package dev.protostar.backend.queue;
 
 import java.util.Map;
 
-import tools.jackson.databind.json.JsonMapper;
-
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
+import dev.protostar.contract.queue.ChatJobPayload;
+import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.contract.queue.JobEvents;
+import dev.protostar.contract.queue.JobPayloads;
 import dev.protostar.contract.queue.JobProducer;
 
 /**
@@ -20,15 +21,12 @@ public class JobQueueClient {
 
 	private final QueueProperties properties;
 
-	private final JsonMapper json;
-
 	private final JobProducer producer;
 
 	private final JobEvents events;
 
-	public JobQueueClient(StringRedisTemplate redis, QueueProperties properties, JsonMapper json) {
+	public JobQueueClient(StringRedisTemplate redis, QueueProperties properties) {
 		this.properties = properties;
-		this.json = json;
 		this.producer = new JobProducer(redis, properties.keys());
 		this.events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
@@ -38,21 +36,23 @@ public class JobQueueClient {
 	}
 
 	/**
-	 * Adds a job unless one with this id exists (the id is the idempotency key).
-	 * @param payload the payload object; serialised as JSON
+	 * Adds a chat job unless one with its id exists (the id is the idempotency
+	 * key), with {@code protostar.queue.max-attempts} attempts.
 	 * @return whether it was added (false: a job with this id is already known)
 	 * @throws org.springframework.dao.DataAccessException when Redis cannot be reached
 	 */
-	public boolean enqueue(String jobId, String type, Map<String, ?> payload) {
-		return enqueue(jobId, type, payload, this.properties.maxAttempts());
+	public boolean enqueue(ChatJobPayload job) {
+		return this.producer.enqueue(job.jobId(), ChatJobPayload.TYPE, JobPayloads.write(job),
+				this.properties.maxAttempts());
 	}
 
 	/**
-	 * As {@link #enqueue(String, String, Map)}, with the job's own number of attempts
-	 * (an ingestion may be retried more often than a chat answer a user waits for).
+	 * As {@link #enqueue(ChatJobPayload)}, for an ingestion, with its own number of
+	 * attempts (an ingestion may be retried more often than a chat answer a user
+	 * waits for).
 	 */
-	public boolean enqueue(String jobId, String type, Map<String, ?> payload, int maxAttempts) {
-		return this.producer.enqueue(jobId, type, this.json.writeValueAsString(payload), maxAttempts);
+	public boolean enqueue(IngestionJobPayload job, int maxAttempts) {
+		return this.producer.enqueue(job.jobId(), IngestionJobPayload.TYPE, JobPayloads.write(job), maxAttempts);
 	}
 
 	/**

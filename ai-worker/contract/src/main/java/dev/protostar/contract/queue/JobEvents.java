@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import tools.jackson.databind.json.JsonMapper;
-
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -18,8 +16,6 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * ai-worker/QUEUE.md, "Events".
  */
 public class JobEvents {
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private final StringRedisTemplate redis;
 
@@ -61,7 +57,7 @@ public class JobEvents {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("jobId", jobId);
 		body.putAll(data);
-		return JSON.writeValueAsString(body);
+		return JobPayloads.JSON.writeValueAsString(body);
 	}
 
 }
