@@ -21,10 +21,13 @@ import org.apache.pdfbox.text.PDFTextStripper;
 import org.apache.poi.xwpf.extractor.XWPFWordExtractor;
 import org.apache.poi.xwpf.usermodel.XWPFDocument;
 
+import dev.protostar.contract.document.FileType;
+
 /**
  * Plain text out of an uploaded file: txt, md (markup stripped lightly), pdf (PDFBox)
- * and docx (POI). The format is decided by the content's magic bytes, checked against
- * the declared content type: neither a file name nor a browser's guess is trusted alone.
+ * and docx (POI). The format is decided by the content's magic bytes (the contract's
+ * {@link FileType}, which the backend's upload check uses too), checked against the
+ * declared content type: neither a file name nor a browser's guess is trusted alone.
  * Text is returned in Unicode NFC (macOS writes Korean file content decomposed into
  * jamo, which would neither display nor match as typed) with line ends normalised.
  */
@@ -112,7 +115,7 @@ public class TextExtractor {
 
 	/** The format, from the magic bytes, which must agree with the declared type. */
 	Format format(byte[] content, ContentType declared, String filename) throws UnusableDocumentException {
-		String sniffed = sniff(content);
+		FileType sniffed = FileType.sniff(content);
 		String type = declared.type();
 		boolean unknown = type.isEmpty() || type.equals("application/octet-stream");
 		boolean text = type.startsWith("text/plain") || type.equals("text/markdown") || type.equals("text/x-markdown");
@@ -120,19 +123,19 @@ public class TextExtractor {
 			throw new UnusableDocumentException("unsupported content type '" + type + "' (supported: " + SUPPORTED + ")");
 		}
 		switch (sniffed) {
-			case "pdf" -> {
+			case PDF -> {
 				if (!unknown && !type.equals(PDF)) {
 					throw new UnusableDocumentException("declared as " + type + " but the content is a PDF");
 				}
 				return Format.PDF;
 			}
-			case "zip" -> {
+			case ZIP -> {
 				if (!unknown && !type.equals(DOCX)) {
 					throw new UnusableDocumentException("declared as " + type + " but the content is a ZIP archive");
 				}
 				return Format.DOCX;
 			}
-			case "text" -> {
+			case TEXT -> {
 				if (type.equals(PDF) || type.equals(DOCX)) {
 					throw new UnusableDocumentException("declared as " + (type.equals(PDF) ? "a PDF" : "a DOCX document")
 							+ " but the content is not one (it does not start with the format's signature)");
@@ -141,50 +144,9 @@ public class TextExtractor {
 						&& filename.toLowerCase(Locale.ROOT).matches(".*\\.(md|markdown)$"));
 				return markdown ? Format.MARKDOWN : Format.TEXT;
 			}
-			default -> throw new UnusableDocumentException("unsupported file: the content is " + sniffed
-					+ " (supported: " + SUPPORTED + ")");
+			default -> throw new UnusableDocumentException("unsupported file: the content is "
+					+ sniffed.description() + " (supported: " + SUPPORTED + ")");
 		}
-	}
-
-	/** {@code pdf}, {@code zip}, {@code text} or a description of another binary format. */
-	static String sniff(byte[] b) {
-		if (startsWith(b, "%PDF-")) {
-			return "pdf";
-		}
-		if (startsWith(b, "PK\u0003\u0004")) {
-			return "zip";
-		}
-		if (startsWith(b, "\u00D0\u00CF\u0011\u00E0")) {
-			return "an old Office binary file (.doc/.xls/.ppt)";
-		}
-		if (startsWith(b, "\u0089PNG") || startsWith(b, "\u00FF\u00D8\u00FF") || startsWith(b, "GIF8")) {
-			return "an image";
-		}
-		if (startsWith(b, "\u001F\u008B") || startsWith(b, "7z\u00BC\u00AF") || startsWith(b, "Rar!")) {
-			return "a compressed archive";
-		}
-		if (startsWith(b, "\u00FE\u00FF") || startsWith(b, "\u00FF\u00FE")) {
-			return "text"; // UTF-16 with a byte order mark
-		}
-		int n = Math.min(b.length, 8192);
-		for (int i = 0; i < n; i++) {
-			if (b[i] == 0) {
-				return "binary data";
-			}
-		}
-		return "text";
-	}
-
-	private static boolean startsWith(byte[] b, String latin1) {
-		if (b.length < latin1.length()) {
-			return false;
-		}
-		for (int i = 0; i < latin1.length(); i++) {
-			if ((b[i] & 0xFF) != latin1.charAt(i)) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 	/**

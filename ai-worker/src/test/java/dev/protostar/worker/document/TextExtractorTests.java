@@ -168,6 +168,10 @@ class TextExtractorTests {
 		assertThatExceptionOfType(UnusableDocumentException.class)
 			.isThrownBy(() -> this.extractor.extract(doc, null, "old.doc"))
 			.withMessageContaining("old Office binary file");
+		byte[] program = { 'M', 'Z', (byte) 0x90, 0, 3, 0 };
+		assertThatExceptionOfType(UnusableDocumentException.class)
+			.isThrownBy(() -> this.extractor.extract(program, "application/octet-stream", "notes.txt"))
+			.withMessageContaining("unsupported file: the content is a program");
 	}
 
 	@Test

@@ -38,6 +38,7 @@ import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.document.FileType;
 import dev.protostar.contract.queue.IngestionJobPayload;
 
 /**
@@ -351,7 +352,7 @@ class DocumentService {
 
 	private static byte[] head(MultipartFile file) {
 		try (InputStream in = file.getInputStream()) {
-			return in.readNBytes(DocumentFormat.sniffBytes());
+			return in.readNBytes(FileType.SNIFF_BYTES);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
