@@ -12,11 +12,12 @@ import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Starts the real application (without a web server and without Flyway; no
- * database or Redis is contacted at startup then) so that the production profile file, the binding and
- * the validation are all exercised together. Command-line arguments win over
- * environment variables, so the outcome does not depend on the caller's env.
+ * database or Redis is contacted at startup then) so that the profile, the
+ * environment and the check are all exercised together. Command-line arguments
+ * win over environment variables, so the outcome does not depend on the
+ * caller's env.
  */
-class ProductionSecretsTests {
+class ProductionSecretsCheckTests {
 
 	private static final String JWT_SECRET = "0123456789abcdef0123456789abcdef";
 
@@ -39,14 +40,14 @@ class ProductionSecretsTests {
 	@Test
 	void productionStartsWithBothSecrets() {
 		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret", JWT_SECRET)) {
-			assertThat(context.getBean(ProductionSecrets.class).postgresPassword()).isEqualTo("pg-secret");
+			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).hasSize(1);
 		}
 	}
 
 	@Test
 	void otherProfilesDoNotRequireSecrets() {
 		try (ConfigurableApplicationContext context = run("default", "", "", "")) {
-			assertThat(context.getBeansOfType(ProductionSecrets.class)).isEmpty();
+			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).isEmpty();
 		}
 	}
 

@@ -12,11 +12,11 @@ import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Starts the real application (without a web server and without the job worker, so
- * no database or Redis is contacted) so that the production profile file, the binding and
- * the validation are all exercised together. Command-line arguments win over
- * environment variables, so the outcome does not depend on the caller's env.
+ * no database or Redis is contacted) so that the profile, the environment and the check
+ * are all exercised together. Command-line arguments win over environment variables, so
+ * the outcome does not depend on the caller's env.
  */
-class ProductionSecretsTests {
+class ProductionSecretsCheckTests {
 
 	@Test
 	void productionRefusesToStartWithoutPostgresPassword() {
@@ -37,14 +37,14 @@ class ProductionSecretsTests {
 	@Test
 	void productionStartsWithBothSecrets() {
 		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret")) {
-			assertThat(context.getBean(ProductionSecrets.class).redisPassword()).isEqualTo("redis-secret");
+			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).hasSize(1);
 		}
 	}
 
 	@Test
 	void otherProfilesDoNotRequireSecrets() {
 		try (ConfigurableApplicationContext context = run("default", "", "")) {
-			assertThat(context.getBeansOfType(ProductionSecrets.class)).isEmpty();
+			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).isEmpty();
 		}
 	}
 
