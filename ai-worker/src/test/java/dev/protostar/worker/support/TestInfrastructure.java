@@ -19,7 +19,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
-import dev.protostar.worker.storage.StorageProperties;
+import dev.protostar.contract.storage.StorageProperties;
 
 /**
  * Containers and clients shared by the integration tests: PostgreSQL with pgvector and
@@ -83,7 +83,13 @@ public final class TestInfrastructure {
 	}
 
 	public static StorageProperties storageProperties(String endpoint) {
-		return new StorageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
+		return storageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY);
+	}
+
+	/** Settings as the worker binds them, with the given endpoint and keys. */
+	public static StorageProperties storageProperties(String endpoint, String accessKey, String secretKey) {
+		return new StorageProperties(endpoint, accessKey, secretKey, BUCKET, "us-east-1", false, Duration.ofSeconds(5),
+				Duration.ofSeconds(60));
 	}
 
 	public static MinioClient s3Client(GenericContainer<?> s3proxy) {

@@ -9,7 +9,6 @@ import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
 import dev.protostar.contract.document.FileType;
 
-
 /**
  * The file formats a document may have, and the check an upload passes before
  * anything is stored: the file name's extension, the declared Content-Type and
