@@ -10,7 +10,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.stereotype.Component;
 
-import dev.protostar.backend.queue.QueueProperties;
+import dev.protostar.backend.queue.QueueClientProperties;
 import dev.protostar.contract.queue.QueueKeys;
 
 /**
@@ -51,7 +51,7 @@ class EventNotifications implements SmartLifecycle {
 
 	private Thread connector;
 
-	EventNotifications(LettuceConnectionFactory connections, QueueProperties queue, EventStreams streams) {
+	EventNotifications(LettuceConnectionFactory connections, QueueClientProperties queue, EventStreams streams) {
 		this.connections = connections;
 		this.keys = queue.keys();
 		this.streams = streams;

@@ -30,7 +30,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.protostar.backend.api.ResultCode;
-import dev.protostar.backend.queue.QueueProperties;
+import dev.protostar.backend.queue.QueueClientProperties;
 import dev.protostar.contract.queue.QueueKeys;
 
 /**
@@ -95,7 +95,7 @@ class EventStreams implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	EventStreams(StringRedisTemplate redis, QueueProperties queue, EventStreamProperties properties,
+	EventStreams(StringRedisTemplate redis, QueueClientProperties queue, EventStreamProperties properties,
 			@Value("${protostar.color:}") String color, MeterRegistry meters) {
 		this.redis = redis;
 		this.keys = queue.keys();

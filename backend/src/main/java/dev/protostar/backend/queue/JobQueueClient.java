@@ -19,19 +19,19 @@ import dev.protostar.contract.queue.JobProducer;
 @Component
 public class JobQueueClient {
 
-	private final QueueProperties properties;
+	private final QueueClientProperties properties;
 
 	private final JobProducer producer;
 
 	private final JobEvents events;
 
-	public JobQueueClient(StringRedisTemplate redis, QueueProperties properties) {
+	public JobQueueClient(StringRedisTemplate redis, QueueClientProperties properties) {
 		this.properties = properties;
 		this.producer = new JobProducer(redis, properties.keys());
 		this.events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
 
-	public QueueProperties properties() {
+	public QueueClientProperties properties() {
 		return this.properties;
 	}
 

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +18,7 @@ import dev.protostar.worker.retrieval.LexicalTerms;
  * backend's V3__documents.sql). Every write is keyed by the document id and chunk
  * index, so running an ingestion twice, or two at once, converges on the same rows.
  */
-public class DocumentRepository {
+public class IngestionRepository {
 
 	private static final String UPSERT = """
 			INSERT INTO document_chunks (document_id, chunk_index, content, content_sha256, char_count,
@@ -42,11 +42,11 @@ public class DocumentRepository {
 
 	private final LexemeColumn lexemes;
 
-	public DocumentRepository(JdbcTemplate jdbc, TransactionTemplate transactions) {
+	public IngestionRepository(JdbcTemplate jdbc, TransactionTemplate transactions) {
 		this(jdbc, transactions, new LexemeColumn(jdbc));
 	}
 
-	public DocumentRepository(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes) {
+	public IngestionRepository(JdbcTemplate jdbc, TransactionTemplate transactions, LexemeColumn lexemes) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
 		this.lexemes = lexemes;

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 /**
  * The document cannot be ingested as it is (empty, corrupt, unsupported, too large):

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -17,9 +17,9 @@ import dev.protostar.worker.storage.ObjectStorage;
 class IngestionConfiguration {
 
 	@Bean
-	DocumentRepository documentRepository(JdbcTemplate jdbc, TransactionTemplate transactions,
+	IngestionRepository ingestionRepository(JdbcTemplate jdbc, TransactionTemplate transactions,
 			LexemeColumn lexemes) {
-		return new DocumentRepository(jdbc, transactions, lexemes);
+		return new IngestionRepository(jdbc, transactions, lexemes);
 	}
 
 	@Bean
@@ -28,7 +28,7 @@ class IngestionConfiguration {
 	}
 
 	@Bean
-	IngestionJobHandler ingestionJobHandler(DocumentRepository documents, ObjectStorage storage,
+	IngestionJobHandler ingestionJobHandler(IngestionRepository documents, ObjectStorage storage,
 			EmbeddingProvider embeddings, VectorIndexes indexes, IngestionProperties properties) {
 		return new IngestionJobHandler(documents, storage, new TextExtractor(properties.maxChars()),
 				new Chunker(properties.chunkSize(), properties.chunkOverlap()), embeddings, indexes,
@@ -36,7 +36,7 @@ class IngestionConfiguration {
 	}
 
 	@Bean
-	ReembedOnStart reembedOnStart(DocumentRepository documents, EmbeddingProvider embeddings,
+	ReembedOnStart reembedOnStart(IngestionRepository documents, EmbeddingProvider embeddings,
 			ObjectProvider<JobQueue> queue, IngestionProperties properties) {
 		JobQueue jobQueue = queue.getIfAvailable();
 		return (properties.reembedOnStart() && jobQueue != null) ? new ReembedOnStart(documents, embeddings, jobQueue)

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.util.List;
 import java.util.UUID;
@@ -25,13 +25,13 @@ class ReembedOnStart {
 
 	private static final Logger log = LoggerFactory.getLogger(ReembedOnStart.class);
 
-	private final DocumentRepository documents;
+	private final IngestionRepository documents;
 
 	private final EmbeddingProvider embeddings;
 
 	private final JobQueue queue;
 
-	ReembedOnStart(DocumentRepository documents, EmbeddingProvider embeddings, JobQueue queue) {
+	ReembedOnStart(IngestionRepository documents, EmbeddingProvider embeddings, JobQueue queue) {
 		this.documents = documents;
 		this.embeddings = embeddings;
 		this.queue = queue;
@@ -53,7 +53,7 @@ class ReembedOnStart {
 		List<UUID> stale = this.documents.readyWithOtherModel(model);
 		int enqueued = 0;
 		for (UUID id : stale) {
-			String old = this.documents.find(id).map(DocumentRepository.Document::embeddingModel).orElse("");
+			String old = this.documents.find(id).map(IngestionRepository.Document::embeddingModel).orElse("");
 			String jobId = "ingest-" + id + "-model-" + VectorIndexes.sha256(old).substring(0, 8) + "-"
 					+ VectorIndexes.sha256(model).substring(0, 8);
 			String payload = JobPayloads.write(new IngestionJobPayload(jobId, id.toString(), null, null));

@@ -21,12 +21,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One streaming request whose answer is an event stream ({@code text/event-stream}),
- * read event by event under two time limits besides the client's connect timeout:
- * the first token must come within {@code firstTokenTimeout} of sending (the provider
- * says when one came, see {@link #tokenArrived()}), and the whole answer within
- * {@code timeout}. A limit that passes cancels the request, which closes the
- * connection.
+ * The HTTP client side of one streamed model answer: a request to a model provider whose
+ * response is an event stream ({@code text/event-stream}), read event by event under two
+ * time limits besides the client's connect timeout: the first token must come within
+ * {@code firstTokenTimeout} of sending (the provider says when one came, see
+ * {@link #tokenArrived()}), and the whole answer within {@code timeout}. A limit that
+ * passes cancels the request, which closes the connection.
  * <p>
  * The body is pushed line by line by the HTTP client into a queue that the job's thread
  * polls with the deadline, so a silent server never blocks it longer than the limit
@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  * not an event stream (misconfigured), a stream that is cut, too long or late
  * (unavailable).
  */
-final class EventStream implements AutoCloseable {
+final class ModelResponseStream implements AutoCloseable {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -77,7 +77,7 @@ final class EventStream implements AutoCloseable {
 
 	private long chars;
 
-	private EventStream(HttpClient http, HttpRequest request, String where, Duration firstTokenTimeout,
+	private ModelResponseStream(HttpClient http, HttpRequest request, String where, Duration firstTokenTimeout,
 			Duration timeout) {
 		this.where = where;
 		this.firstTokenTimeout = firstTokenTimeout;
@@ -104,9 +104,9 @@ final class EventStream implements AutoCloseable {
 	 * @throws AnswerException when the answer is not a 2xx event stream, or does not
 	 * come in time
 	 */
-	static EventStream open(HttpClient http, HttpRequest request, String where, Duration firstTokenTimeout,
+	static ModelResponseStream open(HttpClient http, HttpRequest request, String where, Duration firstTokenTimeout,
 			Duration timeout) {
-		EventStream stream = new EventStream(http, request, where, firstTokenTimeout, timeout);
+		ModelResponseStream stream = new ModelResponseStream(http, request, where, firstTokenTimeout, timeout);
 		try {
 			stream.checkHeaders();
 			return stream;
@@ -267,23 +267,23 @@ final class EventStream implements AutoCloseable {
 
 		@Override
 		public void onSubscribe(Flow.Subscription subscription) {
-			EventStream.this.subscription = subscription;
+			ModelResponseStream.this.subscription = subscription;
 			subscription.request(Long.MAX_VALUE);
 		}
 
 		@Override
 		public void onNext(String line) {
-			EventStream.this.queue.add(line);
+			ModelResponseStream.this.queue.add(line);
 		}
 
 		@Override
 		public void onError(Throwable failure) {
-			EventStream.this.queue.add(new Failure(failure));
+			ModelResponseStream.this.queue.add(new Failure(failure));
 		}
 
 		@Override
 		public void onComplete() {
-			EventStream.this.queue.add(END);
+			ModelResponseStream.this.queue.add(END);
 		}
 
 	}

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ final class IngestionHarness implements AutoCloseable {
 
 	final JdbcTemplate jdbc;
 
-	final DocumentRepository documents;
+	final IngestionRepository documents;
 
 	final MinioClient s3;
 
@@ -69,7 +69,7 @@ final class IngestionHarness implements AutoCloseable {
 			String s3Endpoint) throws Exception {
 		this.dataSource = TestInfrastructure.dataSource(jdbcUrl, user, password);
 		this.jdbc = new JdbcTemplate(this.dataSource);
-		this.documents = new DocumentRepository(this.jdbc,
+		this.documents = new IngestionRepository(this.jdbc,
 				new TransactionTemplate(new DataSourceTransactionManager(this.dataSource)));
 		this.s3 = TestInfrastructure.s3Client(s3Endpoint);
 		TestInfrastructure.bucket(this.s3, TestInfrastructure.BUCKET);

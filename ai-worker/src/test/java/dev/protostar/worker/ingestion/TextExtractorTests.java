@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
-import static dev.protostar.worker.document.TestDocuments.KOREAN;
+import static dev.protostar.worker.ingestion.TestDocuments.KOREAN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public class IngestionJobHandler implements JobHandler {
 
 	private static final int MAX_ERROR = 1000;
 
-	private final DocumentRepository documents;
+	private final IngestionRepository documents;
 
 	private final ObjectStorage storage;
 
@@ -65,7 +65,7 @@ public class IngestionJobHandler implements JobHandler {
 
 	private final long maxBytes;
 
-	public IngestionJobHandler(DocumentRepository documents, ObjectStorage storage, TextExtractor extractor,
+	public IngestionJobHandler(IngestionRepository documents, ObjectStorage storage, TextExtractor extractor,
 			Chunker chunker, EmbeddingProvider embeddings, VectorIndexes indexes, long maxBytes) {
 		this.documents = documents;
 		this.storage = storage;
@@ -91,12 +91,12 @@ public class IngestionJobHandler implements JobHandler {
 		catch (IllegalArgumentException ex) {
 			throw new NonRetryableJobException("documentId '" + payload.documentId() + "' is not a UUID");
 		}
-		Optional<DocumentRepository.Document> found = this.documents.find(id);
+		Optional<IngestionRepository.Document> found = this.documents.find(id);
 		if (found.isEmpty()) {
 			log.info("Job {}: document {} does not exist (deleted?); nothing to do", job.id(), id);
 			return;
 		}
-		DocumentRepository.Document document = found.get();
+		IngestionRepository.Document document = found.get();
 		String model = this.embeddings.model();
 		if ("ready".equals(document.status()) && model.equals(document.embeddingModel())) {
 			log.info("Job {}: document {} is already ready with {} chunks of {}; nothing to do", job.id(), id,
@@ -133,7 +133,7 @@ public class IngestionJobHandler implements JobHandler {
 		}
 	}
 
-	private void ingest(Job job, JobContext context, DocumentRepository.Document document) throws Exception {
+	private void ingest(Job job, JobContext context, IngestionRepository.Document document) throws Exception {
 		UUID id = document.id();
 		if (!this.documents.markParsing(id)) {
 			return;
@@ -184,16 +184,16 @@ public class IngestionJobHandler implements JobHandler {
 			}
 			if (!todo.isEmpty()) {
 				List<EmbeddingProvider.Embedding> vectors = this.embeddings.embed(texts);
-				List<DocumentRepository.ChunkRow> rows = new ArrayList<>(todo.size());
+				List<IngestionRepository.ChunkRow> rows = new ArrayList<>(todo.size());
 				for (int k = 0; k < todo.size(); k++) {
-					rows.add(new DocumentRepository.ChunkRow(todo.get(k), texts.get(k), hashes.get(k),
+					rows.add(new IngestionRepository.ChunkRow(todo.get(k), texts.get(k), hashes.get(k),
 							vectors.get(k).tokens(), vectors.get(k).vector()));
 				}
 				this.documents.upsert(id, rows, model, dimension);
 			}
 			progress(context, id, "embedding", Math.min(from + batchSize, chunks.size()), chunks.size());
 		}
-		if (this.documents.finish(id, chunks.size(), model, dimension) == DocumentRepository.Finish.GONE) {
+		if (this.documents.finish(id, chunks.size(), model, dimension) == IngestionRepository.Finish.GONE) {
 			return;
 		}
 		log.info("Job {}: document {} ({}) ready: {} chunks of {} ({} kept from an earlier run)", job.id(), id,

@@ -12,10 +12,11 @@ import org.springframework.validation.annotation.Validated;
 import dev.protostar.contract.queue.QueueKeys;
 
 /**
- * The backend's side of the job queue, under {@code protostar.queue}: the same
- * names (and defaults) as the ai-worker's QueueProperties, so that one
- * environment variable (e.g. {@code PROTOSTAR_QUEUE_EVENTS_TTL}) configures
- * producer and consumers alike. The protocol is in ai-worker/QUEUE.md.
+ * The backend's side of the job queue, the producer's, under
+ * {@code protostar.queue}: the same names (and defaults) as the ai-worker's
+ * QueueProperties, the consumer's, so that one environment variable (e.g.
+ * {@code PROTOSTAR_QUEUE_EVENTS_TTL}) configures both alike. The protocol is
+ * in ai-worker/QUEUE.md.
  *
  * @param prefix prefix of every queue key in Redis; producer and workers must agree
  * @param eventsPrefix prefix of the per-user event streams and notification channels
@@ -26,7 +27,7 @@ import dev.protostar.contract.queue.QueueKeys;
  */
 @Validated
 @ConfigurationProperties("protostar.queue")
-public record QueueProperties(@DefaultValue("protostar:jobs:") @NotBlank String prefix,
+public record QueueClientProperties(@DefaultValue("protostar:jobs:") @NotBlank String prefix,
 		@DefaultValue("protostar:events:") @NotBlank String eventsPrefix, @DefaultValue("3") @Min(1) int maxAttempts,
 		@DefaultValue("1000") @Min(1) int eventsMaxLen, @DefaultValue("5m") Duration eventsTtl) {
 

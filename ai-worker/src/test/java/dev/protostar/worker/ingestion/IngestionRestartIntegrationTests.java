@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.protostar.worker.document;
+package dev.protostar.worker.ingestion;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
@@ -31,7 +31,7 @@ import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 import dev.protostar.worker.queue.JobWorker;
 import dev.protostar.worker.support.TestInfrastructure;
 
-import static dev.protostar.worker.document.TestDocuments.KOREAN;
+import static dev.protostar.worker.ingestion.TestDocuments.KOREAN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -324,7 +324,7 @@ class IngestionIntegrationTests {
 		harness.awaitStatus(security, DONE);
 
 		assertThat(explainKnn("all-minilm-l6-v2-q", 384)).contains("document_chunks_hnsw_all_minilm_l6_v2_q_384");
-		String question = DocumentRepository.vector(onnx.embed(List.of("How many holidays do I get?")).get(0).vector());
+		String question = IngestionRepository.vector(onnx.embed(List.of("How many holidays do I get?")).get(0).vector());
 		UUID nearest = harness.jdbc.queryForObject("SELECT document_id FROM document_chunks"
 				+ " WHERE embedding_model = 'all-minilm-l6-v2-q'"
 				+ " ORDER BY embedding::vector(384) <=> ?::vector(384) LIMIT 1", UUID.class, question);
@@ -368,7 +368,7 @@ class IngestionIntegrationTests {
 
 	/** The plan of a cosine kNN query, with sequential scans off so a tiny table still shows the index. */
 	private static String explainKnn(String model, int dimension) {
-		String probe = DocumentRepository.vector(new float[dimension]).replace("0.0]", "1.0]");
+		String probe = IngestionRepository.vector(new float[dimension]).replace("0.0]", "1.0]");
 		return harness.jdbc.execute((ConnectionCallback<String>) (connection) -> {
 			try (Statement statement = connection.createStatement()) {
 				statement.execute("SET enable_seqscan = off");
