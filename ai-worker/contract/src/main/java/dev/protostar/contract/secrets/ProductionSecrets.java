@@ -7,8 +7,8 @@ import java.util.function.Function;
  * The secrets an application cannot run without in production, by the environment
  * variable that holds each. Checked at start-up, so that a missing one stops the start
  * instead of connecting with an empty password (which the development defaults allow).
- * Each application passes its own list; the message names every variable to set and
- * never a value.
+ * Each application declares its list as a bean of the production profile, checked as it
+ * is made; the report names every variable to set and never a value.
  */
 public final class ProductionSecrets {
 
@@ -26,9 +26,10 @@ public final class ProductionSecrets {
 	/**
 	 * @param valueOf a variable's value, or null when it is unset (e.g. the Spring
 	 * environment's {@code getProperty})
+	 * @return this, all set
 	 * @throws MissingSecretsException when any of the variables is unset or blank
 	 */
-	public void check(Function<String, String> valueOf) {
+	public ProductionSecrets check(Function<String, String> valueOf) {
 		List<String> missing = this.variables.stream().filter((variable) -> {
 			String value = valueOf.apply(variable);
 			return value == null || value.isBlank();
@@ -36,6 +37,7 @@ public final class ProductionSecrets {
 		if (!missing.isEmpty()) {
 			throw new MissingSecretsException(missing);
 		}
+		return this;
 	}
 
 }

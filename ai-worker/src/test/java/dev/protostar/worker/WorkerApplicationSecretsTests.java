@@ -1,11 +1,11 @@
-package dev.protostar.worker.system;
+package dev.protostar.worker;
 
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.protostar.worker.WorkerApplication;
+import dev.protostar.contract.secrets.ProductionSecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * are all exercised together. Command-line arguments win over environment variables, so
  * the outcome does not depend on the caller's env.
  */
-class ProductionSecretsCheckTests {
+class WorkerApplicationSecretsTests {
 
 	@Test
 	void productionRefusesToStartWithoutPostgresPassword() {
@@ -37,14 +37,14 @@ class ProductionSecretsCheckTests {
 	@Test
 	void productionStartsWithBothSecrets() {
 		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret")) {
-			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).hasSize(1);
+			assertThat(context.getBeansOfType(ProductionSecrets.class)).hasSize(1);
 		}
 	}
 
 	@Test
 	void otherProfilesDoNotRequireSecrets() {
 		try (ConfigurableApplicationContext context = run("default", "", "")) {
-			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).isEmpty();
+			assertThat(context.getBeansOfType(ProductionSecrets.class)).isEmpty();
 		}
 	}
 

@@ -1,11 +1,11 @@
-package dev.protostar.backend.system;
+package dev.protostar.backend;
 
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.protostar.backend.BackendApplication;
+import dev.protostar.contract.secrets.ProductionSecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * win over environment variables, so the outcome does not depend on the
  * caller's env.
  */
-class ProductionSecretsCheckTests {
+class BackendApplicationSecretsTests {
 
 	private static final String JWT_SECRET = "0123456789abcdef0123456789abcdef";
 
@@ -40,14 +40,14 @@ class ProductionSecretsCheckTests {
 	@Test
 	void productionStartsWithBothSecrets() {
 		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret", JWT_SECRET)) {
-			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).hasSize(1);
+			assertThat(context.getBeansOfType(ProductionSecrets.class)).hasSize(1);
 		}
 	}
 
 	@Test
 	void otherProfilesDoNotRequireSecrets() {
 		try (ConfigurableApplicationContext context = run("default", "", "", "")) {
-			assertThat(context.getBeansOfType(ProductionSecretsCheck.class)).isEmpty();
+			assertThat(context.getBeansOfType(ProductionSecrets.class)).isEmpty();
 		}
 	}
 
