@@ -60,7 +60,7 @@ import dev.protostar.worker.retrieval.Retriever;
  * failure's {@code resultCode} and {@code message} in its metadata.
  */
 @Component
-public class ChatJobHandler implements JobHandler {
+class ChatJobHandler implements JobHandler {
 
 	private static final Logger log = LoggerFactory.getLogger(ChatJobHandler.class);
 

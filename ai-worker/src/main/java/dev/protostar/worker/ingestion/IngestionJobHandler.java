@@ -45,7 +45,7 @@ import dev.protostar.worker.storage.ObjectTooLargeException;
  * server away) are retried; the last attempt's error marks the document failed.</li>
  * </ul>
  */
-public class IngestionJobHandler implements JobHandler {
+class IngestionJobHandler implements JobHandler {
 
 	private static final Logger log = LoggerFactory.getLogger(IngestionJobHandler.class);
 
@@ -65,7 +65,7 @@ public class IngestionJobHandler implements JobHandler {
 
 	private final long maxBytes;
 
-	public IngestionJobHandler(IngestionRepository documents, ObjectStorage storage, TextExtractor extractor,
+	IngestionJobHandler(IngestionRepository documents, ObjectStorage storage, TextExtractor extractor,
 			Chunker chunker, EmbeddingProvider embeddings, VectorIndexes indexes, long maxBytes) {
 		this.documents = documents;
 		this.storage = storage;

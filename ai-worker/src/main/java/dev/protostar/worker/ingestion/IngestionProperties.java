@@ -24,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("protostar.ingestion")
-public record IngestionProperties(
+record IngestionProperties(
 		@DefaultValue("50MB") DataSize maxBytes,
 		@DefaultValue("5000000") @Min(1) long maxChars,
 		@DefaultValue("1000") @Min(50) @Max(100000) int chunkSize,

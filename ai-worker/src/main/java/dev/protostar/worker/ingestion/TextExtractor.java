@@ -31,7 +31,7 @@ import dev.protostar.contract.document.FileType;
  * Text is returned in Unicode NFC (macOS writes Korean file content decomposed into
  * jamo, which would neither display nor match as typed) with line ends normalised.
  */
-public class TextExtractor {
+class TextExtractor {
 
 	static final String PDF = "application/pdf";
 
@@ -70,7 +70,7 @@ public class TextExtractor {
 	private final long maxChars;
 
 	/** @param maxChars the most characters of text a document may yield */
-	public TextExtractor(long maxChars) {
+	TextExtractor(long maxChars) {
 		this.maxChars = maxChars;
 	}
 
@@ -86,7 +86,7 @@ public class TextExtractor {
 	 * @param declaredType the Content-Type given at upload, possibly with a charset
 	 * @param filename the uploaded file's name, only used to tell markdown from plain text
 	 */
-	public String extract(byte[] content, String declaredType, String filename) throws UnusableDocumentException {
+	String extract(byte[] content, String declaredType, String filename) throws UnusableDocumentException {
 		if (content.length == 0) {
 			throw new UnusableDocumentException("the file is empty");
 		}

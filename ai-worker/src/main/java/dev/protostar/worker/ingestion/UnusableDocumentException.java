@@ -5,13 +5,13 @@ package dev.protostar.worker.ingestion;
  * another attempt would fail the same way, so the document becomes {@code failed} with
  * this message as its reason, written for the person who uploaded it.
  */
-public class UnusableDocumentException extends Exception {
+class UnusableDocumentException extends Exception {
 
-	public UnusableDocumentException(String message) {
+	UnusableDocumentException(String message) {
 		super(message);
 	}
 
-	public UnusableDocumentException(String message, Throwable cause) {
+	UnusableDocumentException(String message, Throwable cause) {
 		super(message, cause);
 	}
 

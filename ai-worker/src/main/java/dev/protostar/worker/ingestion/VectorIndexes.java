@@ -19,7 +19,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * so writers are not blocked. Several workers may race to create it: IF NOT EXISTS and
  * a second look make that harmless.
  */
-public class VectorIndexes {
+class VectorIndexes {
 
 	private static final Logger log = LoggerFactory.getLogger(VectorIndexes.class);
 
@@ -31,13 +31,13 @@ public class VectorIndexes {
 
 	private volatile boolean ensured;
 
-	public VectorIndexes(JdbcTemplate jdbc, boolean create) {
+	VectorIndexes(JdbcTemplate jdbc, boolean create) {
 		this.jdbc = jdbc;
 		this.create = create;
 	}
 
 	/** The index name for a model: {@code document_chunks_hnsw_<model>_<dim>}, hashed when too long. */
-	public static String indexName(String model, int dimension) {
+	static String indexName(String model, int dimension) {
 		String slug = model.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
 		String name = "document_chunks_hnsw_" + slug + "_" + dimension;
 		if (name.length() <= MAX_IDENTIFIER && slug.equals(model.replace('-', '_'))) {
@@ -52,7 +52,7 @@ public class VectorIndexes {
 	}
 
 	/** Creates the model's index unless it exists (once per process when it succeeds). */
-	public void ensure(String model, int dimension) {
+	void ensure(String model, int dimension) {
 		if (this.ensured || !this.create) {
 			return;
 		}
