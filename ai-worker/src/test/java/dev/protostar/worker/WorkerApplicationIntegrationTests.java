@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
@@ -20,6 +21,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.context.ApplicationContext;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -74,6 +77,9 @@ class WorkerApplicationIntegrationTests {
 	@Autowired
 	private JdbcTemplate jdbc;
 
+	@Autowired
+	private ApplicationContext context;
+
 	@Test
 	void readinessIsUpWithDatabaseAndRedis() throws Exception {
 		HttpResponse<String> response = get("/actuator/health/readiness");
@@ -85,6 +91,13 @@ class WorkerApplicationIntegrationTests {
 		assertThat(body.at("/components/redis/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/queue/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/queue/details/concurrency").asInt()).isEqualTo(4);
+	}
+
+	@Test
+	void theWorkerDoesNotMigrateThoughTheMigrationsAreOnItsClassPath() {
+		// They come with the contract; the backend owns the schema and migrates it.
+		assertThat(new ClassPathResource("db/migration/V1__users.sql").exists()).isTrue();
+		assertThat(this.context.getBeanNamesForType(Flyway.class)).isEmpty();
 	}
 
 	@Test

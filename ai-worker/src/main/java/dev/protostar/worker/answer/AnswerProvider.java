@@ -7,7 +7,7 @@ import java.util.function.Consumer;
  * {@code tokens} as they come; their concatenation is the returned answer's text.
  * Implementations are thread-safe: one instance answers every job.
  */
-public interface AnswerProvider {
+interface AnswerProvider {
 
 	/** The provider's name in metrics and in the stored answer's metadata: offline, openai, gemini. */
 	String name();

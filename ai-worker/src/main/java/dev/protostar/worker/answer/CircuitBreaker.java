@@ -16,9 +16,9 @@ import java.util.function.LongSupplier;
  * worker is shutting down). Thread-safe. Time comes from {@code nanoTime}, so tests
  * drive it.
  */
-public final class CircuitBreaker {
+final class CircuitBreaker {
 
-	public enum State {
+	enum State {
 
 		CLOSED, OPEN, HALF_OPEN
 
@@ -38,7 +38,7 @@ public final class CircuitBreaker {
 
 	private boolean trialRunning;
 
-	public CircuitBreaker(int failureThreshold, Duration openFor, LongSupplier nanoTime) {
+	CircuitBreaker(int failureThreshold, Duration openFor, LongSupplier nanoTime) {
 		if (failureThreshold < 1) {
 			throw new IllegalArgumentException("failureThreshold must be at least 1");
 		}
@@ -48,7 +48,7 @@ public final class CircuitBreaker {
 	}
 
 	/** Whether a call may go through now; when it may, its outcome must be reported. */
-	public synchronized boolean tryAcquire() {
+	synchronized boolean tryAcquire() {
 		if (this.state == State.OPEN && this.nanoTime.getAsLong() - this.openedAt >= this.openForNanos) {
 			this.state = State.HALF_OPEN;
 		}
@@ -65,13 +65,13 @@ public final class CircuitBreaker {
 		};
 	}
 
-	public synchronized void success() {
+	synchronized void success() {
 		this.failures = 0;
 		this.trialRunning = false;
 		this.state = State.CLOSED;
 	}
 
-	public synchronized void failure() {
+	synchronized void failure() {
 		this.trialRunning = false;
 		this.failures++;
 		if (this.state == State.HALF_OPEN || this.failures >= this.failureThreshold) {
@@ -81,12 +81,12 @@ public final class CircuitBreaker {
 	}
 
 	/** The call ended without saying anything about the endpoint; a half-open breaker may try again. */
-	public synchronized void abandon() {
+	synchronized void abandon() {
 		this.trialRunning = false;
 	}
 
 	/** The state as of now (an open breaker whose time is up reads as half-open). */
-	public synchronized State state() {
+	synchronized State state() {
 		if (this.state == State.OPEN && this.nanoTime.getAsLong() - this.openedAt >= this.openForNanos) {
 			return State.HALF_OPEN;
 		}

@@ -22,12 +22,12 @@ import tools.jackson.databind.JsonNode;
  * instruction goes in {@code systemInstruction}, earlier turns in {@code contents} with
  * the roles {@code user} and {@code model}.
  */
-public class GeminiAnswerProvider extends StreamingAnswerProvider {
+class GeminiAnswerProvider extends StreamingAnswerProvider {
 
-	public static final String NAME = "gemini";
+	static final String NAME = "gemini";
 
 	/** Google's endpoint; another base URL serves a proxy or a compatible gateway. */
-	public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
+	static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 
 	GeminiAnswerProvider(RemoteSettings settings) {
 		super(settings, URI.create(settings.baseUrl() + "/v1beta/models/"

@@ -31,9 +31,9 @@ import dev.protostar.worker.retrieval.Passage;
  * Without passages the answer says honestly that no indexed document covers the
  * question, quoting it.
  */
-public class OfflineAnswerProvider implements AnswerProvider {
+class OfflineAnswerProvider implements AnswerProvider {
 
-	public static final String NAME = "offline";
+	static final String NAME = "offline";
 
 	/** Sentences quoted at most. */
 	static final int MAX_QUOTES = 3;

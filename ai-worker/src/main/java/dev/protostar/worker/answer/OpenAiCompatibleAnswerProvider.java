@@ -19,9 +19,9 @@ import tools.jackson.databind.JsonNode;
  * comes as a chunk with an {@code error} object (vLLM). The key, when set, is sent as
  * a bearer token (Ollama and vLLM need none).
  */
-public class OpenAiCompatibleAnswerProvider extends StreamingAnswerProvider {
+class OpenAiCompatibleAnswerProvider extends StreamingAnswerProvider {
 
-	public static final String NAME = "openai";
+	static final String NAME = "openai";
 
 	OpenAiCompatibleAnswerProvider(RemoteSettings settings) {
 		super(settings, URI.create(settings.baseUrl() + "/chat/completions"));

@@ -13,9 +13,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * What the remote providers share: one POST whose answer streams as server-sent
  * events, each a JSON chunk carrying the next piece of text, under the time limits of
- * {@link EventStream}. A stream must end as its protocol says an answer ends; one that
- * stops before (the connection dropped, the server died) is a failure, not a short
- * answer. An answer with no text at all is a failure too.
+ * {@link ModelResponseStream}. A stream must end as its protocol says an answer ends;
+ * one that stops before (the connection dropped, the server died) is a failure, not a
+ * short answer. An answer with no text at all is a failure too.
  */
 abstract class StreamingAnswerProvider implements AnswerProvider {
 
@@ -116,7 +116,8 @@ abstract class StreamingAnswerProvider implements AnswerProvider {
 		HttpRequest http = builder.build();
 		StringBuilder text = new StringBuilder();
 		boolean complete = false;
-		try (EventStream events = EventStream.open(this.http, http, where(), this.firstTokenTimeout, this.timeout)) {
+		try (ModelResponseStream events = ModelResponseStream.open(this.http, http, where(), this.firstTokenTimeout,
+				this.timeout)) {
 			String data;
 			while ((data = events.next()) != null) {
 				Chunk chunk;

@@ -17,17 +17,16 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.worker.answer.Answer;
 import dev.protostar.worker.answer.AnswerException;
 import dev.protostar.worker.answer.AnswerProperties;
 import dev.protostar.worker.answer.AnswerRequest;
 import dev.protostar.worker.answer.AnswerService;
 import dev.protostar.worker.answer.Citation;
-import dev.protostar.worker.queue.ChatJob;
 import dev.protostar.worker.queue.Job;
 import dev.protostar.worker.queue.JobContext;
 import dev.protostar.worker.queue.JobHandler;
-import dev.protostar.worker.queue.JobPayloads;
 import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.queue.PublicFailure;
 import dev.protostar.worker.retrieval.Passage;
@@ -61,9 +60,7 @@ import dev.protostar.worker.retrieval.Retriever;
  * failure's {@code resultCode} and {@code message} in its metadata.
  */
 @Component
-public class ChatJobHandler implements JobHandler {
-
-	static final String TYPE = "chat";
+class ChatJobHandler implements JobHandler {
 
 	private static final Logger log = LoggerFactory.getLogger(ChatJobHandler.class);
 
@@ -112,7 +109,7 @@ public class ChatJobHandler implements JobHandler {
 
 	@Override
 	public String type() {
-		return TYPE;
+		return ChatJobPayload.TYPE;
 	}
 
 	@Override
@@ -123,7 +120,7 @@ public class ChatJobHandler implements JobHandler {
 	void handle(Job job, Events events) throws Exception {
 		String previousTrace = MDC.get("traceId");
 		try {
-			ChatJob chat = JobPayloads.chat(job);
+			ChatJobPayload chat = job.chatPayload();
 			if (chat.traceId() != null) {
 				MDC.put("traceId", chat.traceId());
 			}
@@ -153,7 +150,7 @@ public class ChatJobHandler implements JobHandler {
 		}
 	}
 
-	void answer(ChatJob chat, boolean lastAttempt, Events events) {
+	void answer(ChatJobPayload chat, boolean lastAttempt, Events events) {
 		UUID userId = uuid(chat.userId(), "userId", chat);
 		UUID conversationId = uuid(chat.conversationId(), "conversationId", chat);
 		ChatMessages.Question question = this.messages.question(chat.jobId())
@@ -250,7 +247,7 @@ public class ChatJobHandler implements JobHandler {
 		}
 	}
 
-	private static UUID uuid(String value, String field, ChatJob chat) {
+	private static UUID uuid(String value, String field, ChatJobPayload chat) {
 		try {
 			return UUID.fromString(value);
 		}

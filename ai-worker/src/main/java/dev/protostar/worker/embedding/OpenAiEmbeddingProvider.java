@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  * job is retried with backoff); any other 4xx (bad key, unknown model, input too long)
  * or an unusable answer is not.
  */
-public class OpenAiEmbeddingProvider implements EmbeddingProvider {
+class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -48,7 +48,7 @@ public class OpenAiEmbeddingProvider implements EmbeddingProvider {
 
 	private final Duration timeout;
 
-	public OpenAiEmbeddingProvider(String baseUrl, String apiKey, String model, int dimension, int maxBatchSize,
+	OpenAiEmbeddingProvider(String baseUrl, String apiKey, String model, int dimension, int maxBatchSize,
 			Duration timeout) {
 		String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
 		this.endpoint = URI.create(base + "/embeddings");

@@ -2,11 +2,10 @@ package dev.protostar.worker.queue;
 
 import java.util.Map;
 
-import tools.jackson.databind.JsonNode;
+import dev.protostar.contract.queue.JobEvents;
 
 /**
- * What a handler gets besides its job: its payload and a way to tell the user how it
- * goes. Events go to the user named by the payload's {@code userId}; a job without one
+ * What a handler gets besides its job: a way to tell the user how it goes. Events go to the user named by the payload's {@code userId}; a job without one
  * publishes nothing.
  */
 public final class JobContext {
@@ -20,16 +19,11 @@ public final class JobContext {
 	JobContext(Job job, JobEvents events) {
 		this.job = job;
 		this.events = events;
-		this.userId = JobPayloads.userIdOrNull(job);
+		this.userId = job.userIdOrNull();
 	}
 
 	public Job job() {
 		return this.job;
-	}
-
-	/** The payload, checked as in {@link JobPayloads#parse(Job)}. */
-	public JsonNode payload() {
-		return JobPayloads.parse(this.job);
 	}
 
 	/** A progress event, e.g. {@code progress(Map.of("stage", "embedding", "done", 40, "total", 120))}. */

@@ -6,29 +6,24 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import dev.protostar.contract.queue.JobProducer;
+import dev.protostar.contract.queue.QueueKeys;
+import dev.protostar.contract.queue.QueueScripts;
+
 /**
- * The Redis side of the queue: every state change is one Lua script (in
- * {@code resources/queue/}, shared with {@code protostar jobs}), so a job is never in
+ * The worker's side of the queue in Redis: claiming, renewing, completing, failing and
+ * recovering jobs, each one of the contract's {@link QueueScripts}, so a job is never in
  * two places or none. The protocol is written down in ai-worker/QUEUE.md.
- *
- * <p>
- * Scripts run through {@link StringRedisTemplate}, which sends EVALSHA and falls back
- * to EVAL when Redis answers NOSCRIPT (its script cache is empty after a restart).
  */
 public class JobQueue implements AutoCloseable {
-
-	/** Job ids (and user ids in event keys): what enqueue.lua accepts. */
-	public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
 	private static final int CLAIM_STRIDE = 8;
 
@@ -42,32 +37,9 @@ public class JobQueue implements AutoCloseable {
 
 	private final QueueProperties properties;
 
-	private final RedisScript<Long> enqueue = script("enqueue", Long.class);
+	private final QueueKeys keys;
 
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> claim = script("claim", List.class);
-
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> extend = script("extend", List.class);
-
-	private final RedisScript<Long> complete = script("complete", Long.class);
-
-	private final RedisScript<Long> fail = script("fail", Long.class);
-
-	private final RedisScript<Long> release = script("release", Long.class);
-
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> maintain = script("maintain", List.class);
-
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> stats = script("stats", List.class);
-
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> dlqList = script("dlq-list", List.class);
-
-	private final RedisScript<Long> replay = script("replay", Long.class);
-
-	private final RedisScript<Long> purge = script("purge", Long.class);
+	private final JobProducer producer;
 
 	private StatefulRedisConnection<String, String> waitConnection;
 
@@ -76,6 +48,8 @@ public class JobQueue implements AutoCloseable {
 		this.redis = redis;
 		this.connectionFactory = connectionFactory;
 		this.properties = properties;
+		this.keys = properties.keys();
+		this.producer = new JobProducer(redis, this.keys);
 	}
 
 	public QueueProperties properties() {
@@ -93,8 +67,7 @@ public class JobQueue implements AutoCloseable {
 	 * @return whether it was added
 	 */
 	public boolean enqueue(String id, String type, String payload, int maxAttempts) {
-		requireId(id);
-		return run(this.enqueue, id, type, payload, Integer.toString(maxAttempts)) == 1L;
+		return this.producer.enqueue(id, type, payload, maxAttempts);
 	}
 
 	/** Claims up to {@code count} waiting jobs, higher-priority types first. */
@@ -102,7 +75,7 @@ public class JobQueue implements AutoCloseable {
 		List<String> args = new ArrayList<>(List.of(workerId, Integer.toString(count),
 				Long.toString(this.properties.lease().toMillis())));
 		args.addAll(this.properties.types());
-		List<?> flat = run(this.claim, args.toArray(String[]::new));
+		List<?> flat = run(QueueScripts.CLAIM, args.toArray(String[]::new));
 		List<Job> jobs = new ArrayList<>(flat.size() / CLAIM_STRIDE);
 		for (int i = 0; i + CLAIM_STRIDE <= flat.size(); i += CLAIM_STRIDE) {
 			jobs.add(new Job(str(flat.get(i)), str(flat.get(i + 1)), str(flat.get(i + 2)),
@@ -126,12 +99,12 @@ public class JobQueue implements AutoCloseable {
 			args.add(job.id());
 			args.add(job.lease());
 		}
-		return run(this.extend, args.toArray(String[]::new)).stream().map(JobQueue::str).toList();
+		return run(QueueScripts.EXTEND, args.toArray(String[]::new)).stream().map(JobQueue::str).toList();
 	}
 
 	/** @return false when the lease was lost (the result is ignored) */
 	public boolean complete(Job job) {
-		return run(this.complete, job.id(), job.lease(),
+		return run(QueueScripts.COMPLETE, job.id(), job.lease(),
 				Long.toString(this.properties.completedRetention().toMillis())) == 1L;
 	}
 
@@ -148,7 +121,7 @@ public class JobQueue implements AutoCloseable {
 	}
 
 	public FailOutcome fail(Job job, String error, boolean retryable, Duration delay) {
-		long outcome = run(this.fail, job.id(), job.lease(), error, retryable ? "1" : "0",
+		long outcome = run(QueueScripts.FAIL, job.id(), job.lease(), error, retryable ? "1" : "0",
 				Long.toString(delay.toMillis()));
 		return FailOutcome.values()[(int) outcome];
 	}
@@ -163,7 +136,7 @@ public class JobQueue implements AutoCloseable {
 			args.add(job.id());
 			args.add(job.lease());
 		}
-		return run(this.release, args.toArray(String[]::new)).intValue();
+		return run(QueueScripts.RELEASE, args.toArray(String[]::new)).intValue();
 	}
 
 	/** What one {@link #maintain()} call did. */
@@ -172,7 +145,7 @@ public class JobQueue implements AutoCloseable {
 
 	/** Promotes due delayed jobs and recovers jobs whose lease expired. */
 	public Maintenance maintain() {
-		List<?> result = run(this.maintain, Integer.toString(BATCH));
+		List<?> result = run(QueueScripts.MAINTAIN, Integer.toString(BATCH));
 		return new Maintenance(num(result.get(0)), num(result.get(1)), num(result.get(2)));
 	}
 
@@ -189,7 +162,7 @@ public class JobQueue implements AutoCloseable {
 	 * would stall every other command of this process.
 	 */
 	public void awaitWork(Duration timeout) {
-		waitConnection().sync().blpop(Math.max(timeout.toMillis(), 10) / 1000.0, key("wake"));
+		waitConnection().sync().blpop(Math.max(timeout.toMillis(), 10) / 1000.0, this.keys.wake());
 	}
 
 	private synchronized StatefulRedisConnection<String, String> waitConnection() {
@@ -214,7 +187,7 @@ public class JobQueue implements AutoCloseable {
 	/** Queue sizes and totals, as stats.lua reports them. */
 	public QueueStats stats() {
 		List<String> args = new ArrayList<>(this.properties.types());
-		List<?> flat = run(this.stats, args.toArray(String[]::new));
+		List<?> flat = run(QueueScripts.STATS, args.toArray(String[]::new));
 		Map<String, Long> values = new LinkedHashMap<>();
 		for (int i = 0; i + 1 < flat.size(); i += 2) {
 			values.put(str(flat.get(i)), Long.parseLong(str(flat.get(i + 1))));
@@ -231,7 +204,7 @@ public class JobQueue implements AutoCloseable {
 	}
 
 	public DeadLetters deadLetters(int limit) {
-		List<?> flat = run(this.dlqList, Integer.toString(limit));
+		List<?> flat = run(QueueScripts.DLQ_LIST, Integer.toString(limit));
 		List<DeadJob> jobs = new ArrayList<>();
 		for (int i = 1; i + DLQ_STRIDE <= flat.size(); i += DLQ_STRIDE) {
 			jobs.add(new DeadJob(str(flat.get(i)), str(flat.get(i + 1)), (int) num(flat.get(i + 2)),
@@ -242,8 +215,8 @@ public class JobQueue implements AutoCloseable {
 
 	/** @return false when the id is not in the dead-letter store */
 	public boolean replay(String id) {
-		requireId(id);
-		return run(this.replay, id) == 1L;
+		QueueKeys.requireJobId(id);
+		return run(QueueScripts.REPLAY, id) == 1L;
 	}
 
 	/** Deletes every dead job. */
@@ -251,7 +224,7 @@ public class JobQueue implements AutoCloseable {
 		long total = 0;
 		long removed;
 		do {
-			removed = run(this.purge, Integer.toString(BATCH));
+			removed = run(QueueScripts.PURGE, Integer.toString(BATCH));
 			total += removed;
 		}
 		while (removed > 0);
@@ -260,7 +233,7 @@ public class JobQueue implements AutoCloseable {
 
 	/** The job's hash (empty when unknown); for tests and operators. */
 	public Map<String, String> job(String id) {
-		Map<Object, Object> raw = this.redis.opsForHash().entries(key("job:" + id));
+		Map<Object, Object> raw = this.redis.opsForHash().entries(this.keys.job(id));
 		Map<String, String> fields = new LinkedHashMap<>();
 		raw.forEach((k, v) -> fields.put((String) k, (String) v));
 		return fields;
@@ -268,14 +241,7 @@ public class JobQueue implements AutoCloseable {
 
 	/** The full name of a queue key, e.g. {@code key("dead")}. */
 	public String key(String suffix) {
-		return this.properties.prefix() + suffix;
-	}
-
-	private static void requireId(String id) {
-		if (id == null || !ID.matcher(id).matches()) {
-			throw new IllegalArgumentException("invalid job id '" + id
-					+ "': want 1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit");
-		}
+		return this.keys.key(suffix);
 	}
 
 	private <T> T run(RedisScript<T> script, String... args) {
@@ -283,10 +249,6 @@ public class JobQueue implements AutoCloseable {
 		all[0] = this.properties.prefix();
 		System.arraycopy(args, 0, all, 1, args.length);
 		return this.redis.execute(script, List.of(), (Object[]) all);
-	}
-
-	private static <T> RedisScript<T> script(String name, Class<T> type) {
-		return RedisScript.of(new ClassPathResource("queue/" + name + ".lua"), type);
 	}
 
 	static String str(Object value) {

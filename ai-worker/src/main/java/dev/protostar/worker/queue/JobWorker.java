@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 
+import dev.protostar.contract.queue.JobEvents;
+
 /**
  * Takes jobs from the queue and runs them, at most {@code protostar.queue.concurrency}
  * at a time.

@@ -11,6 +11,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.queue.JobEvents;
+
 /** The queue and its worker; off with {@code protostar.queue.enabled=false}. */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "protostar.queue.enabled", havingValue = "true", matchIfMissing = true)
@@ -24,7 +26,7 @@ class QueueConfiguration {
 
 	@Bean
 	JobEvents jobEvents(StringRedisTemplate redis, QueueProperties properties) {
-		return new JobEvents(redis, properties);
+		return new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
 
 	@Bean

@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
+import dev.protostar.contract.queue.QueueKeys;
+
 /**
  * The job queue's settings; the wire protocol is in ai-worker/QUEUE.md.
  *
@@ -75,6 +77,11 @@ public record QueueProperties(
 			throw new IllegalArgumentException("protostar.queue.heartbeat (" + heartbeat
 					+ ") must be shorter than protostar.queue.lease (" + lease + ")");
 		}
+	}
+
+	/** The names of the queue's keys under these prefixes. */
+	public QueueKeys keys() {
+		return new QueueKeys(this.prefix, this.eventsPrefix);
 	}
 
 	private static String defaultWorkerId() {

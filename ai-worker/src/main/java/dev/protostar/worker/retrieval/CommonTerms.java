@@ -22,7 +22,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@link LexicalUpkeep} (a full pass over the lexemes: seconds at 100,000 chunks, in the
  * background); until the first refresh nothing counts as common.
  */
-public class CommonTerms {
+class CommonTerms {
 
 	private final JdbcTemplate jdbc;
 
@@ -31,13 +31,13 @@ public class CommonTerms {
 	private volatile Map<String, Integer> common = Map.of();
 
 	/** @param maxChunks a term in more chunks than this is common */
-	public CommonTerms(JdbcTemplate jdbc, int maxChunks) {
+	CommonTerms(JdbcTemplate jdbc, int maxChunks) {
 		this.jdbc = jdbc;
 		this.maxChunks = maxChunks;
 	}
 
 	/** Counts again. @return how many terms are common now */
-	public int refresh() {
+	int refresh() {
 		Map<String, Integer> counts = new HashMap<>();
 		this.jdbc.query("SELECT word, ndoc FROM ts_stat('SELECT lexemes FROM document_chunks"
 				+ " WHERE lexemes IS NOT NULL') WHERE ndoc > ?", (rs) -> {
@@ -51,7 +51,7 @@ public class CommonTerms {
 	 * The terms worth looking up: those that are not common, or, when every one is, the
 	 * least common of them.
 	 */
-	public List<String> worthLookingUp(Collection<String> terms) {
+	List<String> worthLookingUp(Collection<String> terms) {
 		Map<String, Integer> common = this.common;
 		List<String> kept = new ArrayList<>();
 		for (String term : terms) {

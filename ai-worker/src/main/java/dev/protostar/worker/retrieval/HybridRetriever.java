@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 
@@ -46,7 +47,7 @@ import dev.protostar.worker.embedding.EmbeddingProvider;
  * its lexical ranking rather than failing the answer.</li>
  * </ul>
  */
-public class HybridRetriever implements Retriever {
+class HybridRetriever implements Retriever {
 
 	private static final Logger log = LoggerFactory.getLogger(HybridRetriever.class);
 
@@ -72,7 +73,7 @@ public class HybridRetriever implements Retriever {
 	 * @param cjkVectorWeight the kNN ranking's weight for a question in Hangul, Han or
 	 * kana (see {@link RetrievalProperties#cjkVectorWeight()}, resolved)
 	 */
-	public HybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
+	HybridRetriever(JdbcTemplate jdbc, TransactionTemplate transactions, EmbeddingProvider embeddings,
 			LexemeColumn lexemes, CommonTerms commonTerms, RetrievalProperties properties, double cjkVectorWeight) {
 		this.jdbc = jdbc;
 		this.cjkVectorWeight = cjkVectorWeight;
@@ -117,7 +118,7 @@ public class HybridRetriever implements Retriever {
 	}
 
 	/** As {@link #retrieve(String, DocumentAccess, int)}, by one ranking or both. */
-	public List<Passage> retrieve(String question, DocumentAccess access, int limit, RetrievalMode mode) {
+	List<Passage> retrieve(String question, DocumentAccess access, int limit, RetrievalMode mode) {
 		if (question == null || question.isBlank() || limit <= 0) {
 			return List.of();
 		}

@@ -1,7 +1,7 @@
 package dev.protostar.worker.retrieval;
 
 /** Which rankings a search uses; the evaluation compares them, production uses {@link #HYBRID}. */
-public enum RetrievalMode {
+enum RetrievalMode {
 
 	/** pgvector kNN over the configured embedding model's vectors. */
 	VECTOR,

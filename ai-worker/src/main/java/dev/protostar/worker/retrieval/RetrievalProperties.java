@@ -44,7 +44,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("protostar.retrieval")
-public record RetrievalProperties(
+record RetrievalProperties(
 		@DefaultValue("60") @Min(1) @Max(10000) int rrfK,
 		@DefaultValue("4") @Min(1) @Max(50) int candidates,
 		@DefaultValue("400") @Min(1) @Max(1000) int efSearch,

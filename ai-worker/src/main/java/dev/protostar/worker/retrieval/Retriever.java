@@ -2,6 +2,8 @@ package dev.protostar.worker.retrieval;
 
 import java.util.List;
 
+import dev.protostar.contract.access.DocumentAccess;
+
 /** Finds the passages that best answer a question among the documents a reader may see. */
 public interface Retriever {
 

@@ -12,6 +12,9 @@ import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 
+import dev.protostar.contract.storage.MinioClients;
+import dev.protostar.contract.storage.StorageProperties;
+
 /**
  * {@link ObjectStorage} with the MinIO Java SDK, which speaks plain S3 (path-style
  * requests, so any S3-compatible server works).
@@ -31,18 +34,7 @@ public class MinioObjectStorage implements ObjectStorage {
 	}
 
 	public static MinioObjectStorage of(StorageProperties properties) {
-		MinioClient.Builder builder = MinioClient.builder().endpoint(properties.endpoint());
-		// The SDK refuses empty keys; without them requests go unsigned (anonymous), so a
-		// worker not yet given PROTOSTAR_S3_* still starts and its ingestions fail (and
-		// retry) with AccessDenied instead.
-		if (!properties.accessKey().isBlank() && !properties.secretKey().isBlank()) {
-			builder.credentials(properties.accessKey(), properties.secretKey());
-		}
-		if (properties.region() != null && !properties.region().isBlank()) {
-			// Without a region the SDK asks the server for the bucket's location first.
-			builder.region(properties.region());
-		}
-		return new MinioObjectStorage(builder.build(), properties.bucket());
+		return new MinioObjectStorage(MinioClients.create(properties), properties.bucket());
 	}
 
 	public String bucket() {

@@ -1,7 +1,5 @@
 package dev.protostar.worker.chat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,19 +31,20 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.queue.ChatJobPayload;
+import dev.protostar.contract.queue.JobEvents;
+import dev.protostar.contract.queue.JobPayloads;
 import dev.protostar.worker.answer.AnswerException;
 import dev.protostar.worker.answer.AnswerProperties;
 import dev.protostar.worker.answer.AnswerService;
 import dev.protostar.worker.answer.MockModelServer;
-import dev.protostar.worker.queue.ChatJob;
 import dev.protostar.worker.queue.Job;
-import dev.protostar.worker.queue.JobEvents;
 import dev.protostar.worker.queue.JobQueue;
 import dev.protostar.worker.queue.JobWorker;
 import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.queue.QueueMetrics;
 import dev.protostar.worker.queue.QueueProperties;
-import dev.protostar.worker.retrieval.DocumentAccess;
 import dev.protostar.worker.retrieval.Passage;
 import dev.protostar.worker.retrieval.Retriever;
 import dev.protostar.worker.support.TestInfrastructure;
@@ -104,12 +103,7 @@ class ChatJobHandlerIntegrationTests {
 		DriverManagerDataSource dataSource = new DriverManagerDataSource(postgres.getJdbcUrl(), postgres.getUsername(),
 				postgres.getPassword());
 		jdbc = new JdbcTemplate(dataSource);
-		// The backend's migrations, as the backend applies them.
-		try (var files = Files.list(Path.of("../backend/src/main/resources/db/migration"))) {
-			for (Path file : files.sorted().toList()) {
-				jdbc.execute(Files.readString(file));
-			}
-		}
+		TestInfrastructure.migrate(dataSource);
 		messages = new ChatMessages(JdbcClient.create(dataSource));
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = new LettuceConnectionFactory(
@@ -222,7 +216,7 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void aQuestionNotStoredYetIsARetryableFailure() {
-		ChatJob job = new ChatJob(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "GUEST",
+		ChatJobPayload job = new ChatJobPayload(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "GUEST",
 				DocumentAccess.PUBLIC, UUID.randomUUID().toString(), "Is it there?", null);
 
 		assertThatThrownBy(() -> this.handler.answer(job, false, (name, data) -> {
@@ -385,13 +379,13 @@ class ChatJobHandlerIntegrationTests {
 				Duration.ofMillis(50), Duration.ofSeconds(1), 0.5, Duration.ofSeconds(10), Duration.ofMillis(200),
 				Duration.ofHours(24), 1000, Duration.ofMinutes(5), "chat-test-worker");
 		JobQueue queue = new JobQueue(redis, redisConnections, properties);
-		JobWorker worker = new JobWorker(queue, new JobEvents(redis, properties),
+		JobEvents events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
+		JobWorker worker = new JobWorker(queue, events,
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();
 		try {
 			// The payload exactly as the backend writes it.
-			queue.enqueue(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
-					asked.job.conversationId(), asked.job.message(), "GUEST", null), 3);
+			queue.enqueue(asked.job.jobId(), ChatJobPayload.TYPE, JobPayloads.write(asked.job), 3);
 			long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
 			while (!state.equals(queue.job(asked.job.jobId()).get("state")) && System.nanoTime() < deadline) {
 				Thread.sleep(50);
@@ -440,8 +434,8 @@ class ChatJobHandlerIntegrationTests {
 		String jobId = UUID.randomUUID().toString();
 		jdbc.update("INSERT INTO messages (id, conversation_id, role, content, job_id, status, created_at) "
 				+ "VALUES (?, ?, 'user', ?, ?, 'pending', clock_timestamp())", questionId, conversationId, message, jobId);
-		return new Asked(new ChatJob(jobId, userId.toString(), "GUEST", DocumentAccess.PUBLIC, conversationId.toString(),
-				message, "trace-1"), questionId);
+		return new Asked(new ChatJobPayload(jobId, userId.toString(), "GUEST", DocumentAccess.PUBLIC,
+				conversationId.toString(), message, "trace-1"), questionId);
 	}
 
 	/** The question answered, as an earlier run of the worker leaves it. */
@@ -466,7 +460,7 @@ class ChatJobHandlerIntegrationTests {
 		return jdbc.queryForObject("SELECT status FROM messages WHERE id = ?", String.class, questionId);
 	}
 
-	private record Asked(ChatJob job, UUID questionId) {
+	private record Asked(ChatJobPayload job, UUID questionId) {
 	}
 
 	private record Call(String question, DocumentAccess access, int limit) {

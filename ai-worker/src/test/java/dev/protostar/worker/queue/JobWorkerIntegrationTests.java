@@ -185,7 +185,7 @@ class JobWorkerIntegrationTests {
 
 	@Test
 	void malformedPayloadIsDeadLetteredAtOnce() {
-		TestHandler parsing = new TestHandler("chat", (job, context) -> JobPayloads.chat(job));
+		TestHandler parsing = new TestHandler("chat", (job, context) -> job.chatPayload());
 		this.fixture.worker(settings(), parsing);
 
 		this.producer.enqueue("m1", "chat", "{\"v\":1,\"jobId\":\"m1\",\"userId\":\"u1\"}");
@@ -284,7 +284,6 @@ class JobWorkerIntegrationTests {
 
 	@Test
 	void progressEventsLandInTheUsersStreamAndAreAnnounced() throws Exception {
-		JobEvents events = this.fixture.events(settings());
 		BlockingQueue<String> announced = new LinkedBlockingQueue<>();
 		RedisClient client = (RedisClient) this.fixture.connectionFactory.getRequiredNativeClient();
 		try (StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub()) {
@@ -294,7 +293,7 @@ class JobWorkerIntegrationTests {
 					announced.add(channel + " " + message);
 				}
 			});
-			pubSub.sync().subscribe(events.channel("u-42"));
+			pubSub.sync().subscribe("protostar:events:notify:user:u-42");
 
 			TestHandler chat = new TestHandler("chat", (job, context) -> {
 				context.progress(Map.of("stage", "retrieving"));

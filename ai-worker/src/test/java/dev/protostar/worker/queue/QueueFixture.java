@@ -14,6 +14,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceClientConfigurat
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.queue.ChatJobPayload;
+import dev.protostar.contract.queue.IngestionJobPayload;
+import dev.protostar.contract.queue.JobEvents;
+import dev.protostar.contract.queue.JobPayloads;
+
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -68,7 +74,8 @@ final class QueueFixture implements AutoCloseable {
 	}
 
 	JobEvents events(Settings settings) {
-		return new JobEvents(this.redis, settings.build());
+		QueueProperties properties = settings.build();
+		return new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
 
 	/** A started worker. */
@@ -114,14 +121,12 @@ final class QueueFixture implements AutoCloseable {
 
 	/** A chat payload as the backend writes it. */
 	static String chatPayload(String jobId, String userId) {
-		return """
-				{"v":1,"jobId":"%s","userId":"%s","role":"STARGAZER","conversationId":"c-1",\
-				"message":"How many days of leave do I have?","traceId":"t-%s"}""".formatted(jobId, userId, jobId);
+		return JobPayloads.write(new ChatJobPayload(jobId, userId, "STARGAZER", DocumentAccess.INTERNAL, "c-1",
+				"How many days of leave do I have?", "t-" + jobId));
 	}
 
 	static String ingestionPayload(String jobId) {
-		return """
-				{"v":1,"jobId":"%s","documentId":"d-1","userId":"u-admin","traceId":"t-%s"}""".formatted(jobId, jobId);
+		return JobPayloads.write(new IngestionJobPayload(jobId, "d-1", "u-admin", "t-" + jobId));
 	}
 
 	/** Queue settings for tests: the defaults with short timings, each changeable. */

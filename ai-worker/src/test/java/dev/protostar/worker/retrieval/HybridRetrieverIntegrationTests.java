@@ -13,10 +13,11 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
-import dev.protostar.worker.document.FakeEmbeddingProvider;
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingException;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
+import dev.protostar.worker.ingestion.FakeEmbeddingProvider;
 import dev.protostar.worker.support.TestInfrastructure;
 
 import static dev.protostar.worker.retrieval.TestVectors.normalised;

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 
 import org.postgresql.PGConnection;
 
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 

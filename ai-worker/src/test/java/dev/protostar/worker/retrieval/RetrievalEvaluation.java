@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.protostar.worker.document.Chunker;
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingProvider;
+import dev.protostar.worker.ingestion.Chunker;
 
 /**
  * The retrieval evaluation set (src/test/resources/evaluation, see its README): HR

@@ -10,13 +10,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import dev.protostar.worker.document.DocumentRepository;
+import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingProvider;
+import dev.protostar.worker.ingestion.IngestionRepository;
 import dev.protostar.worker.support.TestInfrastructure;
 
 /**
  * Documents and chunks written straight into a migrated database the way ingestion
- * writes them (DocumentRepository, so with their lexical terms), without object storage
+ * writes them (IngestionRepository, so with their lexical terms), without object storage
  * or the queue; and a retriever over them.
  */
 final class RetrievalFixture implements AutoCloseable {
@@ -27,7 +28,7 @@ final class RetrievalFixture implements AutoCloseable {
 
 	final TransactionTemplate transactions;
 
-	final DocumentRepository documents;
+	final IngestionRepository documents;
 
 	/** Counted only when a test refreshes them. */
 	final CommonTerms commonTerms;
@@ -37,7 +38,7 @@ final class RetrievalFixture implements AutoCloseable {
 		TestInfrastructure.migrate(this.dataSource);
 		this.jdbc = new JdbcTemplate(this.dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(this.dataSource));
-		this.documents = new DocumentRepository(this.jdbc, this.transactions);
+		this.documents = new IngestionRepository(this.jdbc, this.transactions);
 		this.commonTerms = new CommonTerms(this.jdbc, properties().commonTermChunks());
 	}
 
@@ -69,9 +70,9 @@ final class RetrievalFixture implements AutoCloseable {
 	 * document becomes ready when it was.
 	 */
 	void chunks(UUID id, List<String> contents, List<float[]> vectors, String model) {
-		List<DocumentRepository.ChunkRow> rows = new ArrayList<>();
+		List<IngestionRepository.ChunkRow> rows = new ArrayList<>();
 		for (int i = 0; i < contents.size(); i++) {
-			rows.add(new DocumentRepository.ChunkRow(i, contents.get(i), "sha-" + i, -1, vectors.get(i)));
+			rows.add(new IngestionRepository.ChunkRow(i, contents.get(i), "sha-" + i, -1, vectors.get(i)));
 			if (rows.size() == 500 || i == contents.size() - 1) {
 				this.documents.upsert(id, rows, model, vectors.get(0).length);
 				rows.clear();

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.protostar.worker.document.Chunker;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
+import dev.protostar.worker.ingestion.Chunker;
 
 /**
  * Retrieval quality on the evaluation set, run by {@code scripts/bench/retrieval-quality}

@@ -11,9 +11,9 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
-import dev.protostar.worker.document.Chunker;
 import dev.protostar.worker.embedding.EmbeddingProperties;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
+import dev.protostar.worker.ingestion.Chunker;
 import dev.protostar.worker.support.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -69,8 +69,8 @@ class MinioObjectStorageIntegrationTests {
 	@Test
 	void wrongCredentialsAreAnErrorWorthARetryNotAMissingObject() throws Exception {
 		TestInfrastructure.put(client, "secret.txt", new byte[] { 1 }, "text/plain");
-		MinioObjectStorage wrong = MinioObjectStorage.of(new StorageProperties(TestInfrastructure.s3Endpoint(s3),
-				TestInfrastructure.S3_ACCESS_KEY, "wrong-secret", TestInfrastructure.BUCKET, "us-east-1"));
+		MinioObjectStorage wrong = MinioObjectStorage.of(TestInfrastructure
+			.storageProperties(TestInfrastructure.s3Endpoint(s3), TestInfrastructure.S3_ACCESS_KEY, "wrong-secret"));
 		assertThatExceptionOfType(IOException.class).isThrownBy(() -> wrong.read("secret.txt", 10))
 			.isNotInstanceOf(ObjectNotFoundException.class)
 			.withMessageContaining("AccessDenied");
@@ -78,9 +78,8 @@ class MinioObjectStorageIntegrationTests {
 
 	@Test
 	void anUnreachableServerIsAnIoError() {
-		MinioObjectStorage away = MinioObjectStorage.of(new StorageProperties("http://127.0.0.1:1",
-				TestInfrastructure.S3_ACCESS_KEY, TestInfrastructure.S3_SECRET_KEY, TestInfrastructure.BUCKET,
-				"us-east-1"));
+		MinioObjectStorage away = MinioObjectStorage.of(TestInfrastructure.storageProperties("http://127.0.0.1:1",
+				TestInfrastructure.S3_ACCESS_KEY, TestInfrastructure.S3_SECRET_KEY));
 		assertThatExceptionOfType(IOException.class).isThrownBy(() -> away.read("a.txt", 10))
 			.isNotInstanceOf(ObjectNotFoundException.class);
 	}

@@ -19,7 +19,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
-import dev.protostar.worker.storage.StorageProperties;
+import dev.protostar.contract.storage.StorageProperties;
 
 /**
  * Containers and clients shared by the integration tests: PostgreSQL with pgvector and
@@ -83,7 +83,13 @@ public final class TestInfrastructure {
 	}
 
 	public static StorageProperties storageProperties(String endpoint) {
-		return new StorageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, BUCKET, "us-east-1");
+		return storageProperties(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY);
+	}
+
+	/** Settings as the worker binds them, with the given endpoint and keys. */
+	public static StorageProperties storageProperties(String endpoint, String accessKey, String secretKey) {
+		return new StorageProperties(endpoint, accessKey, secretKey, BUCKET, "us-east-1", false, Duration.ofSeconds(5),
+				Duration.ofSeconds(60));
 	}
 
 	public static MinioClient s3Client(GenericContainer<?> s3proxy) {
@@ -129,20 +135,11 @@ public final class TestInfrastructure {
 	}
 
 	/**
-	 * Applies the backend's migrations, exactly as the backend does at start-up (the
-	 * worker never migrates in production).
+	 * Applies the schema migrations (classpath:db/migration, from the contract module)
+	 * exactly as the backend does at start-up (the worker never migrates in production).
 	 */
 	public static void migrate(DataSource dataSource) {
-		Path folder = Path.of(System.getProperty("protostar.test.migrations", "../backend/src/main/resources/db/migration"))
-			.toAbsolutePath();
-		if (!java.nio.file.Files.isDirectory(folder)) {
-			throw new IllegalStateException("no migrations at " + folder + " (set protostar.test.migrations)");
-		}
-		Flyway.configure()
-			.dataSource(dataSource)
-			.locations("filesystem:" + folder)
-			.load()
-			.migrate();
+		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 	}
 
 }

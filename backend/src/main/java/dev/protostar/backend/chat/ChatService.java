@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,14 +34,10 @@ import dev.protostar.backend.ratelimit.RateLimiter;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.tier.TierProperties;
+import dev.protostar.contract.queue.ChatJobPayload;
 
 @Service
 class ChatService {
-
-	static final String JOB_TYPE = "chat";
-
-	/** Version of the chat job payload (ai-worker/QUEUE.md). */
-	static final int PAYLOAD_VERSION = 1;
 
 	static final String DEFAULT_TITLE = "New conversation";
 
@@ -190,18 +185,12 @@ class ChatService {
 	}
 
 	private void enqueue(AuthenticatedUser user, UUID conversationId, String message, String jobId) {
-		Map<String, Object> payload = new LinkedHashMap<>();
-		payload.put("v", PAYLOAD_VERSION);
-		payload.put("jobId", jobId);
-		payload.put("userId", user.id().toString());
-		payload.put("role", user.tier().name());
 		// The tier's limit as configured here, so the worker needs no copy of the tier settings.
-		payload.put("documentAccess", this.tiers.limitsOf(user.tier()).documentAccess().name());
-		payload.put("conversationId", conversationId.toString());
-		payload.put("message", message);
-		payload.put("traceId", MDC.get(RequestIdFilter.MDC_KEY));
+		ChatJobPayload payload = new ChatJobPayload(jobId, user.id().toString(), user.tier().name(),
+				this.tiers.limitsOf(user.tier()).documentAccess(), conversationId.toString(), message,
+				MDC.get(RequestIdFilter.MDC_KEY));
 		try {
-			if (!this.queue.enqueue(jobId, JOB_TYPE, payload)) {
+			if (!this.queue.enqueue(payload)) {
 				// Known to the queue already: a resent question (Idempotency-Key).
 				logger.debug("Job " + jobId + " was already queued");
 			}

@@ -4,14 +4,18 @@ import jakarta.servlet.MultipartConfigElement;
 
 import io.minio.MinioClient;
 
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.servlet.MultipartConfigFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
 
 import dev.protostar.backend.request.RequestBodyLimit;
+import dev.protostar.contract.storage.MinioClients;
+import dev.protostar.contract.storage.StorageProperties;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(StorageProperties.class)
 class DocumentConfiguration {
 
 	static final String UPLOAD_PATH = "/api/admin/documents";
@@ -24,23 +28,7 @@ class DocumentConfiguration {
 
 	@Bean
 	MinioClient minioClient(StorageProperties properties) {
-		MinioClient.Builder builder = MinioClient.builder().endpoint(properties.endpoint());
-		// The SDK refuses empty keys; without both it sends unsigned (anonymous)
-		// requests, which is what a development setup without keys means. The
-		// production profile refuses to start without them (ProductionSecrets).
-		if (!properties.accessKey().isBlank() && !properties.secretKey().isBlank()) {
-			builder.credentials(properties.accessKey(), properties.secretKey());
-		}
-		if (properties.region() != null && !properties.region().isBlank()) {
-			// Without a region the SDK first asks the server for the bucket's location.
-			builder.region(properties.region());
-		}
-		MinioClient client = builder.build();
-		// The SDK's default is 5 minutes each: a hung storage would hold an upload
-		// request (and its thread) that long.
-		client.setTimeout(properties.connectTimeout().toMillis(), properties.requestTimeout().toMillis(),
-				properties.requestTimeout().toMillis());
-		return client;
+		return MinioClients.create(properties);
 	}
 
 	@Bean

@@ -26,8 +26,8 @@ import dev.protostar.backend.document.DocumentViews.IngestionQueued;
 import dev.protostar.backend.document.DocumentViews.Page;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.security.RequiresTier;
-import dev.protostar.backend.tier.DocumentAccess;
 import dev.protostar.backend.tier.Tier;
+import dev.protostar.contract.access.DocumentAccess;
 
 /**
  * The documents answers are drawn from: admins upload, list, reindex and delete

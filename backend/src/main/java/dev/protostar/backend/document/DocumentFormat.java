@@ -7,14 +7,16 @@ import java.util.regex.Pattern;
 
 import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
+import dev.protostar.contract.document.FileType;
 
 /**
  * The file formats a document may have, and the check an upload passes before
  * anything is stored: the file name's extension, the declared Content-Type and
  * the content's first bytes must all agree. Neither a name nor a browser's
- * guess is trusted alone (a PNG renamed {@code .pdf} is refused). The rules are
- * those of the ai-worker's TextExtractor, so a file accepted here is one the
- * worker can read; the worker checks again, since it trusts no producer.
+ * guess is trusted alone (a PNG renamed {@code .pdf} is refused). The content
+ * is sniffed by the contract's {@link FileType}, as the ai-worker's extractor
+ * does, so a file accepted here is one the worker can read; the worker checks
+ * again, since it trusts no producer.
  */
 enum DocumentFormat {
 
@@ -30,9 +32,6 @@ enum DocumentFormat {
 	private static final String UNKNOWN = "application/octet-stream";
 
 	private static final Pattern CHARSET = Pattern.compile("(?i);\\s*charset=\"?([A-Za-z0-9._:-]{1,40})\"?");
-
-	/** How much of a text file is looked at for NUL bytes, as the worker does. */
-	private static final int SNIFF_BYTES = 8192;
 
 	private final String contentType;
 
@@ -52,8 +51,8 @@ enum DocumentFormat {
 	 * what is wrong.
 	 * @param filename the uploaded file's name (already reduced to its last segment)
 	 * @param declaredType the part's Content-Type, possibly null
-	 * @param head the first bytes of the content (at least {@value #SNIFF_BYTES}
-	 * when the file is that long)
+	 * @param head the first bytes of the content (at least
+	 * {@link FileType#SNIFF_BYTES} when the file is that long)
 	 */
 	static DocumentFormat detect(String filename, String declaredType, byte[] head) {
 		DocumentFormat byName = byExtension(filename);
@@ -61,15 +60,15 @@ enum DocumentFormat {
 		if (!declared.isEmpty() && !declared.equals(UNKNOWN) && !byName.accepts(declared)) {
 			throw unsupported("the file is named ." + extension(filename) + " but declared as " + declared);
 		}
-		String sniffed = sniff(head);
+		FileType sniffed = FileType.sniff(head);
 		boolean matches = switch (byName) {
-			case PDF -> sniffed.equals("pdf");
-			case DOCX -> sniffed.equals("zip");
-			case TEXT, MARKDOWN -> sniffed.equals("text");
+			case PDF -> sniffed == FileType.PDF;
+			case DOCX -> sniffed == FileType.ZIP;
+			case TEXT, MARKDOWN -> sniffed == FileType.TEXT;
 		};
 		if (!matches) {
 			throw unsupported("the file is named ." + extension(filename) + " but its content is "
-					+ describe(sniffed));
+					+ sniffed.description());
 		}
 		return byName;
 	}
@@ -120,70 +119,6 @@ enum DocumentFormat {
 		int semicolon = declaredType.indexOf(';');
 		return ((semicolon >= 0) ? declaredType.substring(0, semicolon) : declaredType).strip()
 			.toLowerCase(Locale.ROOT);
-	}
-
-	/** {@code pdf}, {@code zip}, {@code text} or the kind of another binary format (the worker's rules). */
-	static String sniff(byte[] b) {
-		if (startsWith(b, "%PDF-")) {
-			return "pdf";
-		}
-		if (startsWith(b, "PK\u0003\u0004")) {
-			return "zip";
-		}
-		if (startsWith(b, "MZ")) {
-			return "executable";
-		}
-		if (startsWith(b, "\u007FELF")) {
-			return "executable";
-		}
-		if (startsWith(b, "\u00D0\u00CF\u0011\u00E0")) {
-			return "old-office";
-		}
-		if (startsWith(b, "\u0089PNG") || startsWith(b, "\u00FF\u00D8\u00FF") || startsWith(b, "GIF8")) {
-			return "image";
-		}
-		if (startsWith(b, "\u001F\u008B") || startsWith(b, "7z\u00BC\u00AF") || startsWith(b, "Rar!")) {
-			return "archive";
-		}
-		if (startsWith(b, "\u00FE\u00FF") || startsWith(b, "\u00FF\u00FE")) {
-			return "text"; // UTF-16 with a byte order mark
-		}
-		int n = Math.min(b.length, SNIFF_BYTES);
-		for (int i = 0; i < n; i++) {
-			if (b[i] == 0) {
-				return "binary";
-			}
-		}
-		return "text";
-	}
-
-	static int sniffBytes() {
-		return SNIFF_BYTES;
-	}
-
-	private static String describe(String sniffed) {
-		return switch (sniffed) {
-			case "pdf" -> "a PDF";
-			case "zip" -> "a ZIP archive (or a DOCX document)";
-			case "text" -> "plain text";
-			case "executable" -> "a program";
-			case "old-office" -> "an old Office binary file (.doc/.xls/.ppt)";
-			case "image" -> "an image";
-			case "archive" -> "a compressed archive";
-			default -> "binary data";
-		};
-	}
-
-	private static boolean startsWith(byte[] b, String latin1) {
-		if (b.length < latin1.length()) {
-			return false;
-		}
-		for (int i = 0; i < latin1.length(); i++) {
-			if ((b[i] & 0xFF) != latin1.charAt(i)) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 	private static ApiException unsupported(String message) {

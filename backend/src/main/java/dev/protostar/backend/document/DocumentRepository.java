@@ -12,7 +12,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import dev.protostar.backend.document.DocumentViews.DocumentView;
-import dev.protostar.backend.tier.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 /**
  * SQL for {@code documents} (schema: V3__documents.sql, V4__document_uploads.sql).

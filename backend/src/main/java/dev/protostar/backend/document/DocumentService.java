@@ -9,9 +9,7 @@ import java.text.Normalizer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -39,7 +37,9 @@ import dev.protostar.backend.document.DocumentViews.Page;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
-import dev.protostar.backend.tier.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.document.FileType;
+import dev.protostar.contract.queue.IngestionJobPayload;
 
 /**
  * Uploads, lists, reindexes and deletes documents. Each change touches three
@@ -62,11 +62,6 @@ import dev.protostar.backend.tier.DocumentAccess;
  */
 @Service
 class DocumentService {
-
-	static final String JOB_TYPE = "ingestion";
-
-	/** Version of the ingestion job payload (ai-worker/QUEUE.md). */
-	static final int PAYLOAD_VERSION = 1;
 
 	static final int MAX_TITLE = 200;
 
@@ -249,15 +244,11 @@ class DocumentService {
 	}
 
 	private void enqueue(AuthenticatedUser admin, UUID documentId, String jobId) {
-		Map<String, Object> payload = new LinkedHashMap<>();
-		payload.put("v", PAYLOAD_VERSION);
-		payload.put("jobId", jobId);
-		payload.put("documentId", documentId.toString());
 		// The uploader's event stream receives the ingestion's progress.
-		payload.put("userId", admin.id().toString());
-		payload.put("traceId", MDC.get(RequestIdFilter.MDC_KEY));
+		IngestionJobPayload payload = new IngestionJobPayload(jobId, documentId.toString(), admin.id().toString(),
+				MDC.get(RequestIdFilter.MDC_KEY));
 		try {
-			if (!this.queue.enqueue(jobId, JOB_TYPE, payload, this.properties.ingestionMaxAttempts())) {
+			if (!this.queue.enqueue(payload, this.properties.ingestionMaxAttempts())) {
 				logger.info("Job " + jobId + " was already queued");
 			}
 		}
@@ -361,7 +352,7 @@ class DocumentService {
 
 	private static byte[] head(MultipartFile file) {
 		try (InputStream in = file.getInputStream()) {
-			return in.readNBytes(DocumentFormat.sniffBytes());
+			return in.readNBytes(FileType.SNIFF_BYTES);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -19,6 +19,8 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
+import dev.protostar.contract.storage.StorageProperties;
+
 /**
  * The documents bucket, through the MinIO Java SDK (plain S3, path-style, so any
  * S3-compatible server works). The backend writes and deletes objects; the

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import dev.protostar.backend.tier.DocumentAccess;
+import dev.protostar.contract.access.DocumentAccess;
 
 /** Response payloads of the document endpoints (inside the envelope's {@code data}). */
 final class DocumentViews {

@@ -10,7 +10,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.stereotype.Component;
 
-import dev.protostar.backend.queue.QueueProperties;
+import dev.protostar.backend.queue.QueueClientProperties;
+import dev.protostar.contract.queue.QueueKeys;
 
 /**
  * How this instance learns that a user has new events: one pattern
@@ -40,7 +41,7 @@ class EventNotifications implements SmartLifecycle {
 
 	private final LettuceConnectionFactory connections;
 
-	private final QueueProperties queue;
+	private final QueueKeys keys;
 
 	private final EventStreams streams;
 
@@ -50,9 +51,9 @@ class EventNotifications implements SmartLifecycle {
 
 	private Thread connector;
 
-	EventNotifications(LettuceConnectionFactory connections, QueueProperties queue, EventStreams streams) {
+	EventNotifications(LettuceConnectionFactory connections, QueueClientProperties queue, EventStreams streams) {
 		this.connections = connections;
-		this.queue = queue;
+		this.keys = queue.keys();
 		this.streams = streams;
 	}
 
@@ -72,7 +73,7 @@ class EventNotifications implements SmartLifecycle {
 				RedisClient client = (RedisClient) this.connections.getRequiredNativeClient();
 				StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
 				pubSub.addListener(new Listener());
-				pubSub.sync().psubscribe(this.queue.channelPattern());
+				pubSub.sync().psubscribe(this.keys.userChannelPattern());
 				this.connection = pubSub;
 				if (!this.running) {
 					pubSub.close();
@@ -128,7 +129,7 @@ class EventNotifications implements SmartLifecycle {
 
 		@Override
 		public void message(String pattern, String channel, String message) {
-			String userId = EventNotifications.this.queue.userIdOfChannel(channel);
+			String userId = EventNotifications.this.keys.userIdOfChannel(channel);
 			if (userId != null) {
 				EventNotifications.this.streams.notifyUser(userId);
 			}

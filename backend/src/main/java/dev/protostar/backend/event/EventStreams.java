@@ -30,7 +30,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.protostar.backend.api.ResultCode;
-import dev.protostar.backend.queue.QueueProperties;
+import dev.protostar.backend.queue.QueueClientProperties;
+import dev.protostar.contract.queue.QueueKeys;
 
 /**
  * The SSE streams this instance holds, and the one path events take to them.
@@ -69,7 +70,7 @@ class EventStreams implements SmartLifecycle {
 
 	private final StringRedisTemplate redis;
 
-	private final QueueProperties queue;
+	private final QueueKeys keys;
 
 	private final EventStreamProperties properties;
 
@@ -94,10 +95,10 @@ class EventStreams implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	EventStreams(StringRedisTemplate redis, QueueProperties queue, EventStreamProperties properties,
+	EventStreams(StringRedisTemplate redis, QueueClientProperties queue, EventStreamProperties properties,
 			@Value("${protostar.color:}") String color, MeterRegistry meters) {
 		this.redis = redis;
-		this.queue = queue;
+		this.keys = queue.keys();
 		this.properties = properties;
 		this.color = color;
 		Gauge.builder("protostar.sse.streams", this.open, AtomicInteger::get)
@@ -192,7 +193,7 @@ class EventStreams implements SmartLifecycle {
 	 * that may be cautious, e.g. after a stream expired with nothing new.
 	 */
 	private Start start(String userId, String lastEventId) {
-		String key = this.queue.streamKey(userId);
+		String key = this.keys.userStream(userId);
 		String latest = latestId(key);
 		if (lastEventId == null || lastEventId.isBlank()) {
 			return new Start((latest != null) ? latest : "0-0", null, null);
@@ -287,7 +288,7 @@ class EventStreams implements SmartLifecycle {
 	}
 
 	private void deliver(Stream stream) {
-		String key = this.queue.streamKey(stream.userId);
+		String key = this.keys.userStream(stream.userId);
 		try {
 			while (!stream.closed) {
 				List<MapRecord<String, Object, Object>> records = read(key,

@@ -3,6 +3,8 @@ package dev.protostar.backend.tier;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 
+import dev.protostar.contract.access.DocumentAccess;
+
 /**
  * What one tier may do.
  *

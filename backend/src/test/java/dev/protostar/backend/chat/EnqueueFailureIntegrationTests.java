@@ -20,11 +20,10 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 
 import dev.protostar.backend.IntegrationTestSupport;
 import dev.protostar.backend.queue.JobQueueClient;
+import dev.protostar.contract.queue.ChatJobPayload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.BDDMockito.willAnswer;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.reset;
@@ -56,7 +55,7 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 		String token = user.get("accessToken").asString();
 		String conversationId = body(postJson("/api/conversations", token, "{}")).at("/data/id").asString();
 		willThrow(new RedisConnectionFailureException("Redis is down (simulated)")).given(this.queue)
-			.enqueue(anyString(), anyString(), any());
+			.enqueue(any(ChatJobPayload.class));
 
 		HttpResponse<String> response = askThenUnstub(token, conversationId, "Is this stored?");
 
@@ -87,7 +86,7 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 		willAnswer((invocation) -> {
 			streamLengthAtEnqueue.add(this.redis.opsForStream().size("protostar:events:user:" + userId));
 			return invocation.callRealMethod();
-		}).given(this.queue).enqueue(anyString(), eq("chat"), any());
+		}).given(this.queue).enqueue(any(ChatJobPayload.class));
 
 		HttpResponse<String> response = askThenUnstub(token, conversationId, "Which event comes first?");
 
@@ -107,7 +106,7 @@ class EnqueueFailureIntegrationTests extends IntegrationTestSupport {
 		String userId = user.at("/user/id").asString();
 		String conversationId = body(postJson("/api/conversations", token, "{}")).at("/data/id").asString();
 		willThrow(new RedisConnectionFailureException("Redis is down (simulated)")).given(this.queue)
-			.enqueue(anyString(), anyString(), any());
+			.enqueue(any(ChatJobPayload.class));
 		willThrow(new DataAccessResourceFailureException("PostgreSQL is down (simulated)")).given(this.chats)
 			.deleteQuestion(any());
 

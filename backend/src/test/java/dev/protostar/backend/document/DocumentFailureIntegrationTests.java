@@ -19,11 +19,11 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import dev.protostar.backend.IntegrationTestSupport;
 import dev.protostar.backend.Multipart;
 import dev.protostar.backend.queue.JobQueueClient;
+import dev.protostar.contract.queue.IngestionJobPayload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
-import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.reset;
 
@@ -56,7 +56,7 @@ class DocumentFailureIntegrationTests extends IntegrationTestSupport {
 		int rows = rows();
 		int objects = objects();
 		willThrow(new RedisConnectionFailureException("Redis is down (simulated)")).given(this.queue)
-			.enqueue(anyString(), anyString(), any(), anyInt());
+			.enqueue(any(IngestionJobPayload.class), anyInt());
 
 		HttpResponse<String> response;
 		try {
@@ -82,7 +82,7 @@ class DocumentFailureIntegrationTests extends IntegrationTestSupport {
 		this.redis.opsForHash().put("protostar:jobs:job:ingest-" + id + "-1", "state", "completed");
 		this.jdbc.update("UPDATE documents SET status = 'ready', chunk_count = 2 WHERE id = ?::uuid", id);
 		willThrow(new RedisConnectionFailureException("Redis is down (simulated)")).given(this.queue)
-			.enqueue(anyString(), anyString(), any(), anyInt());
+			.enqueue(any(IngestionJobPayload.class), anyInt());
 
 		HttpResponse<String> response;
 		try {

@@ -5,6 +5,8 @@ import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
+import dev.protostar.contract.access.DocumentAccess;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TierPolicyTests {

@@ -1,0 +1,63 @@
+package dev.protostar.contract.queue;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/**
+ * Publishes job events for the browser: XADD to the user's stream (the entry id is the
+ * SSE event id, so a reconnect with Last-Event-ID replays from the stream on any backend
+ * instance) and PUBLISH of that id on the user's channel (so the instance holding the
+ * SSE connection wakes up), in one script. The worker publishes a job's progress and
+ * outcome, the backend what happens before a job runs ({@code accepted}). See
+ * ai-worker/QUEUE.md, "Events".
+ */
+public class JobEvents {
+
+	private final StringRedisTemplate redis;
+
+	private final QueueKeys keys;
+
+	private final int maxLen;
+
+	private final Duration ttl;
+
+	/**
+	 * @param maxLen approximate number of events kept per user stream
+	 * @param ttl how long a user's stream outlives its last event
+	 */
+	public JobEvents(StringRedisTemplate redis, QueueKeys keys, int maxLen, Duration ttl) {
+		this.redis = redis;
+		this.keys = keys;
+		this.maxLen = maxLen;
+		this.ttl = ttl;
+	}
+
+	/**
+	 * @param event the SSE event name: accepted, progress, token, completed, retrying,
+	 * failed, ...
+	 * @param data event fields; {@code jobId} is added first
+	 * @return the stream entry id (the SSE event id)
+	 * @throws IllegalArgumentException when {@code userId} cannot be part of a key
+	 */
+	public String publish(String userId, String jobId, String event, Map<String, ?> data) {
+		if (!QueueKeys.isId(userId)) {
+			throw new IllegalArgumentException("malformed userId for an event key");
+		}
+		return this.redis.execute(QueueScripts.PUBLISH_EVENT, List.of(this.keys.userStream(userId)),
+				this.keys.userChannel(userId), Integer.toString(this.maxLen), Long.toString(this.ttl.toSeconds()), jobId,
+				event, body(jobId, data));
+	}
+
+	/** An event's {@code data}: a JSON object of {@code jobId} and then the event's fields. */
+	static String body(String jobId, Map<String, ?> data) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("jobId", jobId);
+		body.putAll(data);
+		return JobPayloads.JSON.writeValueAsString(body);
+	}
+
+}
