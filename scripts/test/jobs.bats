@@ -83,7 +83,7 @@ STUB
   run protostar jobs stats
   assert_status 0
   # The script text as an argument: the file without its final newline.
-  diff <(cat "$STUB_LOG.script" && echo) "$PROTOSTAR_REPO/ai-worker/src/main/resources/queue/stats.lua"
+  diff <(cat "$STUB_LOG.script" && echo) "$PROTOSTAR_REPO/ai-worker/contract/src/main/resources/queue/stats.lua"
 }
 
 @test "jobs refuses when redis does not run" {

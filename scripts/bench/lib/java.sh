@@ -23,7 +23,7 @@ bench_image() {
 
 bench_build() {
   local work=$1
-  (cd "$PROTOSTAR_ROOT" && quietly "$work/build.log" ./mvnw -B -q -pl ai-worker test-compile \
+  (cd "$PROTOSTAR_ROOT" && quietly "$work/build.log" ./mvnw -B -q -pl ai-worker -am test-compile \
     dependency:build-classpath -Dmdep.outputFile="$work/classpath" -Dmdep.includeScope=test)
   BENCH_JAVA="$(cd "$PROTOSTAR_ROOT" && MVNW_PRINT_JAVA_HOME=1 ./mvnw)/bin/java"
 }
@@ -63,7 +63,6 @@ bench_java() {
     '<target>System.err</target><encoder><pattern>%d %level %logger - %msg%n</pattern></encoder></appender>' \
     '<root level="WARN"><appender-ref ref="err"/></root></configuration>' >"$work/logback.xml"
   "$BENCH_JAVA" -Dlogback.configurationFile="$work/logback.xml" \
-    -Dprotostar.test.migrations="$PROTOSTAR_ROOT/backend/src/main/resources/db/migration" \
     -cp "$classes:$(<"$work/classpath")" "$class" "$@" 2>"$work/java.log" ||
     { grep -m 5 -E "Exception|Caused by" "$work/java.log" >&2; tail -n 30 "$work/java.log" >&2; abort "the benchmark failed"; }
 }
