@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# shellcheck disable=SC2030,SC2031 # settings are exported per test
 # protostar proxy: the cloud proxy's settings, the admin host names' map, the Compose
 # command, run with the docker stub. The nginx configuration itself runs for real in
 # scripts/test/e2e/networking.sh.
@@ -98,7 +98,7 @@ proxy_lib() {
 @test "up --offline builds and uses protostar/nginx, and remembers it" {
   TEST_PROXY_PORT=$(free_port)
   write_proxy_env
-  export STUB_DOCKER_ENV=PROXY_NGINX_IMAGE
+  record_docker_env PROXY_NGINX_IMAGE
   run protostar proxy up --offline
   assert_status 0
   grep -qx 'PROXY_NGINX_IMAGE=protostar/nginx:1.26' "$STUB_ENV_LOG"
@@ -108,7 +108,7 @@ proxy_lib() {
 @test "up: a proxy that does not become healthy fails with its log" {
   TEST_PROXY_PORT=$(free_port)
   write_proxy_env
-  export STUB_COMPOSE_UP_STATUS=1
+  stub_output docker 'compose * up *' '' 1
   run protostar proxy up --timeout 5
   assert_status 1
   assert_output_contains "the proxy did not become healthy within 5s"
@@ -117,14 +117,14 @@ proxy_lib() {
 
 @test "status: 0 when running healthy, 1 otherwise" {
   write_proxy_env
-  export STUB_COMPOSE_PS_STATES='proxy|running|healthy|nginx:1.26.3|1 hour\n'
+  stub_ps_states 'proxy|running|healthy|nginx:1.26.3|1 hour\n'
   run protostar proxy status
   assert_status 0
   assert_output_contains "Passes: jenkins.ops.localhost, grafana.ops.localhost, minio.ops.localhost (port 18443) -> router.example.org:8888"
-  export STUB_COMPOSE_PS_STATES='proxy|restarting|unhealthy|nginx:1.26.3|1 min\n'
+  stub_ps_states 'proxy|restarting|unhealthy|nginx:1.26.3|1 min\n'
   run protostar proxy status
   assert_status 1
-  export STUB_COMPOSE_PS_STATES=''
+  stub_ps_states ''
   run protostar proxy status
   assert_status 1
   assert_output_contains "Not running"
@@ -132,18 +132,18 @@ proxy_lib() {
 
 @test "reload: refused when not running; else the map rewritten, nginx -t, then reload; a refused config is not loaded" {
   write_proxy_env
-  export STUB_COMPOSE_RUNNING=""
+  stub_running
   run protostar proxy reload
   assert_status 1
   assert_output_contains "the proxy is not running"
-  export STUB_COMPOSE_RUNNING=proxy
+  stub_running proxy
   run protostar proxy reload
   assert_status 0
   assert_call_line "$(pprefix) exec -T proxy nginx -t -q"
   assert_call_line "$(pprefix) exec -T proxy nginx -s reload"
   [[ -f "$TEST_ROOT/pstate/nginx/admin-hostnames.map" ]]
   : >"$STUB_LOG"
-  export STUB_NGINX_T_STATUSES=1
+  stub_output docker 'compose * exec * nginx -t*' '' 1
   run protostar proxy reload
   assert_status 1
   assert_output_contains "nginx refused the configuration"
