@@ -3,6 +3,9 @@
 # Compose command built from them. Shares the parser and the value checks with the other
 # hosts (config.sh). The proxy holds no secret.
 
+# shellcheck source=scripts/lib/images.sh
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+
 readonly COMPOSE_FILE_PROXY="$PROTOSTAR_ROOT/nginx/proxy/compose.yml"
 readonly PROXY_ENV_EXAMPLE="$PROTOSTAR_ROOT/nginx/proxy/proxy.env.example"
 readonly PROXY_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26

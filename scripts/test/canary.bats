@@ -24,7 +24,7 @@ lib_canary() {
     eval "$1"' lib_canary "$1"
 }
 
-# log_lines COUNT COLOUR STATUS SECONDS — access-log lines as nginx writes them.
+# log_lines COUNT COLOR STATUS SECONDS — access-log lines as nginx writes them.
 log_lines() {
   local i
   for ((i = 0; i < $1; i++)); do
@@ -68,7 +68,7 @@ assert_include_blue() {
     fail "got: $output"
   run lib_canary 'active_backend_conf green 100 blue'
   [[ "$output" == "$(include_for green)" ]] || fail "100% is not a plain include: $output"
-  run lib_canary 'f=$(mktemp); active_backend_conf green 10 blue >"$f"; include_colour "$f"'
+  run lib_canary 'f=$(mktemp); active_backend_conf green 10 blue >"$f"; include_color "$f"'
   [[ "$output" == split ]] || fail "a split read as: $output"
 }
 
@@ -90,6 +90,10 @@ assert_include_blue() {
   [[ "$output" == "5 5 9000" ]] || fail "blue: $output"
   run lib_canary 'canary_window_stats green </dev/null'
   [[ "$output" == "0 0 0" ]] || fail "empty: $output"
+  # a log format that spells the field "color" is read the same way
+  sed 's/"colour":/"color":/' "$TEST_ROOT/window.log" >"$TEST_ROOT/color.log"
+  run lib_canary "canary_window_stats green <'$TEST_ROOT/color.log'"
+  [[ "$output" == "20 2 19" ]] || fail "color: $output"
 }
 
 @test "canary_verdict: the error rate, then p95; nothing below --min-requests" {
@@ -145,7 +149,7 @@ assert_include_blue() {
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$(include_for green)" ]] || fail "not all on green"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
   assert_call_line "$(compose_prefix) stop backend-blue"
-  grep -q "action=deploy .* colour=blue->green result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=deploy .* color=blue->green result=ok" "$STATE_DIR_T/audit.log"
   [[ -z "$(find "$STATE_DIR_T/nginx" -name '.active-backend*')" ]] || fail "temporary files left"
 }
 
@@ -162,7 +166,7 @@ assert_include_blue() {
   assert_include_blue
   assert_state_unchanged
   assert_unlocked
-  grep -q 'action=deploy .* colour=blue->green result=aborted reason="canary aborted at 10%' "$STATE_DIR_T/audit.log" ||
+  grep -q 'action=deploy .* color=blue->green result=aborted reason="canary aborted at 10%' "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   # reloads: 10%, then back to blue
   [[ $(grep -c "nginx -s reload" "$STUB_LOG") -eq 2 ]] || fail "reloads:" "$(cat "$STUB_LOG")"

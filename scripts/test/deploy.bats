@@ -67,10 +67,10 @@ hold_lock() {
   done
 }
 
-@test "include_colour reads the colour, a split, or nothing" {
+@test "include_color reads the colour, a split, or nothing" {
   printf '%s\n' "$INCLUDE_BLUE" >"$TEST_ROOT/one.conf"
   printf 'split_clients "${request_id}" $protostar_backend {\n  10%% backend-green;\n  * backend-blue;\n}\n' >"$TEST_ROOT/split.conf"
-  run deploy_lib "include_colour '$TEST_ROOT/one.conf'; include_colour '$TEST_ROOT/split.conf'; include_colour '$TEST_ROOT/none.conf'; echo end"
+  run deploy_lib "include_color '$TEST_ROOT/one.conf'; include_color '$TEST_ROOT/split.conf'; include_color '$TEST_ROOT/none.conf'; echo end"
   assert_status 0
   [[ "$output" == $'blue\nsplit\nend' ]] || fail "got: $output"
 }
@@ -79,14 +79,14 @@ hold_lock() {
   run deploy_lib 'audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:v2 blue green ok "" 42
     audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:bad blue green failed "it said \"no\"" 7'
   assert_status 0
-  [[ "${lines[0]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=42s" ]] ||
+  [[ "${lines[0]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=42s" ]] ||
     fail "ok line: ${lines[0]}"
-  [[ "${lines[1]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:bad colour=blue->green result=failed reason=\"it said 'no'\" duration=7s" ]] ||
+  [[ "${lines[1]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:bad color=blue->green result=failed reason=\"it said 'no'\" duration=7s" ]] ||
     fail "failed line: ${lines[1]}"
 }
 
 @test "the start command waits for readiness of the one colour, without its dependencies" {
-  run deploy_lib 'start_colour_args green 120 | paste -sd" "'
+  run deploy_lib 'start_color_args green 120 | paste -sd" "'
   assert_status 0
   [[ "$output" == "up --detach --no-deps --wait --wait-timeout 120 backend-green" ]] || fail "got: $output"
 }
@@ -202,7 +202,7 @@ hold_lock() {
   assert_output_contains "answered by: green v2 (3 times in a row)"
   assert_output_line_matches "^Deployed protostar/backend:v2 on green \(was protostar/backend:v1 on blue\) in [0-9]+\.[0-9]s$"
   [[ $(wc -l <"$STATE_DIR_T/audit.log") -eq 1 ]] || fail "expected one audit line"
-  grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
+  grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
     "$STATE_DIR_T/audit.log" || fail "audit line:" "$(cat "$STATE_DIR_T/audit.log")"
   assert_unlocked
 }
@@ -362,7 +362,7 @@ hold_lock() {
   assert_state_unchanged
   assert_include_blue
   assert_unlocked
-  grep -qE 'action=deploy .* to=protostar/backend:v2 colour=blue->green result=failed reason="backend-green \(protostar/backend:v2\) did not become ready.*" duration=[0-9.]+s$' \
+  grep -qE 'action=deploy .* to=protostar/backend:v2 color=blue->green result=failed reason="backend-green \(protostar/backend:v2\) did not become ready.*" duration=[0-9.]+s$' \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
 }
 

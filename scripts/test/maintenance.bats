@@ -74,7 +74,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   (($(line_of "nginx -t") < $(line_of "nginx -s reload"))) || fail "reload before nginx -t"
   (($(line_of "nginx -s reload") < $(line_of "curl "))) || fail "verified before reload"
   assert_output_contains "Maintenance on in"
-  grep -qE 'action=maintenance-on service=nginx user=[^ ]+ from=off to=on colour=blue->blue result=ok duration=[0-9.]+s$' "$STATE_DIR_T/audit.log" ||
+  grep -qE 'action=maintenance-on service=nginx user=[^ ]+ from=off to=on color=blue->blue result=ok duration=[0-9.]+s$' "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
   [[ -z "$(find "$STATE_DIR_T/nginx" -name '.maintenance*')" ]] || fail "temporary files left"

@@ -29,7 +29,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   run protostar rollback v1 --drain 0
   assert_status 0
   assert_output_contains "Rolled back to protostar/backend:v1 on blue (from protostar/backend:v2 on green)"
-  grep -q "action=rollback service=backend .* to=protostar/backend:v1 colour=green->blue result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=rollback service=backend .* to=protostar/backend:v1 color=green->blue result=ok" "$STATE_DIR_T/audit.log"
 }
 
 @test "rollback VERSION: an older version neither colour has is deployed, audited as a rollback" {
@@ -39,7 +39,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_output_contains "Deployed protostar/backend:v0 on blue (was protostar/backend:v2 on green)"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v0' "$STATE_DIR_T/state.env"
-  grep -q "action=rollback service=backend .* from=protostar/backend:v2 to=protostar/backend:v0 colour=green->blue result=ok" "$STATE_DIR_T/audit.log" ||
+  grep -q "action=rollback service=backend .* from=protostar/backend:v2 to=protostar/backend:v0 color=green->blue result=ok" "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
 }
 
@@ -124,7 +124,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   grep -q '^  \* backend-blue;$' "$STATE_DIR_T/nginx/active-backend.conf"
   assert_output_contains "answered by: blue v1"
   assert_output_line_matches "^Rolled back to protostar/backend:v1 on blue \(from protostar/backend:v2 on green\) in [0-9]+\.[0-9]s$"
-  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 colour=green->blue result=ok duration=[0-9.]+s$" \
+  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 color=green->blue result=ok duration=[0-9.]+s$" \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
 }

@@ -109,3 +109,11 @@ setup() {
   assert_output_contains "Routing:       every request to blue"
   assert_output_contains "Deploy lock:   left by pid $holder"
 }
+
+@test "an audit line from before the upgrade (colour=) is shown as written" {
+  mkdir -p "$STATE_DIR_T"
+  echo "2026-10-01T09:00:00Z action=deploy service=backend user=a from=x to=y colour=blue->green result=ok duration=3s" >"$STATE_DIR_T/audit.log"
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\n'
+  run protostar status
+  assert_output_contains "Last change:   2026-10-01T09:00:00Z action=deploy service=backend user=a from=x to=y colour=blue->green result=ok duration=3s"
+}

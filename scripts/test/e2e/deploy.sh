@@ -138,7 +138,7 @@ state_and_audit_after_deploy() {
     $(state_value BACKEND_BLUE_IMAGE) == "$(v1_image)" ]] || die "state.env"
   grep 'backend-green;' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
   tail -n 1 "$E2E_DIR/state/audit.log" |
-    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE colour=blue->green result=ok duration=[0-9.]+s$" ||
+    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE color=blue->green result=ok duration=[0-9.]+s$" ||
     die "audit line: $(tail -n 1 "$E2E_DIR/state/audit.log")"
   ! lock_present
 }
@@ -158,7 +158,7 @@ rollback_under_load_restarts_blue() {
   grep -q "starting backend-blue with $(v1_image)" "$E2E_DIR/rollback.out" || die "blue was not started"
   [[ $(served_by) == "blue $(v1_version)" && $(state_value ACTIVE_COLOR) == blue ]] || die "blue does not serve"
   [[ $(container_state backend-green) == exited ]] || die "green is $(container_state backend-green)"
-  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) colour=green->blue result=ok "
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) color=green->blue result=ok "
 }
 
 keep_warm_then_rollback_is_a_switch() {
