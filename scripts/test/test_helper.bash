@@ -415,7 +415,7 @@ compose_prefix() {
   printf 'docker compose --project-name %s --file %s --profile embedded-object-store' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
 }
 
-# include_for COLOUR — the active-backend include as protostar writes it for COLOUR.
+# include_for COLOR — the active-backend include as protostar writes it for COLOR.
 include_for() {
   printf '%s\n' '# Written by protostar; the deploy command rewrites it. Do not edit by hand.' \
     'split_clients "${request_id}" $protostar_backend {' "  * backend-$1;" '}'
