@@ -2,7 +2,7 @@
 # The backend's two colours, blue and green: which image a colour runs, starting one
 # behind its readiness gate, removing what a failed run started, and retiring the colour
 # that served before (drained, stopped, its container kept for a rollback). Needs
-# config.sh.
+# config.sh; sourced by canary.sh and deploy.sh.
 
 # shellcheck source=scripts/lib/change.sh
 source "$PROTOSTAR_ROOT/scripts/lib/change.sh"
@@ -22,6 +22,13 @@ other_color() {
 
 # color_image_var COLOR — the state variable holding that colour's image.
 color_image_var() { printf 'BACKEND_%s_IMAGE\n' "${1^^}"; }
+
+# color_image COLOR — the image the state records for COLOR.
+color_image() {
+  local var
+  var=$(color_image_var "$1")
+  printf '%s\n' "${!var:-}"
+}
 
 # start_color_args COLOR TIMEOUT — the compose arguments that start one colour and wait
 # for its readiness (the other services are running already: --no-deps).

@@ -3,8 +3,9 @@
 # an interruption leaves behind: the phase it reached, why it failed, the command running
 # in the background, the undo to run, the audit line and the lock. The libraries that
 # change things (routing, backend-colors, canary, worker-deploy, hooks) source this one
-# and fail through deploy_fail: none of them calls up into the flow that uses it.
-# Needs STATE_DIR (config.sh).
+# and fail through deploy_fail: none of them calls up into the flow that uses it (checked
+# by scripts/test/libs.bats). Needs STATE_DIR (config.sh); protostar-maintenance sources
+# it too.
 
 # shellcheck source=scripts/lib/lock.sh
 source "$PROTOSTAR_ROOT/scripts/lib/lock.sh"

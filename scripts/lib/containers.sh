@@ -2,7 +2,8 @@
 # The stack's containers, through Docker's own CLI rather than Compose on the paths that
 # must be quick: `docker ps` and `docker exec` answer in tens of milliseconds where each
 # `docker compose` call first loads the project (~0.2 s), and a rollback to a warm colour
-# is a handful of such calls. Needs COMPOSE_PROJECT_NAME (config.sh).
+# is a handful of such calls. Needs COMPOSE_PROJECT_NAME (config.sh). Sourced by
+# routing.sh, backend-colors.sh, worker-deploy.sh and protostar-jobs.
 
 # service_containers SERVICE [--all] — ids of the stack's containers of SERVICE (running
 # ones unless --all), newest first.

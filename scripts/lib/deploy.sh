@@ -45,16 +45,16 @@ deploy_service() {
 # an empty IMAGE rolls back to the idle colour's (the version that served before). Any
 # failure leaves the old colour serving and exits 1 (deploy_begin's undo: backend_undo).
 deploy_backend() {
-  local action=$1 image=$2 command_line=$3 from to version problem
+  local action=$1 image=$2 command_line=$3 from to version problem previous=""
   deploy_begin "$action" backend backend_undo
 
   deploy_step 1/7 "taking the deploy lock"
   deploy_lock "$command_line"
   load_state # what the lock now protects: read again, a deploy may have just finished
-  if [[ -z "$2" ]]; then
+  if [[ -z "$image" ]]; then
     problem=$(rollback_problem)
     [[ -z "$problem" ]] || deploy_fail "nothing to roll back to: $problem"
-    image=$(color_image "$(other_color "$ACTIVE_COLOR")")
+    image=$(color_image "$(other_color "$ACTIVE_COLOR")") previous=1
   fi
   from=$ACTIVE_COLOR
   to=$(other_color "$from") || deploy_fail "the state's ACTIVE_COLOR=$from is neither blue nor green"
@@ -93,10 +93,10 @@ deploy_backend() {
   fi
   retire_color "$from" "$DEPLOY_DRAIN" "$DEPLOY_KEEP_WARM"
 
-  if [[ -n "$2" ]]; then
-    deploy_finish "Deployed $image on $to (was ${DEPLOY_FROM:-nothing} on $from)"
-  else
+  if [[ -n "$previous" ]]; then
     deploy_finish "Rolled back to $image on $to (from ${DEPLOY_FROM:-nothing} on $from)"
+  else
+    deploy_finish "Deployed $image on $to (was ${DEPLOY_FROM:-nothing} on $from)"
   fi
 }
 
@@ -111,13 +111,6 @@ deploy_worker() {
   DEPLOY_FROM=${AI_WORKER_IMAGE:-} DEPLOY_TO=$image
   change_worker "$image" "$DEPLOY_TIMEOUT" "$DEPLOY_GRACE"
   deploy_finish "Deployed $image as ai-worker (was ${DEPLOY_FROM:-nothing})"
-}
-
-# color_image COLOR — the image the state records for COLOR.
-color_image() {
-  local var
-  var=$(color_image_var "$1")
-  printf '%s\n' "${!var:-}"
 }
 
 # rollback_problem — why the backend cannot go back to the idle colour (nothing when it

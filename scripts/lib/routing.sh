@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # nginx's routing of the backend: the active-backend include (its format is config.sh's
 # active_backend_conf), the running nginx (test, reload), a switch that can be undone, and
-# the check through nginx that the new colour answers. Needs config.sh.
+# the check through nginx that the new colour answers. Needs config.sh; sourced by
+# canary.sh, deploy.sh, protostar-maintenance and protostar-status.
 
 # shellcheck source=scripts/lib/change.sh
 source "$PROTOSTAR_ROOT/scripts/lib/change.sh"
