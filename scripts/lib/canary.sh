@@ -2,14 +2,21 @@
 # Canary deploys: the new colour takes a growing share of the requests, step by step,
 # judged from nginx's access log (the 5xx rate and the p95 latency of the requests routed
 # to it), and everything goes back to the old colour the moment a threshold is crossed.
-# Sourced by deploy.sh.
+# Sourced by deploy-options.sh (the option values) and deploy.sh (the run).
 #
 # Why the access log: it is the users' view. Each JSON line names the colour
 # ($protostar_backend) the request was routed to, its status and request_time, so a
 # backend that crashes, hangs or answers 5xx is seen the way clients see it, without a
 # metrics system that may not run yet.
 
-# Settings, from deploy's options (deploy_option).
+# shellcheck source=scripts/lib/change.sh
+source "$PROTOSTAR_ROOT/scripts/lib/change.sh"
+# shellcheck source=scripts/lib/routing.sh
+source "$PROTOSTAR_ROOT/scripts/lib/routing.sh"
+# shellcheck source=scripts/lib/backend-colors.sh
+source "$PROTOSTAR_ROOT/scripts/lib/backend-colors.sh"
+
+# Settings, from deploy's options (deploy-options.sh).
 CANARY_STEPS="" CANARY_STEP_SECONDS=60 CANARY_MAX_ERROR_RATE=1 CANARY_MAX_P95_MS=1000
 CANARY_MIN_REQUESTS=20 CANARY_BEGAN=""
 CANARY_POLL_SECONDS=${PROTOSTAR_CANARY_POLL:-5}
@@ -50,11 +57,13 @@ duration_seconds() {
   echo "$value"
 }
 
-# canary_window_stats COLOUR — from nginx access-log lines on stdin, the requests routed
-# to backend-COLOUR: "REQUESTS ERRORS P95_MS" (errors: status 500 and above).
+# canary_window_stats COLOR — from nginx access-log lines on stdin, the requests routed
+# to backend-COLOR: "REQUESTS ERRORS P95_MS" (errors: status 500 and above). nginx's log
+# format names it in a "colour" field; "color" is read too, should the format follow the
+# identifiers' spelling.
 canary_window_stats() {
-  awk -v want="\"colour\":\"backend-$1\"" '
-    index($0, want) && match($0, /"status":[0-9]+/) {
+  awk -v want="\"colour\":\"backend-$1\"" -v also="\"color\":\"backend-$1\"" '
+    (index($0, want) || index($0, also)) && match($0, /"status":[0-9]+/) {
       status = substr($0, RSTART + 9, RLENGTH - 9) + 0
       if (!match($0, /"request_time":[0-9.]+/)) next
       printf "%d %d\n", substr($0, RSTART + 15, RLENGTH - 15) * 1000 + 0.5, (status >= 500)
@@ -81,7 +90,7 @@ canary_verdict() {
 
 # === Runner ================================================================================
 
-# canary_stats COLOUR SINCE — the stats of COLOUR's requests logged since SINCE (a Unix
+# canary_stats COLOR SINCE — the stats of COLOR's requests logged since SINCE (a Unix
 # time with fractions) by the running nginx.
 canary_stats() {
   docker logs --since "$2" "$NGINX_CONTAINER" 2>/dev/null | canary_window_stats "$1"
@@ -119,11 +128,11 @@ run_canary() {
 # the container is gone, so requests that were in flight at the switch back count too.
 canary_abort() {
   local percent=$1 reason=$2 requests errors p95
-  info "      canary: $reason at $percent%: routing every request back to $DEPLOY_FROM_COLOUR"
+  info "      canary: $reason at $percent%: routing every request back to $DEPLOY_FROM_COLOR"
   undo_switch || warn "could not restore nginx's previous include: check $(active_include)"
-  remove_started_colour
-  read -r requests errors p95 < <(canary_stats "$DEPLOY_TO_COLOUR" "$CANARY_BEGAN")
+  remove_started_color
+  read -r requests errors p95 < <(canary_stats "$DEPLOY_TO_COLOR" "$CANARY_BEGAN")
   # shellcheck disable=SC2034 # read by deploy_on_exit
   DEPLOY_FAILED_RESULT=aborted
-  deploy_fail "canary aborted at $percent%: $reason. $DEPLOY_FROM_COLOUR takes every request again, backend-$DEPLOY_TO_COLOUR was removed; clients got $errors error responses from it (of $requests requests routed to it, p95 $p95 ms)"
+  deploy_fail "canary aborted at $percent%: $reason. $DEPLOY_FROM_COLOR takes every request again, backend-$DEPLOY_TO_COLOR was removed; clients got $errors error responses from it (of $requests requests routed to it, p95 $p95 ms)"
 }

@@ -13,6 +13,16 @@ abort() {
 # step N/M "text" — numbered progress for long commands.
 step() { printf '[%s] %s\n' "$1" "$2" >&2; }
 
+utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# log_file NAME — where the output of a long command goes: kept after a failure, so the
+# full output can be read.
+log_file() {
+  local dir=${PROTOSTAR_LOG_DIR:-${TMPDIR:-/tmp}/protostar-logs}
+  mkdir -p "$dir"
+  printf '%s/%s.log\n' "$dir" "$1"
+}
+
 # quietly LOG CMD... — runs CMD with its output in LOG; on failure shows the last lines.
 quietly() {
   local log=$1

@@ -312,23 +312,23 @@ compose() {
   "${cmd[@]}" "$@"
 }
 
-# active_backend_conf COLOUR [PERCENT OTHER] — the nginx include that selects the backend:
+# active_backend_conf COLOR [PERCENT OTHER] — the nginx include that selects the backend:
 # a split_clients block on the request id, so every request is routed on its own. With
-# PERCENT (1..99), that share goes to COLOUR and the rest to OTHER (a canary step).
+# PERCENT (1..99), that share goes to COLOR and the rest to OTHER (a canary step).
 active_backend_conf() {
-  local colour=$1 percent=${2:-100} other=${3:-}
+  local color=$1 percent=${2:-100} other=${3:-}
   # shellcheck disable=SC2016 # nginx's variables, written literally
   printf '%s\n' "# Written by protostar; the deploy command rewrites it. Do not edit by hand." \
     'split_clients "${request_id}" $protostar_backend {'
   if ((percent < 100)); then
-    printf '  %s%% backend-%s;\n  * backend-%s;\n' "$percent" "$colour" "$other"
+    printf '  %s%% backend-%s;\n  * backend-%s;\n' "$percent" "$color" "$other"
   else
-    printf '  * backend-%s;\n' "$colour"
+    printf '  * backend-%s;\n' "$color"
   fi
   printf '}\n'
 }
 
-# write_active_backend COLOUR [PERCENT OTHER] — that include, replaced atomically.
+# write_active_backend COLOR [PERCENT OTHER] — that include, replaced atomically.
 write_active_backend() {
   local dir tmp
   dir="$STATE_DIR/nginx"

@@ -2,6 +2,9 @@
 # Image names and builds. Third-party images come either from a registry (pinned in
 # compose/images/upstream.env) or are built here from Debian 13 packages
 # (compose/images/offline.env): the offline path needs no container registry at all.
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_IMAGES_SH:-}" ]] || return 0
+PROTOSTAR_IMAGES_SH=1
 
 # shellcheck source=scripts/lib/debian-mirror.sh
 source "${PROTOSTAR_ROOT}/scripts/lib/debian-mirror.sh"
@@ -22,14 +25,14 @@ image_of() {
   printf '%s\n' "$value"
 }
 
-# Where build logs go: kept after a failure, so the full output can be read.
-log_file() {
-  local dir=${PROTOSTAR_LOG_DIR:-${TMPDIR:-/tmp}/protostar-logs}
-  mkdir -p "$dir"
-  printf '%s/%s.log\n' "$dir" "$1"
-}
-
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# image_version IMAGE — the PROTOSTAR_VERSION an app image was built with (nothing when
+# it has none).
+image_version() {
+  docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null |
+    sed -n 's/^PROTOSTAR_VERSION=//p' | head -n 1
+}
 
 # The version the app images are tagged with: the commit, marked when the tree differs.
 app_version() {

@@ -2,6 +2,9 @@
 # The management host's settings (.env.management) and the Compose command built from
 # them. Shares the parser and the value checks with the production host (config.sh).
 
+# shellcheck source=scripts/lib/images.sh
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+
 readonly COMPOSE_FILE_MANAGEMENT="$PROTOSTAR_ROOT/compose/management.yml"
 readonly MANAGEMENT_ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/management.env.example"
 readonly MANAGEMENT_SECRET_VARIABLES=(JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD

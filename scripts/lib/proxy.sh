@@ -3,8 +3,11 @@
 # Compose command built from them. Shares the parser and the value checks with the other
 # hosts (config.sh). The proxy holds no secret.
 
-readonly COMPOSE_FILE_PROXY="$PROTOSTAR_ROOT/nginx/proxy/compose.yml"
-readonly PROXY_ENV_EXAMPLE="$PROTOSTAR_ROOT/nginx/proxy/proxy.env.example"
+# shellcheck source=scripts/lib/images.sh
+source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+
+readonly COMPOSE_FILE_PROXY="$PROTOSTAR_ROOT/compose/proxy.yml"
+readonly PROXY_ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/proxy.env.example"
 readonly PROXY_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26
 
 proxy_env_file() { printf '%s\n' "${PROTOSTAR_PROXY_ENV_FILE:-$PROTOSTAR_ROOT/.env.proxy}"; }
@@ -59,7 +62,7 @@ load_proxy_config() {
   unset "${!PROXY_ENV_RULES[@]}" PROXY_NGINX_IMAGE
   read_env_file "$file"
   mapfile -t problems < <(settings_problems proxy_check_value PROXY_ENV_RULES PROXY_OPTIONAL_ENV_RULES PROXY_QUIET_VARIABLES)
-  report_problems "$file" nginx/proxy/proxy.env.example "${problems[@]}"
+  report_problems "$file" compose/proxy.env.example "${problems[@]}"
   PROXY_STATE_DIR=$(absolute "$PROXY_STATE_DIR")
   export PROXY_STATE_DIR
 }

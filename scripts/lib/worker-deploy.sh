@@ -1,10 +1,18 @@
 # shellcheck shell=bash
 # Rolling replacement of the ai-worker: a worker with the new image starts beside the
 # running one and must pass its health check before the old one is asked to stop. The old
-# worker then gets SIGTERM and DEPLOY_GRACE seconds: it takes no new job and finishes the
-# ones in flight (graceful shutdown). There is always a worker consuming the queue, and no
-# job is cut off unless it outlives the grace period; a job cut off that way is handed to
-# another worker by the queue (at-least-once delivery). Sourced by deploy.sh's users.
+# worker then gets SIGTERM and a grace period (--grace): it takes no new job and finishes
+# the ones in flight (graceful shutdown). There is always a worker consuming the queue, and
+# no job is cut off unless it outlives the grace period; a job cut off that way is handed
+# to another worker by the queue (at-least-once delivery). Needs config.sh; sourced by
+# deploy.sh.
+
+# shellcheck source=scripts/lib/change.sh
+source "$PROTOSTAR_ROOT/scripts/lib/change.sh"
+# shellcheck source=scripts/lib/containers.sh
+source "$PROTOSTAR_ROOT/scripts/lib/containers.sh"
+# shellcheck source=scripts/lib/hooks.sh
+source "$PROTOSTAR_ROOT/scripts/lib/hooks.sh"
 
 WORKER_OLD_IDS=() WORKER_NEW_IDS=()
 
@@ -20,10 +28,10 @@ worker_new_ids() {
   done < <(service_containers ai-worker --all)
 }
 
-# worker_undo — what an interrupted or failed run leaves: the workers it started removed
-# while the old ones still run; nothing once the old ones are being stopped.
+# worker_undo PHASE — what an interrupted or failed run leaves: the workers it started
+# removed while the old ones still run; nothing once the old ones are being stopped.
 worker_undo() {
-  case "$DEPLOY_PHASE" in
+  case "$1" in
     starting | started) remove_new_workers ;;
   esac
 }
@@ -37,34 +45,26 @@ remove_new_workers() {
   DEPLOY_PHASE=idle
 }
 
-# start_new_workers IMAGE COUNT — COUNT workers with IMAGE beside the old ones, waited for
-# (bounded, with progress). On failure: their last log lines, them removed, the run aborted.
+# worker_progress TIMEOUT SECONDS — how the new worker's start goes, SECONDS into it.
+worker_progress() { info "      waiting for the new ai-worker: ${2}s of ${1}s"; }
+
+# start_new_workers IMAGE COUNT TIMEOUT — COUNT workers with IMAGE beside the old ones,
+# waited for (at most TIMEOUT seconds, with progress). On failure: their last log lines,
+# them removed, the run aborted.
 start_new_workers() {
-  local image=$1 count=$2 log rc=0 began=$SECONDS next interval id
+  local image=$1 count=$2 timeout=$3 log rc=0 began=$SECONDS id
   local -a cmd
-  interval=${PROTOSTAR_PROGRESS_INTERVAL:-5}
   export AI_WORKER_IMAGE=$image
   mapfile -t cmd < <(compose_command)
   log=$(log_file "$DEPLOY_ACTION-ai-worker")
   DEPLOY_PHASE=starting
   # --no-recreate leaves the running workers alone; --scale adds the new ones, created
   # from the configuration as it is now, so with the new image.
-  "${cmd[@]}" up --detach --no-deps --no-recreate --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" \
-    --wait --wait-timeout "$DEPLOY_TIMEOUT" ai-worker >"$log" 2>&1 &
-  DEPLOY_BG_PID=$!
-  next=$((SECONDS + interval))
-  while kill -0 "$DEPLOY_BG_PID" 2>/dev/null; do
-    if ((SECONDS >= next)); then
-      info "      waiting for the new ai-worker: $((SECONDS - began))s of ${DEPLOY_TIMEOUT}s"
-      next=$((SECONDS + interval))
-    fi
-    sleep 0.2
-  done
-  wait "$DEPLOY_BG_PID" || rc=$?
-  DEPLOY_BG_PID=""
+  run_watched "$log" worker_progress "$timeout" -- "${cmd[@]}" up --detach --no-deps --no-recreate \
+    --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" --wait --wait-timeout "$timeout" ai-worker || rc=$?
   mapfile -t WORKER_NEW_IDS < <(worker_new_ids)
   if ((rc != 0)); then
-    info "the new ai-worker ($image) did not become ready (after $((SECONDS - began))s, at most ${DEPLOY_TIMEOUT}s):"
+    info "the new ai-worker ($image) did not become ready (after $((SECONDS - began))s, at most ${timeout}s):"
     tail -n 5 "$log" | strip_terminal_codes | sed 's/^/    compose: /' >&2
     for id in "${WORKER_NEW_IDS[@]}"; do
       info "its last 30 log lines:"
@@ -76,17 +76,17 @@ start_new_workers() {
   DEPLOY_PHASE=started
 }
 
-# stop_old_workers — SIGTERM to every old worker, DEPLOY_GRACE seconds to finish its jobs,
+# stop_old_workers GRACE — SIGTERM to every old worker, GRACE seconds to finish its jobs,
 # then removed. Says whether each one finished in time.
 stop_old_workers() {
-  local id code
+  local grace=$1 id code
   ((${#WORKER_OLD_IDS[@]} > 0)) || return 0
-  docker stop --time "$DEPLOY_GRACE" "${WORKER_OLD_IDS[@]}" >/dev/null ||
+  docker stop --time "$grace" "${WORKER_OLD_IDS[@]}" >/dev/null ||
     warn "could not stop ${WORKER_OLD_IDS[*]}: docker stop ${WORKER_OLD_IDS[*]}"
   for id in "${WORKER_OLD_IDS[@]}"; do
     code=$(docker inspect -f '{{.State.ExitCode}}' "$id" 2>/dev/null || echo unknown)
     if [[ "$code" == 137 ]]; then
-      warn "ai-worker ${id:0:12} did not finish within ${DEPLOY_GRACE}s and was killed: the queue hands its unfinished jobs to the new worker"
+      warn "ai-worker ${id:0:12} did not finish within ${grace}s and was killed: the queue hands its unfinished jobs to the new worker"
     else
       info "      ai-worker ${id:0:12} finished its jobs and stopped (exit $code)"
     fi
@@ -94,21 +94,22 @@ stop_old_workers() {
   docker rm "${WORKER_OLD_IDS[@]}" >/dev/null 2>&1 || warn "could not remove the stopped ai-worker: docker rm ${WORKER_OLD_IDS[*]}"
 }
 
-# change_worker IMAGE — steps 2 to 5 of an ai-worker deploy or rollback, the lock held
-# and DEPLOY_FROM / DEPLOY_TO set.
+# change_worker IMAGE TIMEOUT GRACE — steps 2 to 5 of an ai-worker deploy or rollback,
+# the lock held and DEPLOY_FROM / DEPLOY_TO set: the new worker gets TIMEOUT seconds to
+# become ready, the old one GRACE seconds to finish its jobs.
 change_worker() {
-  local image=$1 count
+  local image=$1 timeout=$2 grace=$3 count
   deploy_step 2/5 "pre-flight: image $image present, the pre-deploy hook"
   run_hook pre-deploy || deploy_fail "the pre-deploy hook failed: nothing was changed"
   mapfile -t WORKER_OLD_IDS < <(service_containers ai-worker)
   count=$((${#WORKER_OLD_IDS[@]} > 0 ? ${#WORKER_OLD_IDS[@]} : 1))
-  deploy_step 3/5 "starting $count ai-worker with $image beside the ${#WORKER_OLD_IDS[@]} running, waiting until ready (at most ${DEPLOY_TIMEOUT}s)"
-  start_new_workers "$image" "$count"
+  deploy_step 3/5 "starting $count ai-worker with $image beside the ${#WORKER_OLD_IDS[@]} running, waiting until ready (at most ${timeout}s)"
+  start_new_workers "$image" "$count" "$timeout"
   # Recorded before the old worker stops: whatever interrupts the stop, the state names
   # the worker that runs.
   deploy_step 4/5 "recording the state: ai-worker runs $image"
   write_state "AI_WORKER_IMAGE=$image" "AI_WORKER_PREVIOUS_IMAGE=${DEPLOY_FROM:-$image}"
   DEPLOY_PHASE=recorded
-  deploy_step 5/5 "stopping the previous ai-worker: no new jobs, in-flight ones finish (at most ${DEPLOY_GRACE}s)"
-  stop_old_workers
+  deploy_step 5/5 "stopping the previous ai-worker: no new jobs, in-flight ones finish (at most ${grace}s)"
+  stop_old_workers "$grace"
 }

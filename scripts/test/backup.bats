@@ -1,17 +1,18 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; settings are exported per test
 # protostar backup / restore with stub docker and curl; retention as a pure function; the
 # systemd schedule in a temporary system root. The real S3 path (S3Proxy) and a real
 # PostgreSQL are exercised by scripts/test/e2e/backup.sh.
 
 load test_helper
 
-setup() {
-  protostar_setup
-  # curl as the S3 server: logs the call, answers per request from STUB_S3_* settings.
-  cat >"$STUB_BIN/curl" <<'STUB'
-#!/usr/bin/env bash
-printf 'curl %s\n' "$*" >>"$STUB_LOG"
+# s3_server [VAR=VALUE...] — curl as the S3 server, answering each request; settings:
+# status (an error status with an AccessDenied body), list (a file: the listing's XML),
+# size (the Content-Length of a HEAD).
+s3_server() {
+  local settings=""
+  (($# == 0)) || printf -v settings '%q ' "$@"
+  stub curl '*' "$settings"$'\n'"$(cat <<'STUB'
 out="" headers="" method=GET url=${!#}
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -23,21 +24,35 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-[[ -n "${STUB_S3_DOWN:-}" ]] && { echo "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server" >&2; echo 000; exit 7; }
-status=200 body=""
+answer=200 body=""
 case "$method $url" in
   "POST "*"?uploads=") body="<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>" ;;
-  "GET "*"list-type=2"*) body=$(cat "${STUB_S3_LIST:-/dev/null}") ;;
-  "DELETE "*) status=204 ;;
+  "GET "*"list-type=2"*) body=$(cat "${list:-/dev/null}") ;;
+  "DELETE "*) answer=204 ;;
 esac
-[[ "$method" == HEAD ]] && printf 'Content-Length: %s\r\n' "${STUB_S3_SIZE:-0}" >"$headers"
-[[ -n "${STUB_S3_STATUS:-}" ]] && status=$STUB_S3_STATUS && body="<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"
+[[ "$method" != HEAD ]] || printf 'Content-Length: %s\r\n' "${size:-0}" >"$headers"
+[[ -z "${status:-}" ]] || { answer=$status; body="<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"; }
 [[ -z "$headers" || "$method" == HEAD ]] || : >"$headers"
 [[ -z "$out" ]] || printf '%s' "$body" >"$out"
-echo "$status"
+echo "$answer"
 STUB
-  chmod +x "$STUB_BIN/curl"
-  export STUB_COMPOSE_RUNNING="postgres"
+)"
+}
+
+# s3_unreachable — curl finds no S3 server (it still keeps the credentials it was given).
+s3_unreachable() {
+  stub curl '*' - <<'STUB'
+while [[ $# -gt 0 ]]; do [[ "$1" != -K ]] || cat "$2" >>"$STUB_LOG.credentials"; shift; done
+echo "curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server" >&2
+echo 000
+exit 7
+STUB
+}
+
+setup() {
+  protostar_setup
+  s3_server
+  stub_running postgres
 }
 
 backup_env() {
@@ -100,7 +115,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 
 @test "backup to an unreachable endpoint: exit 1, the reason, no dump, no delete" {
   backup_env
-  export STUB_S3_DOWN=1
+  s3_unreachable
   run protostar backup
   assert_status 1
   assert_output_contains "backup not made, nothing deleted: no answer from https://s3.ops.example.org:8888: (7) Failed to connect"
@@ -110,7 +125,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 
 @test "backup with a refused key: exit 1, names the key, nothing deleted" {
   backup_env
-  export STUB_S3_STATUS=403
+  s3_server status=403
   run protostar backup
   assert_status 1
   assert_output_contains "the S3 server refused the key protostar-backup (AccessDenied: Access Denied.)"
@@ -119,7 +134,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 
 @test "the key pair reaches curl through -K, never on its command line; requests are signed SigV4 with a payload hash" {
   backup_env
-  export STUB_S3_DOWN=1
+  s3_unreachable
   run protostar backup
   refute_called "backup-secret-0123456789"
   grep -qx 'user = "protostar-backup:backup-secret-0123456789"' "$STUB_LOG.credentials"
@@ -144,7 +159,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 @test "backup list shows the backups under the prefix, oldest first, sizes readable" {
   backup_env "BACKUP_S3_PREFIX=site/"
   printf '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>site/protostar-20260502T031500Z-abc.pgdump</Key><Size>2097152</Size></Contents><Contents><Key>site/notes.txt</Key><Size>5</Size></Contents><Contents><Key>site/protostar-20260501T031500Z-abc.pgdump</Key><Size>1048576</Size></Contents></ListBucketResult>' >"$TEST_ROOT/list.xml"
-  export STUB_S3_LIST="$TEST_ROOT/list.xml"
+  s3_server list="$TEST_ROOT/list.xml"
   run protostar backup list
   assert_status 0
   [[ "${lines[1]}" == "protostar-20260501T031500Z-abc.pgdump"*"1.0MiB" ]] || fail "$output"
@@ -187,7 +202,8 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 
 @test "restore --yes is refused while the apps run, unless --stop-apps or --force; nothing changed" {
   backup_env
-  export STUB_COMPOSE_RUNNING="postgres backend-green ai-worker" STUB_S3_SIZE=1048576
+  stub_running postgres backend-green ai-worker
+  s3_server size=1048576
   run protostar restore protostar-20260501T031500Z-abc.pgdump --yes
   assert_status 1
   assert_output_contains "backend-green ai-worker running: add --stop-apps"
@@ -198,7 +214,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
 
 @test "restore of a missing backup names it" {
   backup_env
-  export STUB_S3_STATUS=404
+  s3_server status=404
   run protostar restore protostar-20260501T031500Z-abc.pgdump --into check_db
   assert_status 1
   assert_output_contains "no backup protostar-20260501T031500Z-abc.pgdump in backups/ptest/"

@@ -51,7 +51,7 @@ QUALITY="$PROTOSTAR_REPO/scripts/bench/retrieval-quality"
 }
 
 @test "a missing PostgreSQL image stops it before anything is built" {
-  export STUB_MISSING_IMAGES="protostar/postgres:17-pgvector0.8"
+  stub_missing_images protostar/postgres:17-pgvector0.8
   run "$RETRIEVAL" --chunks 1000
   [ "$status" -eq 1 ]
   [[ "$output" == *"protostar/postgres:17-pgvector0.8 is missing: scripts/protostar images build --offline"* ]]

@@ -1,15 +1,18 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_canary is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for lib_canary is single-quoted
 # protostar deploy --canary: the option checks, the access-log statistics and verdict, and
-# whole canary runs against the docker/curl stubs (nginx's log is a file the stub prints).
+# whole canary runs against the docker/curl stubs (nginx's log is a file a stub prints).
 
 load test_helper
 
 setup() {
   deployed_stack_setup blue v1 v1
-  export STUB_CURL_OUTPUT='x-protostar-backend: green v2\r\n'
-  export STUB_ACCESS_LOG="$TEST_ROOT/access.log" PROTOSTAR_CANARY_POLL=1
-  : >"$STUB_ACCESS_LOG"
+  stub_health_answer 'x-protostar-backend: green v2\r\n'
+  # nginx's access log: a file the test writes, printed by `docker logs --since`
+  ACCESS_LOG="$TEST_ROOT/access.log"
+  : >"$ACCESS_LOG"
+  stub docker 'logs --since *' "cat '$ACCESS_LOG'"
+  export PROTOSTAR_CANARY_POLL=1
 }
 
 lib_canary() {
@@ -21,7 +24,7 @@ lib_canary() {
     eval "$1"' lib_canary "$1"
 }
 
-# log_lines COUNT COLOUR STATUS SECONDS — access-log lines as nginx writes them.
+# log_lines COUNT COLOR STATUS SECONDS — access-log lines as nginx writes them.
 log_lines() {
   local i
   for ((i = 0; i < $1; i++)); do
@@ -65,7 +68,7 @@ assert_include_blue() {
     fail "got: $output"
   run lib_canary 'active_backend_conf green 100 blue'
   [[ "$output" == "$(include_for green)" ]] || fail "100% is not a plain include: $output"
-  run lib_canary 'f=$(mktemp); active_backend_conf green 10 blue >"$f"; include_colour "$f"'
+  run lib_canary 'f=$(mktemp); active_backend_conf green 10 blue >"$f"; include_color "$f"'
   [[ "$output" == split ]] || fail "a split read as: $output"
 }
 
@@ -87,6 +90,10 @@ assert_include_blue() {
   [[ "$output" == "5 5 9000" ]] || fail "blue: $output"
   run lib_canary 'canary_window_stats green </dev/null'
   [[ "$output" == "0 0 0" ]] || fail "empty: $output"
+  # a log format that spells the field "color" is read the same way
+  sed 's/"colour":/"color":/' "$TEST_ROOT/window.log" >"$TEST_ROOT/color.log"
+  run lib_canary "canary_window_stats green <'$TEST_ROOT/color.log'"
+  [[ "$output" == "20 2 19" ]] || fail "color: $output"
 }
 
 @test "canary_verdict: the error rate, then p95; nothing below --min-requests" {
@@ -129,8 +136,8 @@ assert_include_blue() {
 # --- runs -----------------------------------------------------------------------------------
 
 @test "a healthy canary goes 10% then 100%, judged each step, then verifies, records and retires blue" {
-  log_lines 30 green 200 0.012 >"$STUB_ACCESS_LOG"
-  log_lines 30 blue 200 0.010 >>"$STUB_ACCESS_LOG"
+  log_lines 30 green 200 0.012 >"$ACCESS_LOG"
+  log_lines 30 blue 200 0.010 >>"$ACCESS_LOG"
   run protostar deploy backend v2 --canary 10,100 --step 1s --drain 0
   assert_status 0
   assert_output_contains "canary: green takes 10%, 100% of requests, 1s each; abort on 5xx > 1% or p95 > 1000 ms"
@@ -142,12 +149,12 @@ assert_include_blue() {
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$(include_for green)" ]] || fail "not all on green"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
   assert_call_line "$(compose_prefix) stop backend-blue"
-  grep -q "action=deploy .* colour=blue->green result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=deploy .* color=blue->green result=ok" "$STATE_DIR_T/audit.log"
   [[ -z "$(find "$STATE_DIR_T/nginx" -name '.active-backend*')" ]] || fail "temporary files left"
 }
 
 @test "5xx from the new colour abort the canary: every request back to blue, green removed, audited as aborted" {
-  log_lines 40 green 500 0.004 >"$STUB_ACCESS_LOG"
+  log_lines 40 green 500 0.004 >"$ACCESS_LOG"
   run protostar deploy backend v2 --canary 10,50,100 --step 30s
   assert_status 1
   assert_output_contains "canary: 5xx rate 100.0% > 1% (40 of 40 requests) at 10%: routing every request back to blue"
@@ -159,14 +166,14 @@ assert_include_blue() {
   assert_include_blue
   assert_state_unchanged
   assert_unlocked
-  grep -q 'action=deploy .* colour=blue->green result=aborted reason="canary aborted at 10%' "$STATE_DIR_T/audit.log" ||
+  grep -q 'action=deploy .* color=blue->green result=aborted reason="canary aborted at 10%' "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   # reloads: 10%, then back to blue
   [[ $(grep -c "nginx -s reload" "$STUB_LOG") -eq 2 ]] || fail "reloads:" "$(cat "$STUB_LOG")"
 }
 
 @test "a slow new colour aborts on p95" {
-  log_lines 25 green 200 2.500 >"$STUB_ACCESS_LOG"
+  log_lines 25 green 200 2.500 >"$ACCESS_LOG"
   run protostar deploy backend v2 --canary 50,100 --step 5s --max-p95 800
   assert_status 1
   assert_output_contains "canary aborted at 50%: p95 2500 ms > 800 ms (25 requests)"
@@ -175,14 +182,14 @@ assert_include_blue() {
 }
 
 @test "too few requests are not judged: a warning, and the canary goes on" {
-  log_lines 3 green 500 0.004 >"$STUB_ACCESS_LOG"
+  log_lines 3 green 500 0.004 >"$ACCESS_LOG"
   run protostar deploy backend v2 --canary 10,100 --step 1s --drain 0
   assert_status 0
   assert_output_contains "warning: only 3 requests reached green at 10% (fewer than --min-requests 20): too few to judge, going on"
 }
 
 @test "--min-requests lowers the bar: the same 3 errors abort" {
-  log_lines 3 green 500 0.004 >"$STUB_ACCESS_LOG"
+  log_lines 3 green 500 0.004 >"$ACCESS_LOG"
   run protostar deploy backend v2 --canary 10,100 --step 1s --min-requests 3
   assert_status 1
   assert_output_contains "canary aborted at 10%: 5xx rate 100.0% > 1% (3 of 3 requests)"
@@ -198,9 +205,9 @@ assert_include_blue() {
 }
 
 @test "nginx -t rejecting a later step restores the original include and reloads it" {
-  log_lines 30 green 200 0.010 >"$STUB_ACCESS_LOG"
+  log_lines 30 green 200 0.010 >"$ACCESS_LOG"
   # pre-flight, 10% step, then the 50% step fails; the restore is tested again
-  export STUB_NGINX_T_STATUSES="0 0 1 0"
+  stub docker 'exec * nginx -t' "$(each_call 'exit 0' 'exit 0' 'exit 1' 'exit 0')"
   run protostar deploy backend v2 --canary 10,50,100 --step 1s
   assert_status 1
   assert_output_contains "nginx -t rejected the include for green: the previous include was restored and nginx was reloaded with it"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # commands under test are single-quoted on purpose; stub settings are exported per test
+# shellcheck disable=SC2016 # commands under test are single-quoted on purpose
 # protostar deploy-gate, the forced command of the deploy SSH key: every refused input is
 # a test (refused with exit 2, one line on stderr, logged, nothing run), and accepted
 # commands reach protostar with their words as separate arguments.
@@ -8,7 +8,7 @@ load test_helper
 
 setup() {
   deployed_stack_setup blue v1 v1
-  export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: green v2\r\n\r\n'
+  stub_health_answer 'HTTP/2 200\r\nx-protostar-backend: green v2\r\n\r\n'
   export SSH_CLIENT="192.0.2.10 51234 22" SUDO_USER=protostar-deploy
   unset SSH_ORIGINAL_COMMAND PROTOSTAR_GATE_LOG PROTOSTAR_GATE_MAX_IMAGE_BYTES
   GATE_LOG="$STATE_DIR_T/gate.log"
@@ -166,7 +166,7 @@ assert_refused() {
 }
 
 @test "status runs protostar status" {
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|protostar/nginx:1.26|1 hour\n'
+  stub_ps_states 'nginx|running|healthy|protostar/nginx:1.26|1 hour\n'
   run gate 'status'
   assert_status 0
   assert_output_contains "Project:       ptest"
@@ -184,7 +184,7 @@ assert_refused() {
 }
 
 @test "deploy's own checks still apply behind the gate (a missing image)" {
-  export STUB_MISSING_IMAGES=protostar/backend:v9
+  stub_missing_images protostar/backend:v9
   run gate 'deploy backend v9 --canary 10,50,100 --step 30s'
   assert_status 1
   assert_output_contains "image protostar/backend:v9 is not present in Docker"
@@ -214,21 +214,12 @@ make_archive() {
   tar -C "$dir" -cf "$file" manifest.json abc.json
 }
 
-# A docker stub for load: logs the call and prints STUB_LOAD_OUTPUT.
-docker_load_stub() {
-  cat >"$STUB_BIN/docker" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "docker $*" >>"$STUB_LOG"
-[[ "$1" == load ]] && printf '%b' "${STUB_LOAD_OUTPUT:-}"
-exit 0
-STUB
-  chmod +x "$STUB_BIN/docker"
-}
+# docker_loads TEXT — what `docker load` prints (printf %b).
+docker_loads() { stub_output docker 'load *' "$1"; }
 
 @test "load-image loads an archive of protostar/backend and protostar/ai-worker tags" {
-  docker_load_stub
   make_archive "$TEST_ROOT/ok.tar" protostar/backend:abc123 protostar/ai-worker:abc123
-  export STUB_LOAD_OUTPUT='Loaded image: protostar/backend:abc123\nLoaded image: protostar/ai-worker:abc123\n'
+  docker_loads 'Loaded image: protostar/backend:abc123\nLoaded image: protostar/ai-worker:abc123\n'
   SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/ok.tar"
   assert_status 0
   assert_output_contains "loaded protostar/backend:abc123"
@@ -239,7 +230,6 @@ STUB
 }
 
 @test "load-image refuses an archive naming any other repository, before loading" {
-  docker_load_stub
   make_archive "$TEST_ROOT/bad.tar" protostar/backend:v2 protostar/nginx:1.26
   SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/bad.tar"
   assert_status 2
@@ -252,7 +242,6 @@ STUB
 }
 
 @test "load-image refuses an untagged archive, a non-archive and empty input" {
-  docker_load_stub
   make_archive "$TEST_ROOT/untagged.tar"
   SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/untagged.tar"
   assert_status 2
@@ -268,7 +257,6 @@ STUB
 }
 
 @test "load-image refuses an archive over the size limit" {
-  docker_load_stub
   make_archive "$TEST_ROOT/ok.tar" protostar/backend:v2
   PROTOSTAR_GATE_MAX_IMAGE_BYTES=100 SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/ok.tar"
   assert_status 2
@@ -277,9 +265,8 @@ STUB
 }
 
 @test "load-image removes and refuses an image docker loaded that the archive did not name" {
-  docker_load_stub
   make_archive "$TEST_ROOT/ok.tar" protostar/backend:v2
-  export STUB_LOAD_OUTPUT='Loaded image: protostar/backend:v2\nLoaded image: evil/thing:1\n'
+  docker_loads 'Loaded image: protostar/backend:v2\nLoaded image: evil/thing:1\n'
   SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/ok.tar"
   assert_status 2
   assert_output_contains "docker loaded 'evil/thing:1', which the archive did not name: removed it"

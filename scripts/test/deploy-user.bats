@@ -1,5 +1,4 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
 # protostar deploy-user: the deploy user, its authorized_keys entry (restrict + forced
 # gate command), the one sudo rule and the host keys to pin — in a temporary system root
 # (PROTOSTAR_SYSTEM_ROOT) with useradd, getent, chown, visudo and friends stubbed.
@@ -9,35 +8,22 @@ load test_helper
 setup() {
   protostar_setup
   SYSROOT="$TEST_ROOT/root"
-  export PROTOSTAR_SYSTEM_ROOT=$SYSROOT STUB_USERS="$TEST_ROOT/users"
+  export PROTOSTAR_SYSTEM_ROOT=$SYSROOT
   mkdir -p "$SYSROOT/etc/ssh"
-  : >"$STUB_USERS"
   local name
-  for name in useradd usermod userdel chown visudo sudo sshd hostname id; do make_logging_stub "$name"; done
+  for name in usermod userdel chown sudo sshd; do stub "$name"; done
   # The stubs that answer: a user exists once useradd made it; root; a host name.
-  cat >"$STUB_BIN/useradd" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "useradd $*" >>"$STUB_LOG"
-echo "${!#}" >>"$STUB_USERS"
-STUB
-  cat >"$STUB_BIN/getent" <<'STUB'
-#!/usr/bin/env bash
-grep -qx "$2" "$STUB_USERS" && echo "$2:x:998:998::/var/lib/$2:/bin/sh"
-STUB
-  cat >"$STUB_BIN/id" <<'STUB'
-#!/usr/bin/env bash
-[[ "$1" == -u ]] && echo "${STUB_UID:-0}" || echo root
-STUB
-  cat >"$STUB_BIN/hostname" <<'STUB'
-#!/usr/bin/env bash
-echo prod1.example.org
-STUB
-  cat >"$STUB_BIN/visudo" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "visudo $*" >>"$STUB_LOG"
-exit "${STUB_VISUDO_STATUS:-0}"
-STUB
-  chmod +x "$STUB_BIN"/*
+  local users
+  printf -v users 'users=%q\n' "$TEST_ROOT/users"
+  : >"$TEST_ROOT/users"
+  # shellcheck disable=SC2016 # expanded by the stubs
+  stub useradd '*' "$users"'echo "${!#}" >>"$users"'
+  # shellcheck disable=SC2016
+  stub getent '*' "$users"'if grep -qx "$2" "$users"; then echo "$2:x:998:998::/var/lib/$2:/bin/sh"; else exit 2; fi'
+  stub_output id '*' 'root\n'
+  stub_output id '-u' '0\n'
+  stub_output hostname '*' 'prod1.example.org\n'
+  stub visudo
   ssh-keygen -q -t ed25519 -N '' -C ci@jenkins -f "$TEST_ROOT/ci_key"
   ssh-keygen -q -t ed25519 -N '' -C root@prod1 -f "$SYSROOT/etc/ssh/ssh_host_ed25519_key"
   HOST_KEY=$(cut -d' ' -f1,2 "$SYSROOT/etc/ssh/ssh_host_ed25519_key.pub")
@@ -133,7 +119,7 @@ sudoers() { cat "$SYSROOT/etc/sudoers.d/protostar-protostar-deploy"; }
 }
 
 @test "setup refuses to run as another user than root" {
-  export STUB_UID=1000
+  stub_output id '-u' '1000\n'
   run protostar deploy-user setup --key "$TEST_ROOT/ci_key.pub"
   assert_status 1
   assert_output_contains "run this as root on the production host"
@@ -141,7 +127,7 @@ sudoers() { cat "$SYSROOT/etc/sudoers.d/protostar-protostar-deploy"; }
 }
 
 @test "a sudoers rule visudo rejects is not installed" {
-  export STUB_VISUDO_STATUS=1
+  stub_output visudo '*' '' 1
   run protostar deploy-user setup --key "$TEST_ROOT/ci_key.pub"
   assert_status 1
   assert_output_contains "visudo rejected the sudoers rule; nothing was installed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for deploy_lib is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for deploy_lib is single-quoted
 # protostar deploy: argument checks, the lock, pre-flight, readiness gate, switch, verify,
 # state, drain, audit, hooks and interruption — against the docker/curl stubs.
 
@@ -9,7 +9,7 @@ INCLUDE_BLUE=$(include_for blue)
 
 setup() {
   deployed_stack_setup blue v1 v1
-  export STUB_CURL_OUTPUT='HTTP/2 200\r\ncontent-type: application/json\r\nx-protostar-backend: green v2\r\n\r\n'
+  stub_health_answer 'HTTP/2 200\r\ncontent-type: application/json\r\nx-protostar-backend: green v2\r\n\r\n'
   export PROTOSTAR_PROGRESS_INTERVAL=1
   HOLDER_PID=""
 }
@@ -67,10 +67,10 @@ hold_lock() {
   done
 }
 
-@test "include_colour reads the colour, a split, or nothing" {
+@test "include_color reads the colour, a split, or nothing" {
   printf '%s\n' "$INCLUDE_BLUE" >"$TEST_ROOT/one.conf"
   printf 'split_clients "${request_id}" $protostar_backend {\n  10%% backend-green;\n  * backend-blue;\n}\n' >"$TEST_ROOT/split.conf"
-  run deploy_lib "include_colour '$TEST_ROOT/one.conf'; include_colour '$TEST_ROOT/split.conf'; include_colour '$TEST_ROOT/none.conf'; echo end"
+  run deploy_lib "include_color '$TEST_ROOT/one.conf'; include_color '$TEST_ROOT/split.conf'; include_color '$TEST_ROOT/none.conf'; echo end"
   assert_status 0
   [[ "$output" == $'blue\nsplit\nend' ]] || fail "got: $output"
 }
@@ -79,14 +79,14 @@ hold_lock() {
   run deploy_lib 'audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:v2 blue green ok "" 42
     audit_line 2026-05-01T10:00:00Z deploy backend alice protostar/backend:v1 protostar/backend:bad blue green failed "it said \"no\"" 7'
   assert_status 0
-  [[ "${lines[0]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=42s" ]] ||
+  [[ "${lines[0]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=42s" ]] ||
     fail "ok line: ${lines[0]}"
-  [[ "${lines[1]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:bad colour=blue->green result=failed reason=\"it said 'no'\" duration=7s" ]] ||
+  [[ "${lines[1]}" == "2026-05-01T10:00:00Z action=deploy service=backend user=alice from=protostar/backend:v1 to=protostar/backend:bad color=blue->green result=failed reason=\"it said 'no'\" duration=7s" ]] ||
     fail "failed line: ${lines[1]}"
 }
 
 @test "the start command waits for readiness of the one colour, without its dependencies" {
-  run deploy_lib 'start_colour_args green 120 | paste -sd" "'
+  run deploy_lib 'start_color_args green 120 | paste -sd" "'
   assert_status 0
   [[ "$output" == "up --detach --no-deps --wait --wait-timeout 120 backend-green" ]] || fail "got: $output"
 }
@@ -145,7 +145,7 @@ hold_lock() {
 }
 
 @test "a missing image is refused: only inspected, no lock, state and include untouched" {
-  export STUB_MISSING_IMAGES="protostar/backend:v9"
+  stub_missing_images protostar/backend:v9
   run protostar deploy backend v9
   assert_status 1
   assert_output_contains "image protostar/backend:v9 is not present in Docker"
@@ -168,7 +168,7 @@ hold_lock() {
 # --- the happy path --------------------------------------------------------------------
 
 @test "deploy: the exact commands, in order; state, include, audit; lock released" {
-  export STUB_DOCKER_ENV="BACKEND_GREEN_IMAGE BACKEND_BLUE_IMAGE"
+  record_docker_env BACKEND_GREEN_IMAGE BACKEND_BLUE_IMAGE
   run protostar deploy backend v2 --drain 0
   assert_status 0
   local p
@@ -202,14 +202,15 @@ hold_lock() {
   assert_output_contains "answered by: green v2 (3 times in a row)"
   assert_output_line_matches "^Deployed protostar/backend:v2 on green \(was protostar/backend:v1 on blue\) in [0-9]+\.[0-9]s$"
   [[ $(wc -l <"$STATE_DIR_T/audit.log") -eq 1 ]] || fail "expected one audit line"
-  grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 colour=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
+  grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
     "$STATE_DIR_T/audit.log" || fail "audit line:" "$(cat "$STATE_DIR_T/audit.log")"
   assert_unlocked
 }
 
 @test "a full image reference is deployed as given; PROTOSTAR_ACTOR names the user" {
-  export PROTOSTAR_ACTOR=jenkins-bob STUB_CURL_OUTPUT='x-protostar-backend: green 3.0\r\n'
-  export STUB_IMAGE_VERSIONS="other/backend:v3=3.0"
+  export PROTOSTAR_ACTOR=jenkins-bob
+  stub_health_answer 'x-protostar-backend: green 3.0\r\n'
+  stub_output docker 'image inspect *.Config.Env* other/backend:v3' 'PATH=/usr/bin\nPROTOSTAR_VERSION=3.0\n'
   run protostar deploy backend other/backend:v3 --drain 0 --timeout 60
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 60 backend-green"
@@ -222,7 +223,7 @@ hold_lock() {
     "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
     "AI_WORKER_IMAGE=protostar/ai-worker:v1"
   printf '%s\n' "${INCLUDE_BLUE/backend-blue/backend-green}" >"$STATE_DIR_T/nginx/active-backend.conf"
-  export STUB_CURL_OUTPUT='x-protostar-backend: blue v3\r\n'
+  stub_health_answer 'x-protostar-backend: blue v3\r\n'
   run protostar deploy backend v3 --drain 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
@@ -291,7 +292,7 @@ hold_lock() {
 }
 
 @test "the lock's owner file names pid, user, host, command and start while it runs" {
-  export STUB_COMPOSE_UP_SLEEP=3
+  stub docker 'compose * up *' 'sleep 3'
   "$PROTOSTAR_BIN" deploy backend v2 --drain 0 >"$TEST_ROOT/out" 2>&1 3>&- &
   local pid=$! i
   for ((i = 0; i < 50; i++)); do
@@ -324,7 +325,7 @@ hold_lock() {
 }
 
 @test "a failing nginx -t in pre-flight stops the deploy before anything starts" {
-  export STUB_NGINX_T_STATUSES="1"
+  stub_output docker 'exec * nginx -t' '' 1
   run protostar deploy backend v2
   assert_status 1
   assert_output_contains "nginx -t fails on the running configuration"
@@ -334,7 +335,7 @@ hold_lock() {
 }
 
 @test "nginx not running stops the deploy" {
-  export STUB_COMPOSE_RUNNING="backend-blue"
+  stub_running backend-blue
   run protostar deploy backend v2
   assert_status 1
   assert_output_contains "nginx is not running: start the stack first (protostar up)"
@@ -345,7 +346,8 @@ hold_lock() {
 # --- faults during the deploy ---------------------------------------------------------------------
 
 @test "failed readiness: last log lines shown, new container removed, no switch, state unchanged" {
-  export STUB_COMPOSE_UP_STATUS=1 STUB_COMPOSE_LOGS='\033[2KException in thread main\n\033[2KAPPLICATION FAILED TO START\n'
+  stub_output docker 'compose * up *' '' 1
+  stub_output docker 'compose * logs *' '\033[2KException in thread main\n\033[2KAPPLICATION FAILED TO START\n'
   run protostar deploy backend v2 --timeout 30
   assert_status 1
   assert_output_line_matches "^backend-green \\(protostar/backend:v2\\) did not become ready \\(after [0-9]+s, at most 30s\\):$"
@@ -360,12 +362,12 @@ hold_lock() {
   assert_state_unchanged
   assert_include_blue
   assert_unlocked
-  grep -qE 'action=deploy .* to=protostar/backend:v2 colour=blue->green result=failed reason="backend-green \(protostar/backend:v2\) did not become ready.*" duration=[0-9.]+s$' \
+  grep -qE 'action=deploy .* to=protostar/backend:v2 color=blue->green result=failed reason="backend-green \(protostar/backend:v2\) did not become ready.*" duration=[0-9.]+s$' \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
 }
 
 @test "nginx -t rejecting the switch: previous include restored, no reload, container removed" {
-  export STUB_NGINX_T_STATUSES="0 1"
+  stub docker 'exec * nginx -t' "$(each_call 'exit 0' 'exit 1')"
   run protostar deploy backend v2
   assert_status 1
   assert_output_contains "nginx -t rejected the include for green: the previous include was restored and nginx was not reloaded"
@@ -378,7 +380,7 @@ hold_lock() {
 }
 
 @test "the new version not answering through nginx: switched back, reloaded, removed" {
-  export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
+  stub_health_answer 'HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
   run protostar deploy backend v2
   assert_status 1
   assert_output_contains "answered as 'blue v1' instead of 'green v2'"
@@ -392,7 +394,7 @@ hold_lock() {
 
 @test "verification needs 3 matching answers in a row: an old nginx worker may still answer" {
   export PROTOSTAR_VERIFY_TIMEOUT=10 # the miss must not end the verification
-  export STUB_CURL_SEQUENCE='x-protostar-backend: green v2\r\n|x-protostar-backend: blue v1\r\n|x-protostar-backend: green v2\r\n'
+  stub_outputs curl '*' 'x-protostar-backend: green v2\r\n' 'x-protostar-backend: blue v1\r\n' 'x-protostar-backend: green v2\r\n'
   run protostar deploy backend v2 --drain 0
   assert_status 0
   [[ $(grep -c '^curl ' "$STUB_LOG") -eq 5 ]] || fail "expected 5 requests (1 + a miss + 3 in a row)" "$(cat "$STUB_LOG")"
@@ -401,7 +403,7 @@ hold_lock() {
 
 @test "with maintenance on, the new colour is verified from nginx's container" {
   echo "# maintenance" >"$STATE_DIR_T/nginx/maintenance.conf"
-  make_logging_stub curl 7
+  stub_output curl '*' '' 7
   run protostar deploy backend v2 --drain 0
   assert_status 0
   assert_output_contains "maintenance is on: verifying backend-green from nginx's container"
@@ -454,11 +456,13 @@ HOOK
 
 # --- interruption ---------------------------------------------------------------------------------------
 
-# deploy_in_background — starts a deploy whose `compose up` takes 5 s; returns when that
-# call has begun. Sets DEPLOY_PID. (A background job of a script ignores SIGINT, as
-# bash does without job control: python puts the default action back, like a terminal.)
+# deploy_in_background — starts a deploy whose `compose up` takes 5 s (the next one
+# none); returns when that call has begun. Sets DEPLOY_PID. (A background job of a script
+# ignores SIGINT, as bash does without job control: python puts the default action back,
+# like a terminal.)
 deploy_in_background() {
-  STUB_COMPOSE_UP_SLEEP=5 python3 -c 'import os, signal, sys
+  stub docker 'compose * up *' "$(each_call 'sleep 5' 'exit 0')"
+  python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$PROTOSTAR_BIN" deploy backend v2 >"$TEST_ROOT/out" 2>&1 3>&- &
   DEPLOY_PID=$!

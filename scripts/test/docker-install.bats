@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; settings are exported per test
 # scripts/lib/docker-install.sh: ensure_docker never installs when Docker is ready, and
 # never installs when it may not.
 
@@ -16,7 +16,7 @@ load test_helper
 }
 
 @test "engine not ready and no way to install: manual instructions, non-zero, no apt-get" {
-  export STUB_DOCKER_INFO_STATUS=1
+  stub_output docker info '' 1
   run lib_run 'can_install_packages() { return 1; }; ensure_docker; echo "SHOULD NOT GET HERE"'
   assert_status 1
   assert_output_contains 'Protostar needs a Docker engine and the Docker Compose v2 plugin ("docker compose").'
@@ -29,7 +29,7 @@ load test_helper
 }
 
 @test "compose v2 missing and no way to install: manual instructions, no apt-get" {
-  export STUB_COMPOSE_VERSION_STATUS=1
+  stub_output docker 'compose version' '' 1
   run lib_run 'can_install_packages() { return 1; }; ensure_docker'
   assert_status 1
   assert_output_contains "/usr/local/lib/docker/cli-plugins/"
@@ -37,15 +37,13 @@ load test_helper
 }
 
 @test "installing the compose plugin uses a private apt state and the host's mirror" {
-  export STUB_COMPOSE_VERSION_STATUS=1 PROTOSTAR_DEBIAN_MIRROR=http://mirror.test/debian
+  stub_output docker 'compose version' '' 1
+  export PROTOSTAR_DEBIAN_MIRROR=http://mirror.test/debian
   # the apt-get stub keeps a copy of the private sources.list it is given
-  cat >"$STUB_BIN/apt-get" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "apt-get $*" >>"$STUB_LOG"
+  stub apt-get '*' - <<'STUB'
 for arg; do
   case "$arg" in Dir::Etc::SourceList=*) cp "${arg#*=}" "$STUB_LOG.sources" ;; esac
 done
-exit 0
 STUB
   run lib_run 'can_install_packages() { return 0; }; ensure_docker'
   # no package is downloaded by the stub, so it stops before installing anything
@@ -60,7 +58,8 @@ STUB
 }
 
 @test "a failed compose plugin install removes its private apt directory" {
-  export STUB_COMPOSE_VERSION_STATUS=1 PROTOSTAR_DEBIAN_MIRROR=http://mirror.test/debian
+  stub_output docker 'compose version' '' 1
+  export PROTOSTAR_DEBIAN_MIRROR=http://mirror.test/debian
   run lib_run 'can_install_packages() { return 0; }; ensure_docker'
   assert_status 1
   local dir
@@ -70,7 +69,8 @@ STUB
 }
 
 @test "install_compose_plugin without any mirror aborts before apt-get" {
-  export STUB_COMPOSE_VERSION_STATUS=1 PROTOSTAR_APT_ETC="$TEST_ROOT/empty-apt"
+  stub_output docker 'compose version' '' 1
+  export PROTOSTAR_APT_ETC="$TEST_ROOT/empty-apt"
   run lib_run 'can_install_packages() { return 0; }; ensure_docker'
   assert_status 1
   assert_output_contains "no Debian mirror found in /etc/apt; set PROTOSTAR_DEBIAN_MIRROR"

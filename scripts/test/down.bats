@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for lib_run is single-quoted
 # protostar down
 
 load test_helper
@@ -69,11 +69,7 @@ load test_helper
 
 @test "a failing compose down fails the command" {
   write_env
-  cat >"$STUB_BIN/docker" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "docker $*" >>"$STUB_LOG"
-exit 3
-STUB
+  stub_output docker '*' '' 3
   run protostar down
   assert_status 3
   assert_called " down --remove-orphans"

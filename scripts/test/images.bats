@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for lib_run is single-quoted
 # protostar images, and the image helpers of scripts/lib/images.sh and stack.sh.
 
 load test_helper
@@ -19,7 +19,7 @@ load test_helper
 @test "images list follows the state's source and marks missing images" {
   write_env "REDIS_IMAGE=registry.test/redis:7"
   write_state_file "IMAGE_SOURCE=upstream" "BACKEND_BLUE_IMAGE=protostar/backend:v1"
-  export STUB_MISSING_IMAGES="nginx:1.26.3"
+  stub_missing_images nginx:1.26.3
   run protostar images list
   assert_status 0
   assert_output_line_matches '^NGINX +nginx:1\.26\.3 +missing$'
@@ -45,7 +45,7 @@ load test_helper
 
 @test "images build --offline builds only what is missing" {
   write_env
-  export STUB_MISSING_IMAGES="protostar/redis:8"
+  stub_missing_images protostar/redis:8
   run protostar images build --offline
   assert_status 0
   assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/redis:8 $PROTOSTAR_REPO/compose/images/redis"
@@ -59,19 +59,9 @@ load test_helper
 
 @test "images build: a failing build shows its log and fails" {
   write_env
-  export STUB_MISSING_IMAGES="protostar/nginx:1.26"
-  # wrap the stub: `docker build` fails with some output
-  mv "$STUB_BIN/docker" "$STUB_BIN/docker.real"
-  cat >"$STUB_BIN/docker" <<STUB
-#!/usr/bin/env bash
-if [[ "\$1" == build ]]; then
-  printf '%s\n' "docker \$*" >>"\$STUB_LOG"
-  echo "E: unable to locate package nginx"
-  exit 1
-fi
-exec "$STUB_BIN/docker.real" "\$@"
-STUB
-  chmod +x "$STUB_BIN/docker"
+  stub_missing_images protostar/nginx:1.26
+  # `docker build` fails with some output
+  stub_output docker 'build *' 'E: unable to locate package nginx\n' 1
   run protostar images build --offline
   assert_status 1
   assert_output_contains "E: unable to locate package nginx"
@@ -82,7 +72,7 @@ STUB
 
 @test "images build --upstream pulls the third-party images" {
   write_env
-  export STUB_MISSING_IMAGES="nginx:1.26.3 pgvector/pgvector:0.8.0-pg17 redis:8.0.2"
+  stub_missing_images nginx:1.26.3 pgvector/pgvector:0.8.0-pg17 redis:8.0.2
   run protostar images build --upstream
   assert_status 0
   assert_call_line "docker pull nginx:1.26.3"

@@ -60,8 +60,15 @@ sh_steps() { grep -oE "(^|[ {])sh '[^']*'" "$JENKINSFILE" | sed "s/^[ {]*sh '//;
 }
 
 @test "the deploy key and the pinned known_hosts come from credentials, never StrictHostKeyChecking=no" {
-  [[ $(grep -c "sshUserPrivateKey(credentialsId: 'protostar-deploy-key', keyFileVariable: 'PROTOSTAR_DEPLOY_KEY')" "$JENKINSFILE") -eq 4 ]]
-  [[ $(grep -c "file(credentialsId: 'protostar-production-known-hosts', variable: 'PROTOSTAR_DEPLOY_KNOWN_HOSTS')" "$JENKINSFILE") -eq 4 ]]
+  # bound in one place, withDeployCredentials, around each of the 4 blocks that connect
+  [[ $(grep -c "sshUserPrivateKey(credentialsId: 'protostar-deploy-key', keyFileVariable: 'PROTOSTAR_DEPLOY_KEY')" "$JENKINSFILE") -eq 1 ]]
+  [[ $(grep -c "file(credentialsId: 'protostar-production-known-hosts', variable: 'PROTOSTAR_DEPLOY_KNOWN_HOSTS')" "$JENKINSFILE") -eq 1 ]]
+  [[ $(grep -c "withCredentials(" "$JENKINSFILE") -eq 1 ]]
+  sed -n '/^def withDeployCredentials(Closure body) {$/,/^}$/p' "$JENKINSFILE" | grep -q "sshUserPrivateKey(credentialsId: 'protostar-deploy-key'"
+  [[ $(grep -c "^ *withDeployCredentials {$" "$JENKINSFILE") -eq 4 ]]
+  # every step that connects (remote ...) is inside such a block
+  awk '/withDeployCredentials \{$/ { open = 1 } open && /^ *}$/ { open = 0 } /protostar remote / && !open { bad = 1; print }
+    END { exit bad }' "$JENKINSFILE" || fail "a remote step outside withDeployCredentials"
   ! grep -rn 'StrictHostKeyChecking=no\|StrictHostKeyChecking no' "$JENKINSFILE" "$PROTOSTAR_REPO/jenkins" "$PROTOSTAR_REPO/scripts" --exclude-dir=test
 }
 

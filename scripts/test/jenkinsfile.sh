@@ -8,7 +8,8 @@
 # the parse. Then, from the outline: the stages run in the order test, build, ship,
 # deploy, smoke test, ai-worker; every sh step is a constant string calling a repository
 # script (no Groovy interpolation into a shell); a rollback runs only in the smoke test's
-# post-failure block. --outline prints the outline.
+# post-failure block; every step that connects to the production host runs inside
+# withDeployCredentials. --outline prints the outline.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
@@ -41,9 +42,12 @@ fi
 # Where each rollback is: "stage|condition" of its enclosing blocks.
 places=$(awk '/^stage /{ stage = substr($0, 7) } /^begin (failure|always|success|unstable|cleanup|aborted|changed|fixed|regression|unsuccessful)$/{ cond = $2 } /^end (failure|always|success|unstable|cleanup|aborted|changed|fixed|regression|unsuccessful)$/{ cond = "" } /^sh .*remote rollback/{ print stage "|" cond }' <<<"$outline" | sort -u | paste -sd' ')
 [[ "$places" == "Smoke test|failure" ]] || problems+=("rollback must run in the smoke test's post failure only (found: ${places:-nowhere})")
+# The remote steps outside a withDeployCredentials block (they would run without the key).
+unbound=$(awk '/^begin withDeployCredentials$/{ n++ } /^end withDeployCredentials$/{ n-- } /^sh scripts\/protostar remote /{ if (!n) print }' <<<"$outline")
+[[ -z "$unbound" ]] || problems+=("a remote step runs outside withDeployCredentials: ${unbound%%$'\n'*}")
 
 if ((${#problems[@]})); then
   printf 'Jenkinsfile: %s\n' "${problems[@]}" >&2
   exit 1
 fi
-echo "Jenkinsfile parses as Groovy (Groovy $GROOVY_VERSION); stages $stages; $(grep -c '^sh ' <<<"$outline") sh steps, all repository scripts; rollback in the smoke test's post failure"
+echo "Jenkinsfile parses as Groovy (Groovy $GROOVY_VERSION); stages $stages; $(grep -c '^sh ' <<<"$outline") sh steps, all repository scripts; rollback in the smoke test's post failure; every remote step with the deploy credentials"

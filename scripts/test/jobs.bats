@@ -1,52 +1,32 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# shellcheck disable=SC2016 # stub bodies are single-quoted: the stub expands them
 # protostar jobs
 
 load test_helper
 
-# A docker stub for redis-cli in the redis container: `docker ps` finds id-redis (unless
-# STUB_REDIS_DOWN), and `docker exec id-redis redis-cli EVAL <script> ...` prints
-# $STUB_REPLY_<NAME> (printf %b), NAME being the script's name from its first line
-# ("-- protostar-queue v1: dlq-list" -> STUB_REPLY_DLQ_LIST). The call is logged with
-# the script's name in place of its text. Successive purge calls print the words of
-# STUB_REPLY_PURGE in turn (the last repeats).
-make_redis_stub() {
-  cat >"$STUB_BIN/docker" <<'STUB'
-#!/usr/bin/env bash
-case "$1" in
-  ps)
-    printf '%s\n' "docker $*" >>"$STUB_LOG"
-    [[ -n "${STUB_REDIS_DOWN:-}" ]] || echo id-redis
-    ;;
-  exec)
-    if [[ "$4" == EVAL ]]; then
-      name=$(head -n 1 <<<"$5" | sed -n 's/^-- protostar-queue v1: \([a-z-]*\).*/\1/p')
-      printf '%s\n' "docker exec $2 $3 EVAL $name ${*:6}" >>"$STUB_LOG"
-      if [[ "$name" == purge ]]; then
-        n=$(($(cat "$STUB_LOG.purge" 2>/dev/null || echo 0) + 1))
-        echo "$n" >"$STUB_LOG.purge"
-        read -ra replies <<<"$STUB_REPLY_PURGE"
-        echo "${replies[$((n <= ${#replies[@]} ? n - 1 : ${#replies[@]} - 1))]}"
-        exit 0
-      fi
-      var="STUB_REPLY_$(tr 'a-z-' 'A-Z_' <<<"$name")"
-      printf '%b' "${!var:-}"
-    else
-      printf '%s\n' "docker $*" >>"$STUB_LOG"
-      [[ "$*" == *ZCARD* ]] && echo "${STUB_DEAD_COUNT:-0}"
-    fi
-    ;;
-  *) printf '%s\n' "docker $*" >>"$STUB_LOG" ;;
-esac
-exit 0
-STUB
-  chmod +x "$STUB_BIN/docker"
-}
-
+# The stack's redis runs; its dead-letter store is empty. `redis-cli EVAL <script's text>`
+# is logged with the script's name in place of its text ("... EVAL stats 0 ...").
 setup() {
   protostar_setup
   write_env
-  make_redis_stub
+  stub_running redis
+  stub_output docker 'exec id-redis redis-cli ZCARD *' '0\n'
+  stub_tap docker 'exec id-redis redis-cli EVAL *' \
+    'relog "docker exec $2 $3 EVAL $(sed -n "1s/^-- protostar-queue v1: \([a-z-]*\).*/\1/p" <<<"$5") ${*:6}"'
+}
+
+# redis_replies SCRIPT BODY — what the worker's SCRIPT.lua run by `redis-cli EVAL` does.
+redis_replies() { stub docker "exec id-redis redis-cli EVAL -- protostar-queue v1: $1*" "$2"; }
+
+# redis_reply SCRIPT TEXT — what SCRIPT.lua answers (printf %b).
+redis_reply() { stub_output docker "exec id-redis redis-cli EVAL -- protostar-queue v1: $1*" "$2"; }
+
+# dead_purged_in COUNT... — successive purge.lua calls delete COUNT each (the last repeats).
+dead_purged_in() {
+  local count
+  local -a bodies=()
+  for count in "$@"; do bodies+=("echo $count"); done
+  redis_replies purge "$(each_call "${bodies[@]}")"
 }
 
 @test "jobs --help shows the usage, and the command is listed" {
@@ -60,7 +40,7 @@ setup() {
 }
 
 @test "jobs stats prints depth, the oldest job's age, sets and totals" {
-  export STUB_REPLY_STATS='waiting:chat\n3\noldest-age-ms:chat\n12345\nwaiting:ingestion\n0\noldest-age-ms:ingestion\n-1\nactive\n2\ndelayed\n1\ndead\n4\ntotal:enqueued\n100\ntotal:completed\n90\ntotal:retried\n7\ntotal:dead\n4\ntotal:recovered\n1\ntotal:replayed\n0\n'
+  redis_reply stats 'waiting:chat\n3\noldest-age-ms:chat\n12345\nwaiting:ingestion\n0\noldest-age-ms:ingestion\n-1\nactive\n2\ndelayed\n1\ndead\n4\ntotal:enqueued\n100\ntotal:completed\n90\ntotal:retried\n7\ntotal:dead\n4\ntotal:recovered\n1\ntotal:replayed\n0\n'
   run protostar jobs stats
   assert_status 0
   assert_output_line_matches '^  waiting +chat +3   oldest waits for 12\.3s$'
@@ -74,12 +54,7 @@ setup() {
 }
 
 @test "jobs stats runs the worker's own script text" {
-  cat >"$STUB_BIN/docker" <<'STUB'
-#!/usr/bin/env bash
-[[ "$1" == ps ]] && { echo id-redis; exit 0; }
-printf '%s' "$5" >"$STUB_LOG.script"
-printf 'active\n0\n'
-STUB
+  redis_replies stats 'printf "%s" "$5" >"$STUB_LOG.script"; printf "active\n0\n"'
   run protostar jobs stats
   assert_status 0
   # The script text as an argument: the file without its final newline.
@@ -87,7 +62,7 @@ STUB
 }
 
 @test "jobs refuses when redis does not run" {
-  export STUB_REDIS_DOWN=1
+  stub_running
   run protostar jobs stats
   assert_status 1
   assert_output_contains "redis is not running (protostar status; protostar up)"
@@ -95,14 +70,14 @@ STUB
 }
 
 @test "jobs stats aborts on a Redis error reply" {
-  export STUB_REPLY_STATS='NOSCRIPT something odd\n'
+  redis_reply stats 'NOSCRIPT something odd\n'
   run protostar jobs stats
   assert_status 1
   assert_output_contains "protostar: redis: NOSCRIPT something odd"
 }
 
 @test "dlq list prints the newest dead jobs with their last error" {
-  export STUB_REPLY_DLQ_LIST='3\nj-2\ningestion\n5\n5\n1796000000000\nIOException: timed out\nj-1\nchat\n1\n5\n1795000000000\nNonRetryableJobException: no handler\n'
+  redis_reply dlq-list '3\nj-2\ningestion\n5\n5\n1796000000000\nIOException: timed out\nj-1\nchat\n1\n5\n1795000000000\nNonRetryableJobException: no handler\n'
   run protostar jobs dlq list --limit 2
   assert_status 0
   assert_output_line_matches '^ID +TYPE +ATTEMPTS +FAILED +LAST ERROR$'
@@ -113,7 +88,7 @@ STUB
 }
 
 @test "dlq list says when the store is empty, and checks --limit" {
-  export STUB_REPLY_DLQ_LIST='0\n'
+  redis_reply dlq-list '0\n'
   run protostar jobs dlq list
   assert_status 0
   assert_output_contains "The dead-letter store is empty."
@@ -127,7 +102,7 @@ STUB
 }
 
 @test "dlq replay moves a dead job back, atomically in one script" {
-  export STUB_REPLY_REPLAY='1\n'
+  redis_reply replay '1\n'
   run protostar jobs dlq replay 7f1c2a9e-0b1d-4c55-9a57-2c4f3f1e8d10
   assert_status 0
   assert_output_contains "Replayed 7f1c2a9e-0b1d-4c55-9a57-2c4f3f1e8d10: it waits in the queue again"
@@ -135,7 +110,7 @@ STUB
 }
 
 @test "dlq replay of an id that is not dead fails" {
-  export STUB_REPLY_REPLAY='0\n'
+  redis_reply replay '0\n'
   run protostar jobs dlq replay job-1
   assert_status 1
   assert_output_contains "job-1 is not in the dead-letter store (see: protostar jobs dlq list)"
@@ -158,7 +133,8 @@ STUB
 }
 
 @test "dlq purge without --yes and without a terminal deletes nothing" {
-  export STUB_DEAD_COUNT=12 STUB_REPLY_PURGE="12 0"
+  stub_output docker 'exec id-redis redis-cli ZCARD *' '12\n'
+  dead_purged_in 12 0
   run protostar jobs dlq purge </dev/null
   assert_status 1
   assert_output_contains "purging deletes 12 dead jobs for good: pass --yes to confirm"
@@ -166,7 +142,8 @@ STUB
 }
 
 @test "dlq purge --yes deletes in bounded batches until none is left" {
-  export STUB_DEAD_COUNT=1200 STUB_REPLY_PURGE="500 500 200 0"
+  stub_output docker 'exec id-redis redis-cli ZCARD *' '1200\n'
+  dead_purged_in 500 500 200 0
   run protostar jobs dlq purge --yes
   assert_status 0
   assert_output_contains "Purged 1200 dead jobs."
@@ -174,7 +151,6 @@ STUB
 }
 
 @test "dlq purge of an empty store does nothing" {
-  export STUB_DEAD_COUNT=0
   run protostar jobs dlq purge --yes
   assert_status 0
   assert_output_contains "The dead-letter store is empty."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for bash -c is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for bash -c is single-quoted
 # protostar maintenance on|off|status: the nginx snippet, nginx -t, reload, verification.
 
 load test_helper
@@ -8,7 +8,7 @@ ENVELOPE='{"resultCode":"MAINTENANCE","data":null,"message":"Back at 14:00"}'
 
 setup() {
   deployed_stack_setup blue v1 v1
-  export STUB_CURL_OUTPUT="$ENVELOPE"
+  stub_health_answer "$ENVELOPE"
   CONF="$STATE_DIR_T/nginx/maintenance.conf"
 }
 
@@ -74,7 +74,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   (($(line_of "nginx -t") < $(line_of "nginx -s reload"))) || fail "reload before nginx -t"
   (($(line_of "nginx -s reload") < $(line_of "curl "))) || fail "verified before reload"
   assert_output_contains "Maintenance on in"
-  grep -qE 'action=maintenance-on service=nginx user=[^ ]+ from=off to=on colour=blue->blue result=ok duration=[0-9.]+s$' "$STATE_DIR_T/audit.log" ||
+  grep -qE 'action=maintenance-on service=nginx user=[^ ]+ from=off to=on color=blue->blue result=ok duration=[0-9.]+s$' "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
   [[ -z "$(find "$STATE_DIR_T/nginx" -name '.maintenance*')" ]] || fail "temporary files left"
@@ -100,7 +100,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "nginx -t rejecting the snippet: it is taken away, nothing reloaded" {
-  export STUB_NGINX_T_STATUSES=1
+  stub_output docker 'exec * nginx -t' '' 1
   run protostar maintenance on
   assert_status 1
   assert_output_contains "nginx -t rejected the maintenance change: the previous file was restored and nginx was not reloaded"
@@ -114,8 +114,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_status 0
   cp "$CONF" "$TEST_ROOT/first.conf"
   : >"$STUB_LOG"
-  rm -f "$STUB_LOG.nginx-t"
-  export STUB_NGINX_T_STATUSES=1
+  stub_output docker 'exec * nginx -t' '' 1
   run protostar maintenance on --message "second"
   assert_status 1
   diff "$TEST_ROOT/first.conf" "$CONF" || fail "the previous snippet was not restored"
@@ -126,7 +125,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   run protostar maintenance on
   assert_status 0
   : >"$STUB_LOG"
-  export STUB_CURL_OUTPUT='{"resultCode":"OK","data":{"status":"UP"},"message":null}'
+  stub_health_answer '{"resultCode":"OK","data":{"status":"UP"},"message":null}'
   run protostar maintenance off
   assert_status 0
   [[ ! -e "$CONF" ]] || fail "still there"
@@ -138,14 +137,14 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 
 @test "on is verified by 3 maintenance answers in a row, not the first one" {
   export PROTOSTAR_VERIFY_TIMEOUT=10 # the miss must not end the verification
-  export STUB_CURL_SEQUENCE="$ENVELOPE|{\"resultCode\":\"OK\"}|$ENVELOPE"
+  stub_outputs curl '*' "$ENVELOPE" '{"resultCode":"OK"}' "$ENVELOPE"
   run protostar maintenance on
   assert_status 0
   [[ $(grep -c '^curl ' "$STUB_LOG") -eq 5 ]] || fail "expected 5 requests" "$(cat "$STUB_LOG")"
 }
 
 @test "on that nginx does not apply is reported (exit 1), the file stays" {
-  export STUB_CURL_OUTPUT='{"resultCode":"OK"}'
+  stub_health_answer '{"resultCode":"OK"}'
   run protostar maintenance on
   assert_status 1
   assert_output_contains "nginx was reloaded with maintenance on, but /api/health does not answer accordingly"
@@ -153,7 +152,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "with nginx stopped, the snippet is written for its next start, nothing else is called" {
-  export STUB_COMPOSE_RUNNING=""
+  stub_running
   run protostar maintenance on
   assert_status 0
   assert_output_contains "nginx is not running: maintenance on takes effect when it starts"

@@ -158,9 +158,7 @@ minio_init_setup() {
   printf 'backup-secret-value' >"$SECRETS/minio_backup_secret_key"
   # mc: logs its calls and the alias it was given; `admin user info` answers from a file of
   # attached policies, `policy attach` adds to it, `policy create` keeps the JSON it got.
-  cat >"$STUB_BIN/mc" <<'STUB'
-#!/usr/bin/env bash
-printf 'mc %s\n' "$*" >>"$STUB_LOG"
+  stub mc '*' - <<'STUB'
 printf '%s\n' "$MC_HOST_protostar" >"$STUB_LOG.alias"
 attached="$STUB_LOG.attached"
 case "$1 $2 $3" in
@@ -173,7 +171,6 @@ case "$1 $2 $3" in
 esac
 exit 0
 STUB
-  chmod +x "$STUB_BIN/mc"
 }
 
 run_minio_init() {
@@ -213,7 +210,7 @@ run_minio_init() {
 
 @test "minio-init stops at the first failing mc call" {
   minio_init_setup
-  printf '#!/usr/bin/env bash\nprintf "mc %%s\\n" "$*" >>"$STUB_LOG"\n[[ "$1" == mb ]] && exit 1\nexit 0\n' >"$STUB_BIN/mc"
+  stub_output mc 'mb *' '' 1
   run_minio_init
   assert_status 1
   refute_called "admin"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# shellcheck disable=SC2030,SC2031 # settings are exported per test
 # protostar management: the management host's Compose project, run with the docker stub.
 # The compose file and configs themselves are checked by reading in
 # management-config.bats and for real (compose config, promtool, nginx -t) in the e2e
@@ -48,7 +48,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 @test "up: settings, files, Jenkins image, compose up --wait, then minio-init; prints the URLs" {
   TEST_OPS_PORT=$(free_port) TEST_OPS_LAN_PORT=$(free_port)
   write_management_env
-  export STUB_MISSING_IMAGES="protostar/jenkins:2.541.1"
+  stub_missing_images protostar/jenkins:2.541.1
   run protostar management up
   assert_status 0
   assert_call_line "$(mprefix) build jenkins"
@@ -90,7 +90,8 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 @test "up --offline builds ops-nginx and Prometheus from Debian packages and uses them" {
   TEST_OPS_PORT=$(free_port)
   write_management_env
-  export STUB_MISSING_IMAGES="protostar/nginx:1.26 protostar/prometheus:2.53" STUB_DOCKER_ENV="OPS_NGINX_IMAGE PROMETHEUS_IMAGE"
+  stub_missing_images protostar/nginx:1.26 protostar/prometheus:2.53
+  record_docker_env OPS_NGINX_IMAGE PROMETHEUS_IMAGE
   run protostar management up --offline
   assert_status 0
   assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/nginx:1.26 $PROTOSTAR_REPO/compose/images/nginx"
@@ -135,7 +136,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 @test "up: a stack that does not become healthy fails, minio-init does not run" {
   TEST_OPS_PORT=$(free_port)
   write_management_env
-  export STUB_COMPOSE_UP_STATUS=1
+  stub_output docker 'compose * up *' '' 1
   run protostar management up --timeout 20
   assert_status 1
   assert_output_contains "did not become healthy within 20s"
@@ -144,12 +145,12 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 
 @test "status: healthy when every service runs healthy (minio-init exited), 1 otherwise" {
   write_management_env
-  export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
+  stub_ps_states 'ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
   run protostar management status
   assert_status 0
   assert_output_contains "GRAFANA                  https://grafana.ops.localhost:443/"
   assert_output_line_matches '^minio-init +exited +-'
-  export STUB_COMPOSE_PS_STATES='ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
+  stub_ps_states 'ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
   run protostar management status
   assert_status 1
   assert_output_contains "Not every service is healthy"
@@ -239,18 +240,18 @@ auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
 
 @test "reload: refused when ops-nginx is not running; else files rewritten, nginx -t, reload; a refused config is not loaded" {
   write_management_env
-  export STUB_COMPOSE_RUNNING=""
+  stub_running
   run protostar management reload
   assert_status 1
   assert_output_contains "ops-nginx is not running"
-  export STUB_COMPOSE_RUNNING=ops-nginx
+  stub_running ops-nginx
   run protostar management reload
   assert_status 0
   assert_call_line "$(mprefix) exec -T ops-nginx nginx -t -q"
   assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
   [[ -f "$TEST_ROOT/mstate/nginx/admin-access.conf" && -f "$TEST_ROOT/mstate/nginx/htpasswd" ]]
   : >"$STUB_LOG"
-  export STUB_NGINX_T_STATUSES=1
+  stub_output docker 'compose * exec * nginx -t*' '' 1
   run protostar management reload
   assert_status 1
   assert_output_contains "ops-nginx refused its configuration"

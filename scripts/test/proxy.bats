@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
+# shellcheck disable=SC2030,SC2031 # settings are exported per test
 # protostar proxy: the cloud proxy's settings, the admin host names' map, the Compose
 # command, run with the docker stub. The nginx configuration itself runs for real in
 # scripts/test/e2e/networking.sh.
 
 load test_helper
 
-pprefix() { printf 'docker compose --project-name protostar-proxy --file %s' "$PROTOSTAR_REPO/nginx/proxy/compose.yml"; }
+pprefix() { printf 'docker compose --project-name protostar-proxy --file %s' "$PROTOSTAR_REPO/compose/proxy.yml"; }
 
 # write_proxy_env [KEY=VALUE]... — .env.proxy from the example, state in the temp root.
 write_proxy_env() {
@@ -14,7 +14,7 @@ write_proxy_env() {
   sed -e "s|^PROXY_STATE_DIR=.*|PROXY_STATE_DIR=$TEST_ROOT/pstate|" \
     -e "s|^PROXY_BIND_ADDRESS=.*|PROXY_BIND_ADDRESS=127.0.0.1|" \
     -e "s|^PROXY_HTTPS_PORT=.*|PROXY_HTTPS_PORT=${TEST_PROXY_PORT:-18443}|" \
-    "$PROTOSTAR_REPO/nginx/proxy/proxy.env.example" >"$file"
+    "$PROTOSTAR_REPO/compose/proxy.env.example" >"$file"
   for arg in "$@"; do sed -i "s|^${arg%%=*}=.*|$arg|" "$file"; done
   export PROTOSTAR_PROXY_ENV_FILE=$file
 }
@@ -45,7 +45,7 @@ proxy_lib() {
   assert_output_contains "fresh.env not found: run 'protostar proxy up'"
   run proxy_lib ensure_proxy_env_file
   assert_status 0
-  cmp "$TEST_ROOT/fresh.env" "$PROTOSTAR_REPO/nginx/proxy/proxy.env.example"
+  cmp "$TEST_ROOT/fresh.env" "$PROTOSTAR_REPO/compose/proxy.env.example"
   echo "# mine" >>"$TEST_ROOT/fresh.env"
   run proxy_lib ensure_proxy_env_file
   tail -n 1 "$TEST_ROOT/fresh.env" | grep -qx '# mine'
@@ -63,7 +63,7 @@ proxy_lib() {
   assert_output_contains "PROXY_IDLE_TIMEOUT=forever is malformed: expected a time such as 90s, 10m or 1h"
   assert_output_contains "PROXY_MAX_CONNECTIONS_PER_CLIENT=0 is malformed"
   assert_output_contains "PROXY_HTTPS_PORT is missing"
-  assert_output_contains "fix $PROTOSTAR_PROXY_ENV_FILE (documented in nginx/proxy/proxy.env.example); nothing was started"
+  assert_output_contains "fix $PROTOSTAR_PROXY_ENV_FILE (documented in compose/proxy.env.example); nothing was started"
   assert_no_calls
   [[ ! -e "$TEST_ROOT/pstate" ]] || fail "files written before the checks passed"
 }
@@ -98,7 +98,7 @@ proxy_lib() {
 @test "up --offline builds and uses protostar/nginx, and remembers it" {
   TEST_PROXY_PORT=$(free_port)
   write_proxy_env
-  export STUB_DOCKER_ENV=PROXY_NGINX_IMAGE
+  record_docker_env PROXY_NGINX_IMAGE
   run protostar proxy up --offline
   assert_status 0
   grep -qx 'PROXY_NGINX_IMAGE=protostar/nginx:1.26' "$STUB_ENV_LOG"
@@ -108,7 +108,7 @@ proxy_lib() {
 @test "up: a proxy that does not become healthy fails with its log" {
   TEST_PROXY_PORT=$(free_port)
   write_proxy_env
-  export STUB_COMPOSE_UP_STATUS=1
+  stub_output docker 'compose * up *' '' 1
   run protostar proxy up --timeout 5
   assert_status 1
   assert_output_contains "the proxy did not become healthy within 5s"
@@ -117,14 +117,14 @@ proxy_lib() {
 
 @test "status: 0 when running healthy, 1 otherwise" {
   write_proxy_env
-  export STUB_COMPOSE_PS_STATES='proxy|running|healthy|nginx:1.26.3|1 hour\n'
+  stub_ps_states 'proxy|running|healthy|nginx:1.26.3|1 hour\n'
   run protostar proxy status
   assert_status 0
   assert_output_contains "Passes: jenkins.ops.localhost, grafana.ops.localhost, minio.ops.localhost (port 18443) -> router.example.org:8888"
-  export STUB_COMPOSE_PS_STATES='proxy|restarting|unhealthy|nginx:1.26.3|1 min\n'
+  stub_ps_states 'proxy|restarting|unhealthy|nginx:1.26.3|1 min\n'
   run protostar proxy status
   assert_status 1
-  export STUB_COMPOSE_PS_STATES=''
+  stub_ps_states ''
   run protostar proxy status
   assert_status 1
   assert_output_contains "Not running"
@@ -132,20 +132,42 @@ proxy_lib() {
 
 @test "reload: refused when not running; else the map rewritten, nginx -t, then reload; a refused config is not loaded" {
   write_proxy_env
-  export STUB_COMPOSE_RUNNING=""
+  stub_running
   run protostar proxy reload
   assert_status 1
   assert_output_contains "the proxy is not running"
-  export STUB_COMPOSE_RUNNING=proxy
+  stub_running proxy
   run protostar proxy reload
   assert_status 0
   assert_call_line "$(pprefix) exec -T proxy nginx -t -q"
   assert_call_line "$(pprefix) exec -T proxy nginx -s reload"
   [[ -f "$TEST_ROOT/pstate/nginx/admin-hostnames.map" ]]
   : >"$STUB_LOG"
-  export STUB_NGINX_T_STATUSES=1
+  stub_output docker 'compose * exec * nginx -t*' '' 1
   run protostar proxy reload
   assert_status 1
   assert_output_contains "nginx refused the configuration"
   refute_called "nginx -s reload"
+}
+
+@test "every variable compose/proxy.yml uses is documented in compose/proxy.env.example" {
+  local var missing=()
+  for var in $(grep -oE '\$\{[A-Z0-9_]+' "$PROTOSTAR_REPO/compose/proxy.yml" | cut -c3- | sort -u); do
+    grep -qE "^#? ?$var=" "$PROTOSTAR_REPO/compose/proxy.env.example" || missing+=("$var")
+  done
+  ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"
+}
+
+@test "the proxy's compose file mounts nginx/proxy's configuration, found from compose/" {
+  local mount source found=0
+  while read -r mount; do
+    source=${mount%%:*}
+    [[ "$source" == ../nginx/proxy/* ]] || continue
+    [[ -e "$PROTOSTAR_REPO/compose/$source" ]] || fail "$source (from compose/) does not exist"
+    found=$((found + 1))
+  done < <(yaml_query "$PROTOSTAR_REPO/compose/proxy.yml" 'd["services"]["proxy"]["volumes"]')
+  ((found == 2)) || fail "expected nginx.conf and templates, found $found mounts of nginx/proxy"
+  # the state directory's default is the one .env.proxy names, at the repository root
+  grep -q '${PROXY_STATE_DIR:-../.protostar-proxy}/nginx:/etc/nginx/protostar:ro' "$PROTOSTAR_REPO/compose/proxy.yml"
+  grep -qx 'PROXY_STATE_DIR=./.protostar-proxy' "$PROTOSTAR_REPO/compose/proxy.env.example"
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
 # protostar remote (the CI side of the SSH deploy) and protostar smoke, against stub ssh,
 # docker and curl: the exact ssh command line (pinned host key, no agent, no forwarding),
 # words checked before connecting, ship as docker save | ssh load-image, failures named.
@@ -8,23 +7,21 @@ load test_helper
 
 setup() {
   protostar_setup
-  make_curl_stub
+  stub curl
   touch "$TEST_ROOT/id_deploy"
   echo "[prod.example.org]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0q" >"$TEST_ROOT/known_hosts"
   export PROTOSTAR_DEPLOY_HOST=prod.example.org PROTOSTAR_DEPLOY_PORT=2222 \
     PROTOSTAR_DEPLOY_KEY="$TEST_ROOT/id_deploy" PROTOSTAR_DEPLOY_KNOWN_HOSTS="$TEST_ROOT/known_hosts"
   unset PROTOSTAR_DEPLOY_USER PROTOSTAR_DEPLOY_CONNECT_TIMEOUT PROTOSTAR_PUBLIC_URL PROTOSTAR_PUBLIC_CACERT PROTOSTAR_PUBLIC_RESOLVE
-  # ssh: logs its arguments and how many bytes it got on stdin; answers STUB_SSH_OUTPUT,
-  # STUB_SSH_STDERR and STUB_SSH_STATUS.
-  cat >"$STUB_BIN/ssh" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "ssh $*" >>"$STUB_LOG"
-[[ "${!#}" == load-image ]] && printf 'stdin %s bytes\n' "$(wc -c | tr -d ' ')" >>"$STUB_LOG"
-printf '%b' "${STUB_SSH_OUTPUT:-}"
-printf '%b' "${STUB_SSH_STDERR:-}" >&2
-exit "${STUB_SSH_STATUS:-0}"
-STUB
-  chmod +x "$STUB_BIN/ssh"
+  # ssh logs how many bytes load-image got on stdin
+  # shellcheck disable=SC2016 # expanded by the stub
+  stub_tap ssh '* load-image' 'printf "stdin %s bytes\n" "$(wc -c | tr -d " ")" >>"$STUB_LOG"'
+}
+
+# ssh_answers STATUS [STDOUT [STDERR]] — what the production host's gate answers over ssh
+# (printf %b).
+ssh_answers() {
+  stub ssh '*' "printf '%b' $(printf %q "${2:-}"); printf '%b' $(printf %q "${3:-}") >&2; exit $1"
 }
 
 ssh_prefix() {
@@ -35,12 +32,12 @@ ssh_prefix() {
 }
 
 @test "deploy: one ssh call with the pinned host key, the words as one gate command; the exit status passed back" {
-  export STUB_SSH_OUTPUT='Deployed protostar/backend:abc on green\n'
+  ssh_answers 0 'Deployed protostar/backend:abc on green\n'
   run protostar remote deploy backend abc --canary 10,50,100 --step 30s
   assert_status 0
   assert_call_line "$(ssh_prefix) deploy backend abc --canary 10,50,100 --step 30s"
   assert_output_contains "Deployed protostar/backend:abc on green"
-  export STUB_SSH_STATUS=1
+  ssh_answers 1
   run protostar remote deploy backend abc
   assert_status 1
 }
@@ -90,35 +87,34 @@ ssh_prefix() {
 }
 
 @test "a wrong host key aborts with what it means" {
-  export STUB_SSH_STATUS=255 STUB_SSH_STDERR='@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n'
+  ssh_answers 255 '' '@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n'
   run protostar remote version
   assert_status 1
   assert_output_contains "does not match the pinned one in $TEST_ROOT/known_hosts: not connecting"
 }
 
 @test "a refused key and an unreachable host are told apart" {
-  export STUB_SSH_STATUS=255 STUB_SSH_STDERR='protostar-deploy@prod.example.org: Permission denied (publickey).\n'
+  ssh_answers 255 '' 'protostar-deploy@prod.example.org: Permission denied (publickey).\n'
   run protostar remote status
   assert_status 1
   assert_output_contains "refused the deploy key"
-  export STUB_SSH_STDERR='ssh: connect to host prod.example.org port 2222: Connection refused\n'
+  ssh_answers 255 '' 'ssh: connect to host prod.example.org port 2222: Connection refused\n'
   run protostar remote status
   assert_status 1
   assert_output_contains "could not reach protostar-deploy@prod.example.org:2222 over SSH: ssh: connect to host"
 }
 
 @test "the gate's refusal (exit 2) is passed back" {
-  export STUB_SSH_STATUS=2 STUB_SSH_STDERR='protostar-gate: refused: command not allowed\n'
+  ssh_answers 2 '' 'protostar-gate: refused: command not allowed\n'
   run protostar remote status
   assert_status 2
   assert_output_contains "protostar-gate: refused"
 }
 
 @test "ship: docker save of each image piped into ssh load-image" {
-  cat >>"$STUB_BIN/docker" <<'STUB'
-STUB
   # docker save prints a stand-in archive
-  sed -i 's/^case "\$1" in$/[[ "$1" == save ]] \&\& { printf "archive-of-%s" "$2"; exit 0; }\ncase "$1" in/' "$STUB_BIN/docker"
+  # shellcheck disable=SC2016 # expanded by the stub
+  stub docker 'save *' 'printf "archive-of-%s" "$2"'
   run protostar remote ship abc123
   assert_status 0
   assert_call_line "docker save protostar/backend:abc123"
@@ -129,7 +125,7 @@ STUB
 }
 
 @test "ship refuses a missing image, a bad tag or service before sending anything" {
-  export STUB_MISSING_IMAGES=protostar/ai-worker:abc
+  stub_missing_images protostar/ai-worker:abc
   run protostar remote ship abc
   assert_status 1
   assert_output_contains "protostar/ai-worker:abc is not in the local Docker"
@@ -143,8 +139,8 @@ STUB
 }
 
 @test "a failed ship stops with the reason" {
-  sed -i 's/^case "\$1" in$/[[ "$1" == save ]] \&\& { printf x; exit 0; }\ncase "$1" in/' "$STUB_BIN/docker"
-  export STUB_SSH_STATUS=2 STUB_SSH_STDERR="protostar-gate: refused: load-image: 'evil:1' is not protostar/backend:<tag>\n"
+  stub_output docker 'save *' x
+  ssh_answers 2 '' "protostar-gate: refused: load-image: 'evil:1' is not protostar/backend:<tag>\n"
   run protostar remote ship abc backend ai-worker
   assert_status 1
   assert_output_contains "shipping protostar/backend:abc failed (exit 2)"
@@ -156,13 +152,8 @@ STUB
 # curl_answer CODE RESULT BACKEND — what the curl stub prints: body on stdout, headers on
 # stderr (-D /dev/stderr).
 curl_answer() {
-  cat >"$STUB_BIN/curl" <<STUB
-#!/usr/bin/env bash
-printf '%s\n' "curl \$*" >>"\$STUB_LOG"
-printf 'HTTP/2 $1\r\ncontent-type: application/json\r\nx-protostar-backend: $3\r\n\r\n' >&2
-printf '{"resultCode":"$2","data":null}'
-STUB
-  chmod +x "$STUB_BIN/curl"
+  stub curl '*' "printf 'HTTP/2 $1\\r\\ncontent-type: application/json\\r\\nx-protostar-backend: $3\\r\\n\\r\\n' >&2
+printf '{\"resultCode\":\"$2\",\"data\":null}'"
 }
 
 @test "smoke passes when the version answers 200 and resultCode OK, 5 times in a row" {

@@ -1,5 +1,4 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
 # protostar rollback: back to the other colour's image, through the same gate as a deploy.
 
 load test_helper
@@ -9,7 +8,7 @@ INCLUDE_GREEN=$(include_for green)
 # After `deploy backend v2` from blue: green serves v2, blue (v1) is stopped and kept.
 setup() {
   deployed_stack_setup green v1 v2
-  export STUB_CURL_OUTPUT='HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
+  stub_health_answer 'HTTP/2 200\r\nx-protostar-backend: blue v1\r\n\r\n'
 }
 
 assert_include_green() {
@@ -30,17 +29,17 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   run protostar rollback v1 --drain 0
   assert_status 0
   assert_output_contains "Rolled back to protostar/backend:v1 on blue (from protostar/backend:v2 on green)"
-  grep -q "action=rollback service=backend .* to=protostar/backend:v1 colour=green->blue result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=rollback service=backend .* to=protostar/backend:v1 color=green->blue result=ok" "$STATE_DIR_T/audit.log"
 }
 
 @test "rollback VERSION: an older version neither colour has is deployed, audited as a rollback" {
-  export STUB_CURL_OUTPUT='x-protostar-backend: blue v0\r\n'
+  stub_health_answer 'x-protostar-backend: blue v0\r\n'
   run protostar rollback backend v0 --drain 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_output_contains "Deployed protostar/backend:v0 on blue (was protostar/backend:v2 on green)"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v0' "$STATE_DIR_T/state.env"
-  grep -q "action=rollback service=backend .* from=protostar/backend:v2 to=protostar/backend:v0 colour=green->blue result=ok" "$STATE_DIR_T/audit.log" ||
+  grep -q "action=rollback service=backend .* from=protostar/backend:v2 to=protostar/backend:v0 color=green->blue result=ok" "$STATE_DIR_T/audit.log" ||
     fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
 }
 
@@ -48,7 +47,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   run protostar rollback v2
   assert_status 1
   assert_output_contains "nothing to roll back to: green already serves protostar/backend:v2"
-  export STUB_MISSING_IMAGES="protostar/backend:v9"
+  stub_missing_images protostar/backend:v9
   run protostar rollback v9
   assert_status 1
   assert_output_contains "nothing to roll back to: protostar/backend:v9 is not present in Docker"
@@ -69,7 +68,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" \
     "BACKEND_GREEN_IMAGE=protostar/backend:v2" "AI_WORKER_IMAGE=protostar/ai-worker:v2" \
     "AI_WORKER_PREVIOUS_IMAGE=protostar/ai-worker:v1"
-  echo id-ai-worker-old >"$STUB_LOG.workers"
+  stub_workers id-ai-worker-old
   run protostar rollback ai-worker
   assert_status 0
   assert_call_line "docker stop --time 60 id-ai-worker-old"
@@ -97,7 +96,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "a previous image gone from Docker is refused" {
-  export STUB_MISSING_IMAGES="protostar/backend:v1"
+  stub_missing_images protostar/backend:v1
   run protostar rollback
   assert_status 1
   assert_output_contains "nothing to roll back to: the previous image protostar/backend:v1 is no longer present in Docker"
@@ -107,7 +106,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "rollback to a stopped colour: started behind the readiness gate, switched, verified, current stopped" {
-  export STUB_DOCKER_ENV="BACKEND_BLUE_IMAGE"
+  record_docker_env BACKEND_BLUE_IMAGE
   run protostar rollback --drain 0
   assert_status 0
   local p
@@ -125,14 +124,14 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   grep -q '^  \* backend-blue;$' "$STATE_DIR_T/nginx/active-backend.conf"
   assert_output_contains "answered by: blue v1"
   assert_output_line_matches "^Rolled back to protostar/backend:v1 on blue \(from protostar/backend:v2 on green\) in [0-9]+\.[0-9]s$"
-  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 colour=green->blue result=ok duration=[0-9.]+s$" \
+  grep -qE "action=rollback service=backend user=[^ ]+ from=protostar/backend:v2 to=protostar/backend:v1 color=green->blue result=ok duration=[0-9.]+s$" \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
 }
 
 @test "rollback to a warm colour is only a switch: nothing is started" {
-  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
-  export STUB_DOCKER_INSPECT='healthy protostar/backend:v1\n'
+  stub_running nginx backend-green backend-blue
+  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
   run protostar rollback --keep-warm
   assert_status 0
   assert_output_contains "backend-blue runs protostar/backend:v1 and is ready (warm)"
@@ -144,15 +143,16 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "a running colour with another image is started again with the recorded one" {
-  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
-  export STUB_DOCKER_INSPECT='healthy protostar/backend:v0\n'
+  stub_running nginx backend-green backend-blue
+  stub_output docker 'inspect *' 'healthy protostar/backend:v0\n'
   run protostar rollback --drain 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
 }
 
 @test "the previous colour failing readiness: removed, no switch, state unchanged" {
-  export STUB_COMPOSE_UP_STATUS=1 STUB_COMPOSE_LOGS='database gone\n'
+  stub_output docker 'compose * up *' '' 1
+  stub_output docker 'compose * logs *' 'database gone\n'
   run protostar rollback --timeout 20
   assert_status 1
   assert_output_line_matches "^backend-blue \\(protostar/backend:v1\\) did not become ready \\(after [0-9]+s, at most 20s\\):$"
@@ -165,9 +165,9 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "a warm colour that does not answer through nginx: switched back and left as it was" {
-  export STUB_COMPOSE_RUNNING="nginx backend-green backend-blue"
-  export STUB_DOCKER_INSPECT='healthy protostar/backend:v1\n'
-  export STUB_CURL_OUTPUT='x-protostar-backend: green v2\r\n'
+  stub_running nginx backend-green backend-blue
+  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
+  stub_health_answer 'x-protostar-backend: green v2\r\n'
   run protostar rollback
   assert_status 1
   assert_output_contains "answered as 'green v2' instead of 'blue v1'"

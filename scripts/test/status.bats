@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for lib_run is single-quoted
 # protostar status
 
 load test_helper
@@ -13,7 +13,7 @@ setup() {
 }
 
 @test "status exits 0 when every service is running healthy" {
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\npostgres|running|healthy|img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\npostgres|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 0
   assert_output_contains "Project:       ptest"
@@ -31,17 +31,17 @@ setup() {
 }
 
 @test "status accepts the idle colour stopped, but not a crashed service" {
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nbackend-blue|exited||img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nbackend-blue|exited||img:1|1 minute ago\n'
   run protostar status
   assert_status 0
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nai-worker|exited||img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\nai-worker|exited||img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Not every service is healthy"
 }
 
 @test "status exits 1 when one service is running unhealthy" {
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|unhealthy|img:1|1 minute ago\nredis|running|healthy|img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|unhealthy|img:1|1 minute ago\nredis|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Active colour: green"
@@ -49,14 +49,14 @@ setup() {
 }
 
 @test "status exits 1 while a service is still starting" {
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\npostgres|running|starting|img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\npostgres|running|starting|img:1|1 minute ago\n'
   run protostar status
   assert_status 1
   assert_output_contains "Not every service is healthy"
 }
 
 @test "status exits 1 when nothing runs" {
-  export STUB_COMPOSE_PS_STATES=''
+  stub_ps_states ''
   run protostar status
   assert_status 1
   assert_output_contains "Nothing is running: protostar up"
@@ -65,7 +65,7 @@ setup() {
 
 @test "status before the first up says so" {
   rm "$STATE_DIR_T/state.env"
-  export STUB_COMPOSE_PS_STATES=''
+  stub_ps_states ''
   run protostar status
   assert_status 1
   assert_output_contains "Images:        not prepared yet"
@@ -75,7 +75,7 @@ setup() {
 
 @test "status on port 443 prints the URL without a port" {
   write_env "HTTPS_PORT=443" "HTTP_PORT=80" "PUBLIC_HOSTNAME=chat.test"
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\n'
   run protostar status
   assert_status 0
   assert_output_contains "URL:           https://chat.test/"
@@ -97,7 +97,7 @@ setup() {
   printf '%s\n' "pid=$holder" "user=alice" "host=$(uname -n)" "command=protostar deploy backend v3 --canary 10,100" \
     "started=2026-11-22T10:01:00Z" >"$STATE_DIR_T/deploy.lock/owner"
   echo "2026-11-22T09:00:00Z action=deploy service=backend result=ok" >"$STATE_DIR_T/audit.log"
-  export STUB_COMPOSE_PS_STATES='nginx|running|healthy|img:1|1 minute ago\n'
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\n'
   run protostar status
   kill "$holder"
   assert_output_contains "Routing:       10% to green, the rest to blue (a canary deploy)"
@@ -108,4 +108,12 @@ setup() {
   run protostar status
   assert_output_contains "Routing:       every request to blue"
   assert_output_contains "Deploy lock:   left by pid $holder"
+}
+
+@test "an audit line from before the upgrade (colour=) is shown as written" {
+  mkdir -p "$STATE_DIR_T"
+  echo "2026-10-01T09:00:00Z action=deploy service=backend user=a from=x to=y colour=blue->green result=ok duration=3s" >"$STATE_DIR_T/audit.log"
+  stub_ps_states 'nginx|running|healthy|img:1|1 minute ago\n'
+  run protostar status
+  assert_output_contains "Last change:   2026-10-01T09:00:00Z action=deploy service=backend user=a from=x to=y colour=blue->green result=ok duration=3s"
 }

@@ -1,54 +1,16 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154,SC2034 # status/output/lines come from bats' run; LISTENER_PORT etc. are read by the tests
+# shellcheck disable=SC2154,SC2034,SC2016 # status/output/lines come from bats' run; LISTENER_PORT etc. are read by the tests; stub bodies are single-quoted (the stub expands them)
 # Shared set-up for the bats tests of scripts/protostar and scripts/lib/*.sh.
 #
 # Every test runs in its own $BATS_TEST_TMPDIR:
-#   bin/        stubs (docker, apt-get, dockerd, ...) placed FIRST on PATH; each stub
+#   bin/        stub commands (docker, apt-get, dockerd, ...) placed FIRST on PATH; each
 #               appends one line per call ("NAME ARG ARG ...") to $STUB_LOG
+#   stubs/      what each stub command does, as the test set it up (see `stub` below)
 #   .env        the operator settings the CLI reads (PROTOSTAR_ENV_FILE), written by
 #               write_env; STATE_DIR and TLS_DIR point into the temp dir
 #   state/      STATE_DIR, tls/ TLS_DIR, logs/ PROTOSTAR_LOG_DIR
 # Nothing is written into the repository, no container is started and nothing but
 # 127.0.0.1 is ever contacted.
-#
-# The docker stub is steered per test by environment variables:
-#   STUB_DOCKER_INFO_STATUS       exit code of `docker info` (default 0: engine ready)
-#   STUB_COMPOSE_VERSION_STATUS   exit code of `docker compose version` (default 0)
-#   STUB_COMPOSE_PS_QUIET         output of `docker compose ... ps ... --quiet ...`
-#                                 (a container id = "the project's nginx runs")
-#   STUB_COMPOSE_PS_STATES        output of `compose ps --all --format '{{.Service}}|{{.State}}|{{.Health}}|...'`
-#                                 (printf %b: use \n between lines)
-#   STUB_COMPOSE_PS_TABLE         output of any other `compose ps`
-#   STUB_COMPOSE_UP_STATUS        exit code of `compose ... up ...` (default 0)
-#   STUB_MISSING_IMAGES           space-separated images `docker image inspect` fails for
-#   STUB_PULL_STATUS              exit code of `docker pull` (default 0)
-#   STUB_DOCKER_ENV               variable names whose values at each call are appended
-#                                 to $STUB_ENV_LOG ("NAME=value" lines)
-# Added for deploy, rollback and maintenance:
-#   STUB_COMPOSE_RUNNING          when set: the services that run; `compose ps ... --quiet
-#                                 SERVICE` prints an id only for those (else as above)
-#   STUB_COMPOSE_UP_SLEEP         seconds `compose ... up ...` takes (default 0)
-#   STUB_COMPOSE_LOGS             output of `compose ... logs ...` (printf %b)
-#   STUB_NGINX_T_STATUSES         exit codes of successive `compose exec ... nginx -t`
-#                                 calls, space-separated; the last one repeats (default 0)
-#   STUB_NGINX_RELOAD_STATUS      exit code of `compose exec ... nginx -s reload` (default 0)
-#   STUB_DOCKER_INSPECT           output of `docker inspect ...` (printf %b)
-#   STUB_IMAGE_VERSIONS           "IMAGE=VERSION ..." for `docker image inspect` of
-#                                 .Config.Env (PROTOSTAR_VERSION); default: the image's tag
-#   STUB_CURL_OUTPUT              output of curl (make_curl_stub) and of `compose exec ...
-#                                 curl ...` (printf %b; e.g. headers for `curl -D -`)
-#   STUB_CURL_STATUS              exit code of those curl calls (default 0)
-#   STUB_CURL_SEQUENCE            when set: outputs of successive curl calls (make_curl_stub),
-#                                 separated by '|'; the last one repeats
-# `docker ps --filter label=com.docker.compose.service=S` answers like `compose ps --quiet S`
-# (STUB_COMPOSE_RUNNING, else STUB_COMPOSE_PS_QUIET) and `docker exec ID ...` like `compose
-# exec` (nginx -t, reload, curl; `sh -c 'nginx -t ...; nginx -s reload ...'` is logged as
-# those two calls). Added for canary and ai-worker deploys:
-#   STUB_ACCESS_LOG               a file whose lines `docker logs --since ...` prints (nginx's
-#                                 access log)
-#   $STUB_LOG.workers             when the file exists: the ai-worker container ids `docker
-#                                 ps` lists; `compose up --scale` appends id-ai-worker-new,
-#                                 `docker rm` removes ids
 
 PROTOSTAR_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PROTOSTAR_BIN="$PROTOSTAR_REPO/scripts/protostar"
@@ -56,12 +18,13 @@ PROTOSTAR_BIN="$PROTOSTAR_REPO/scripts/protostar"
 protostar_setup() {
   TEST_ROOT=$BATS_TEST_TMPDIR
   STUB_BIN="$TEST_ROOT/bin"
+  STUB_DIR="$TEST_ROOT/stubs"
   STUB_LOG="$TEST_ROOT/calls.log"
   STUB_ENV_LOG="$TEST_ROOT/docker-env.log"
   ENV_FILE="$TEST_ROOT/.env"
   STATE_DIR_T="$TEST_ROOT/state"
   TLS_DIR_T="$TEST_ROOT/tls"
-  export STUB_LOG STUB_ENV_LOG
+  export STUB_LOG STUB_ENV_LOG STUB_DIR
   export PROTOSTAR_ENV_FILE=$ENV_FILE
   export PROTOSTAR_LOG_DIR="$TEST_ROOT/logs"
   export PROTOSTAR_APP_VERSION=test-1
@@ -72,12 +35,13 @@ protostar_setup() {
     NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
     AI_WORKER_IMAGE COMPOSE_PROJECT_NAME STATE_DIR TLS_DIR HTTPS_PORT HTTP_PORT
   : >"$STUB_LOG"
-  mkdir -p "$STUB_BIN"
-  make_docker_stub
+  mkdir -p "$STUB_BIN" "$STUB_DIR"
+  write_stub_functions
+  stub_docker_engine
   # Safety nets: nothing may install packages or start a real engine.
   local name
   for name in apt-get dpkg dockerd systemctl debootstrap; do
-    make_logging_stub "$name"
+    stub "$name"
   done
   PATH="$STUB_BIN:$PATH"
   export PATH
@@ -94,119 +58,184 @@ protostar_teardown() {
 setup() { protostar_setup; }
 teardown() { protostar_teardown; }
 
-# make_logging_stub NAME [STATUS] — a command that only logs its call.
-make_logging_stub() {
-  cat >"$STUB_BIN/$1" <<STUB
+# --- stubs: each test sets up the commands it needs -----------------------------------------
+# A stubbed command (bin/NAME) logs its call, then does what the newest matching stub says:
+#
+#   stub NAME                       NAME exists: it logs its calls and succeeds
+#   stub NAME PATTERN BODY          a call whose arguments, joined by spaces, match the glob
+#                                   PATTERN runs BODY: bash, with the call's arguments as
+#                                   "$@" (BODY "-": read from stdin)
+#   stub_output NAME PATTERN TEXT [STATUS]  prints TEXT (printf %b), exits STATUS (default 0)
+#   stub_tap NAME PATTERN BODY      BODY runs for every matching call, before the stub that
+#                                   answers it (to record something); its output is dropped
+#
+# A later stub wins over an earlier one; a call that no stub matches succeeds, printing
+# nothing. Inside BODY:
+#   relog [LINE...]  logs LINE(s) in place of the call (a script's text, a call that stands
+#                    for two)
+#   next_stub        leaves the call to the next earlier stub that matches
+#   $STUB_NTH        how many calls this stub has answered, this one included
+# and `each_call BODY...` makes a BODY that answers successive calls differently.
+
+# write_stub_functions — what every stub body can use (each stub file sources it).
+write_stub_functions() {
+  cat >"$STUB_DIR/functions.bash" <<'FUNCTIONS'
+# shellcheck shell=bash
+next_stub() { exit 100; }
+relog() {
+  local size end
+  {
+    flock 9
+    # The call's own line is dropped only while it is the last one (no call since).
+    size=$(stat -c %s "$STUB_LOG")
+    end=$(printf '%s\n' "$STUB_CALL" | wc -c)
+    if ((size >= end)) && [[ "$(tail -c "$end" "$STUB_LOG")" == "$STUB_CALL" ]]; then
+      truncate -s $((size - end)) "$STUB_LOG"
+    fi
+    (($# == 0)) || printf '%s\n' "$@" >&9
+  } 9>>"$STUB_LOG"
+}
+STUB_NTH=0
+[[ ! -f "$STUB_FILE.count" ]] || read -r STUB_NTH <"$STUB_FILE.count"
+STUB_NTH=$((STUB_NTH + 1))
+echo "$STUB_NTH" >"$STUB_FILE.count"
+FUNCTIONS
+}
+
+# make_stub_command NAME — bin/NAME: logs "NAME ARGS...", runs the taps that match, then
+# the newest stub that matches (one that exits 100 passes the call on).
+make_stub_command() {
+  mkdir -p "$STUB_DIR/$1"
+  cat >"$STUB_BIN/$1" <<'COMMAND'
 #!/usr/bin/env bash
-printf '%s\n' "$1 \$*" >>"\$STUB_LOG"
-exit ${2:-0}
-STUB
+export STUB_CALL="${0##*/} $*"
+printf '%s\n' "$STUB_CALL" >>"$STUB_LOG"
+shopt -s nullglob
+_taps=("$STUB_DIR/${0##*/}"/tap-*.stub) _stubs=("$STUB_DIR/${0##*/}"/[0-9]*.stub)
+shopt -u nullglob
+# Each stub file runs in a subshell of this one (a fork is cheaper than a new bash), with
+# only STUB_FILE of this script's variables.
+_run() { (unset -v _taps _stubs _i _pattern _status && source "$STUB_FILE" "$@"); }
+for STUB_FILE in "${_taps[@]}"; do
+  IFS= read -r _pattern <"$STUB_FILE"
+  [[ "$*" != ${_pattern#\# } ]] || _run "$@" >/dev/null
+done
+for ((_i = ${#_stubs[@]} - 1; _i >= 0; _i--)); do
+  STUB_FILE=${_stubs[_i]}
+  IFS= read -r _pattern <"$STUB_FILE"
+  [[ "$*" == ${_pattern#\# } ]] || continue
+  _status=0
+  _run "$@" || _status=$?
+  ((_status == 100)) || exit "$_status"
+done
+exit 0
+COMMAND
   chmod +x "$STUB_BIN/$1"
 }
 
-make_docker_stub() {
-  cat >"$STUB_BIN/docker" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "docker $*" >>"$STUB_LOG"
-for var in ${STUB_DOCKER_ENV:-}; do
-  printf '%s=%s\n' "$var" "${!var:-}" >>"$STUB_ENV_LOG"
-done
-# in_container ARGS — `nginx -t`, `nginx -s reload` or curl run in a container.
-in_container() {
-  if [[ "$*" == *"nginx -t"*"nginx -s reload"* ]]; then
-    # One exec that tests, then reloads: logged as the two calls it stands for (the
-    # reload only when the test passed), so the tests count them the same way.
-    sed -i '$d' "$STUB_LOG"
-    id=$(sed 's/^ *exec \([^ ]*\) .*/\1/' <<<"$*")
-    echo "docker exec $id nginx -t" >>"$STUB_LOG"
-    (in_container "nginx -t") || exit 10
-    echo "docker exec $id nginx -s reload" >>"$STUB_LOG"
-    (in_container "nginx -s reload") || exit 11
-    exit 0
-  elif [[ "$*" == *"nginx -t"* ]]; then
-    count_file="$STUB_LOG.nginx-t"
-    n=$(($(cat "$count_file" 2>/dev/null || echo 0) + 1))
-    echo "$n" >"$count_file"
-    read -ra statuses <<<"${STUB_NGINX_T_STATUSES:-0}"
-    index=$((n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1))
-    exit "${statuses[$index]}"
-  elif [[ "$*" == *"nginx -s reload"* ]]; then
-    exit "${STUB_NGINX_RELOAD_STATUS:-0}"
-  elif [[ "$*" == *" curl "* ]]; then
-    printf '%b' "${STUB_CURL_OUTPUT:-}"
-    exit "${STUB_CURL_STATUS:-0}"
+# add_stub_file NAME PREFIX PATTERN BODY — the next stub file of NAME (see above).
+add_stub_file() {
+  local name=$1 prefix=$2 pattern=$3 body=$4
+  local -a files
+  [[ -x "$STUB_BIN/$name" ]] || make_stub_command "$name"
+  [[ "$body" != - ]] || body=$(cat)
+  files=("$STUB_DIR/$name"/*.stub)
+  [[ -e "${files[0]}" ]] || files=()
+  printf '# %s\nsource "$STUB_DIR/functions.bash"\n%s\n' "$pattern" "$body" \
+    >"$STUB_DIR/$name/$prefix$(printf %04d "${#files[@]}").stub"
+}
+
+stub() {
+  if (($# == 1)); then
+    [[ -x "$STUB_BIN/$1" ]] || make_stub_command "$1"
+  else
+    add_stub_file "$1" "" "$2" "$3"
   fi
 }
-workers="$STUB_LOG.workers"
-case "$1" in
-  info) exit "${STUB_DOCKER_INFO_STATUS:-0}" ;;
-  ps)
-    service=$(sed -n 's/.*label=com.docker.compose.service=\([^ ]*\).*/\1/p' <<<"$*")
-    if [[ "$service" == ai-worker && -f "$workers" ]]; then
-      cat "$workers"
-    elif [[ -n "${STUB_COMPOSE_RUNNING+set}" ]]; then
-      [[ " $STUB_COMPOSE_RUNNING " == *" $service "* ]] && echo "id-$service"
-    else
-      printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
-    fi
-    ;;
-  exec) in_container " $*" ;;
-  logs) [[ "$*" == *--since* && -n "${STUB_ACCESS_LOG:-}" ]] && cat "$STUB_ACCESS_LOG" ;;
-  rm)
-    if [[ -f "$workers" ]]; then
-      for id in "${@:2}"; do sed -i "/^$id\$/d" "$workers"; done
-    fi
-    ;;
-  pull) exit "${STUB_PULL_STATUS:-0}" ;;
-  image)
-    if [[ "${2:-}" == inspect ]]; then
-      image=${!#}
-      for missing in ${STUB_MISSING_IMAGES:-}; do
-        [[ "$image" == "$missing" ]] && exit 1
-      done
-      [[ "$*" == *"{{.Size}}"* ]] && echo 123000000
-      if [[ "$*" == *".Config.Env"* ]]; then
-        version=${image##*:}
-        for pair in ${STUB_IMAGE_VERSIONS:-}; do
-          [[ "${pair%=*}" == "$image" ]] && version=${pair##*=}
-        done
-        printf 'PATH=/usr/bin\nPROTOSTAR_VERSION=%s\n' "$version"
-      fi
-      exit 0
-    fi
-    ;;
-  inspect) printf '%b' "${STUB_DOCKER_INSPECT:-}" ;;
-  compose)
-    shift
-    [[ "${1:-}" == version ]] && { echo "Docker Compose version v2.99.0-stub"; exit "${STUB_COMPOSE_VERSION_STATUS:-0}"; }
-    # skip the global options (--project-name X --file Y) to the compose subcommand
-    while [[ "${1:-}" == --* ]]; do shift 2; done
-    sub=${1:-}
-    case "$sub" in
-      ps)
-        if [[ "$*" == *--quiet* && -n "${STUB_COMPOSE_RUNNING+set}" ]]; then
-          [[ " $STUB_COMPOSE_RUNNING " == *" ${!#} "* ]] && echo "id-${!#}"
-        elif [[ "$*" == *--quiet* ]]; then
-          printf '%s' "${STUB_COMPOSE_PS_QUIET:-}"
-        elif [[ "$*" == *"{{.Service}}|{{.State}}|{{.Health}}"* ]]; then
-          printf '%b' "${STUB_COMPOSE_PS_STATES:-}"
-        else
-          printf '%b' "${STUB_COMPOSE_PS_TABLE:-}"
-        fi
-        ;;
-      up)
-        [[ -f "$workers" && "$*" == *--scale* ]] && echo id-ai-worker-new >>"$workers"
-        sleep "${STUB_COMPOSE_UP_SLEEP:-0}"
-        exit "${STUB_COMPOSE_UP_STATUS:-0}"
-        ;;
-      logs) printf '%b' "${STUB_COMPOSE_LOGS:-}" ;;
-      exec) in_container "$*" ;;
-    esac
-    ;;
-esac
-exit 0
-STUB
-  chmod +x "$STUB_BIN/docker"
+
+stub_tap() { add_stub_file "$1" tap- "$2" "$3"; }
+
+stub_output() { stub "$1" "$2" "printf '%b' $(printf %q "$3"); exit ${4:-0}"; }
+
+# each_call BODY... — a stub body: the first call runs the first BODY, the second the
+# second...; the last BODY repeats.
+each_call() {
+  local i
+  printf '%s\n' 'case "$STUB_NTH" in'
+  for ((i = 1; i < $#; i++)); do printf '  %s) %s ;;\n' "$i" "${!i}"; done
+  printf '  *) %s ;;\nesac\n' "${!#}"
+}
+
+# stub_outputs NAME PATTERN TEXT... — successive matching calls print each TEXT in turn
+# (printf %b); the last one repeats.
+stub_outputs() {
+  local name=$1 pattern=$2 text
+  local -a bodies=()
+  shift 2
+  for text in "$@"; do bodies+=("printf '%b' $(printf %q "$text")"); done
+  stub "$name" "$pattern" "$(each_call "${bodies[@]}")"
+}
+
+# stub_docker_engine — a Docker engine that is ready and holds every image (123 MB, its
+# PROTOSTAR_VERSION its tag), where nothing runs yet and nginx accepts its configuration.
+# One `docker exec` running `nginx -t`, then `nginx -s reload` is logged as the two calls
+# it stands for, each answered by the stubs for it.
+stub_docker_engine() {
+  stub_output docker 'compose version' 'Docker Compose version v2.99.0-stub\n'
+  stub docker 'image inspect *' - <<'BODY'
+image=${!#}
+[[ "$*" != *"{{.Size}}"* ]] || echo 123000000
+[[ "$*" != *".Config.Env"* ]] || printf 'PATH=/usr/bin\nPROTOSTAR_VERSION=%s\n' "${image##*:}"
+BODY
+  stub docker 'exec * sh -c nginx -t*nginx -s reload*' - <<'BODY'
+relog
+docker exec "$2" nginx -t || exit 10
+docker exec "$2" nginx -s reload || exit 11
+BODY
+}
+
+# stub_running SERVICE... — the stack's containers of these services run (id-SERVICE), for
+# `docker ps --filter label=com.docker.compose.service=S` and `compose ps --quiet S`.
+stub_running() {
+  local running
+  printf -v running 'running=%q' " $* "
+  stub docker 'ps *' "$running"$'\n''[[ "$*" =~ label=com.docker.compose.service=([^ ]*) ]]
+if [[ "$running" == *" ${BASH_REMATCH[1]} "* ]]; then echo "id-${BASH_REMATCH[1]}"; fi'
+  stub docker 'compose * ps *--quiet*' "$running"$'\n''if [[ "$running" == *" ${!#} "* ]]; then echo "id-${!#}"; fi'
+}
+
+# stub_ps_states TEXT — the services' states `compose ps --all --format
+# '{{.Service}}|{{.State}}|{{.Health}}|...'` lists (printf %b).
+stub_ps_states() { stub_output docker 'compose * ps --all --format *' "$1"; }
+
+# stub_missing_images IMAGE... — `docker image inspect` fails for these images.
+stub_missing_images() {
+  local missing
+  printf -v missing 'missing=%q' " $* "
+  stub docker 'image inspect *' "$missing"$'\n''[[ "$missing" != *" ${!#} "* ]] || exit 1
+next_stub'
+}
+
+# record_docker_env VAR... — every docker call appends "VAR=value" for each VAR, as the
+# call saw it, to $STUB_ENV_LOG.
+record_docker_env() {
+  stub_tap docker '*' "for var in $*; do"' printf "%s=%s\n" "$var" "${!var:-}" >>"$STUB_ENV_LOG"; done'
+}
+
+# stub_health_answer TEXT — what a request for the backend's health gets (printf %b; e.g.
+# headers for `curl -D -`): curl on this host (through nginx) and curl in nginx's container.
+stub_health_answer() {
+  stub_output curl '*' "$1"
+  stub_output docker 'exec * curl *' "$1"
+}
+
+# stub_workers ID... — the ai-worker containers, kept in $STUB_LOG.workers: `docker ps`
+# lists them, `compose up --scale` adds id-ai-worker-new, `docker rm` removes ids.
+stub_workers() {
+  if (($#)); then printf '%s\n' "$@" >"$STUB_LOG.workers"; else : >"$STUB_LOG.workers"; fi
+  stub docker 'ps *label=com.docker.compose.service=ai-worker *' 'cat "$STUB_LOG.workers"'
+  stub_tap docker 'compose * up *--scale*' 'echo id-ai-worker-new >>"$STUB_LOG.workers"'
+  stub_tap docker 'rm *' 'for id in "${@:2}"; do sed -i "/^$id\$/d" "$STUB_LOG.workers"; done'
 }
 
 # protostar ARGS... — the CLI under test (the real script of this checkout).
@@ -386,40 +415,21 @@ compose_prefix() {
   printf 'docker compose --project-name %s --file %s --profile embedded-object-store' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
 }
 
-# make_curl_stub — a curl that logs its call ("curl ARGS...") and prints $STUB_CURL_OUTPUT
-# (printf %b) with exit code $STUB_CURL_STATUS; for the commands that verify through nginx.
-make_curl_stub() {
-  cat >"$STUB_BIN/curl" <<'STUB'
-#!/usr/bin/env bash
-printf '%s\n' "curl $*" >>"$STUB_LOG"
-if [[ -n "${STUB_CURL_SEQUENCE+set}" ]]; then
-  n=$(($(cat "$STUB_LOG.curl" 2>/dev/null || echo 0) + 1))
-  echo "$n" >"$STUB_LOG.curl"
-  IFS='|' read -ra outputs <<<"$STUB_CURL_SEQUENCE"
-  printf '%b' "${outputs[$((n <= ${#outputs[@]} ? n - 1 : ${#outputs[@]} - 1))]}"
-else
-  printf '%b' "${STUB_CURL_OUTPUT:-}"
-fi
-exit "${STUB_CURL_STATUS:-0}"
-STUB
-  chmod +x "$STUB_BIN/curl"
-}
-
-# include_for COLOUR — the active-backend include as protostar writes it for COLOUR.
+# include_for COLOR — the active-backend include as protostar writes it for COLOR.
 include_for() {
-  # shellcheck disable=SC2016 # nginx's variables, written literally
   printf '%s\n' '# Written by protostar; the deploy command rewrites it. Do not edit by hand.' \
     'split_clients "${request_id}" $protostar_backend {' "  * backend-$1;" '}'
 }
 
 # deployed_stack_setup ACTIVE BLUE_TAG GREEN_TAG — a stack after `up` or a deploy, for the
 # deploy, rollback and maintenance tests: settings, state (copied to state.before), the
-# live include routing to ACTIVE, nginx and backend-ACTIVE running, curl stubbed.
+# live include routing to ACTIVE, nginx and backend-ACTIVE running, curl stubbed (it answers
+# nothing until the test says what: stub_health_answer).
 deployed_stack_setup() {
   local active=$1
   protostar_setup
   unset PROTOSTAR_ACTOR SUDO_USER PROTOSTAR_VERIFY_IN_A_ROW PROTOSTAR_HOOK_TIMEOUT
-  make_curl_stub
+  stub curl
   write_env
   write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=$active" \
     "BACKEND_BLUE_IMAGE=protostar/backend:$2" "BACKEND_GREEN_IMAGE=protostar/backend:$3" \
@@ -427,7 +437,8 @@ deployed_stack_setup() {
   mkdir -p "$STATE_DIR_T/nginx"
   include_for "$active" >"$STATE_DIR_T/nginx/active-backend.conf"
   cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
-  export STUB_COMPOSE_RUNNING="nginx backend-$active" PROTOSTAR_VERIFY_TIMEOUT=1
+  stub_running nginx "backend-$active"
+  export PROTOSTAR_VERIFY_TIMEOUT=1
 }
 
 # yaml_query FILE EXPR — prints what the Python expression EXPR gives for the YAML

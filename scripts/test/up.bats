@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016,SC2030,SC2031 # code for lib_run is single-quoted; stub settings are exported per test
+# shellcheck disable=SC2016 # code for lib_run is single-quoted
 # protostar up: pre-flight checks (settings, Docker, ports) and the start sequence.
 
 load test_helper
@@ -240,7 +240,7 @@ up_rejects() {
   start_listener
   use_free_ports
   write_env "HTTPS_PORT=$LISTENER_PORT"
-  export STUB_COMPOSE_PS_QUIET=0123456789ab
+  stub_running nginx
   run protostar up --offline
   assert_status 0
   refute_output_contains "already in use"
@@ -250,7 +250,7 @@ up_rejects() {
 @test "happy path: state, gateway include, certificate, compose up, URL" {
   use_free_ports
   write_env
-  export STUB_DOCKER_ENV="NGINX_IMAGE POSTGRES_IMAGE BACKEND_BLUE_IMAGE"
+  record_docker_env NGINX_IMAGE POSTGRES_IMAGE BACKEND_BLUE_IMAGE
   run protostar up --offline
   assert_status 0
   assert_output_contains "[1/6] checking settings"
@@ -311,7 +311,7 @@ up_rejects() {
   write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
     "BACKEND_BLUE_IMAGE=protostar/backend:gone" "BACKEND_GREEN_IMAGE=protostar/backend:gone" \
     "AI_WORKER_IMAGE=protostar/ai-worker:ok"
-  export STUB_MISSING_IMAGES="protostar/backend:gone"
+  stub_missing_images protostar/backend:gone
   run protostar up
   assert_status 1
   assert_output_contains "deployed images missing from Docker: protostar/backend:gone protostar/backend:gone"
@@ -321,7 +321,7 @@ up_rejects() {
 @test "a stack that does not become healthy fails with the hint to logs/status" {
   use_free_ports
   write_env
-  export STUB_COMPOSE_UP_STATUS=1
+  stub_output docker 'compose * up *' '' 1
   run protostar up --offline --timeout 5
   assert_status 1
   assert_output_contains "did not become healthy within 5s"
@@ -331,7 +331,7 @@ up_rejects() {
 @test "without --offline/--upstream and no state, a reachable registry selects upstream" {
   use_free_ports
   write_env
-  export STUB_MISSING_IMAGES="nginx:1.26.3" STUB_PULL_STATUS=0
+  stub_missing_images nginx:1.26.3
   run protostar up
   assert_status 0
   assert_called "docker pull -q nginx:1.26.3"
@@ -342,7 +342,8 @@ up_rejects() {
 @test "without a registry, up falls back to offline" {
   use_free_ports
   write_env
-  export STUB_MISSING_IMAGES="nginx:1.26.3" STUB_PULL_STATUS=1
+  stub_missing_images nginx:1.26.3
+  stub_output docker 'pull *' '' 1
   run protostar up
   assert_status 0
   assert_output_contains "no container registry reachable"
@@ -353,7 +354,7 @@ up_rejects() {
 @test "a first upstream up pulls the pinned images by name" {
   use_free_ports
   write_env
-  export STUB_MISSING_IMAGES="nginx:1.26.3 redis:8.0.2"
+  stub_missing_images nginx:1.26.3 redis:8.0.2
   run protostar up --upstream
   assert_status 0
   assert_call_line "docker pull nginx:1.26.3"

@@ -1,19 +1,18 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2030,SC2031 # stub settings are exported per test
 # protostar deploy ai-worker: the rolling replacement (new worker beside the old, health
-# gate, graceful stop of the old, state, audit) against the docker stub. The stub keeps
-# the ai-worker container ids in $STUB_LOG.workers.
+# gate, graceful stop of the old, state, audit) against the docker stub. The stubs keep
+# the ai-worker container ids in $STUB_LOG.workers (stub_workers).
 
 load test_helper
 
 setup() {
   deployed_stack_setup blue v1 v1
-  echo id-ai-worker-old >"$STUB_LOG.workers"
-  export STUB_DOCKER_INSPECT='143\n'
+  stub_workers id-ai-worker-old
+  stub_output docker 'inspect *' '143\n'
 }
 
 @test "rolling deploy: the new worker starts beside the old and passes its health check, then the old stops gracefully" {
-  export STUB_DOCKER_ENV="AI_WORKER_IMAGE"
+  record_docker_env AI_WORKER_IMAGE
   run protostar deploy ai-worker v2
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --no-recreate --scale ai-worker=2 --wait --wait-timeout 300 ai-worker"
@@ -37,7 +36,7 @@ setup() {
 }
 
 @test "a new worker that fails its health check is removed; the old one keeps consuming, state unchanged" {
-  export STUB_COMPOSE_UP_STATUS=1
+  stub_output docker 'compose * up *' '' 1
   run protostar deploy ai-worker v2 --timeout 30
   assert_status 1
   assert_output_contains "the new ai-worker (protostar/ai-worker:v2) did not become ready"
@@ -51,7 +50,7 @@ setup() {
 }
 
 @test "--grace bounds the old worker's shutdown; a worker killed at the bound is reported" {
-  export STUB_DOCKER_INSPECT='137\n'
+  stub_output docker 'inspect *' '137\n'
   run protostar deploy ai-worker v2 --grace 5
   assert_status 0
   assert_call_line "docker stop --time 5 id-ai-worker-old"
@@ -59,7 +58,7 @@ setup() {
 }
 
 @test "with no worker running, one is started and nothing is stopped" {
-  : >"$STUB_LOG.workers"
+  stub_workers
   run protostar deploy ai-worker v2
   assert_status 0
   assert_called "--scale ai-worker=1 "
@@ -68,7 +67,7 @@ setup() {
 }
 
 @test "SIGTERM while the new worker starts: it is removed, the old one untouched, the lock released" {
-  export STUB_COMPOSE_UP_SLEEP=5
+  stub docker 'compose * up *' 'sleep 5'
   "$PROTOSTAR_BIN" deploy ai-worker v2 >"$TEST_ROOT/out" 2>&1 3>&- &
   local pid=$! i rc=0
   for ((i = 0; i < 100; i++)); do
@@ -85,7 +84,7 @@ setup() {
 }
 
 @test "a missing ai-worker image is refused before anything changes" {
-  export STUB_MISSING_IMAGES="protostar/ai-worker:v9"
+  stub_missing_images protostar/ai-worker:v9
   run protostar deploy ai-worker v9
   assert_status 1
   assert_output_contains "image protostar/ai-worker:v9 is not present in Docker"

@@ -138,11 +138,11 @@ state_and_audit_after_deploy() {
     $(state_value BACKEND_BLUE_IMAGE) == "$(v1_image)" ]] || die "state.env"
   grep 'backend-green;' "$E2E_DIR/state/nginx/active-backend.conf" || die "include"
   tail -n 1 "$E2E_DIR/state/audit.log" |
-    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE colour=blue->green result=ok duration=[0-9.]+s$" ||
+    grep -E " action=deploy service=backend user=[^ ]+ from=$(v1_image) to=$V2_IMAGE color=blue->green result=ok duration=[0-9.]+s$" ||
     die "audit line: $(tail -n 1 "$E2E_DIR/state/audit.log")"
   ! lock_present
 }
-old_colour_stopped_and_kept() {
+old_color_stopped_and_kept() {
   [[ $(container_state backend-blue) == exited && $(container_state backend-green) == running ]]
 }
 status_healthy_after_deploy() { protostar status | tee /dev/stderr | grep 'Active colour: green'; }
@@ -158,7 +158,7 @@ rollback_under_load_restarts_blue() {
   grep -q "starting backend-blue with $(v1_image)" "$E2E_DIR/rollback.out" || die "blue was not started"
   [[ $(served_by) == "blue $(v1_version)" && $(state_value ACTIVE_COLOR) == blue ]] || die "blue does not serve"
   [[ $(container_state backend-green) == exited ]] || die "green is $(container_state backend-green)"
-  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) colour=green->blue result=ok "
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) color=green->blue result=ok "
 }
 
 keep_warm_then_rollback_is_a_switch() {
@@ -328,7 +328,7 @@ canary_under_load_promotes_blue() {
 # back through nginx to the new colour with Last-Event-ID, and must then hold every event
 # of the user's stream exactly once, in order, each question's job completed.
 sse_across_a_switch_exactly_once() {
-  local token="$E2E_DIR/admin.token" user conversation target before n=0 job missing="" response colours
+  local token="$E2E_DIR/admin.token" user conversation target before n=0 job missing="" response colors
   user=$(login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD") || die "admin login"
   expect_created_conversation "$token"
   conversation=$(cat "$E2E_DIR/conversation.id")
@@ -360,9 +360,9 @@ sse_across_a_switch_exactly_once() {
   sse_follow_stop
   [[ -z "$missing" ]] || die "no completed event for:$missing"
   # The client started on the old colour and ended on the new one, through a reconnect.
-  colours=$(jq -r 'select(.event == "ready") | .data | fromjson | .color' "$SSE_OUT" | uniq | paste -sd' ')
-  echo "the stream's colours, in order: $colours"
-  [[ ${colours%% *} == "$before" && ${colours##* } != "$before" ]] || die "the client did not move from $before"
+  colors=$(jq -r 'select(.event == "ready") | .data | fromjson | .color' "$SSE_OUT" | uniq | paste -sd' ')
+  echo "the stream's colours, in order: $colors"
+  [[ ${colors%% *} == "$before" && ${colors##* } != "$before" ]] || die "the client did not move from $before"
   # Exactly once, in order: no id twice, ids increasing, and each question's events whole:
   # accepted, its tokens, the answer they spell, completed.
   jq -r 'select(.id != null) | .id' "$SSE_OUT" >"$E2E_DIR/received.ids"
@@ -441,7 +441,7 @@ check "the test images build from this checkout's jar (e2e-v2, and e2e-broken)" 
 check "up starts the stack on blue" up_blue
 check "deploy under load switches to green: the new version answers, 0 failed requests" deploy_under_load_switches_to_green
 check "the state, include and audit line record the deploy; the lock is gone" state_and_audit_after_deploy
-check "the old colour is stopped, its container kept" old_colour_stopped_and_kept
+check "the old colour is stopped, its container kept" old_color_stopped_and_kept
 check "status is healthy after the deploy" status_healthy_after_deploy
 check "rollback under load restarts blue: the previous version answers, 0 failed requests" rollback_under_load_restarts_blue
 check "after a --keep-warm deploy, rollback is only a switch (a few seconds, 0 failed)" keep_warm_then_rollback_is_a_switch

@@ -25,7 +25,7 @@ up_prints_url() {
 health_envelope_through_nginx() {
   https_get /api/health | jq -e '.resultCode == "OK" and .data.status == "UP" and .data.color == "blue"'
 }
-response_names_colour_and_version() {
+response_names_color_and_version() {
   https_headers /api/health | grep -iE '^x-protostar-backend: blue [0-9a-f]{12}'
 }
 http_redirects_to_https() {
@@ -223,7 +223,7 @@ status_reports_healthy_blue() {
   grep -q 'Active colour: blue' "$E2E_DIR/status.log"
 }
 worker_healthy() { [[ $(container_health ai-worker) == healthy ]]; }
-idle_colour_not_running() { [[ -z $(protostar_compose ps --quiet backend-green) ]]; }
+idle_color_not_running() { [[ -z $(protostar_compose ps --quiet backend-green) ]]; }
 vector_extension_present() {
   [[ $(psql_app "select extversion from pg_extension where extname = 'vector'") == 0.8.* ]]
 }
@@ -301,7 +301,7 @@ e2e_with_admin
 
 check "up starts the stack and prints the URL" up_prints_url
 check "HTTPS through nginx reaches the backend: /api/health answers the envelope" health_envelope_through_nginx
-check "the response names the colour and version that served it" response_names_colour_and_version
+check "the response names the colour and version that served it" response_names_color_and_version
 check "plain HTTP redirects to HTTPS on the published port" http_redirects_to_https
 check "the certificate is the generated self-signed one for PUBLIC_HOSTNAME" certificate_is_generated_for_hostname
 check "through nginx the actuator answers health (status only); every other endpoint is 404" actuator_closed_to_users_but_health
@@ -318,7 +318,7 @@ check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wron
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
 check "status reports every service healthy and the active colour" status_reports_healthy_blue
 check "the ai-worker is healthy" worker_healthy
-check "the idle colour is not running (one colour receives traffic)" idle_colour_not_running
+check "the idle colour is not running (one colour receives traffic)" idle_color_not_running
 check "PostgreSQL has the vector extension in the application database" vector_extension_present
 check "vectors work: cosine distance of orthogonal vectors is 1" vectors_work
 check "Redis requires its password" redis_requires_password

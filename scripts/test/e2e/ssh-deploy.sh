@@ -173,7 +173,7 @@ commit_goes_from_build_to_blue_green_switch_over_ssh() {
   agent scripts/protostar smoke "$NEW_TAG" || die "smoke"
   [[ $(served_by) == "green $NEW_TAG" ]] || die "served by: $(served_by)"
   [[ $(state_value ACTIVE_COLOR) == green ]] || die "state"
-  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=deploy service=backend user=protostar-deploy@[0-9.]+ .* to=protostar/backend:$NEW_TAG colour=blue->green result=ok" ||
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=deploy service=backend user=protostar-deploy@[0-9.]+ .* to=protostar/backend:$NEW_TAG color=blue->green result=ok" ||
     die "audit: $(tail -n 1 "$E2E_DIR/state/audit.log")"
   tail -n "+$((before + 1))" "$E2E_DIR/state/gate.log"
   tail -n "+$((before + 1))" "$E2E_DIR/state/gate.log" | grep -q "result=loaded command=\"load-image\" reason=\"protostar/backend:$NEW_TAG\"" || die "no load in gate.log"

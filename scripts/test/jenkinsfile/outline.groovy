@@ -1,7 +1,8 @@
 // Parses a Jenkinsfile as Groovy (the compiler's CONVERSION phase: syntax and AST, no
 // class resolution, so the pipeline DSL's names need no Jenkins) and prints its outline:
-//   stage NAME / end stage, begin post|failure|... / end ..., sh COMMAND, and
-//   sh-interpolated TEXT for a sh step whose command is not a constant string.
+//   stage NAME / end stage, begin post|failure|... / end ... (and begin/end
+//   withDeployCredentials, the Jenkinsfile's block that binds the deploy key), sh COMMAND,
+//   and sh-interpolated TEXT for a sh step whose command is not a constant string.
 // Usage: java -cp groovy.jar groovy.ui.GroovyMain outline.groovy Jenkinsfile
 import org.codehaus.groovy.ast.*
 import org.codehaus.groovy.ast.expr.*
@@ -13,7 +14,8 @@ def unit = new CompilationUnit()
 unit.addSource(file)
 unit.compile(Phases.CONVERSION)
 def module = unit.getAST().getModules()[0]
-def conditions = ['post', 'failure', 'always', 'success', 'unstable', 'cleanup', 'aborted', 'changed', 'fixed', 'regression', 'unsuccessful']
+def conditions = ['post', 'failure', 'always', 'success', 'unstable', 'cleanup', 'aborted', 'changed', 'fixed', 'regression', 'unsuccessful',
+                  'withDeployCredentials']
 def visitor = new CodeVisitorSupport() {
   int depth = 0
   void visitMethodCallExpression(MethodCallExpression call) {

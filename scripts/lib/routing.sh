@@ -1,0 +1,188 @@
+# shellcheck shell=bash
+# nginx's routing of the backend: the active-backend include (its format is config.sh's
+# active_backend_conf), the running nginx (test, reload), a switch that can be undone, and
+# the check through nginx that the new colour answers. Needs config.sh; sourced by
+# canary.sh, deploy.sh, protostar-maintenance and protostar-status.
+
+# shellcheck source=scripts/lib/change.sh
+source "$PROTOSTAR_ROOT/scripts/lib/change.sh"
+# shellcheck source=scripts/lib/containers.sh
+source "$PROTOSTAR_ROOT/scripts/lib/containers.sh"
+# shellcheck source=scripts/lib/maintenance.sh
+source "$PROTOSTAR_ROOT/scripts/lib/maintenance.sh"
+
+# === Builders: no side effects ===========================================================
+
+active_include() { printf '%s/nginx/active-backend.conf\n' "$STATE_DIR"; }
+
+# include_color FILE — the colour an active-backend include sends every request to;
+# "split" for a weighted split; nothing when the file is missing or names no colour.
+include_color() {
+  local file=$1 entries
+  [[ -r "$file" ]] || return 0
+  entries=$(sed -nE 's/^[[:space:]]*([0-9.]+%|\*)[[:space:]]+backend-(blue|green)[[:space:]]*;.*$/\1 \2/p' "$file")
+  if [[ "$entries" =~ ^\*\ (blue|green)$ ]]; then
+    printf '%s\n' "${BASH_REMATCH[1]}"
+  elif [[ -n "$entries" ]]; then
+    echo split
+  fi
+}
+
+# routing_summary FILE — where the active-backend include sends requests, in words.
+routing_summary() {
+  local color shares
+  color=$(include_color "$1")
+  case "$color" in
+    "") echo "no include yet" ;;
+    split)
+      shares=$(sed -nE 's/^[[:space:]]*([0-9.]+%)[[:space:]]+backend-(blue|green);.*$/\1 to \2/p' "$1" | paste -sd, -)
+      printf '%s, the rest to %s (a canary deploy)\n' "${shares//,/, }" \
+        "$(sed -nE 's/^[[:space:]]*\*[[:space:]]+backend-(blue|green);.*$/\1/p' "$1")"
+      ;;
+    *) echo "every request to $color" ;;
+  esac
+}
+
+# public_request_args PATH — curl arguments that reach PATH through the stack's public
+# HTTPS endpoint on this host, trusting the stack's own certificate (the host name is
+# pinned to the bind address, so no DNS is involved).
+public_request_args() {
+  local address=$BIND_ADDRESS
+  [[ "$address" == 0.0.0.0 ]] && address=127.0.0.1
+  printf '%s\n' -sS --max-time 5 --cacert "$TLS_DIR/tls.crt" \
+    --resolve "$PUBLIC_HOSTNAME:$HTTPS_PORT:$address" "$(public_url)${1#/}"
+}
+
+# backend_header HEADERS — the value of X-Protostar-Backend in a curl -D dump.
+backend_header() {
+  tr -d '\r' <<<"$1" | sed -n 's/^[Xx]-[Pp]rotostar-[Bb]ackend:[[:space:]]*//p' | tail -n 1
+}
+
+# === Runners ===============================================================================
+
+# NGINX_CONTAINER — the running nginx's id, looked up once per command (by
+# nginx_running or the first nginx_exec).
+NGINX_CONTAINER=""
+find_nginx() {
+  [[ -n "$NGINX_CONTAINER" ]] || NGINX_CONTAINER=$(service_containers nginx | head -n 1)
+}
+
+nginx_running() {
+  find_nginx
+  [[ -n "$NGINX_CONTAINER" ]]
+}
+
+# nginx_exec CMD... — CMD inside the running nginx; its output shown when it fails.
+nginx_exec() {
+  local out
+  find_nginx
+  if ! out=$(docker exec "$NGINX_CONTAINER" "$@" 2>&1); then
+    printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
+    return 1
+  fi
+}
+
+nginx_test() { nginx_exec nginx -t; }
+nginx_reload() { nginx_exec nginx -s reload; }
+
+# nginx_test_and_reload — `nginx -t`, then `nginx -s reload`, in one `docker exec` (each
+# exec costs 0.1 s or more on a busy host, and a warm rollback is mostly such calls).
+# Returns 10 when nginx -t fails (nothing was reloaded), another status when the reload
+# or the exec failed.
+nginx_test_and_reload() {
+  local out rc=0
+  find_nginx
+  out=$(docker exec "$NGINX_CONTAINER" sh -c 'nginx -t || exit 10; nginx -s reload || exit 11' 2>&1) || rc=$?
+  ((rc == 0)) || printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
+  return "$rc"
+}
+
+# The include from before this run's first switch (for undo_switch), and whether nginx
+# has loaded another one since.
+DEPLOY_INCLUDE_BACKUP="" DEPLOY_RELOADED=""
+
+# switch_to COLOR [PERCENT OTHER] — the include rewritten atomically (COLOR takes every
+# request, or PERCENT of them and OTHER the rest), checked with nginx -t, reloaded. The
+# include from before the first switch of this run is kept for undo_switch; when nginx
+# rejects the new one, it is put back.
+switch_to() {
+  local include
+  include=$(active_include)
+  if [[ -z "$DEPLOY_INCLUDE_BACKUP" ]]; then
+    DEPLOY_INCLUDE_BACKUP=$(mktemp "$STATE_DIR/nginx/.active-backend.previous.XXXXXX")
+    cp -p "$include" "$DEPLOY_INCLUDE_BACKUP"
+  fi
+  DEPLOY_PHASE=switched
+  write_active_backend "$@"
+  local rc=0 outcome="nginx was not reloaded"
+  nginx_test_and_reload || rc=$?
+  if ((rc == 10)); then
+    [[ -z "$DEPLOY_RELOADED" ]] || outcome="nginx was reloaded with it"
+    undo_switch
+    deploy_fail "nginx -t rejected the include for $1: the previous include was restored and $outcome"
+  elif ((rc != 0)); then
+    deploy_fail "nginx -s reload failed"
+  fi
+  DEPLOY_PHASE=reloaded DEPLOY_RELOADED=1
+}
+
+# undo_switch — the include from before this run back in place (atomically), reloaded
+# when nginx had loaded another one.
+undo_switch() {
+  [[ -n "$DEPLOY_INCLUDE_BACKUP" && -f "$DEPLOY_INCLUDE_BACKUP" ]] || return 1
+  mv -f "$DEPLOY_INCLUDE_BACKUP" "$(active_include)"
+  DEPLOY_INCLUDE_BACKUP=""
+  DEPLOY_PHASE=started
+  if [[ -n "$DEPLOY_RELOADED" ]]; then
+    nginx_test_and_reload && info "      nginx routes to $DEPLOY_FROM_COLOR again"
+    DEPLOY_RELOADED=""
+  fi
+}
+
+# keep_switch — the switch stands: the include from before it is not needed any more.
+keep_switch() {
+  [[ -z "$DEPLOY_INCLUDE_BACKUP" ]] || rm -f "$DEPLOY_INCLUDE_BACKUP"
+  DEPLOY_INCLUDE_BACKUP=""
+}
+
+# VERIFY_IN_A_ROW — how many answers in a row must match. Right after `nginx -s reload`
+# old workers still accept connections for a moment (with the old configuration), so
+# one matching answer does not prove the switch.
+VERIFY_IN_A_ROW=${PROTOSTAR_VERIFY_IN_A_ROW:-3}
+
+# verify_color COLOR VERSION — requests through nginx until the X-Protostar-Backend
+# header names COLOR and VERSION VERIFY_IN_A_ROW times in a row (bounded); on failure
+# nginx is switched back. With maintenance on, the public URL answers 503 by design: then
+# nginx's container asks the colour directly.
+verify_color() {
+  local color=$1 version=$2 expected seen="" deadline headers in_a_row=0
+  local -a cmd
+  expected="$color${version:+ $version}"
+  if [[ -f "$(maintenance_file)" ]]; then
+    warn "maintenance is on: verifying backend-$color from nginx's container, not through the public URL"
+    find_nginx
+    cmd=(docker exec "$NGINX_CONTAINER" curl -sS --max-time 5 -o /dev/null -D - "http://backend-$color:8080/api/health")
+  else
+    mapfile -t cmd < <(public_request_args /api/health)
+    cmd=(curl -o /dev/null -D - "${cmd[@]}")
+  fi
+  deadline=$((SECONDS + ${PROTOSTAR_VERIFY_TIMEOUT:-30}))
+  while :; do
+    headers=$("${cmd[@]}" 2>/dev/null || true)
+    seen=$(backend_header "$headers")
+    if [[ "$seen" == "$expected" || (-z "$version" && "$seen" == "$color "*) ]]; then
+      in_a_row=$((in_a_row + 1))
+      if ((in_a_row >= VERIFY_IN_A_ROW)); then
+        info "      answered by: $seen ($in_a_row times in a row)"
+        return 0
+      fi
+      sleep 0.05
+      continue
+    fi
+    in_a_row=0
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  undo_switch || true
+  deploy_fail "through nginx, /api/health answered as '${seen:-nothing}' instead of '$expected' for ${PROTOSTAR_VERIFY_TIMEOUT:-30}s: switched back to $DEPLOY_FROM_COLOR"
+}
