@@ -59,10 +59,10 @@ duration_seconds() {
 
 # canary_window_stats COLOR — from nginx access-log lines on stdin, the requests routed
 # to backend-COLOR: "REQUESTS ERRORS P95_MS" (errors: status 500 and above). nginx's log
-# format names it in a "colour" field; "color" is read too, should the format follow the
-# identifiers' spelling.
+# format names it in a "color" field; "colour", the name before December 2026, is read
+# too, since a canary's window may reach back to lines an older nginx config wrote.
 canary_window_stats() {
-  awk -v want="\"colour\":\"backend-$1\"" -v also="\"color\":\"backend-$1\"" '
+  awk -v want="\"color\":\"backend-$1\"" -v also="\"colour\":\"backend-$1\"" '
     (index($0, want) || index($0, also)) && match($0, /"status":[0-9]+/) {
       status = substr($0, RSTART + 9, RLENGTH - 9) + 0
       if (!match($0, /"request_time":[0-9.]+/)) next

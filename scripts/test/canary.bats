@@ -28,7 +28,7 @@ lib_canary() {
 log_lines() {
   local i
   for ((i = 0; i < $1; i++)); do
-    printf '{"time":"2026-11-22T10:00:00+00:00","remote":"127.0.0.1","method":"GET","uri":"/api/health","status":%s,"bytes":60,"request_time":%s,"upstream":"172.18.0.5:8080","upstream_time":"%s","colour":"backend-%s","backend":"%s v2","request_id":"r%s"}\n' \
+    printf '{"time":"2026-11-22T10:00:00+00:00","remote":"127.0.0.1","method":"GET","uri":"/api/health","status":%s,"bytes":60,"request_time":%s,"upstream":"172.18.0.5:8080","upstream_time":"%s","color":"backend-%s","backend":"%s v2","request_id":"r%s"}\n' \
       "$3" "$4" "$4" "$2" "$2" "$i"
   done
 }
@@ -90,10 +90,10 @@ assert_include_blue() {
   [[ "$output" == "5 5 9000" ]] || fail "blue: $output"
   run lib_canary 'canary_window_stats green </dev/null'
   [[ "$output" == "0 0 0" ]] || fail "empty: $output"
-  # a log format that spells the field "color" is read the same way
-  sed 's/"colour":/"color":/' "$TEST_ROOT/window.log" >"$TEST_ROOT/color.log"
-  run lib_canary "canary_window_stats green <'$TEST_ROOT/color.log'"
-  [[ "$output" == "20 2 19" ]] || fail "color: $output"
+  # lines an older nginx config wrote spell the field "colour": read the same way
+  sed 's/"color":/"colour":/' "$TEST_ROOT/window.log" >"$TEST_ROOT/colour.log"
+  run lib_canary "canary_window_stats green <'$TEST_ROOT/colour.log'"
+  [[ "$output" == "20 2 19" ]] || fail "colour: $output"
 }
 
 @test "canary_verdict: the error rate, then p95; nothing below --min-requests" {
