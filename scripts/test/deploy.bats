@@ -292,15 +292,13 @@ hold_lock() {
 }
 
 @test "the lock's owner file names pid, user, host, command and start while it runs" {
-  stub docker 'compose * up *' 'sleep 3'
+  stub docker 'compose * up *' "$(blocked_until_released)"
   "$PROTOSTAR_BIN" deploy backend v2 --drain 0 >"$TEST_ROOT/out" 2>&1 3>&- &
-  local pid=$! i
-  for ((i = 0; i < 50; i++)); do
-    grep -q " up --detach" "$STUB_LOG" && break
-    sleep 0.1
-  done
+  local pid=$!
+  wait_for_call " up --detach"
   local owner
   owner=$(cat "$STATE_DIR_T/deploy.lock/owner")
+  release_stubs
   wait "$pid"
   grep -qx "pid=$pid" <<<"$owner" || fail "owner: $owner"
   grep -qx "user=$(id -un)" <<<"$owner"
@@ -456,22 +454,17 @@ HOOK
 
 # --- interruption ---------------------------------------------------------------------------------------
 
-# deploy_in_background — starts a deploy whose `compose up` takes 5 s (the next one
-# none); returns when that call has begun. Sets DEPLOY_PID. (A background job of a script
-# ignores SIGINT, as bash does without job control: python puts the default action back,
-# like a terminal.)
+# deploy_in_background — starts a deploy whose first `compose up` blocks until the test
+# calls release_stubs (the next one returns at once); returns when that call has begun.
+# Sets DEPLOY_PID. (A background job of a script ignores SIGINT, as bash does without job
+# control: python puts the default action back, like a terminal.)
 deploy_in_background() {
-  stub docker 'compose * up *' "$(each_call 'sleep 5' 'exit 0')"
+  stub docker 'compose * up *' "$(each_call "$(blocked_until_released)" 'exit 0')"
   python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$PROTOSTAR_BIN" deploy backend v2 >"$TEST_ROOT/out" 2>&1 3>&- &
   DEPLOY_PID=$!
-  local i
-  for ((i = 0; i < 50; i++)); do
-    grep -q " up --detach" "$STUB_LOG" && return 0
-    sleep 0.1
-  done
-  fail "the deploy never started the new colour" "$(cat "$TEST_ROOT/out")"
+  wait_for_call " up --detach" || fail "the deploy never started the new colour" "$(cat "$TEST_ROOT/out")"
 }
 
 @test "SIGTERM while the new colour starts: it is removed, the lock released, state unchanged" {

@@ -202,8 +202,12 @@ auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
   # switched off again: the copy goes too
   write_management_env
   run mgmt_lib write_ops_nginx_files
-  [[ ! -e "$TEST_ROOT/mstate/nginx/client-ca.crt" ]]
-  ! grep -q ssl_verify_client "$TEST_ROOT/mstate/nginx/admin-access.conf"
+  assert_status 0
+  [[ ! -e "$TEST_ROOT/mstate/nginx/client-ca.crt" ]] || fail "the client CA's copy is still there"
+  # grep -c: 0 lines, status 1; a missing file would be status 2
+  run grep -c ssl_verify_client "$TEST_ROOT/mstate/nginx/admin-access.conf"
+  assert_status 1
+  [[ "$output" == 0 ]] || fail "ssl_verify_client is still on: $output"
 }
 
 @test "htpasswd: a salted SHA-512 crypt hash that openssl verifies; the password is not stored in clear" {

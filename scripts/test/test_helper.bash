@@ -48,6 +48,7 @@ protostar_setup() {
 }
 
 protostar_teardown() {
+  release_stubs 2>/dev/null || true
   if [[ -n "${LISTENER_PID:-}" ]]; then
     kill "$LISTENER_PID" 2>/dev/null || true
     wait "$LISTENER_PID" 2>/dev/null || true
@@ -164,6 +165,25 @@ each_call() {
   printf '%s\n' 'case "$STUB_NTH" in'
   for ((i = 1; i < $#; i++)); do printf '  %s) %s ;;\n' "$i" "${!i}"; done
   printf '  *) %s ;;\nesac\n' "${!#}"
+}
+
+# blocked_until_released — a stub body that waits until the test calls release_stubs
+# (bounded: 120 s, so a test that forgets cannot hang the suite). A test that must act
+# while a command is in a given call waits for that call with wait_for_call instead of
+# racing a sleep of the stub's against a polling window of its own.
+blocked_until_released() {
+  printf 'for ((_w = 0; _w < 2400; _w++)); do [[ -e %q ]] && break; sleep 0.05; done\n' "$TEST_ROOT/stubs-released"
+}
+release_stubs() { touch "$TEST_ROOT/stubs-released"; }
+
+# wait_for_call TEXT [SECONDS] — waits (default up to 60 s) until a stub call containing
+# TEXT is logged; fails naming it otherwise.
+wait_for_call() {
+  local text=$1 deadline=$((SECONDS + ${2:-60}))
+  until grep -qF -- "$text" "$STUB_LOG" 2>/dev/null; do
+    ((SECONDS < deadline)) || fail "no stub call containing '$text' within ${2:-60}s" "calls:" "$(cat "$STUB_LOG" 2>/dev/null)"
+    sleep 0.05
+  done
 }
 
 # stub_outputs NAME PATTERN TEXT... — successive matching calls print each TEXT in turn

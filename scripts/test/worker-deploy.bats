@@ -67,13 +67,10 @@ setup() {
 }
 
 @test "SIGTERM while the new worker starts: it is removed, the old one untouched, the lock released" {
-  stub docker 'compose * up *' 'sleep 5'
+  stub docker 'compose * up *' "$(blocked_until_released)"
   "$PROTOSTAR_BIN" deploy ai-worker v2 >"$TEST_ROOT/out" 2>&1 3>&- &
-  local pid=$! i rc=0
-  for ((i = 0; i < 100; i++)); do
-    grep -q -- "--scale" "$STUB_LOG" && break
-    sleep 0.05
-  done
+  local pid=$! rc=0
+  wait_for_call "--scale"
   kill -TERM "$pid"
   wait "$pid" || rc=$?
   ((rc == 143)) || fail "exit status $rc" "$(cat "$TEST_ROOT/out")"
