@@ -87,10 +87,30 @@ check() {
   fi
 }
 
+# SECONDS counts from the suite's start: its duration.
 e2e_summary() {
-  echo "e2e: $E2E_PASSED passed, $E2E_FAILED failed"
+  echo "e2e: $E2E_PASSED passed, $E2E_FAILED failed in ${SECONDS}s"
   ((E2E_FAILED == 0))
 }
+
+# wait_until SECONDS WHAT CMD... — until CMD succeeds, polling every 0.2 s; after SECONDS
+# it fails, naming WHAT. A wait on the condition itself, never a guessed sleep: on two
+# busy cores anything may take longer than usual.
+wait_until() {
+  local seconds=$1 what=$2
+  local deadline=$((SECONDS + seconds))
+  shift 2
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      echo "gave up after ${seconds}s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+# refute CMD... — fails when CMD succeeds (a bare `! cmd` would not stop a check: errexit
+# ignores it unless it is the check's last command).
+refute() { if "$@"; then return 1; fi; }
 
 # --- What checks call -----------------------------------------------------------------------
 protostar() { "$PROTOSTAR_ROOT/scripts/protostar" "$@"; }
@@ -154,7 +174,7 @@ published_ports() {
   for id in $(protostar_compose ps -q); do
     docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}{{range $p, $b := .HostConfig.PortBindings}}{{range $b}} {{.HostIp}}:{{.HostPort}}{{end}}{{end}}' "$id"
   done | while read -r service ports; do
-    [[ -z "$ports" ]] || printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"
+    if [[ -n "$ports" ]]; then printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"; fi
   done
 }
 # other_env_with VAR=value / other_env_without VAR — a second project's settings, the
