@@ -68,7 +68,7 @@ check() {
   shift
   # A subshell with errexit, run as a plain command: inside an `if` bash would ignore
   # `set -e` and only a check's last command would count. Its variables stay inside.
-  local status
+  local status started=$SECONDS
   set +e
   (
     set -e
@@ -78,11 +78,11 @@ check() {
   set -e
   if ((status == 0)); then
     E2E_PASSED=$((E2E_PASSED + 1))
-    printf 'ok   %s\n' "$what"
+    printf 'ok   %s (%ds)\n' "$what" "$((SECONDS - started))"
   else
     E2E_FAILED=$((E2E_FAILED + 1))
     E2E_FAILURES+=("$what")
-    printf 'FAIL %s\n' "$what"
+    printf 'FAIL %s (%ds)\n' "$what" "$((SECONDS - started))"
     sed 's/^/     | /' "$E2E_DIR/check.out" | tail -n 20
   fi
 }
