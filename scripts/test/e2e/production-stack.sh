@@ -213,10 +213,12 @@ job_is() { [[ $(job_field "$1" state) == "$2" ]]; }
 # not retryable (ai-worker/QUEUE.md), so it dies at its first attempt. It is enqueued with
 # the worker's own script, as the backend would.
 dead_letters_are_listed_replayed_and_purged() {
-  local id="e2e-dead-$RANDOM" payload out
+  local id="e2e-dead-$RANDOM" payload out enqueue
+  # Wherever the queue's scripts live in the ai-worker's modules: exactly one enqueue.lua.
+  enqueue=$(find "$PROTOSTAR_ROOT/ai-worker" -path '*/src/main/resources/queue/enqueue.lua' -not -path '*/target/*')
+  [[ -f "$enqueue" ]]
   payload=$(jq -cn --arg id "$id" '{v: 1, jobId: $id, documentId: "not-a-uuid"}')
-  [[ $(redis_cli EVAL "$(<"$PROTOSTAR_ROOT/ai-worker/src/main/resources/queue/enqueue.lua")" 0 protostar:jobs: \
-    "$id" ingestion "$payload" 5) == 1 ]]
+  [[ $(redis_cli EVAL "$(<"$enqueue")" 0 protostar:jobs: "$id" ingestion "$payload" 5) == 1 ]]
   wait_until 60 "$id to be dead-lettered" job_is "$id" dead
   out=$(protostar jobs dlq list)
   echo "$out"
