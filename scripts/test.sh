@@ -2,7 +2,8 @@
 # Summary: Run every test tier: scripts, Java (unit + integration), end-to-end, fresh machine
 # Usage: scripts/test.sh [--only scripts|java|e2e|fresh]...
 #
-# 1. shellcheck + bats for the shell scripts
+# 1. shellcheck + bats for the shell scripts; among the bats files, the guard against
+#    checks whose failure set -e ignores (scripts/test/neutered-checks.sh, with shfmt)
 # 2. ./mvnw verify: unit tests and Testcontainers integration tests against the real
 #    PostgreSQL+pgvector and Redis images (the offline ones built in step 0); the
 #    Jenkinsfile parsed as Groovy (scripts/test/jenkinsfile.sh)
@@ -16,7 +17,7 @@
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
-# engine, Compose v2, shellcheck, bats, debootstrap. Ends with "N passed, N failed".
+# engine, Compose v2, shellcheck, bats, shfmt, debootstrap. Ends with "N passed, N failed".
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PROTOSTAR_ROOT
@@ -129,7 +130,7 @@ tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS
 if wants scripts; then
-  ensure_tools shellcheck bats jq python3 openssl ssh-keygen=openssh-client
+  ensure_tools shellcheck bats shfmt jq python3 openssl ssh-keygen=openssh-client
   ensure_python_yaml
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats

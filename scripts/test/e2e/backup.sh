@@ -10,8 +10,10 @@
 #   backup → restore into an empty database: same row counts, identical vectors, the
 #   HNSW index back and answering; backup list; a backup to an unreachable endpoint or with a refused
 #   key fails loudly and leaves the earlier backups as they were; retention deletes only
-#   the oldest and nothing that is not a backup; restore into production is refused while
-#   the apps run, then replaces the database (--stop-apps) keeping the old one.
+#   the oldest and nothing that is not a backup; the systemd timer's service, run as
+#   systemd would run it, makes a backup; restore into production is refused while the
+#   apps run; a corrupt dump or the store dying mid-download changes nothing in
+#   production; then restore replaces the database (--stop-apps) keeping the old one.
 # Always tears everything down (--keep leaves it for inspection).
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -90,6 +92,78 @@ refused() {
 put_object() {
   printf '%s' "$2" >"$E2E_DIR/object"
   [[ "$(s3_request PUT "$1" "" "$E2E_DIR/object" "$E2E_DIR/put.out")" == 200 ]]
+}
+# apps_started_at — when backend-blue and ai-worker last started (a restart changes it).
+apps_started_at() {
+  local service
+  for service in backend-blue ai-worker; do
+    docker inspect -f "$service {{.State.StartedAt}}" "$(protostar_compose ps -q "$service")"
+  done
+}
+# restore_failed_and_changed_nothing STARTED-AT — after a failed restore into production
+# (its output in $E2E_DIR/out): it had begun restoring into the scratch database, which is
+# gone again; production holds the same rows, was never swapped or kept aside; the apps
+# were not stopped (STARTED-AT: apps_started_at before) and answer.
+restore_failed_and_changed_nothing() {
+  cat "$E2E_DIR/out"
+  grep -q "^\[2/4\] restoring .* into ${POSTGRES_DB}_restoring$" "$E2E_DIR/out"
+  grep -q '^protostar: restore failed (download ' "$E2E_DIR/out"
+  diff "$E2E_DIR/fingerprint.before" <(fingerprint "$POSTGRES_DB")
+  [[ "$(psql_db postgres "SELECT count(*) FROM pg_database
+    WHERE datname = '${POSTGRES_DB}_restoring' OR datname LIKE '${POSTGRES_DB}\_before\_%'")" == 0 ]]
+  [[ "$(apps_started_at)" == "$1" ]]
+  [[ "$(container_health backend-blue)" == healthy && "$(container_health ai-worker)" == healthy ]]
+  https_get /api/health | jq -e '.data.status == "UP"'
+}
+# cutting_relay PORT BYTES — in the background (RELAY_PID, at most 300 s): a TCP relay on
+# 127.0.0.1:PORT to S3Proxy that passes each connection's first BYTES of the answer, then
+# cuts the connection, as a store dying mid-download would. Each cut is logged to cut.log.
+cutting_relay() {
+  timeout 300 python3 - "$1" "$S3_PORT" "$2" "$E2E_DIR/cut.log" <<'PY' &
+import socket, sys, threading
+
+port, upstream, limit, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+server = socket.create_server(("127.0.0.1", port))
+
+def close(*sockets):
+    for s in sockets:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+def forward(source, target):
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+        target.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+def relay(client):
+    s3 = socket.create_connection(("127.0.0.1", upstream))
+    threading.Thread(target=forward, args=(client, s3), daemon=True).start()
+    sent = 0
+    try:
+        while data := s3.recv(65536):
+            if sent + len(data) > limit:
+                client.sendall(data[:limit - sent])
+                with open(log, "a") as out:
+                    out.write(f"cut after {limit} bytes\n")
+                break
+            client.sendall(data)
+            sent += len(data)
+    except OSError:
+        pass
+    close(client, s3)
+
+while True:
+    connection, _ = server.accept()
+    threading.Thread(target=relay, args=(connection,), daemon=True).start()
+PY
+  RELAY_PID=$!
+  wait_until 20 "the relay to listen on $1" bash -c "exec 2>/dev/null 3<>/dev/tcp/127.0.0.1/$1"
 }
 
 # --- The checks -------------------------------------------------------------------------------
@@ -176,13 +250,15 @@ s3_dying_mid_upload_fails_and_deletes_nothing() {
   before=$(objects)
   : >"$E2E_DIR/out"
   (
-    until grep -q '^\[3/5\]' "$E2E_DIR/out"; do sleep 0.05; done
+    wait_until 120 "the upload to begin" grep -q '^\[3/5\]' "$E2E_DIR/out"
     docker pause "$S3_NAME" >/dev/null
   ) &
   watcher=$!
   S3_CONNECT_TIMEOUT=3 S3_STALL_SECONDS=5 S3_PART_RETRIES=0 protostar backup >>"$E2E_DIR/out" 2>&1 || rc=$?
+  # A backup that ended before its upload began leaves the watcher waiting: end it.
+  kill "$watcher" 2>/dev/null || true
   wait "$watcher" || true
-  docker unpause "$S3_NAME" >/dev/null
+  docker unpause "$S3_NAME" >/dev/null 2>&1 || true
   cat "$E2E_DIR/out"
   ((rc != 0))
   grep -q "backup failed, nothing deleted (earlier backups are untouched): part 1: no answer" "$E2E_DIR/out"
@@ -214,6 +290,63 @@ restore_into_production_refused_while_apps_run() {
   refused protostar restore "$(cat "$E2E_DIR/first")"
   grep -q 'add --yes to confirm' "$E2E_DIR/out"
 }
+# A dump cut short (the first backup's first half, as a broken upload would leave it).
+corrupt_dump_into_production_fails_and_changes_nothing() {
+  local corrupt="$POSTGRES_DB-20210101T000000Z-0123456789ab.pgdump" started
+  s3_get_stream "$E2E_PROJECT/$(cat "$E2E_DIR/first")" >"$E2E_DIR/dump"
+  head -c "$(($(stat -c %s "$E2E_DIR/dump") / 2))" "$E2E_DIR/dump" >"$E2E_DIR/corrupt"
+  [[ "$(s3_request PUT "$E2E_PROJECT/$corrupt" "" "$E2E_DIR/corrupt" "$E2E_DIR/put.out")" == 200 ]]
+  started=$(apps_started_at)
+  refused protostar restore "$corrupt" --yes --stop-apps
+  [[ "$(s3_request DELETE "$E2E_PROJECT/$corrupt" "" "" "$E2E_DIR/delete.out")" == 204 ]]
+  restore_failed_and_changed_nothing "$started"
+  grep -q 'pg_restore 1' "$E2E_DIR/out"
+}
+s3_dying_mid_download_fails_and_changes_nothing() {
+  local port started
+  port=$(free_port)
+  cutting_relay "$port" $((2 * 1024 * 1024))
+  started=$(apps_started_at)
+  S3_CONNECT_TIMEOUT=3 S3_STALL_SECONDS=5 refused with_env "BACKUP_S3_URL=http://127.0.0.1:$port" -- \
+    protostar restore "$(cat "$E2E_DIR/first")" --yes --stop-apps
+  kill "$RELAY_PID" 2>/dev/null || true
+  wait "$RELAY_PID" || true
+  cat "$E2E_DIR/cut.log"
+  [[ $(wc -l <"$E2E_DIR/cut.log") == 1 ]]
+  restore_failed_and_changed_nothing "$started"
+  grep -qE 'restore failed \(download [1-9]' "$E2E_DIR/out"
+}
+# `protostar backup schedule install` in a scratch system root (systemctl recorded, not
+# run), then the service it wrote run as the timer would start it: its ExecStart= alone,
+# with only its Environment= and systemd's default PATH, from /, stdin from /dev/null, at
+# its Nice= and IOSchedulingClass=. A backup must appear.
+timer_service_makes_a_backup() {
+  local root="$E2E_DIR/system" unit before new
+  local -a command environment
+  mkdir -p "$root/run/systemd/system" "$E2E_DIR/bin"
+  printf '#!/bin/sh\necho "systemctl $*" >>"%s/systemctl.log"\n' "$E2E_DIR" >"$E2E_DIR/bin/systemctl"
+  chmod +x "$E2E_DIR/bin/systemctl"
+  PATH="$E2E_DIR/bin:$PATH" PROTOSTAR_SYSTEM_ROOT=$root protostar backup schedule install
+  grep -qx 'systemctl enable --now protostar-backup.timer' "$E2E_DIR/systemctl.log"
+  grep -qx 'OnCalendar=\*-\*-\* 03:15:00 UTC' "$root/etc/systemd/system/protostar-backup.timer"
+  unit="$root/etc/systemd/system/protostar-backup.service"
+  cat "$unit"
+  # Only what is emulated below: a new setting in the unit must be added here too.
+  [[ "$(sed -n '/^\[Service\]/,/^\[/{/^[A-Za-z]*=/s/=.*//p}' "$unit" | sort -u | paste -sd' ')" == \
+    "Environment ExecStart IOSchedulingClass Nice Type" ]]
+  grep -qx 'Type=oneshot' "$unit"
+  grep -qx 'IOSchedulingClass=idle' "$unit"
+  read -ra command <<<"$(sed -n 's/^ExecStart=//p' "$unit")"
+  [[ "${command[0]}" == /* ]] # systemd runs an absolute path, with no shell
+  mapfile -t environment < <(sed -n 's/^Environment=//p' "$unit")
+  before=$(backup_names)
+  (cd / && env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" \
+    nice -n "$(sed -n 's/^Nice=//p' "$unit")" ionice -c 3 "${command[@]}" </dev/null) 2>&1 | tee "$E2E_DIR/timer.log"
+  new=$(comm -13 <(echo "$before") <(backup_names))
+  echo "new backup: $new"
+  [[ -n "$new" && $(wc -l <<<"$new") == 1 ]]
+  grep -q "^backup $new: .* verified$" "$E2E_DIR/timer.log"
+}
 restore_into_production_replaces_the_database() {
   # Changes after the backup: they must be gone afterwards.
   psql_app "DELETE FROM e2e_chunks WHERE id <= 1000"
@@ -238,7 +371,10 @@ check "a backup to an unreachable endpoint fails loudly and leaves the earlier b
 check "a backup with a refused key fails loudly and deletes nothing" refused_key_fails_loudly_and_deletes_nothing
 check "an S3 server that stops answering mid-upload fails the backup; nothing deleted" s3_dying_mid_upload_fails_and_deletes_nothing
 check "retention deletes only the oldest backups, never other objects" retention_deletes_only_the_oldest
+check "the backup timer's service, run as systemd runs it, makes a backup" timer_service_makes_a_backup
 check "restore into production needs --yes and is refused while the apps run" restore_into_production_refused_while_apps_run
+check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
+check "the S3 store dying mid-download fails a restore into production: same rows, scratch dropped, apps up" s3_dying_mid_download_fails_and_changes_nothing
 check "restore --yes --stop-apps replaces the database, keeps the old one, apps healthy again" restore_into_production_replaces_the_database
 echo "backup e2e: $((SECONDS - started))s"
 e2e_summary

@@ -68,7 +68,7 @@ check() {
   shift
   # A subshell with errexit, run as a plain command: inside an `if` bash would ignore
   # `set -e` and only a check's last command would count. Its variables stay inside.
-  local status
+  local status started=$SECONDS
   set +e
   (
     set -e
@@ -78,19 +78,39 @@ check() {
   set -e
   if ((status == 0)); then
     E2E_PASSED=$((E2E_PASSED + 1))
-    printf 'ok   %s\n' "$what"
+    printf 'ok   %s (%ds)\n' "$what" "$((SECONDS - started))"
   else
     E2E_FAILED=$((E2E_FAILED + 1))
     E2E_FAILURES+=("$what")
-    printf 'FAIL %s\n' "$what"
+    printf 'FAIL %s (%ds)\n' "$what" "$((SECONDS - started))"
     sed 's/^/     | /' "$E2E_DIR/check.out" | tail -n 20
   fi
 }
 
+# SECONDS counts from the suite's start: its duration.
 e2e_summary() {
-  echo "e2e: $E2E_PASSED passed, $E2E_FAILED failed"
+  echo "e2e: $E2E_PASSED passed, $E2E_FAILED failed in ${SECONDS}s"
   ((E2E_FAILED == 0))
 }
+
+# wait_until SECONDS WHAT CMD... — until CMD succeeds, polling every 0.2 s; after SECONDS
+# it fails, naming WHAT. A wait on the condition itself, never a guessed sleep: on two
+# busy cores anything may take longer than usual.
+wait_until() {
+  local seconds=$1 what=$2
+  local deadline=$((SECONDS + seconds))
+  shift 2
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      echo "gave up after ${seconds}s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+# refute CMD... — fails when CMD succeeds (a bare `! cmd` would not stop a check: errexit
+# ignores it unless it is the check's last command).
+refute() { if "$@"; then return 1; fi; }
 
 # --- What checks call -----------------------------------------------------------------------
 protostar() { "$PROTOSTAR_ROOT/scripts/protostar" "$@"; }
@@ -154,7 +174,7 @@ published_ports() {
   for id in $(protostar_compose ps -q); do
     docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}{{range $p, $b := .HostConfig.PortBindings}}{{range $b}} {{.HostIp}}:{{.HostPort}}{{end}}{{end}}' "$id"
   done | while read -r service ports; do
-    [[ -z "$ports" ]] || printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"
+    if [[ -n "$ports" ]]; then printf '%s %s\n' "$service" "$(tr ' ' '\n' <<<"$ports" | sort | paste -sd' ')"; fi
   done
 }
 # other_env_with VAR=value / other_env_without VAR — a second project's settings, the

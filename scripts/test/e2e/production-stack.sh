@@ -201,8 +201,42 @@ wrong_document_type_is_refused() {
   printf '\x89PNG\r\n\x1a\nnot a pdf' >"$E2E_DIR/fake.pdf"
   response=$(upload "$E2E_DIR/fake.pdf" application/pdf "$token")
   echo "$response"
-  [[ $(head -n 1 <<<"$response") == 415 ]] && tail -n +2 <<<"$response" | jq -e '.resultCode == "UNSUPPORTED_DOCUMENT_TYPE"'
+  [[ $(head -n 1 <<<"$response") == 415 ]]
+  tail -n +2 <<<"$response" | jq -e '.resultCode == "UNSUPPORTED_DOCUMENT_TYPE"'
   [[ $(psql_app "select count(*) from documents where filename = 'fake.pdf'") == 0 ]]
+}
+# --- Dead letters: the operator's commands against the stack's Redis ------------------------
+redis_cli() { protostar_compose exec -T redis redis-cli "$@"; }
+job_field() { redis_cli HGET "protostar:jobs:job:$1" "$2"; }
+job_is() { [[ $(job_field "$1" state) == "$2" ]]; }
+# A job the worker dead-letters for real: an ingestion whose documentId is not a UUID is
+# not retryable (ai-worker/QUEUE.md), so it dies at its first attempt. It is enqueued with
+# the worker's own script, as the backend would.
+dead_letters_are_listed_replayed_and_purged() {
+  local id="e2e-dead-$RANDOM" payload out enqueue
+  # Wherever the queue's scripts live in the ai-worker's modules: exactly one enqueue.lua.
+  enqueue=$(find "$PROTOSTAR_ROOT/ai-worker" -path '*/src/main/resources/queue/enqueue.lua' -not -path '*/target/*')
+  [[ -f "$enqueue" ]]
+  payload=$(jq -cn --arg id "$id" '{v: 1, jobId: $id, documentId: "not-a-uuid"}')
+  [[ $(redis_cli EVAL "$(<"$enqueue")" 0 protostar:jobs: "$id" ingestion "$payload" 5) == 1 ]]
+  wait_until 60 "$id to be dead-lettered" job_is "$id" dead
+  out=$(protostar jobs dlq list)
+  echo "$out"
+  grep -qE "^$id +ingestion +1/5 +[0-9T:-]+Z +NonRetryableJobException: documentId 'not-a-uuid' is not a UUID$" <<<"$out"
+  grep -q '^1 dead jobs' <<<"$out"
+  # Replayed: back in the queue with all its attempts, and the worker runs it again (the
+  # same payload dies again, after the replay).
+  protostar jobs dlq replay "$id" | grep -x "Replayed $id: it waits in the queue again, with all its attempts."
+  [[ $(job_field "$id" replays) == 1 ]]
+  wait_until 60 "the replayed $id to run again" job_is "$id" dead
+  [[ $(job_field "$id" failedAt) -ge $(job_field "$id" replayedAt) && $(job_field "$id" attempts) == 1 ]]
+  refute protostar jobs dlq replay "$id-unknown"
+  # Purged: refused without --yes (no terminal), then every dead job and its hash are gone.
+  refute protostar jobs dlq purge </dev/null
+  [[ $(redis_cli ZCARD protostar:jobs:dead) == 1 ]]
+  protostar jobs dlq purge --yes | grep -x 'Purged 1 dead jobs.'
+  [[ $(redis_cli ZCARD protostar:jobs:dead) == 0 && $(redis_cli EXISTS "protostar:jobs:job:$id") == 0 ]]
+  protostar jobs dlq list | grep -x 'The dead-letter store is empty.'
 }
 object_store_runs_embedded() { [[ $(container_health object-store) == healthy ]]; }
 login_guessing_is_rate_limited() {
@@ -287,12 +321,32 @@ backend_shuts_down_gracefully() {
   protostar_compose stop backend-blue
   protostar_compose logs backend-blue | grep -E 'Graceful shutdown complete'
 }
+document_status() { psql_app "select status from documents where id = '$1'"; }
+document_is() { [[ $(document_status "$1") == "$2" ]]; }
+# line_of PATTERN FILE — the number of the first line matching PATTERN (ERE), or fails.
+line_of() { grep -nE -m 1 "$1" "$2" | cut -d: -f1 | grep .; }
+# Stopped while it embeds a long document: the worker takes no new job, lets the running
+# one finish (the document becomes ready) and only then stops; nothing is handed back.
 worker_shuts_down_gracefully() {
-  local id
+  local id response doc stopping finished stopped
   id=$(protostar_compose ps -q ai-worker)
+  awk 'BEGIN { for (i = 1; i <= 1200; i++) printf "Rule %d: an employee in team %d may carry over %d days of leave, noted by %d.\n", i, i % 17, i % 30, i * 7 }' \
+    >"$E2E_DIR/long.txt"
+  response=$(upload "$E2E_DIR/long.txt" text/plain "$E2E_DIR/root.token")
+  echo "upload: $(head -n 1 <<<"$response")"
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  doc=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
+  wait_until 60 "the ai-worker to embed $doc" document_is "$doc" embedding
   protostar_compose stop ai-worker
-  [[ $(docker inspect -f '{{.State.ExitCode}}' "$id") =~ ^(0|143)$ ]] &&
-    protostar_compose logs ai-worker | grep -iE 'graceful|shutdown'
+  [[ $(docker inspect -f '{{.State.ExitCode}}' "$id") =~ ^(0|143)$ ]]
+  protostar_compose logs --no-log-prefix ai-worker >"$E2E_DIR/worker.log"
+  grep -E 'Job worker .* (stopping|stopped$|jobs did not finish)|\(long.txt\) ready: ' "$E2E_DIR/worker.log" || true
+  stopping=$(line_of 'Job worker .* stopping: no new jobs, [1-9][0-9]* running' "$E2E_DIR/worker.log")
+  finished=$(line_of "Job ingest-$doc-[0-9]+: document $doc \(long.txt\) ready: " "$E2E_DIR/worker.log")
+  stopped=$(line_of 'Job worker .* stopped$' "$E2E_DIR/worker.log")
+  ((stopping < finished && finished < stopped))
+  refute grep -q 'did not finish within' "$E2E_DIR/worker.log"
+  [[ $(document_status "$doc") == ready ]]
 }
 
 e2e_setup production
@@ -316,6 +370,7 @@ check "an admin's upload is stored and ingested by the ai-worker: chunks with ve
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
 check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wrong_document_type_is_refused
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
+check "a job the worker rejects is dead-lettered; jobs dlq lists, replays (it runs again) and purges it" dead_letters_are_listed_replayed_and_purged
 check "status reports every service healthy and the active colour" status_reports_healthy_blue
 check "the ai-worker is healthy" worker_healthy
 check "the idle colour is not running (one colour receives traffic)" idle_color_not_running
@@ -329,7 +384,8 @@ check "up run twice is harmless: nothing is recreated" up_twice_is_harmless
 check "a malformed variable stops up before anything starts, naming it" malformed_variable_named
 check "a missing variable stops up before anything starts, naming it" missing_variable_named
 check "a port already in use is reported as such" port_in_use_reported
+# The worker's first: its job comes through the backend.
+check "the ai-worker stopped mid-job lets the job finish, then stops; nothing handed back" worker_shuts_down_gracefully
 check "the backend shuts down gracefully on stop" backend_shuts_down_gracefully
-check "the ai-worker shuts down gracefully on stop" worker_shuts_down_gracefully
 
 e2e_summary

@@ -80,7 +80,7 @@ served_by() {
   curl -fsS -o /dev/null -D - --cacert "$TLS_DIR/tls.crt" --resolve "localhost:$HTTPS_PORT:$GATEWAY" \
     "https://localhost:$HTTPS_PORT/api/health" | tr -d '\r' | sed -n 's/^x-protostar-backend: //Ip'
 }
-gate_lines() { wc -l <"$E2E_DIR/state/gate.log" 2>/dev/null || echo 0; }
+gate_lines() { if [[ -f "$E2E_DIR/state/gate.log" ]]; then wc -l <"$E2E_DIR/state/gate.log"; else echo 0; fi; }
 # reachable FROM_CONTAINER ADDRESS PORT — a TCP connection opens within 3 s.
 reachable() { docker exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 
@@ -193,11 +193,13 @@ image_arrives_only_through_load_image() {
 }
 
 # refused_over_ssh COMMAND — run by a raw ssh with the deploy key: exit 2, the gate's
-# refusal, nothing else on the output, and a refusal line in gate.log.
+# refusal, nothing else on the output, and a refusal line in gate.log. The output is left
+# in $E2E_DIR/refused.out.
 refused_over_ssh() {
   local rc=0 out before
   before=$(gate_lines)
   out=$(agent_ssh "$GATEWAY" "$1" 2>&1) || rc=$?
+  printf '%s\n' "$out" >"$E2E_DIR/refused.out"
   echo "ssh '$1' -> exit $rc: $out"
   ((rc == 2)) || die "exit status $rc"
   [[ "$out" == "protostar-gate: refused: "* && $(wc -l <<<"$out") -eq 1 ]] || die "output: $out"
@@ -205,6 +207,9 @@ refused_over_ssh() {
 }
 rejected_commands_are_refused_and_logged() {
   refused_over_ssh 'cat /etc/shadow'
+  # The shadow file's content never came back (it has a root line to show).
+  docker exec "$PROD" grep -q '^root:' /etc/shadow || die "control: no root line in the host's /etc/shadow"
+  if grep -q '^root:' "$E2E_DIR/refused.out"; then die "the shadow file came back"; fi
   refused_over_ssh 'deploy backend x;id'
   # shellcheck disable=SC2016 # sent literally: the gate must refuse it
   refused_over_ssh 'status $(id)'
@@ -227,8 +232,6 @@ rejected_commands_are_refused_and_logged() {
   out=$(agent_ssh -o ExitOnForwardFailure=yes -R "127.0.0.1:15999:127.0.0.1:22" "$GATEWAY" version 2>&1) || rc=$?
   echo "port forwarding -> exit $rc: $out"
   ((rc == 255)) || die "forwarding was not refused"
-  # The shadow file's content never came back.
-  ! grep -q '^root:' <<<"$out"
 }
 
 wrong_host_key_aborts_before_anything_is_sent() {
