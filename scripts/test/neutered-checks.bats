@@ -114,6 +114,7 @@ stops_or_says_so() {
   grep -q c codes || fail "no c"
   grep -q d codes || { echo "no d" >&2 && exit 1; }
   wait "$pid" || rc=$?
+  (($# == 0)) || printf -v settings '%q ' "$@"
   [[ -f cache ]] || build_cache
   grep -q a codes && grep -q b codes || abort "neither"
   echo done

@@ -86,9 +86,16 @@ def only_sets_or_moves(stmt):
     return assignment or name_of(stmt) in SETS_OR_MOVES
 
 
+def assigns_with_printf(stmt):
+    """`printf -v VAR ...` sets a variable rather than reporting."""
+    args = (stmt.get("Cmd") or {}).get("Args") or []
+    parts = args[1].get("Parts") or [] if len(args) > 1 else []
+    return name_of(stmt) == "printf" and len(parts) == 1 and parts[0].get("Value") == "-v"
+
+
 def only_reports(stmt):
     last = last_of(stmt)
-    return not last.get("Negated") and name_of(last) in REPORTS
+    return not last.get("Negated") and name_of(last) in REPORTS and not assigns_with_printf(last)
 
 
 def walk_list(path, stmts, last_counts, ctx):
