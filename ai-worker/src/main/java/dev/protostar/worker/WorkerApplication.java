@@ -14,7 +14,7 @@ import dev.protostar.contract.secrets.ProductionSecrets;
 public class WorkerApplication {
 
 	public static void main(String[] args) {
-		SpringApplication.run(WorkerApplication.class, args);
+		StopOnSignal.install(SpringApplication.run(WorkerApplication.class, args));
 	}
 
 	/**

@@ -278,6 +278,16 @@ public class JobWorker implements SmartLifecycle {
 			}
 			outcome = failed(context, ex, true);
 		}
+		catch (Error ex) {
+			// E.g. ExceptionInInitializerError from a native library loaded lazily by the
+			// handler: without this the thread died silently and the job sat active until
+			// its lease ran out. Recorded for a retry; a VirtualMachineError (out of
+			// memory) still ends the thread, as the JVM's own state is in doubt.
+			outcome = failed(context, ex, true);
+			if (ex instanceof VirtualMachineError) {
+				throw ex;
+			}
+		}
 		finally {
 			this.inFlight.remove(job.id());
 			this.slots.release();
@@ -297,7 +307,7 @@ public class JobWorker implements SmartLifecycle {
 		return "completed";
 	}
 
-	private String failed(JobContext context, Exception ex, boolean retryable) {
+	private String failed(JobContext context, Throwable ex, boolean retryable) {
 		Job job = context.job();
 		String error = describe(ex);
 		PublicFailure reported = PublicFailure.of(ex);

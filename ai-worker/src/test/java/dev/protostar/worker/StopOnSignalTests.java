@@ -1,0 +1,80 @@
+package dev.protostar.worker;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.support.GenericApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Signals raised in this JVM, with the JVM's own handlers put back after each test. */
+class StopOnSignalTests {
+
+	private final List<String> happened = new CopyOnWriteArrayList<>();
+
+	private final CountDownLatch exited = new CountDownLatch(1);
+
+	private SignalHandler term;
+
+	private SignalHandler interrupt;
+
+	@BeforeEach
+	void keepTheJvmsHandlers() {
+		// Replaced by a Java handler, not SIG_IGN: the JVM refuses to install a handler
+		// for a shutdown signal that the process ignores.
+		SignalHandler none = (signal) -> {
+		};
+		this.term = Signal.handle(new Signal("TERM"), none);
+		this.interrupt = Signal.handle(new Signal("INT"), none);
+	}
+
+	@AfterEach
+	void restoreTheJvmsHandlers() {
+		Signal.handle(new Signal("TERM"), this.term);
+		Signal.handle(new Signal("INT"), this.interrupt);
+	}
+
+	@Test
+	void termClosesTheContextAndOnlyThenExitsWith143() throws InterruptedException {
+		GenericApplicationContext context = contextRecordingItsClose();
+		StopOnSignal.install(context, this::exit);
+
+		Signal.raise(new Signal("TERM"));
+
+		assertThat(this.exited.await(10, TimeUnit.SECONDS)).as("the exit was called").isTrue();
+		assertThat(this.happened).containsExactly("context closed", "exit 143");
+		assertThat(context.isActive()).isFalse();
+	}
+
+	@Test
+	void intStopsTheSameWayWith130() throws InterruptedException {
+		StopOnSignal.install(contextRecordingItsClose(), this::exit);
+
+		Signal.raise(new Signal("INT"));
+
+		assertThat(this.exited.await(10, TimeUnit.SECONDS)).as("the exit was called").isTrue();
+		assertThat(this.happened).containsExactly("context closed", "exit 130");
+	}
+
+	private GenericApplicationContext contextRecordingItsClose() {
+		GenericApplicationContext context = new GenericApplicationContext();
+		context.registerBean("worker", DisposableBean.class, () -> () -> this.happened.add("context closed"));
+		context.refresh();
+		return context;
+	}
+
+	private void exit(int status) {
+		this.happened.add("exit " + status);
+		this.exited.countDown();
+	}
+
+}
