@@ -30,7 +30,7 @@ class IngestionConfiguration {
 	@Bean
 	IngestionJobHandler ingestionJobHandler(IngestionRepository documents, ObjectStorage storage,
 			EmbeddingProvider embeddings, VectorIndexes indexes, IngestionProperties properties) {
-		return new IngestionJobHandler(documents, storage, new TextExtractor(properties.maxChars()),
+		return new IngestionJobHandler(documents, storage, new TextExtractor(properties.parseLimits()),
 				new Chunker(properties.chunkSize(), properties.chunkOverlap()), embeddings, indexes,
 				properties.maxBytes().toBytes());
 	}

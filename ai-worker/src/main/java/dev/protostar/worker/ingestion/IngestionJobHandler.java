@@ -1,7 +1,14 @@
 package dev.protostar.worker.ingestion;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +46,8 @@ import dev.protostar.worker.storage.ObjectTooLargeException;
  * whatever its status.</li>
  * <li><b>Deleted meanwhile</b> (the row is gone): the job completes doing nothing more;
  * the chunks went with the row (ON DELETE CASCADE).</li>
- * <li><b>Unusable input</b> (empty, corrupt, unsupported, too large, object missing):
+ * <li><b>Unusable input</b> (empty, corrupt, unsupported, too large, object missing,
+ * past a parse limit such as too many pages, a zip bomb or too slow to read):
  * {@code failed} with the reason and a non-retryable job failure (dead-lettered, so
  * {@code protostar jobs dlq} shows it). Other errors (storage, database or embedding
  * server away) are retried; the last attempt's error marks the document failed.</li>
@@ -139,23 +147,18 @@ class IngestionJobHandler implements JobHandler {
 			return;
 		}
 		progress(context, id, "parsing", 0, 0);
-		byte[] content;
+		Path file = Files.createTempFile("protostar-document-", ".upload");
+		String sha256;
+		List<String> chunks;
 		try {
-			content = this.storage.read(document.objectKey(), this.maxBytes);
+			sha256 = download(document.objectKey(), file);
+			String text = this.extractor.extract(file, document.contentType(), document.filename());
+			chunks = this.chunker.chunk(text);
 		}
-		catch (ObjectTooLargeException ex) {
-			throw new UnusableDocumentException("the file is larger than the limit of " + this.maxBytes
-					+ " bytes (protostar.ingestion.max-bytes)", ex);
+		finally {
+			deleteQuietly(file);
 		}
-		catch (ObjectNotFoundException ex) {
-			throw new UnusableDocumentException("the file is missing from object storage: " + ex.getMessage(), ex);
-		}
-		catch (IOException ex) {
-			throw new IOException("object storage: " + ex.getMessage(), ex);
-		}
-		String text = this.extractor.extract(content, document.contentType(), document.filename());
-		List<String> chunks = this.chunker.chunk(text);
-		if (!this.documents.markEmbedding(id, VectorIndexes.sha256(content))) {
+		if (!this.documents.markEmbedding(id, sha256)) {
 			return;
 		}
 		String model = this.embeddings.model();
@@ -199,6 +202,39 @@ class IngestionJobHandler implements JobHandler {
 		log.info("Job {}: document {} ({}) ready: {} chunks of {} ({} kept from an earlier run)", job.id(), id,
 				document.filename(), chunks.size(), model, skipped);
 		progress(context, id, "ready", chunks.size(), chunks.size());
+	}
+
+	/**
+	 * Copies the object to {@code file} (parsers then read it from disk as they need it,
+	 * not from a byte array on the heap).
+	 * @return the content's SHA-256
+	 */
+	private String download(String key, Path file) throws IOException, UnusableDocumentException {
+		MessageDigest sha256 = VectorIndexes.sha256Digest();
+		try (InputStream in = new DigestInputStream(this.storage.open(key, this.maxBytes), sha256);
+				OutputStream out = Files.newOutputStream(file)) {
+			in.transferTo(out);
+		}
+		catch (ObjectTooLargeException ex) {
+			throw new UnusableDocumentException("the file is larger than the limit of " + this.maxBytes
+					+ " bytes (protostar.ingestion.max-bytes)", ex);
+		}
+		catch (ObjectNotFoundException ex) {
+			throw new UnusableDocumentException("the file is missing from object storage: " + ex.getMessage(), ex);
+		}
+		catch (IOException ex) {
+			throw new IOException("object storage: " + ex.getMessage(), ex);
+		}
+		return HexFormat.of().formatHex(sha256.digest());
+	}
+
+	private static void deleteQuietly(Path file) {
+		try {
+			Files.deleteIfExists(file);
+		}
+		catch (IOException ex) {
+			log.warn("could not delete the temporary file {}: {}", file, ex.toString());
+		}
 	}
 
 	/** Progress for the uploader; a failure to publish never fails the ingestion. */

@@ -1,25 +1,27 @@
 package dev.protostar.worker.ingestion;
 
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import org.apache.pdfbox.Loader;
-import org.apache.pdfbox.pdmodel.PDDocument;
-import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
-import org.apache.pdfbox.text.PDFTextStripper;
-import org.apache.poi.xwpf.extractor.XWPFWordExtractor;
-import org.apache.poi.xwpf.usermodel.XWPFDocument;
 
 import dev.protostar.contract.document.FileType;
 
@@ -30,6 +32,13 @@ import dev.protostar.contract.document.FileType;
  * declared content type: neither a file name nor a browser's guess is trusted alone.
  * Text is returned in Unicode NFC (macOS writes Korean file content decomposed into
  * jamo, which would neither display nor match as typed) with line ends normalised.
+ *
+ * <p>
+ * Files are untrusted, so each is read within {@link ParseLimits}: from a file on disk
+ * rather than a byte array, on a thread of its own that the job waits for at most
+ * {@code timeout}. A parse past its time is abandoned (interrupted, and it stops at its
+ * next deadline check); the job thread goes on to the next job at once. A file past a
+ * limit fails with a reason naming the setting, like any unusable file.
  */
 class TextExtractor {
 
@@ -67,11 +76,13 @@ class TextExtractor {
 
 	private static final Pattern BLANK_LINES = Pattern.compile("\\n[ \\t]*(\\n[ \\t]*){2,}");
 
-	private final long maxChars;
+	/** Parse threads: daemons, so one that ignores its deadline cannot hold up the JVM's exit. */
+	private static final ThreadFactory PARSERS = Thread.ofPlatform().name("document-parser-", 1).daemon().factory();
 
-	/** @param maxChars the most characters of text a document may yield */
-	TextExtractor(long maxChars) {
-		this.maxChars = maxChars;
+	private final ParseLimits limits;
+
+	TextExtractor(ParseLimits limits) {
+		this.limits = limits;
 	}
 
 	/** What a file turned out to be. */
@@ -82,21 +93,62 @@ class TextExtractor {
 	}
 
 	/**
-	 * @param content the whole file
+	 * @param file the whole file
 	 * @param declaredType the Content-Type given at upload, possibly with a charset
 	 * @param filename the uploaded file's name, only used to tell markdown from plain text
+	 * @throws UnusableDocumentException when the file cannot give text: unsupported,
+	 * corrupt, empty, or past a limit
+	 * @throws IOException when the file could not be read from the local disk
+	 * @throws InterruptedException when the calling thread was interrupted (the parse is
+	 * abandoned)
 	 */
-	String extract(byte[] content, String declaredType, String filename) throws UnusableDocumentException {
-		if (content.length == 0) {
+	String extract(Path file, String declaredType, String filename)
+			throws UnusableDocumentException, IOException, InterruptedException {
+		Deadline deadline = Deadline.start(this.limits);
+		FutureTask<String> parse = new FutureTask<>(() -> parse(file, declaredType, filename, deadline));
+		PARSERS.newThread(parse).start();
+		try {
+			return parse.get(this.limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			parse.cancel(true);
+			throw new UnusableDocumentException(this.limits.tooSlow());
+		}
+		catch (InterruptedException ex) {
+			parse.cancel(true);
+			throw ex;
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof LimitExceededException limit) {
+				throw new UnusableDocumentException(limit.getMessage(), limit);
+			}
+			if (cause instanceof UnusableDocumentException unusable) {
+				throw new UnusableDocumentException(unusable.getMessage(), unusable);
+			}
+			if (cause instanceof IOException io) {
+				throw new IOException(io.getMessage(), io);
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw new IllegalStateException("reading the file failed: " + cause, cause);
+		}
+	}
+
+	/** On the parse thread. */
+	String parse(Path file, String declaredType, String filename, Deadline deadline)
+			throws UnusableDocumentException, IOException {
+		if (Files.size(file) == 0) {
 			throw new UnusableDocumentException("the file is empty");
 		}
 		ContentType declared = ContentType.parse(declaredType);
-		Format format = format(content, declared, filename);
+		Format format = format(head(file), declared, filename);
 		String text = switch (format) {
-			case TEXT -> decode(content, declared.charset());
-			case MARKDOWN -> stripMarkdown(decode(content, declared.charset()));
-			case PDF -> pdf(content);
-			case DOCX -> docx(content);
+			case TEXT -> decode(file, declared.charset(), deadline);
+			case MARKDOWN -> stripMarkdown(decode(file, declared.charset(), deadline));
+			case PDF -> PdfText.extract(file, this.limits, deadline);
+			case DOCX -> DocxText.extract(file, this.limits, deadline);
 		};
 		text = normalise(text);
 		if (text.isBlank()) {
@@ -106,11 +158,17 @@ class TextExtractor {
 				default -> "the file contains no text";
 			});
 		}
-		if (text.length() > this.maxChars) {
-			throw new UnusableDocumentException("the file holds more than " + this.maxChars
-					+ " characters of text, the limit (protostar.ingestion.max-chars)");
+		if (text.length() > this.limits.maxChars()) {
+			throw new UnusableDocumentException(this.limits.tooManyChars());
 		}
 		return text;
+	}
+
+	/** The first bytes, as much as {@link FileType#sniff(byte[])} looks at. */
+	private static byte[] head(Path file) throws IOException {
+		try (InputStream in = Files.newInputStream(file)) {
+			return in.readNBytes(FileType.SNIFF_BYTES);
+		}
 	}
 
 	/** The format, from the magic bytes, which must agree with the declared type. */
@@ -152,61 +210,46 @@ class TextExtractor {
 	/**
 	 * Strict decoding: UTF-8 unless the content type names a charset or the file starts
 	 * with a UTF-16 byte order mark. Invalid bytes fail rather than turn into
-	 * replacement characters (mojibake in the index helps nobody).
+	 * replacement characters (mojibake in the index helps nobody). Reading stops as soon
+	 * as the text can no longer fit.
 	 */
-	static String decode(byte[] content, String charsetName) throws UnusableDocumentException {
-		Charset charset = StandardCharsets.UTF_8;
-		int offset = 0;
-		if (content.length >= 3 && (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB
-				&& (content[2] & 0xFF) == 0xBF) {
-			offset = 3;
-		}
-		else if (content.length >= 2 && (((content[0] & 0xFF) == 0xFE && (content[1] & 0xFF) == 0xFF)
-				|| ((content[0] & 0xFF) == 0xFF && (content[1] & 0xFF) == 0xFE))) {
-			charset = StandardCharsets.UTF_16; // reads and drops the byte order mark
-		}
-		else if (charsetName != null) {
-			try {
-				charset = Charset.forName(charsetName);
+	String decode(Path file, String charsetName, Deadline deadline) throws UnusableDocumentException, IOException {
+		try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+			in.mark(3);
+			byte[] bom = in.readNBytes(3);
+			in.reset();
+			Charset charset = StandardCharsets.UTF_8;
+			if (bom.length == 3 && (bom[0] & 0xFF) == 0xEF && (bom[1] & 0xFF) == 0xBB && (bom[2] & 0xFF) == 0xBF) {
+				in.skipNBytes(3);
 			}
-			catch (IllegalCharsetNameException | UnsupportedCharsetException ex) {
-				throw new UnusableDocumentException("unknown charset '" + charsetName + "' in the content type");
+			else if (bom.length >= 2 && (((bom[0] & 0xFF) == 0xFE && (bom[1] & 0xFF) == 0xFF)
+					|| ((bom[0] & 0xFF) == 0xFF && (bom[1] & 0xFF) == 0xFE))) {
+				charset = StandardCharsets.UTF_16; // reads and drops the byte order mark
 			}
-		}
-		try {
-			return charset.newDecoder()
+			else if (charsetName != null) {
+				try {
+					charset = Charset.forName(charsetName);
+				}
+				catch (IllegalCharsetNameException | UnsupportedCharsetException ex) {
+					throw new UnusableDocumentException("unknown charset '" + charsetName + "' in the content type");
+				}
+			}
+			Reader reader = new InputStreamReader(in, charset.newDecoder()
 				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(content, offset, content.length - offset))
-				.toString();
-		}
-		catch (CharacterCodingException ex) {
-			throw new UnusableDocumentException("the text is not valid " + charset.name()
-					+ " (declare its charset in the content type, e.g. text/plain; charset=EUC-KR)");
-		}
-	}
-
-	static String pdf(byte[] content) throws UnusableDocumentException {
-		try (PDDocument document = Loader.loadPDF(content)) {
-			PDFTextStripper stripper = new PDFTextStripper();
-			stripper.setSortByPosition(true);
-			return stripper.getText(document);
-		}
-		catch (InvalidPasswordException ex) {
-			throw new UnusableDocumentException("the PDF is encrypted with a password");
-		}
-		catch (IOException | RuntimeException ex) {
-			throw new UnusableDocumentException("the PDF is corrupt or unreadable: " + ex.getMessage(), ex);
-		}
-	}
-
-	static String docx(byte[] content) throws UnusableDocumentException {
-		try (XWPFDocument document = new XWPFDocument(new ByteArrayInputStream(content));
-				XWPFWordExtractor extractor = new XWPFWordExtractor(document)) {
-			return extractor.getText();
-		}
-		catch (IOException | RuntimeException ex) {
-			throw new UnusableDocumentException("not a readable DOCX document: " + ex.getMessage(), ex);
+				.onUnmappableCharacter(CodingErrorAction.REPORT));
+			StringBuilder text = new StringBuilder();
+			char[] buffer = new char[8192];
+			try {
+				for (int n = reader.read(buffer); n >= 0; n = reader.read(buffer)) {
+					text.append(buffer, 0, n);
+					BoundedText.check(text, this.limits, deadline);
+				}
+			}
+			catch (CharacterCodingException ex) {
+				throw new UnusableDocumentException("the text is not valid " + charset.name()
+						+ " (declare its charset in the content type, e.g. text/plain; charset=EUC-KR)");
+			}
+			return text.toString();
 		}
 	}
 

@@ -85,8 +85,12 @@ class VectorIndexes {
 	}
 
 	static String sha256(byte[] bytes) {
+		return HexFormat.of().formatHex(sha256Digest().digest(bytes));
+	}
+
+	static MessageDigest sha256Digest() {
 		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);

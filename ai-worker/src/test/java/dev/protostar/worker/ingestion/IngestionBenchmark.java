@@ -103,7 +103,7 @@ public final class IngestionBenchmark {
 		long start = System.nanoTime();
 		for (int w = 0; w < workers; w++) {
 			IngestionJobHandler handler = new IngestionJobHandler(harness.documents, harness.storage,
-					new TextExtractor(5_000_000), new Chunker(1000, 150), models.get(w),
+					new TextExtractor(TestLimits.limits()), new Chunker(1000, 150), models.get(w),
 					new VectorIndexes(harness.jdbc, true), 50L * 1024 * 1024);
 			harness.worker("bench-" + w, handler, Duration.ofSeconds(30), Duration.ofSeconds(10), 4);
 		}

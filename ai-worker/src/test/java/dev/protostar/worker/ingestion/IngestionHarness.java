@@ -96,7 +96,12 @@ final class IngestionHarness implements AutoCloseable {
 	}
 
 	IngestionJobHandler handler(EmbeddingProvider provider, long maxBytes, long maxChars, int chunkSize, int overlap) {
-		return new IngestionJobHandler(this.documents, this.storage, new TextExtractor(maxChars),
+		return handler(provider, maxBytes, TestLimits.limits("max-chars", Long.toString(maxChars)), chunkSize, overlap);
+	}
+
+	IngestionJobHandler handler(EmbeddingProvider provider, long maxBytes, ParseLimits limits, int chunkSize,
+			int overlap) {
+		return new IngestionJobHandler(this.documents, this.storage, new TextExtractor(limits),
 				new Chunker(chunkSize, overlap), provider, new VectorIndexes(this.jdbc, true), maxBytes);
 	}
 

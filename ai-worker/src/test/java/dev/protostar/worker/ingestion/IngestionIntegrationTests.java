@@ -153,19 +153,40 @@ class IngestionIntegrationTests {
 		UUID good = harness.document("good.txt", "text/plain", "Still working after all that.".getBytes(StandardCharsets.UTF_8));
 		harness.enqueue(good, 1);
 
-		for (Map.Entry<UUID, String> entry : reasons.entrySet()) {
-			harness.awaitStatus(entry.getKey(), DONE);
-			Map<String, Object> row = harness.row(entry.getKey());
-			assertThat(row.get("status")).as((String) row.get("filename")).isEqualTo("failed");
-			assertThat(row.get("error")).as((String) row.get("filename")).asString().contains(entry.getValue());
-			assertThat(harness.chunkRows(entry.getKey())).isZero();
-			// Dead-lettered at once: the operator sees it in `protostar jobs dlq list`.
-			Map<String, String> job = harness.producer.job("ingest-" + entry.getKey() + "-1");
-			assertThat(job).containsEntry("state", "dead").containsEntry("attempts", "1");
-		}
+		assertFailedForGood(reasons);
 		harness.awaitStatus(good, DONE);
 		assertThat(harness.status(good)).isEqualTo("ready");
 		assertThat(worker.loopAlive()).isTrue();
+	}
+
+	@Test
+	void craftedFilesFailWithTheLimitTheyHitAndTheWorkerGoesOn() throws Exception {
+		JobWorker worker = harness.worker("w1", harness.handler(onnx), Duration.ofSeconds(30), Duration.ofSeconds(10),
+				1);
+		long mb = 1024 * 1024;
+		Map<UUID, String> reasons = new java.util.LinkedHashMap<>();
+		// A gigabyte of one letter deflated to a megabyte.
+		reasons.put(harness.document("bomb.docx", TextExtractor.DOCX, TestDocuments.docxWithText(1024 * mb, 0)),
+				"(a zip bomb?), the limit (protostar.ingestion.min-docx-inflate-ratio = 0.01)");
+		// 256 MB of XML at some 45 to 1: through the ratio guard, not past the entry size.
+		reasons.put(harness.document("dense.docx", TextExtractor.DOCX, TestDocuments.docxWithText(256 * mb, 100)),
+				"unpacks to more than 20 MB, the limit (protostar.ingestion.max-docx-entry-size)");
+		reasons.put(harness.document("pages.pdf", TextExtractor.PDF, TestDocuments.pdfWithPages(5000, null)),
+				"the PDF has more than 2000 pages, the limit (protostar.ingestion.max-pages)");
+		reasons.put(harness.document("blank.pdf", TextExtractor.PDF, TestDocuments.pdfWithBlankContent(512 * mb)),
+				"decodes to more than 64 MB, the limit (protostar.ingestion.max-pdf-stream-size)");
+		for (UUID id : reasons.keySet()) {
+			harness.enqueue(id, 1);
+		}
+		// Queued behind them, on the same single job thread.
+		UUID good = harness.document("good.docx", TextExtractor.DOCX, TestDocuments.docx("Still working after all that."));
+		harness.enqueue(good, 1);
+
+		assertFailedForGood(reasons);
+		harness.awaitStatus(good, DONE);
+		assertThat(harness.row(good)).containsEntry("status", "ready");
+		assertThat(worker.loopAlive()).isTrue();
+		TextExtractorLimitsTests.awaitNoParseThreads();
 	}
 
 	@Test
@@ -364,6 +385,23 @@ class IngestionIntegrationTests {
 		assertThat(harness.row(id).get("error")).asString().contains("answered 400: input too long");
 		IngestionHarness.await(Duration.ofSeconds(10), "the job is dead",
 				() -> "dead".equals(harness.producer.job(jobId).get("state")));
+	}
+
+	/**
+	 * Each document ends {@code failed} with an error containing its reason, no chunks, and
+	 * its job (the first, {@code -1}) dead-lettered after one attempt: failed for good, not
+	 * retried, and listed by {@code protostar jobs dlq list}.
+	 */
+	private static void assertFailedForGood(Map<UUID, String> reasons) {
+		for (Map.Entry<UUID, String> entry : reasons.entrySet()) {
+			harness.awaitStatus(entry.getKey(), DONE);
+			Map<String, Object> row = harness.row(entry.getKey());
+			assertThat(row.get("status")).as((String) row.get("filename")).isEqualTo("failed");
+			assertThat(row.get("error")).as((String) row.get("filename")).asString().contains(entry.getValue());
+			assertThat(harness.chunkRows(entry.getKey())).isZero();
+			Map<String, String> job = harness.producer.job("ingest-" + entry.getKey() + "-1");
+			assertThat(job).containsEntry("state", "dead").containsEntry("attempts", "1");
+		}
 	}
 
 	/** The plan of a cosine kNN query, with sequential scans off so a tiny table still shows the index. */

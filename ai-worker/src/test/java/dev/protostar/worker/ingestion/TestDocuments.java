@@ -1,9 +1,15 @@
 package dev.protostar.worker.ingestion;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -100,6 +106,112 @@ public final class TestDocuments {
 			document.write(out);
 			return out.toByteArray();
 		}
+	}
+
+	/** A PDF of {@code pages} pages, each with {@code line} on it (empty pages when it is null). */
+	public static byte[] pdfWithPages(int pages, String line) throws IOException {
+		try (PDDocument document = new PDDocument()) {
+			PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+			for (int i = 0; i < pages; i++) {
+				PDPage page = new PDPage();
+				document.addPage(page);
+				if (line != null) {
+					try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+						content.beginText();
+						content.setFont(font, 11);
+						content.newLineAtOffset(50, 740);
+						for (int y = 0; y < 40; y++) {
+							content.showText(line);
+							content.newLineAtOffset(0, -16);
+						}
+						content.endText();
+					}
+				}
+			}
+			return save(document);
+		}
+	}
+
+	/**
+	 * A PDF of one page whose content stream is {@code blanks} spaces, Flate-compressed
+	 * (about a thousand to one): a decompression bomb when large.
+	 */
+	public static byte[] pdfWithBlankContent(long blanks) throws IOException {
+		try (PDDocument document = new PDDocument()) {
+			PDPage page = new PDPage();
+			document.addPage(page);
+			PDStream content = new PDStream(document);
+			byte[] block = new byte[1 << 20];
+			Arrays.fill(block, (byte) ' ');
+			try (OutputStream out = content.createOutputStream(COSName.FLATE_DECODE)) {
+				for (long left = blanks; left > 0; left -= block.length) {
+					out.write(block, 0, (int) Math.min(block.length, left));
+				}
+			}
+			page.setContents(content);
+			return save(document);
+		}
+	}
+
+	/**
+	 * A DOCX whose body is one paragraph of {@code chars} characters: all {@code a} when
+	 * {@code randomEvery} is 0 (deflated at level 9, about 1,000 to 1), else every
+	 * {@code randomEvery}-th a random letter (deflated at level 1: 100 gives some 45 to 1,
+	 * which POI's default ratio guard lets through). The XML is written as it is
+	 * compressed, so a gigabyte of it never is in memory.
+	 */
+	public static byte[] docxWithText(long chars, int randomEvery) throws IOException {
+		return docx(chars, randomEvery, 0);
+	}
+
+	/** A DOCX with one short paragraph and {@code extra} more entries in its container. */
+	public static byte[] docxWithEntries(int extra) throws IOException {
+		return docx(10, 0, extra);
+	}
+
+	private static byte[] docx(long chars, int randomEvery, int extraEntries) throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (ZipInputStream template = new ZipInputStream(new ByteArrayInputStream(docx("template")));
+				ZipOutputStream zip = new ZipOutputStream(out)) {
+			for (ZipEntry entry = template.getNextEntry(); entry != null; entry = template.getNextEntry()) {
+				boolean body = entry.getName().equals("word/document.xml");
+				if (body) {
+					zip.setLevel(randomEvery == 0 ? Deflater.BEST_COMPRESSION : Deflater.BEST_SPEED);
+				}
+				zip.putNextEntry(new ZipEntry(entry.getName()));
+				if (body) {
+					writeBody(zip, chars, randomEvery);
+				}
+				else {
+					template.transferTo(zip);
+				}
+				zip.closeEntry();
+				zip.setLevel(Deflater.DEFAULT_COMPRESSION);
+			}
+			for (int i = 0; i < extraEntries; i++) {
+				zip.putNextEntry(new ZipEntry("customXml/item" + i + ".xml"));
+				zip.write("<item/>".getBytes(StandardCharsets.US_ASCII));
+				zip.closeEntry();
+			}
+		}
+		return out.toByteArray();
+	}
+
+	private static void writeBody(OutputStream out, long chars, int randomEvery) throws IOException {
+		out.write(("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document"
+				+ " xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>")
+			.getBytes(StandardCharsets.US_ASCII));
+		byte[] block = new byte[1 << 20];
+		Arrays.fill(block, (byte) 'a');
+		long state = 42;
+		for (long left = chars; left > 0; left -= block.length) {
+			for (int i = 0; randomEvery > 0 && i < block.length; i += randomEvery) {
+				state = state * 6364136223846793005L + 1442695040888963407L;
+				block[i] = (byte) ('a' + (int) ((state >>> 33) % 26));
+			}
+			out.write(block, 0, (int) Math.min(block.length, left));
+		}
+		out.write("</w:t></w:r></w:p></w:body></w:document>".getBytes(StandardCharsets.US_ASCII));
 	}
 
 	/** English prose of about {@code chars} characters in paragraphs; varies with {@code seed}. */

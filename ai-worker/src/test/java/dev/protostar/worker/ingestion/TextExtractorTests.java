@@ -1,11 +1,14 @@
 package dev.protostar.worker.ingestion;
 
 import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static dev.protostar.worker.ingestion.TestDocuments.KOREAN;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,11 +16,14 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 class TextExtractorTests {
 
-	private final TextExtractor extractor = new TextExtractor(100_000);
+	@TempDir
+	Path files;
+
+	private TextExtractor extractor = new TextExtractor(TestLimits.limits("max-chars", "100000"));
 
 	@Test
 	void plainTextKeepsKorean() throws Exception {
-		String text = this.extractor.extract(utf8("Leave policy\r\n\r\n" + KOREAN), "text/plain; charset=utf-8",
+		String text = extract(utf8("Leave policy\r\n\r\n" + KOREAN), "text/plain; charset=utf-8",
 				"policy.txt");
 		assertThat(text).isEqualTo("Leave policy\n\n" + KOREAN);
 	}
@@ -27,14 +33,14 @@ class TextExtractorTests {
 		// What macOS writes: each syllable as separate jamo.
 		String decomposed = Normalizer.normalize(KOREAN, Normalizer.Form.NFD);
 		assertThat(decomposed).isNotEqualTo(KOREAN);
-		assertThat(this.extractor.extract(utf8(decomposed), "text/plain", "a.txt")).isEqualTo(KOREAN);
+		assertThat(extract(utf8(decomposed), "text/plain", "a.txt")).isEqualTo(KOREAN);
 	}
 
 	@Test
 	void byteOrderMarksAreHandled() throws Exception {
 		byte[] bom = { (byte) 0xEF, (byte) 0xBB, (byte) 0xBF };
-		assertThat(this.extractor.extract(concat(bom, utf8(KOREAN)), "text/plain", "a.txt")).isEqualTo(KOREAN);
-		assertThat(this.extractor.extract(("\uFEFF" + KOREAN).getBytes(StandardCharsets.UTF_16BE), "text/plain",
+		assertThat(extract(concat(bom, utf8(KOREAN)), "text/plain", "a.txt")).isEqualTo(KOREAN);
+		assertThat(extract(("\uFEFF" + KOREAN).getBytes(StandardCharsets.UTF_16BE), "text/plain",
 				"a.txt"))
 			.isEqualTo(KOREAN);
 	}
@@ -42,9 +48,9 @@ class TextExtractorTests {
 	@Test
 	void declaredCharsetIsUsedAndUndeclaredNonUtf8Fails() throws Exception {
 		byte[] eucKr = KOREAN.getBytes(Charset.forName("EUC-KR"));
-		assertThat(this.extractor.extract(eucKr, "text/plain; charset=EUC-KR", "a.txt")).isEqualTo(KOREAN);
+		assertThat(extract(eucKr, "text/plain; charset=EUC-KR", "a.txt")).isEqualTo(KOREAN);
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(eucKr, "text/plain", "a.txt"))
+			.isThrownBy(() -> extract(eucKr, "text/plain", "a.txt"))
 			.withMessageContaining("not valid UTF-8");
 	}
 
@@ -67,7 +73,7 @@ class TextExtractorTests {
 				```
 				<b>bold</b>
 				""";
-		String text = this.extractor.extract(utf8(markdown), "text/markdown", "rules.md");
+		String text = extract(utf8(markdown), "text/markdown", "rules.md");
 		assertThat(text).contains("휴가 규정", "Read carefully: see the handbook and logo.", "first item with code",
 				"second item_with_underscores", "| 1 | 2 |", "int x = 1;", "bold");
 		assertThat(text).doesNotContain("#", "**", "](", "```", "<b>", "|---");
@@ -75,44 +81,44 @@ class TextExtractorTests {
 
 	@Test
 	void markdownIsRecognisedByItsFileNameWhenDeclaredAsPlainText() throws Exception {
-		assertThat(this.extractor.extract(utf8("## Title"), "text/plain", "notes.MD")).isEqualTo("Title");
-		assertThat(this.extractor.extract(utf8("## Title"), "text/plain", "notes.txt")).isEqualTo("## Title");
+		assertThat(extract(utf8("## Title"), "text/plain", "notes.MD")).isEqualTo("Title");
+		assertThat(extract(utf8("## Title"), "text/plain", "notes.txt")).isEqualTo("## Title");
 	}
 
 	@Test
 	void pdfText() throws Exception {
 		byte[] pdf = TestDocuments.pdf("Annual leave is fifteen days.", "Sick leave needs a note.");
-		String text = this.extractor.extract(pdf, "application/pdf", "leave.pdf");
+		String text = extract(pdf, "application/pdf", "leave.pdf");
 		assertThat(text).contains("Annual leave is fifteen days.", "Sick leave needs a note.");
 	}
 
 	@Test
 	void koreanPdfText() throws Exception {
-		assertThat(this.extractor.extract(TestDocuments.koreanPdf(), "application/pdf", "ko.pdf"))
+		assertThat(extract(TestDocuments.koreanPdf(), "application/pdf", "ko.pdf"))
 			.isEqualTo("한국어 문서");
 	}
 
 	@Test
 	void docxTextWithKorean() throws Exception {
 		byte[] docx = TestDocuments.docx("Leave policy", KOREAN);
-		assertThat(this.extractor.extract(docx, TextExtractor.DOCX, "leave.docx")).isEqualTo("Leave policy\n" + KOREAN);
+		assertThat(extract(docx, TextExtractor.DOCX, "leave.docx")).isEqualTo("Leave policy\n" + KOREAN);
 	}
 
 	@Test
 	void formatComesFromTheBytesWhenTheTypeIsUnknown() throws Exception {
 		byte[] pdf = TestDocuments.pdf("hello pdf");
-		assertThat(this.extractor.extract(pdf, "application/octet-stream", "x.bin")).contains("hello pdf");
-		assertThat(this.extractor.extract(TestDocuments.docx("hello docx"), null, "x")).isEqualTo("hello docx");
+		assertThat(extract(pdf, "application/octet-stream", "x.bin")).contains("hello pdf");
+		assertThat(extract(TestDocuments.docx("hello docx"), null, "x")).isEqualTo("hello docx");
 	}
 
 	@Test
 	void declaredTypeMustMatchTheContent() throws Exception {
 		byte[] pdf = TestDocuments.pdf("hello");
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(pdf, "text/plain", "renamed.txt"))
+			.isThrownBy(() -> extract(pdf, "text/plain", "renamed.txt"))
 			.withMessage("declared as text/plain but the content is a PDF");
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(utf8("just text"), "application/pdf", "fake.pdf"))
+			.isThrownBy(() -> extract(utf8("just text"), "application/pdf", "fake.pdf"))
 			.withMessageContaining("declared as a PDF but the content is not one");
 	}
 
@@ -120,7 +126,7 @@ class TextExtractorTests {
 	void corruptPdfFails() {
 		byte[] corrupt = utf8("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> garbage \u0001\u0002 %%EOF");
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(corrupt, "application/pdf", "broken.pdf"))
+			.isThrownBy(() -> extract(corrupt, "application/pdf", "broken.pdf"))
 			.withMessageContaining("PDF");
 	}
 
@@ -129,7 +135,7 @@ class TextExtractorTests {
 		byte[] pdf = TestDocuments.pdf("The whole line survives.");
 		byte[] truncated = Arrays.copyOf(pdf, pdf.length / 3);
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(truncated, "application/pdf", "cut.pdf"))
+			.isThrownBy(() -> extract(truncated, "application/pdf", "cut.pdf"))
 			.withMessageContaining("PDF");
 	}
 
@@ -141,17 +147,17 @@ class TextExtractorTests {
 			zip.write(utf8("not word"));
 		}
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(out.toByteArray(), TextExtractor.DOCX, "x.docx"))
+			.isThrownBy(() -> extract(out.toByteArray(), TextExtractor.DOCX, "x.docx"))
 			.withMessageContaining("not a readable DOCX document");
 	}
 
 	@Test
 	void emptyAndBlankFilesFail() {
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(new byte[0], "text/plain", "empty.txt"))
+			.isThrownBy(() -> extract(new byte[0], "text/plain", "empty.txt"))
 			.withMessage("the file is empty");
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(utf8(" \n\t\n "), "text/plain", "blank.txt"))
+			.isThrownBy(() -> extract(utf8(" \n\t\n "), "text/plain", "blank.txt"))
 			.withMessage("the file contains no text");
 	}
 
@@ -159,27 +165,34 @@ class TextExtractorTests {
 	void unsupportedTypesFail() {
 		byte[] png = { (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0 };
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(png, "image/png", "cat.png"))
+			.isThrownBy(() -> extract(png, "image/png", "cat.png"))
 			.withMessageContaining("unsupported content type 'image/png'");
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(png, "text/plain", "cat.txt"))
+			.isThrownBy(() -> extract(png, "text/plain", "cat.txt"))
 			.withMessageContaining("unsupported file: the content is an image");
 		byte[] doc = { (byte) 0xD0, (byte) 0xCF, 0x11, (byte) 0xE0, 0, 0 };
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(doc, null, "old.doc"))
+			.isThrownBy(() -> extract(doc, null, "old.doc"))
 			.withMessageContaining("old Office binary file");
 		byte[] program = { 'M', 'Z', (byte) 0x90, 0, 3, 0 };
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> this.extractor.extract(program, "application/octet-stream", "notes.txt"))
+			.isThrownBy(() -> extract(program, "application/octet-stream", "notes.txt"))
 			.withMessageContaining("unsupported file: the content is a program");
 	}
 
 	@Test
 	void tooMuchTextFails() {
-		TextExtractor small = new TextExtractor(10);
+		this.extractor = new TextExtractor(TestLimits.limits("max-chars", "10"));
 		assertThatExceptionOfType(UnusableDocumentException.class)
-			.isThrownBy(() -> small.extract(utf8("eleven char"), "text/plain", "a.txt"))
-			.withMessageContaining("more than 10 characters");
+			.isThrownBy(() -> extract(utf8("eleven char"), "text/plain", "a.txt"))
+			.withMessage("the file holds more than 10 characters of text, the limit (protostar.ingestion.max-chars)");
+	}
+
+	/** The file as the worker has it: downloaded to disk. */
+	private String extract(byte[] content, String declaredType, String filename) throws Exception {
+		Path file = Files.createTempFile(this.files, "upload-", ".bin");
+		Files.write(file, content);
+		return this.extractor.extract(file, declaredType, filename);
 	}
 
 	private static byte[] utf8(String text) {
