@@ -1,12 +1,15 @@
 package dev.protostar.backend.security;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import com.nimbusds.jose.JOSEException;
@@ -27,14 +30,21 @@ import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.tier.Tier;
 
 /**
- * Issues and checks access tokens: JWTs signed with HS256 under the shared
- * {@code JWT_SECRET}, typed {@code at+jwt} (RFC 9068), so that no other JWT
- * signed with the same key (an ID token, a future link token) passes as one.
+ * Issues and checks access tokens: JWTs signed with HS256, typed
+ * {@code at+jwt} (RFC 9068), so that no other JWT signed with the same key (an
+ * ID token, a future link token) passes as one.
  * <p>
  * Verification accepts exactly what {@link #issue} produces and nothing else:
  * the algorithm is pinned (a token may not choose {@code none}, RS256 or
  * HS512 for itself), the signature is checked before any claim is believed,
  * and expiry is only reported for a token whose signature is valid.
+ * <p>
+ * <b>Keys.</b> The current key ({@code JWT_SECRET}) signs; it and the previous
+ * one ({@code JWT_PREVIOUS_SECRET}) are accepted. The header's {@code kid}
+ * names the key: the first 8 hex digits of the key's SHA-256, so a rotation
+ * needs no setting besides the two keys. A token naming no known key is
+ * refused; one without {@code kid} (issued before key ids) is checked against
+ * both keys.
  */
 @Service
 public class AccessTokenService {
@@ -50,9 +60,10 @@ public class AccessTokenService {
 
 	private static final Log logger = LogFactory.getLog(AccessTokenService.class);
 
-	private final MACSigner signer;
+	private final SigningKey current;
 
-	private final MACVerifier verifier;
+	/** The key before the last rotation, or null. */
+	private final SigningKey previous;
 
 	private final Duration ttl;
 
@@ -60,17 +71,14 @@ public class AccessTokenService {
 
 	@Autowired
 	AccessTokenService(AuthProperties properties, Clock clock) {
-		this(keyFrom(properties), properties.accessTokenTtl(), clock);
+		this(keyFrom(properties), previousKeyFrom(properties), properties.accessTokenTtl(), clock);
 	}
 
-	AccessTokenService(byte[] key, Duration ttl, Clock clock) {
-		try {
-			this.signer = new MACSigner(key);
-			this.verifier = new MACVerifier(key);
-		}
-		catch (JOSEException ex) {
-			throw new IllegalArgumentException("JWT_SECRET is not a usable HS256 key", ex);
-		}
+	AccessTokenService(byte[] key, byte[] previousKey, Duration ttl, Clock clock) {
+		this.current = SigningKey.of(key, "JWT_SECRET");
+		SigningKey before = (previousKey != null) ? SigningKey.of(previousKey, "JWT_PREVIOUS_SECRET") : null;
+		// The same key twice is one key.
+		this.previous = (before != null && !before.kid().equals(this.current.kid())) ? before : null;
 		this.ttl = ttl;
 		this.clock = clock;
 	}
@@ -86,6 +94,11 @@ public class AccessTokenService {
 		return properties.jwtSecret().getBytes(StandardCharsets.UTF_8);
 	}
 
+	private static byte[] previousKeyFrom(AuthProperties properties) {
+		String previous = properties.jwtPreviousSecret();
+		return (previous == null || previous.isBlank()) ? null : previous.getBytes(StandardCharsets.UTF_8);
+	}
+
 	public IssuedAccessToken issue(UUID userId, Tier tier) {
 		Instant now = this.clock.instant();
 		Instant expiresAt = now.plus(this.ttl);
@@ -96,9 +109,10 @@ public class AccessTokenService {
 			.expirationTime(Date.from(expiresAt))
 			.jwtID(UUID.randomUUID().toString())
 			.build();
-		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(TYPE).build(), claims);
+		SignedJWT jwt = new SignedJWT(
+				new JWSHeader.Builder(JWSAlgorithm.HS256).type(TYPE).keyID(this.current.kid()).build(), claims);
 		try {
-			jwt.sign(this.signer);
+			jwt.sign(this.current.signer());
 		}
 		catch (JOSEException ex) {
 			throw new IllegalStateException("Could not sign an access token", ex);
@@ -122,13 +136,7 @@ public class AccessTokenService {
 		if (!TYPE.equals(header.getType())) {
 			throw invalid("not an access token");
 		}
-		try {
-			// MACVerifier also refuses headers marking unknown parameters critical.
-			if (!jwt.verify(this.verifier)) {
-				throw invalid("bad signature");
-			}
-		}
-		catch (JOSEException ex) {
+		if (!signedByAcceptedKey(jwt, header.getKeyID())) {
 			throw invalid("bad signature");
 		}
 		try {
@@ -154,8 +162,50 @@ public class AccessTokenService {
 		}
 	}
 
+	/** The key the header names; without a name, either key. */
+	private boolean signedByAcceptedKey(SignedJWT jwt, String kid) {
+		if (kid != null) {
+			SigningKey key = this.current.kid().equals(kid) ? this.current
+					: (this.previous != null && this.previous.kid().equals(kid)) ? this.previous : null;
+			return key != null && key.verifies(jwt);
+		}
+		return this.current.verifies(jwt) || (this.previous != null && this.previous.verifies(jwt));
+	}
+
 	private static InvalidAccessTokenException invalid(String why) {
 		return new InvalidAccessTokenException(ResultCode.INVALID_TOKEN, "invalid access token (" + why + ")");
+	}
+
+	/**
+	 * An HS256 key and its id.
+	 *
+	 * @param kid the first 8 hex digits of the key's SHA-256
+	 */
+	private record SigningKey(String kid, MACSigner signer, MACVerifier verifier) {
+
+		static SigningKey of(byte[] key, String setting) {
+			try {
+				String kid = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 8);
+				return new SigningKey(kid, new MACSigner(key), new MACVerifier(key));
+			}
+			catch (JOSEException ex) {
+				throw new IllegalArgumentException(setting + " is not a usable HS256 key", ex);
+			}
+			catch (NoSuchAlgorithmException ex) {
+				throw new IllegalStateException("SHA-256 is part of every JDK", ex);
+			}
+		}
+
+		boolean verifies(SignedJWT jwt) {
+			try {
+				// MACVerifier also refuses headers marking unknown parameters critical.
+				return jwt.verify(this.verifier);
+			}
+			catch (JOSEException | IllegalStateException ex) {
+				return false;
+			}
+		}
+
 	}
 
 	/**

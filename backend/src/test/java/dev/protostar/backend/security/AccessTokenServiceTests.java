@@ -1,10 +1,12 @@
 package dev.protostar.backend.security;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import com.nimbusds.jwt.SignedJWT;
@@ -21,6 +23,8 @@ class AccessTokenServiceTests {
 	private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
 
 	private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+	private static final byte[] PREVIOUS_KEY = "the-previous-key-the-previous-key!".getBytes(StandardCharsets.UTF_8);
 
 	private final UUID userId = UUID.randomUUID();
 
@@ -42,6 +46,10 @@ class AccessTokenServiceTests {
 		assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo("protostar");
 		assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo(this.userId.toString());
 		assertThat(jwt.getJWTClaimsSet().getStringClaim("tier")).isEqualTo("GUEST");
+		// The key's id: the first 8 hex digits of its SHA-256.
+		assertThat(jwt.getHeader().getKeyID()).isEqualTo(HexFormat.of()
+			.formatHex(MessageDigest.getInstance("SHA-256").digest(KEY))
+			.substring(0, 8));
 		assertThat(jwt.getJWTClaimsSet().getExpirationTime().toInstant()).isEqualTo(NOW.plus(Duration.ofMinutes(15)));
 	}
 
@@ -66,7 +74,7 @@ class AccessTokenServiceTests {
 
 	@Test
 	void expiredTokenWithBadSignatureIsInvalidNotExpired() {
-		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8),
+		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8), null,
 				Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC))
 			.issue(this.userId, Tier.GUEST)
 			.token();
@@ -76,7 +84,7 @@ class AccessTokenServiceTests {
 
 	@Test
 	void tokenOfAnotherKeyIsInvalid() {
-		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8),
+		String token = new AccessTokenService("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8), null,
 				Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC))
 			.issue(this.userId, Tier.ADMIN)
 			.token();
@@ -104,6 +112,29 @@ class AccessTokenServiceTests {
 	}
 
 	@Test
+	void tokensOfThePreviousKeyAreAcceptedAfterARotation() throws Exception {
+		String beforeRotation = at(NOW).issue(this.userId, Tier.GUEST).token();
+		AccessTokenService rotated = new AccessTokenService("a-new-key-a-new-key-a-new-key-0123".getBytes(
+				StandardCharsets.UTF_8), KEY, Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC));
+
+		assertThat(rotated.verify(beforeRotation).id()).isEqualTo(this.userId);
+		assertThat(rotated.verify(rotated.issue(this.userId, Tier.GUEST).token()).id())
+			.isEqualTo(this.userId);
+		// But the old instance does not know the new key yet.
+		assertRefused(at(NOW), rotated.issue(this.userId, Tier.GUEST).token(), ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
+	void aKeyThatIsNeitherCurrentNorPreviousIsRefused() {
+		AccessTokenService older = new AccessTokenService(PREVIOUS_KEY, null, Duration.ofMinutes(15),
+				Clock.fixed(NOW, ZoneOffset.UTC));
+		AccessTokenService rotatedTwice = new AccessTokenService("a-new-key-a-new-key-a-new-key-0123".getBytes(
+				StandardCharsets.UTF_8), KEY, Duration.ofMinutes(15), Clock.fixed(NOW, ZoneOffset.UTC));
+
+		assertRefused(rotatedTwice, older.issue(this.userId, Tier.GUEST).token(), ResultCode.INVALID_TOKEN);
+	}
+
+	@Test
 	void garbageIsInvalid() {
 		assertRefused(this.tokens, "a.b.c", ResultCode.INVALID_TOKEN);
 	}
@@ -114,7 +145,7 @@ class AccessTokenServiceTests {
 	}
 
 	private static AccessTokenService at(Instant now) {
-		return new AccessTokenService(KEY, Duration.ofMinutes(15), Clock.fixed(now, ZoneOffset.UTC));
+		return new AccessTokenService(KEY, null, Duration.ofMinutes(15), Clock.fixed(now, ZoneOffset.UTC));
 	}
 
 	private static void assertRefused(AccessTokenService service, String token, ResultCode code) {
