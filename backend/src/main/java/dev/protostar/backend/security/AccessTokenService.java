@@ -45,6 +45,13 @@ import dev.protostar.backend.tier.Tier;
  * needs no setting besides the two keys. A token naming no known key is
  * refused; one without {@code kid} (issued before key ids) is checked against
  * both keys.
+ * <p>
+ * <b>Claims.</b> Besides who ({@code sub}) and until when, a token carries the
+ * user's tier (for clients to read; the backend authorises from the current
+ * tier, see SecurityStates), the user's security version ({@code sv}) at issue,
+ * whose being older than the user's current {@code tokensValidFrom} means
+ * revoked, and the session it was issued to ({@code sid}, the refresh-token
+ * family).
  */
 @Service
 public class AccessTokenService {
@@ -54,6 +61,10 @@ public class AccessTokenService {
 	static final JOSEObjectType TYPE = new JOSEObjectType("at+jwt");
 
 	static final String TIER_CLAIM = "tier";
+
+	static final String SECURITY_VERSION_CLAIM = "sv";
+
+	static final String SESSION_CLAIM = "sid";
 
 	/** Tolerated clock difference between the backend colours. */
 	private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
@@ -99,12 +110,18 @@ public class AccessTokenService {
 		return (previous == null || previous.isBlank()) ? null : previous.getBytes(StandardCharsets.UTF_8);
 	}
 
-	public IssuedAccessToken issue(UUID userId, Tier tier) {
+	/**
+	 * @param securityVersion the user's security version now (claim {@code sv})
+	 * @param sessionId the session (refresh-token family) the token is issued to
+	 */
+	public IssuedAccessToken issue(UUID userId, Tier tier, long securityVersion, UUID sessionId) {
 		Instant now = this.clock.instant();
 		Instant expiresAt = now.plus(this.ttl);
 		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER)
 			.subject(userId.toString())
 			.claim(TIER_CLAIM, tier.name())
+			.claim(SECURITY_VERSION_CLAIM, securityVersion)
+			.claim(SESSION_CLAIM, sessionId.toString())
 			.issueTime(Date.from(now))
 			.expirationTime(Date.from(expiresAt))
 			.jwtID(UUID.randomUUID().toString())
@@ -120,7 +137,7 @@ public class AccessTokenService {
 		return new IssuedAccessToken(jwt.serialize(), this.ttl.toSeconds(), expiresAt);
 	}
 
-	AuthenticatedUser verify(String token) throws InvalidAccessTokenException {
+	VerifiedAccessToken verify(String token) throws InvalidAccessTokenException {
 		SignedJWT jwt;
 		try {
 			// Fails for unsigned ("alg": "none") tokens and encrypted ones too.
@@ -155,7 +172,12 @@ public class AccessTokenService {
 			if (claims.getSubject() == null || tier == null) {
 				throw invalid("missing claims");
 			}
-			return new AuthenticatedUser(UUID.fromString(claims.getSubject()), Tier.valueOf(tier));
+			// Tokens of the release before had neither: version 0 is what every
+			// user had then, and they belong to no listed session.
+			Long version = claims.getLongClaim(SECURITY_VERSION_CLAIM);
+			String session = claims.getStringClaim(SESSION_CLAIM);
+			return new VerifiedAccessToken(UUID.fromString(claims.getSubject()), Tier.valueOf(tier),
+					(version != null) ? version : 0, (session != null) ? UUID.fromString(session) : null);
 		}
 		catch (ParseException | IllegalArgumentException ex) {
 			throw invalid("malformed claims");

@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Tokens, under {@code protostar.auth}.
+ * Tokens and sessions, under {@code protostar.auth}.
  *
  * @param jwtSecret HMAC key that signs access tokens, used as its UTF-8 bytes
  * (env {@code JWT_SECRET}); at least 32 bytes, because HS256 needs a 256-bit
@@ -20,14 +20,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * none is signed with it, so rotating the key signs nobody out. Same rules as
  * {@code JWT_SECRET}.
  * @param accessTokenTtl lifetime of an access token (env
- * {@code JWT_ACCESS_TOKEN_TTL}, default 15m); also the longest a tier change
- * or a logout takes to reach a token already issued
- * @param refreshTokenTtl lifetime of a refresh token, renewed with every
- * rotation (env {@code JWT_REFRESH_TOKEN_TTL}, default 14d)
+ * {@code JWT_ACCESS_TOKEN_TTL}, default 15m); tier changes and revocations
+ * reach tokens already issued at once (see SecurityStates), so this only
+ * bounds how long a token is replayable
+ * @param refreshTokenTtl the sliding lifetime of a session: how long a refresh
+ * token is valid, renewed with every rotation (env {@code JWT_REFRESH_TOKEN_TTL},
+ * default 14d)
+ * @param sessionMaxAge the absolute lifetime of a session: however often it is
+ * refreshed, a session ends this long after its login (env
+ * {@code JWT_SESSION_MAX_AGE}, default 30d), so a stolen refresh token does not
+ * last forever
  */
 @ConfigurationProperties("protostar.auth")
 public record AuthProperties(String jwtSecret, String jwtPreviousSecret, @DefaultValue("15m") Duration accessTokenTtl,
-		@DefaultValue("14d") Duration refreshTokenTtl) {
+		@DefaultValue("14d") Duration refreshTokenTtl, @DefaultValue("30d") Duration sessionMaxAge) {
 
 	static final int MIN_SECRET_BYTES = 32;
 
@@ -39,6 +45,9 @@ public record AuthProperties(String jwtSecret, String jwtPreviousSecret, @Defaul
 		}
 		if (refreshTokenTtl.isNegative() || refreshTokenTtl.isZero()) {
 			throw new IllegalArgumentException("JWT_REFRESH_TOKEN_TTL must be positive");
+		}
+		if (sessionMaxAge.isNegative() || sessionMaxAge.isZero()) {
+			throw new IllegalArgumentException("JWT_SESSION_MAX_AGE must be positive");
 		}
 	}
 
@@ -53,7 +62,7 @@ public record AuthProperties(String jwtSecret, String jwtPreviousSecret, @Defaul
 	public String toString() {
 		// Keep the keys out of logs and failure reports.
 		return "AuthProperties[jwtSecret=***, jwtPreviousSecret=***, accessTokenTtl=" + this.accessTokenTtl
-				+ ", refreshTokenTtl=" + this.refreshTokenTtl + "]";
+				+ ", refreshTokenTtl=" + this.refreshTokenTtl + ", sessionMaxAge=" + this.sessionMaxAge + "]";
 	}
 
 }
