@@ -3,14 +3,12 @@ package dev.protostar.backend.event;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.context.ConfigurableApplicationContext;
-
 import dev.protostar.backend.IntegrationTestSupport;
+import dev.protostar.backend.OtherInstance;
 import dev.protostar.backend.SseClient;
 import dev.protostar.backend.SseClient.Event;
 
@@ -23,19 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StreamRevocationIntegrationTests extends IntegrationTestSupport {
 
-	private static ConfigurableApplicationContext green;
-
-	@BeforeAll
-	static void startGreen() {
-		green = startInstance("green");
-	}
-
-	@AfterAll
-	static void stopGreen() {
-		if (green != null) {
-			green.close();
-		}
-	}
+	@RegisterExtension
+	static final OtherInstance green = new OtherInstance("green");
 
 	@Test
 	void aDemotionEndsTheUsersStreamsOnBothColours() throws Exception {
@@ -107,7 +94,7 @@ class StreamRevocationIntegrationTests extends IntegrationTestSupport {
 	}
 
 	private SseClient onGreen(String token) {
-		return SseClient.connect(http, baseUrlOf(green), token, null, this.clientIp);
+		return SseClient.connect(http, green.baseUrl(), token, null, this.clientIp);
 	}
 
 	private static void assertRevoked(SseClient stream, String reason) throws Exception {

@@ -17,14 +17,12 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import org.springframework.context.ConfigurableApplicationContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.protostar.backend.IntegrationTestSupport;
+import dev.protostar.backend.OtherInstance;
 import dev.protostar.backend.TestTokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,22 +38,11 @@ class SigningKeyRotationIntegrationTests extends IntegrationTestSupport {
 
 	private static final String NEW_SECRET = "the-rotated-secret-0123456789abcdef-0123";
 
-	private static ConfigurableApplicationContext green;
+	@RegisterExtension
+	static final OtherInstance green = new OtherInstance("green", "protostar.auth.jwt-secret=" + NEW_SECRET,
+			"protostar.auth.jwt-previous-secret=" + JWT_SECRET);
 
 	private UUID userId;
-
-	@BeforeAll
-	static void startRotatedInstance() {
-		green = startInstance("green", "protostar.auth.jwt-secret=" + NEW_SECRET,
-				"protostar.auth.jwt-previous-secret=" + JWT_SECRET);
-	}
-
-	@AfterAll
-	static void stopRotatedInstance() {
-		if (green != null) {
-			green.close();
-		}
-	}
 
 	@BeforeEach
 	void createUser() throws Exception {
@@ -100,7 +87,7 @@ class SigningKeyRotationIntegrationTests extends IntegrationTestSupport {
 	private String greenLogin() throws Exception {
 		String email = uniqueEmail();
 		signup(email, "Green");
-		HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(baseUrlOf(green) + "/api/auth/login"))
+		HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(green.baseUrl() + "/api/auth/login"))
 			.header("Content-Type", "application/json")
 			.header("X-Real-IP", this.clientIp)
 			.POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(
@@ -110,8 +97,8 @@ class SigningKeyRotationIntegrationTests extends IntegrationTestSupport {
 		return body(response).at("/data/accessToken").asString();
 	}
 
-	private HttpResponse<String> me(ConfigurableApplicationContext instance, String token) throws Exception {
-		String base = (instance != null) ? baseUrlOf(instance) : baseUrl();
+	private HttpResponse<String> me(OtherInstance instance, String token) throws Exception {
+		String base = (instance != null) ? instance.baseUrl() : baseUrl();
 		return send(HttpRequest.newBuilder(URI.create(base + "/api/me"))
 			.header("Authorization", "Bearer " + token)
 			.header("X-Real-IP", this.clientIp)
