@@ -21,8 +21,9 @@ import dev.protostar.contract.queue.QueueKeys;
  * every instance subscribes to beside the users' notifications (see
  * EventNotifications), as {@code <user id> <reason>}.
  * <p>
- * A stream opening in the same moment may miss the message; its token was
- * checked against the new state only if it opened after the change committed.
+ * A stream that opens while the change commits can slip through (its token
+ * checked just before the commit, the stream registered just after the
+ * message); it still ends at its maximum duration.
  */
 @Component
 class StreamRevocations {
