@@ -80,4 +80,21 @@ final class AccountRequests {
 	record TierChange(@NotNull(message = "is required") Tier tier) {
 	}
 
+	/**
+	 * @param currentPassword proves that the caller is the user, not merely the
+	 * holder of a stolen access token
+	 * @param newPassword checked as at signup, and must differ from the current one
+	 */
+	record PasswordChange(@NotNull(message = "is required") @Size(max = PASSWORD_MAX,
+			message = "must be at most 128 characters") String currentPassword,
+			@NotNull(message = "is required") @Size(min = PASSWORD_MIN, max = PASSWORD_MAX,
+					message = "must be 10 to 128 characters") String newPassword) {
+
+		@Override
+		public String toString() {
+			return "PasswordChange[***]";
+		}
+
+	}
+
 }

@@ -2,6 +2,7 @@ package dev.protostar.backend.account;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,10 +18,12 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import dev.protostar.backend.account.AccountViews.Me;
+import dev.protostar.backend.account.AccountViews.SessionView;
 import dev.protostar.backend.account.AccountViews.Tokens;
 import dev.protostar.backend.account.AccountViews.UserView;
 import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.security.AccessRevoked;
 import dev.protostar.backend.security.AccessTokenService;
 import dev.protostar.backend.security.AccessTokenService.IssuedAccessToken;
 import dev.protostar.backend.tier.Tier;
@@ -35,6 +38,8 @@ class AccountService {
 	private final UserRepository users;
 
 	private final RefreshTokenStore refreshTokens;
+
+	private final AccessChanges access;
 
 	private final AccessTokenService accessTokens;
 
@@ -56,10 +61,12 @@ class AccountService {
 	 */
 	private final String decoyHash;
 
-	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessTokenService accessTokens,
-			PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers, Clock clock, MeterRegistry meters) {
+	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessChanges access,
+			AccessTokenService accessTokens, PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers,
+			Clock clock, MeterRegistry meters) {
 		this.users = users;
 		this.refreshTokens = refreshTokens;
+		this.access = access;
 		this.accessTokens = accessTokens;
 		this.passwords = passwords;
 		this.tierPolicy = tierPolicy;
@@ -67,24 +74,35 @@ class AccountService {
 		this.clock = clock;
 		this.decoyHash = passwords.encode(UUID.randomUUID().toString());
 		this.loginFailures = Counter.builder("protostar.login.failures")
-			.description("Logins refused for a wrong e-mail or password")
+			.description("Logins and password changes refused for a wrong e-mail or password")
 			.register(meters);
 	}
 
-	Tokens signup(AccountRequests.Signup request) {
-		Instant now = this.clock.instant();
-		User user = new User(UUID.randomUUID(), request.email(), this.passwords.encode(request.password()),
-				request.displayName(), Tier.GUEST, false, 0, now, now);
+	/**
+	 * Redis is asked first: without it no session can start, and the account
+	 * must not be created for a signup that answers 503.
+	 */
+	Tokens signup(AccountRequests.Signup request, Client client) {
+		this.refreshTokens.requireAvailable();
+		User user = User.create(request.email(), this.passwords.encode(request.password()), request.displayName(),
+				Tier.GUEST, false, this.clock.instant());
 		try {
 			this.users.insert(user);
 		}
 		catch (DuplicateKeyException ex) {
 			throw new ApiException(ResultCode.EMAIL_TAKEN, "an account with this email already exists");
 		}
-		return tokensFor(user, this.refreshTokens.issue(user.id()));
+		return startSession(user, client);
 	}
 
-	Tokens login(AccountRequests.Login request) {
+	/**
+	 * Redis is asked before the password is checked, so that while it is away
+	 * a right and a wrong password both answer 503 (the rate limit, which
+	 * fails closed here, usually answers first; this holds with rate limits
+	 * switched off too).
+	 */
+	Tokens login(AccountRequests.Login request, Client client) {
+		this.refreshTokens.requireAvailable();
 		Optional<User> found = this.users.findByEmail(request.email());
 		String hash = found.map(User::passwordHash).orElse(this.decoyHash);
 		boolean matches = this.passwords.matches(request.password(), hash);
@@ -101,11 +119,11 @@ class AccountService {
 		}
 		this.users.recordLogin(user.id(), now);
 		user = promoteIfDue(user, now);
-		return tokensFor(user, this.refreshTokens.issue(user.id()));
+		return startSession(user, client);
 	}
 
-	Tokens refresh(String presented) {
-		RefreshTokenStore.Rotation rotation = this.refreshTokens.rotate(presented);
+	Tokens refresh(String presented, Client client) {
+		RefreshTokenStore.Rotation rotation = this.refreshTokens.rotate(presented, client);
 		switch (rotation.outcome()) {
 			case REUSED -> {
 				logger.warn("A rotated refresh token was presented again; its family is revoked");
@@ -118,22 +136,93 @@ class AccountService {
 			}
 		}
 		Optional<User> found = this.users.findById(rotation.userId());
-		if (found.isEmpty()) {
-			this.refreshTokens.revokeFamily(rotation.token());
+		if (found.isEmpty() || rotation.securityVersion() < found.get().sessionsValidFrom()) {
+			// Gone, or started before the user's sessions were revoked (a login
+			// that raced "sign out everywhere", or a session of the release
+			// before missing from the index).
+			this.refreshTokens.revokeFamily(rotation.issued().token());
 			throw invalidRefreshToken();
 		}
 		User user = promoteIfDue(found.get(), this.clock.instant());
-		return tokensFor(user, rotation.token());
+		return tokensFor(user, rotation.issued());
 	}
 
 	void logout(String presented) {
 		this.refreshTokens.revokeFamily(presented);
 	}
 
+	/** Ends every session of the user and every access token issued so far. */
+	@Transactional
+	void logoutAll(UUID userId) {
+		revokeEverything(userId, AccessRevoked.SIGNED_OUT);
+	}
+
+	/**
+	 * Changes the password: every session and access token issued so far is
+	 * revoked, and the caller gets a new session (the tokens of this answer).
+	 * Redis is asked before the current password is checked, as for login.
+	 */
+	@Transactional
+	Tokens changePassword(UUID userId, AccountRequests.PasswordChange request, Client client) {
+		if (request.newPassword().equals(request.currentPassword())) {
+			throw new ApiException(ResultCode.VALIDATION_FAILED, "newPassword: must differ from the current password");
+		}
+		this.refreshTokens.requireAvailable();
+		User user = this.users.findByIdForUpdate(userId).orElseThrow(AccountService::accountGone);
+		if (!this.passwords.matches(request.currentPassword(), user.passwordHash())) {
+			this.loginFailures.increment();
+			logger.info("Password change refused: wrong current password");
+			throw new ApiException(ResultCode.WRONG_PASSWORD, "the current password is wrong");
+		}
+		User changed = this.users
+			.replacePassword(userId, this.passwords.encode(request.newPassword()), this.clock.instant())
+			.orElseThrow(AccountService::accountGone);
+		this.access.revoked(changed, AccessRevoked.PASSWORD_CHANGED);
+		this.refreshTokens.revokeAll(userId);
+		logger.info("User " + userId + " changed the password; every other session is revoked");
+		return startSession(changed, client);
+	}
+
+	/** The user's sessions, the most recently used first. */
+	List<SessionView> sessions(UUID userId, UUID currentSession) {
+		return this.refreshTokens.sessions(userId)
+			.stream()
+			.sorted(Comparator.comparing(RefreshTokenStore.Session::lastUsedAt).reversed())
+			.map((session) -> new SessionView(session.id(), session.device().isEmpty() ? null : session.device(),
+					session.address(), session.createdAt(), session.lastUsedAt(), session.expiresAt(),
+					session.id().equals(currentSession)))
+			.toList();
+	}
+
+	/**
+	 * Ends one session, its access tokens at once: every access token of the
+	 * user is revoked, the other sessions' clients get new ones by refreshing.
+	 */
+	@Transactional
+	void revokeSession(UUID userId, UUID sessionId) {
+		if (!this.refreshTokens.revoke(userId, sessionId)) {
+			throw new ApiException(ResultCode.NOT_FOUND, "no such session");
+		}
+		User user = this.users.revokeAccessTokens(userId, this.clock.instant()).orElseThrow(AccountService::accountGone);
+		this.access.revoked(user, AccessRevoked.SESSION_REVOKED);
+	}
+
+	/** An admin ends every session of a user. */
+	@Transactional
+	void revokeSessionsOf(UUID actorId, UUID targetId) {
+		revokeEverything(targetId, AccessRevoked.REVOKED_BY_ADMIN);
+		logger.info("User " + actorId + " revoked every session of " + targetId);
+	}
+
+	private void revokeEverything(UUID userId, String reason) {
+		User user = this.users.revokeSessions(userId, this.clock.instant())
+			.orElseThrow(() -> new ApiException(ResultCode.NOT_FOUND, "no such user"));
+		this.access.revoked(user, reason);
+		this.refreshTokens.revokeAll(userId);
+	}
+
 	Me me(UUID userId) {
-		User user = this.users.findById(userId)
-			// A valid token of a user deleted since: nobody to answer for.
-			.orElseThrow(() -> new ApiException(ResultCode.INVALID_TOKEN, "the account no longer exists"));
+		User user = this.users.findById(userId).orElseThrow(AccountService::accountGone);
 		return new Me(user.id(), user.email(), user.displayName(), user.tier(), this.tiers.limitsOf(user.tier()),
 				user.createdAt());
 	}
@@ -141,26 +230,36 @@ class AccountService {
 	/**
 	 * Sets a user's tier by hand, which locks it against automatic promotion.
 	 * Admins are locked and counted in the same transaction, so two admins
-	 * demoting each other at the same moment cannot leave none.
+	 * demoting each other at the same moment cannot leave none, and the actor
+	 * must be among them: an admin demoted a moment ago can do nothing more.
 	 */
 	@Transactional
 	UserView changeTier(UUID actorId, UUID targetId, Tier tier) {
 		List<UUID> admins = this.users.lockAdmins();
+		if (!admins.contains(actorId)) {
+			throw new ApiException(ResultCode.FORBIDDEN, "your tier does not allow this");
+		}
 		User target = this.users.findByIdForUpdate(targetId)
 			.orElseThrow(() -> new ApiException(ResultCode.NOT_FOUND, "no such user"));
 		if (target.tier() == Tier.ADMIN && tier != Tier.ADMIN) {
 			if (target.id().equals(actorId)) {
 				throw new ApiException(ResultCode.CANNOT_DEMOTE_SELF, "admins cannot demote themselves");
 			}
+			// With the actor an admin too, there are two; kept for a caller
+			// that acts for nobody in particular.
 			if (admins.size() <= 1) {
 				throw new ApiException(ResultCode.LAST_ADMIN, "the last admin cannot be demoted");
 			}
 		}
-		Instant now = this.clock.instant();
-		this.users.updateTier(targetId, tier, true, now);
+		User changed = this.users.updateTier(targetId, tier, true, this.clock.instant()).orElseThrow();
+		if (tier.isAtLeast(target.tier())) {
+			this.access.changed(changed);
+		}
+		else {
+			this.access.revoked(changed, AccessRevoked.TIER_CHANGED);
+		}
 		logger.info("User " + actorId + " set the tier of " + targetId + " from " + target.tier() + " to " + tier);
-		return UserView.of(new User(target.id(), target.email(), target.passwordHash(), target.displayName(), tier,
-				true, target.questionsAsked(), target.createdAt(), now));
+		return UserView.of(changed);
 	}
 
 	private User promoteIfDue(User user, Instant now) {
@@ -169,16 +268,26 @@ class AccountService {
 		if (tier == user.tier()) {
 			return user;
 		}
-		this.users.updateTier(user.id(), tier, false, now);
+		User promoted = this.users.updateTier(user.id(), tier, false, now).orElseThrow(AccountService::accountGone);
+		this.access.changed(promoted);
 		logger.info("User " + user.id() + " promoted from " + user.tier() + " to " + tier);
-		return new User(user.id(), user.email(), user.passwordHash(), user.displayName(), tier, false,
-				user.questionsAsked(), user.createdAt(), now);
+		return promoted;
 	}
 
-	private Tokens tokensFor(User user, String refreshToken) {
-		IssuedAccessToken access = this.accessTokens.issue(user.id(), user.tier());
-		return new Tokens(UserView.of(user), access.token(), "Bearer", access.expiresIn(), refreshToken,
-				this.refreshTokens.ttl().toSeconds());
+	private Tokens startSession(User user, Client client) {
+		return tokensFor(user, this.refreshTokens.issue(user.id(), user.securityVersion(), client));
+	}
+
+	private Tokens tokensFor(User user, RefreshTokenStore.Issued session) {
+		IssuedAccessToken access = this.accessTokens.issue(user.id(), user.tier(), user.securityVersion(),
+				session.sessionId());
+		return new Tokens(UserView.of(user), access.token(), "Bearer", access.expiresIn(), session.token(),
+				session.expiresIn().toSeconds());
+	}
+
+	/** A valid token of a user deleted since: nobody to answer for. */
+	private static ApiException accountGone() {
+		return new ApiException(ResultCode.INVALID_TOKEN, "the account no longer exists");
 	}
 
 	private static ApiException invalidRefreshToken() {

@@ -24,6 +24,21 @@ final class AccountViews {
 	}
 
 	/**
+	 * One of the user's sessions (a login and its refreshes).
+	 *
+	 * @param id what {@code DELETE /api/me/sessions/{id}} takes
+	 * @param device the User-Agent it was last used with (trimmed), or null
+	 * @param address the client address it was last used from
+	 * @param createdAt the login
+	 * @param lastUsedAt the login or the last refresh
+	 * @param expiresAt when it ends unless refreshed before
+	 * @param current whether the asking access token belongs to it
+	 */
+	record SessionView(UUID id, String device, String address, Instant createdAt, Instant lastUsedAt,
+			Instant expiresAt, boolean current) {
+	}
+
+	/**
 	 * @param user who logged in
 	 * @param accessToken JWT for {@code Authorization: Bearer}
 	 * @param tokenType always {@code Bearer}

@@ -2,7 +2,6 @@ package dev.protostar.backend.account;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.UUID;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,13 +31,16 @@ class AdminBootstrap implements ApplicationRunner {
 
 	private final PasswordEncoder passwords;
 
+	private final AccessChanges access;
+
 	private final Clock clock;
 
 	AdminBootstrap(AdminBootstrapProperties properties, UserRepository users, PasswordEncoder passwords,
-			Clock clock) {
+			AccessChanges access, Clock clock) {
 		this.properties = properties;
 		this.users = users;
 		this.passwords = passwords;
+		this.access = access;
 		this.clock = clock;
 	}
 
@@ -50,8 +52,8 @@ class AdminBootstrap implements ApplicationRunner {
 		Instant now = this.clock.instant();
 		if (this.users.findByEmail(this.properties.email()).isEmpty()) {
 			try {
-				this.users.insert(new User(UUID.randomUUID(), this.properties.email(),
-						this.passwords.encode(this.properties.password()), "Admin", Tier.ADMIN, true, 0, now, now));
+				this.users.insert(User.create(this.properties.email(), this.passwords.encode(this.properties.password()),
+						"Admin", Tier.ADMIN, true, now));
 				logger.info("Created the admin account from PROTOSTAR_ADMIN_EMAIL");
 				return;
 			}
@@ -61,7 +63,14 @@ class AdminBootstrap implements ApplicationRunner {
 		}
 		User user = this.users.findByEmail(this.properties.email()).orElseThrow();
 		if (user.tier() != Tier.ADMIN) {
-			this.users.updateTier(user.id(), Tier.ADMIN, true, now);
+			User admin = this.users.updateTier(user.id(), Tier.ADMIN, true, now).orElseThrow();
+			try {
+				this.access.changed(admin);
+			}
+			catch (RuntimeException ex) {
+				// Redis is not needed to start; the stale copy expires by itself.
+				logger.warn("Could not update the cached tier of the admin account: " + ex.getMessage());
+			}
 			logger.info("Made the account of PROTOSTAR_ADMIN_EMAIL an admin again (was " + user.tier() + ")");
 		}
 	}

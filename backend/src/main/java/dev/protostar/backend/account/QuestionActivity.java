@@ -18,7 +18,7 @@ import dev.protostar.backend.tier.TierPolicy;
  * promotes the user when the count makes a promotion due. Runs inside the
  * caller's transaction; the chat service calls it once a question's job is
  * queued, so a question that was not accepted is not counted.
- * The new tier reaches the user's access token at the next refresh.
+ * A promotion counts from the user's next request (see AccessChanges).
  */
 @Component
 public class QuestionActivity {
@@ -29,9 +29,12 @@ public class QuestionActivity {
 
 	private final TierPolicy tierPolicy;
 
-	QuestionActivity(UserRepository users, TierPolicy tierPolicy) {
+	private final AccessChanges access;
+
+	QuestionActivity(UserRepository users, TierPolicy tierPolicy, AccessChanges access) {
 		this.users = users;
 		this.tierPolicy = tierPolicy;
+		this.access = access;
 	}
 
 	/** @return the user's tier after this question */
@@ -43,7 +46,7 @@ public class QuestionActivity {
 		Tier tier = this.tierPolicy.tierFor(user.tier(), user.tierLocked(), user.createdAt(), user.questionsAsked(),
 				now);
 		if (tier != user.tier()) {
-			this.users.updateTier(userId, tier, false, now);
+			this.users.updateTier(userId, tier, false, now).ifPresent(this.access::changed);
 			logger.info("User " + userId + " promoted from " + user.tier() + " to " + tier + " after "
 					+ user.questionsAsked() + " questions");
 		}

@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
+import dev.protostar.backend.security.SecurityState;
 import dev.protostar.backend.tier.Tier;
 
 /**
@@ -22,9 +23,19 @@ import dev.protostar.backend.tier.Tier;
 class UserRepository {
 
 	private static final String COLUMNS = "id, email, password_hash, display_name, tier, tier_locked, "
-			+ "questions_asked, created_at, updated_at";
+			+ "questions_asked, created_at, updated_at, security_version, tokens_valid_from, sessions_valid_from";
+
+	/** The row as an UPDATE left it. */
+	private static final String RETURNING = " RETURNING " + COLUMNS;
 
 	private static final RowMapper<User> USER = UserRepository::mapUser;
+
+	/**
+	 * Revokes what was issued so far (the right side of an UPDATE sees the
+	 * row as it was, so all three get the same new version).
+	 */
+	private static final String REVOKE_ALL = "security_version = security_version + 1, "
+			+ "tokens_valid_from = security_version + 1, sessions_valid_from = security_version + 1";
 
 	private final JdbcClient jdbc;
 
@@ -77,21 +88,74 @@ class UserRepository {
 			.list();
 	}
 
-	void updateTier(UUID id, Tier tier, boolean locked, Instant now) {
-		this.jdbc.sql("UPDATE users SET tier = :tier, tier_locked = :locked, updated_at = :now WHERE id = :id")
+	/** Sets the tier; raises the security version. @return the row as it is afterwards */
+	Optional<User> updateTier(UUID id, Tier tier, boolean locked, Instant now) {
+		return this.jdbc.sql("""
+				UPDATE users SET tier = :tier, tier_locked = :locked, updated_at = :now,
+				    security_version = security_version + 1
+				WHERE id = :id""" + RETURNING)
 			.param("tier", tier.name())
 			.param("locked", locked)
 			.param("now", Timestamp.from(now))
 			.param("id", id)
-			.update();
+			.query(USER)
+			.optional();
 	}
 
+	/** A rehash of the same password (stronger parameters): nothing to revoke. */
 	void updatePasswordHash(UUID id, String passwordHash, Instant now) {
 		this.jdbc.sql("UPDATE users SET password_hash = :hash, updated_at = :now WHERE id = :id")
 			.param("hash", passwordHash)
 			.param("now", Timestamp.from(now))
 			.param("id", id)
 			.update();
+	}
+
+	/** A new password: revokes every access token and session issued so far. @return the row afterwards */
+	Optional<User> replacePassword(UUID id, String passwordHash, Instant now) {
+		return this.jdbc.sql("UPDATE users SET password_hash = :hash, updated_at = :now, " + REVOKE_ALL
+				+ " WHERE id = :id" + RETURNING)
+			.param("hash", passwordHash)
+			.param("now", Timestamp.from(now))
+			.param("id", id)
+			.query(USER)
+			.optional();
+	}
+
+	/**
+	 * Revokes every access token and session issued so far.
+	 * @return the row afterwards
+	 */
+	Optional<User> revokeSessions(UUID id, Instant now) {
+		return this.jdbc.sql("UPDATE users SET updated_at = :now, " + REVOKE_ALL + " WHERE id = :id" + RETURNING)
+			.param("now", Timestamp.from(now))
+			.param("id", id)
+			.query(USER)
+			.optional();
+	}
+
+	/**
+	 * Revokes every access token issued so far, the sessions staying valid
+	 * (their clients refresh).
+	 * @return the row afterwards
+	 */
+	Optional<User> revokeAccessTokens(UUID id, Instant now) {
+		return this.jdbc.sql("""
+				UPDATE users SET updated_at = :now, security_version = security_version + 1,
+				    tokens_valid_from = security_version + 1
+				WHERE id = :id""" + RETURNING)
+			.param("now", Timestamp.from(now))
+			.param("id", id)
+			.query(USER)
+			.optional();
+	}
+
+	Optional<SecurityState> securityState(UUID id) {
+		return this.jdbc.sql("SELECT tier, security_version, tokens_valid_from FROM users WHERE id = :id")
+			.param("id", id)
+			.query((rs, row) -> new SecurityState(Tier.valueOf(rs.getString("tier")), rs.getLong("security_version"),
+					rs.getLong("tokens_valid_from")))
+			.optional();
 	}
 
 	void recordLogin(UUID id, Instant now) {
@@ -103,8 +167,7 @@ class UserRepository {
 
 	/** Adds one to the user's question count; the row as it is afterwards (locked until the transaction ends). */
 	Optional<User> countQuestion(UUID id) {
-		return this.jdbc.sql("UPDATE users SET questions_asked = questions_asked + 1 WHERE id = :id RETURNING "
-				+ COLUMNS)
+		return this.jdbc.sql("UPDATE users SET questions_asked = questions_asked + 1 WHERE id = :id" + RETURNING)
 			.param("id", id)
 			.query(USER)
 			.optional();
@@ -114,7 +177,8 @@ class UserRepository {
 		return new User(rs.getObject("id", UUID.class), rs.getString("email"), rs.getString("password_hash"),
 				rs.getString("display_name"), Tier.valueOf(rs.getString("tier")), rs.getBoolean("tier_locked"),
 				rs.getLong("questions_asked"), rs.getTimestamp("created_at").toInstant(),
-				rs.getTimestamp("updated_at").toInstant());
+				rs.getTimestamp("updated_at").toInstant(), rs.getLong("security_version"),
+				rs.getLong("tokens_valid_from"), rs.getLong("sessions_valid_from"));
 	}
 
 }

@@ -22,10 +22,18 @@ public enum ResultCode {
 	INVALID_CREDENTIALS(HttpStatus.UNAUTHORIZED),
 	INVALID_TOKEN(HttpStatus.UNAUTHORIZED),
 	TOKEN_EXPIRED(HttpStatus.UNAUTHORIZED),
+	/**
+	 * An access token issued before the user's sessions were revoked (a
+	 * password change, "sign out everywhere", an admin's revocation): refresh;
+	 * if that fails too, sign in again.
+	 */
+	TOKEN_REVOKED(HttpStatus.UNAUTHORIZED),
 	INVALID_REFRESH_TOKEN(HttpStatus.UNAUTHORIZED),
 	REFRESH_TOKEN_REUSED(HttpStatus.UNAUTHORIZED),
 
 	FORBIDDEN(HttpStatus.FORBIDDEN),
+	/** The current password given to change it is wrong. */
+	WRONG_PASSWORD(HttpStatus.FORBIDDEN),
 	NOT_FOUND(HttpStatus.NOT_FOUND),
 	METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED),
 	NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE),

@@ -186,6 +186,8 @@ class ChatService {
 
 	private void enqueue(AuthenticatedUser user, UUID conversationId, String message, String jobId) {
 		// The tier's limit as configured here, so the worker needs no copy of the tier settings.
+		// The tier is the user's current one, not the access token's (see BearerTokenFilter):
+		// a user demoted a moment ago is answered from the documents of the new tier.
 		ChatJobPayload payload = new ChatJobPayload(jobId, user.id().toString(), user.tier().name(),
 				this.tiers.limitsOf(user.tier()).documentAccess(), conversationId.toString(), message,
 				MDC.get(RequestIdFilter.MDC_KEY));

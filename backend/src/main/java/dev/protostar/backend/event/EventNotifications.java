@@ -31,6 +31,9 @@ import dev.protostar.contract.queue.QueueKeys;
  * stream once. Lettuce reconnects and resubscribes by itself; the first
  * connection is retried in the background, so the backend starts (and serves
  * everything else) while Redis is away.
+ * <p>
+ * The same connection also subscribes to the channel on which any instance
+ * announces that a user's streams must end (see StreamRevocations).
  */
 @Component
 class EventNotifications implements SmartLifecycle {
@@ -74,6 +77,7 @@ class EventNotifications implements SmartLifecycle {
 				StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
 				pubSub.addListener(new Listener());
 				pubSub.sync().psubscribe(this.keys.userChannelPattern());
+				pubSub.sync().subscribe(StreamRevocations.channel(this.keys));
 				this.connection = pubSub;
 				if (!this.running) {
 					pubSub.close();
@@ -132,6 +136,15 @@ class EventNotifications implements SmartLifecycle {
 			String userId = EventNotifications.this.keys.userIdOfChannel(channel);
 			if (userId != null) {
 				EventNotifications.this.streams.notifyUser(userId);
+			}
+		}
+
+		/** A user's access shrank, announced by any instance: "<user id> <reason>". */
+		@Override
+		public void message(String channel, String message) {
+			int space = message.indexOf(' ');
+			if (space > 0) {
+				EventNotifications.this.streams.revoke(message.substring(0, space), message.substring(space + 1));
 			}
 		}
 

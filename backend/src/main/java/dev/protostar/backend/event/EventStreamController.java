@@ -24,9 +24,11 @@ import dev.protostar.backend.tier.Tier;
  * job events ({@code accepted}, {@code progress}, {@code token},
  * {@code answer}, {@code completed}, {@code retrying}, {@code failed}) a
  * stream carries, without ids: {@code ready} first, {@code lost} when events
- * after the client's Last-Event-ID are gone (refetch the messages), and
+ * after the client's Last-Event-ID are gone (refetch the messages),
  * {@code reconnect} last when the server ends the stream (reconnect with the
- * Last-Event-ID; the {@code retry:} field says when). Comment lines every
+ * Last-Event-ID; the {@code retry:} field says when), and {@code revoked} last
+ * when the user's access shrank (refresh the access token, then reconnect;
+ * see StreamRevocations). Comment lines every
  * {@code protostar.events.heartbeat} keep idle streams alive.
  * <p>
  * Authenticated with the access token in the Authorization header (a client

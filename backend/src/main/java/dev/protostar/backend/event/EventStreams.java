@@ -224,6 +224,24 @@ class EventStreams implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Ends the user's streams on this instance with a {@code revoked} event:
+	 * the user's access shrank (see StreamRevocations), and the client should
+	 * refresh its access token before it reconnects (with its Last-Event-ID).
+	 * @param reason one of the AccessRevoked constants, passed on to the client
+	 */
+	void revoke(String userId, String reason) {
+		Set<Stream> streams = this.byUser.get(userId);
+		if (streams == null) {
+			return;
+		}
+		String data = "{\"reason\":\"" + jsonSafe(reason) + "\"}";
+		for (Stream stream : streams) {
+			// One builder per send: building one consumes it.
+			this.delivery.execute(() -> end(stream, SseEmitter.event().name("revoked").data(data)));
+		}
+	}
+
 	/** Wakes every stream, e.g. after the notification subscription was (re)established. */
 	void notifyEveryone() {
 		this.byUser.values().forEach((streams) -> streams.forEach(this::schedule));
@@ -353,9 +371,14 @@ class EventStreams implements SmartLifecycle {
 
 	/** Tells the client to reconnect (carrying its Last-Event-ID) and ends the stream. */
 	private void end(Stream stream, long retryMillis, String reason) {
+		end(stream, SseEmitter.event().reconnectTime(retryMillis).name("reconnect")
+			.data("{\"reason\":\"" + reason + "\"}"));
+	}
+
+	/** Sends the stream's last event and ends it. */
+	private void end(Stream stream, SseEmitter.SseEventBuilder last) {
 		try {
-			stream.send(SseEmitter.event().reconnectTime(retryMillis).name("reconnect")
-				.data("{\"reason\":\"" + reason + "\"}"));
+			stream.send(last);
 			stream.emitter.complete();
 		}
 		catch (IOException | IllegalStateException ex) {

@@ -9,6 +9,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -22,7 +23,8 @@ import dev.protostar.backend.tier.TierProperties;
 
 /**
  * Limits requests per user (by tier) or, without a valid token, per client
- * address; login and signup have their own, tighter budget per address. Runs
+ * address; login, signup and password changes have their own, tighter budget
+ * per address. Runs
  * inside Spring Security's chain right after the access token is checked (an
  * AuthenticatedRequestFilter), not as a servlet filter of its own.
  * <p>
@@ -30,6 +32,11 @@ import dev.protostar.backend.tier.TierProperties;
  * RemoteIpValve replaces with nginx's {@code X-Real-IP} only when the
  * connection comes from an internal proxy (see application.properties), so a
  * client cannot pick its own address by sending the header.
+ * <p>
+ * The limits fail open when Redis is unavailable (see RateLimiter), except on
+ * the endpoints that take a password or a refresh token: those answer 503
+ * {@code SERVICE_UNAVAILABLE} before the password is looked at, so that right
+ * and wrong passwords look alike and cannot be tried without limit.
  * <p>
  * Every limited answer carries {@code RateLimit-Limit}, {@code RateLimit-Remaining}
  * and {@code RateLimit-Reset} (seconds); a 429 also {@code Retry-After}.
@@ -39,7 +46,11 @@ class RateLimitFilter extends OncePerRequestFilter implements AuthenticatedReque
 	private static final Duration MINUTE = Duration.ofMinutes(1);
 
 	/** Password guessing happens here. */
-	private static final Set<String> AUTH_PATHS = Set.of("/api/auth/login", "/api/auth/signup");
+	private static final Set<String> AUTH_PATHS = Set.of("/api/auth/login", "/api/auth/signup", "/api/me/password");
+
+	/** Where a password or a refresh token is checked: not unlimited, ever. */
+	private static final Set<String> FAIL_CLOSED_PATHS = Set.of("/api/auth/login", "/api/auth/signup",
+			"/api/auth/refresh", "/api/me/password");
 
 	/**
 	 * Polled by nginx, the deploy tooling and load tests through nginx from one
@@ -71,7 +82,17 @@ class RateLimitFilter extends OncePerRequestFilter implements AuthenticatedReque
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		RateLimitDecision decision = decide(request);
+		RateLimitDecision decision;
+		try {
+			decision = decide(request);
+		}
+		catch (DataAccessException ex) {
+			// Only where the limit fails closed.
+			response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+			this.errors.write(response, ResultCode.SERVICE_UNAVAILABLE,
+					"signing in is unavailable right now; try again shortly");
+			return;
+		}
 		response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
 		response.setHeader("RateLimit-Remaining", Long.toString(decision.remaining()));
 		response.setHeader("RateLimit-Reset", Long.toString(decision.resetAfterSeconds()));
@@ -84,17 +105,24 @@ class RateLimitFilter extends OncePerRequestFilter implements AuthenticatedReque
 		chain.doFilter(request, response);
 	}
 
+	/** @throws DataAccessException when Redis is unavailable and this request's limit fails closed */
 	private RateLimitDecision decide(HttpServletRequest request) {
 		String address = request.getRemoteAddr();
-		if ("POST".equals(request.getMethod()) && AUTH_PATHS.contains(path(request))) {
-			return this.limiter.tryAcquire("auth", "auth:" + address, this.properties.authPerMinute(), MINUTE);
+		boolean post = "POST".equals(request.getMethod());
+		boolean failClosed = post && FAIL_CLOSED_PATHS.contains(path(request));
+		if (post && AUTH_PATHS.contains(path(request))) {
+			return acquire(failClosed, "auth", "auth:" + address, this.properties.authPerMinute());
 		}
 		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
 		if (authentication != null && authentication.getPrincipal() instanceof AuthenticatedUser user) {
-			return this.limiter.tryAcquire("user", "user:" + user.id(),
-					this.tiers.limitsOf(user.tier()).requestsPerMinute(), MINUTE);
+			return acquire(failClosed, "user", "user:" + user.id(), this.tiers.limitsOf(user.tier()).requestsPerMinute());
 		}
-		return this.limiter.tryAcquire("anonymous", "ip:" + address, this.properties.anonymousPerMinute(), MINUTE);
+		return acquire(failClosed, "anonymous", "ip:" + address, this.properties.anonymousPerMinute());
+	}
+
+	private RateLimitDecision acquire(boolean failClosed, String kind, String key, long limit) {
+		return failClosed ? this.limiter.tryAcquireOrFail(kind, key, limit, MINUTE)
+				: this.limiter.tryAcquire(kind, key, limit, MINUTE);
 	}
 
 	/** Decoded and normalised by the container, unlike the request URI. */

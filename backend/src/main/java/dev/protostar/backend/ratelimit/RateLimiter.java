@@ -31,8 +31,10 @@ import org.springframework.stereotype.Component;
  * <b>Fails open</b>: if Redis cannot be reached the event is allowed and a
  * warning logged. A rate limit protects capacity; refusing every request
  * because the limiter is down would turn a Redis outage into a full outage.
- * Login stays safe meanwhile because it cannot succeed without Redis anyway
- * (refresh tokens live there).
+ * The limits that guard passwords and refresh tokens are the exception
+ * ({@link #tryAcquireOrFail}): unlimited, they would let anyone test
+ * passwords as fast as the backend hashes them, and what those endpoints do
+ * needs Redis anyway.
  * <p>
  * Every refusal is counted ({@code protostar.rate.limited}, by kind), here
  * rather than by each caller, so a new limit cannot forget its metric.
@@ -84,14 +86,21 @@ public class RateLimiter {
 	 * @param window length of a window
 	 */
 	public RateLimitDecision tryAcquire(String kind, String key, long limit, Duration window) {
-		List<?> result;
 		try {
-			result = this.redis.execute(FIXED_WINDOW, List.of(KEY_PREFIX + key), Long.toString(window.toMillis()));
+			return tryAcquireOrFail(kind, key, limit, window);
 		}
 		catch (DataAccessException ex) {
 			warnThrottled(ex);
 			return new RateLimitDecision(true, limit, limit, window);
 		}
+	}
+
+	/**
+	 * Like {@link #tryAcquire}, but fails closed.
+	 * @throws DataAccessException when Redis cannot count the event
+	 */
+	RateLimitDecision tryAcquireOrFail(String kind, String key, long limit, Duration window) {
+		List<?> result = this.redis.execute(FIXED_WINDOW, List.of(KEY_PREFIX + key), Long.toString(window.toMillis()));
 		long count = ((Number) result.get(0)).longValue();
 		long ttlMillis = ((Number) result.get(1)).longValue();
 		if (count > limit) {

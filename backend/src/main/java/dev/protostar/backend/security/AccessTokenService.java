@@ -1,12 +1,15 @@
 package dev.protostar.backend.security;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import com.nimbusds.jose.JOSEException;
@@ -27,14 +30,28 @@ import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.tier.Tier;
 
 /**
- * Issues and checks access tokens: JWTs signed with HS256 under the shared
- * {@code JWT_SECRET}, typed {@code at+jwt} (RFC 9068), so that no other JWT
- * signed with the same key (an ID token, a future link token) passes as one.
+ * Issues and checks access tokens: JWTs signed with HS256, typed
+ * {@code at+jwt} (RFC 9068), so that no other JWT signed with the same key (an
+ * ID token, a future link token) passes as one.
  * <p>
  * Verification accepts exactly what {@link #issue} produces and nothing else:
  * the algorithm is pinned (a token may not choose {@code none}, RS256 or
  * HS512 for itself), the signature is checked before any claim is believed,
  * and expiry is only reported for a token whose signature is valid.
+ * <p>
+ * <b>Keys.</b> The current key ({@code JWT_SECRET}) signs; it and the previous
+ * one ({@code JWT_PREVIOUS_SECRET}) are accepted. The header's {@code kid}
+ * names the key: the first 8 hex digits of the key's SHA-256, so a rotation
+ * needs no setting besides the two keys. A token naming no known key is
+ * refused; one without {@code kid} (issued before key ids) is checked against
+ * both keys.
+ * <p>
+ * <b>Claims.</b> Besides who ({@code sub}) and until when, a token carries the
+ * user's tier (for clients to read; the backend authorises from the current
+ * tier, see SecurityStates), the user's security version ({@code sv}) at issue,
+ * whose being older than the user's current {@code tokensValidFrom} means
+ * revoked, and the session it was issued to ({@code sid}, the refresh-token
+ * family).
  */
 @Service
 public class AccessTokenService {
@@ -45,14 +62,19 @@ public class AccessTokenService {
 
 	static final String TIER_CLAIM = "tier";
 
+	static final String SECURITY_VERSION_CLAIM = "sv";
+
+	static final String SESSION_CLAIM = "sid";
+
 	/** Tolerated clock difference between the backend colours. */
 	private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
 	private static final Log logger = LogFactory.getLog(AccessTokenService.class);
 
-	private final MACSigner signer;
+	private final SigningKey current;
 
-	private final MACVerifier verifier;
+	/** The key before the last rotation, or null. */
+	private final SigningKey previous;
 
 	private final Duration ttl;
 
@@ -60,17 +82,14 @@ public class AccessTokenService {
 
 	@Autowired
 	AccessTokenService(AuthProperties properties, Clock clock) {
-		this(keyFrom(properties), properties.accessTokenTtl(), clock);
+		this(keyFrom(properties), previousKeyFrom(properties), properties.accessTokenTtl(), clock);
 	}
 
-	AccessTokenService(byte[] key, Duration ttl, Clock clock) {
-		try {
-			this.signer = new MACSigner(key);
-			this.verifier = new MACVerifier(key);
-		}
-		catch (JOSEException ex) {
-			throw new IllegalArgumentException("JWT_SECRET is not a usable HS256 key", ex);
-		}
+	AccessTokenService(byte[] key, byte[] previousKey, Duration ttl, Clock clock) {
+		this.current = SigningKey.of(key, "JWT_SECRET");
+		SigningKey before = (previousKey != null) ? SigningKey.of(previousKey, "JWT_PREVIOUS_SECRET") : null;
+		// The same key twice is one key.
+		this.previous = (before != null && !before.kid().equals(this.current.kid())) ? before : null;
 		this.ttl = ttl;
 		this.clock = clock;
 	}
@@ -86,19 +105,31 @@ public class AccessTokenService {
 		return properties.jwtSecret().getBytes(StandardCharsets.UTF_8);
 	}
 
-	public IssuedAccessToken issue(UUID userId, Tier tier) {
+	private static byte[] previousKeyFrom(AuthProperties properties) {
+		String previous = properties.jwtPreviousSecret();
+		return (previous == null || previous.isBlank()) ? null : previous.getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * @param securityVersion the user's security version now (claim {@code sv})
+	 * @param sessionId the session (refresh-token family) the token is issued to
+	 */
+	public IssuedAccessToken issue(UUID userId, Tier tier, long securityVersion, UUID sessionId) {
 		Instant now = this.clock.instant();
 		Instant expiresAt = now.plus(this.ttl);
 		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER)
 			.subject(userId.toString())
 			.claim(TIER_CLAIM, tier.name())
+			.claim(SECURITY_VERSION_CLAIM, securityVersion)
+			.claim(SESSION_CLAIM, sessionId.toString())
 			.issueTime(Date.from(now))
 			.expirationTime(Date.from(expiresAt))
 			.jwtID(UUID.randomUUID().toString())
 			.build();
-		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(TYPE).build(), claims);
+		SignedJWT jwt = new SignedJWT(
+				new JWSHeader.Builder(JWSAlgorithm.HS256).type(TYPE).keyID(this.current.kid()).build(), claims);
 		try {
-			jwt.sign(this.signer);
+			jwt.sign(this.current.signer());
 		}
 		catch (JOSEException ex) {
 			throw new IllegalStateException("Could not sign an access token", ex);
@@ -106,7 +137,7 @@ public class AccessTokenService {
 		return new IssuedAccessToken(jwt.serialize(), this.ttl.toSeconds(), expiresAt);
 	}
 
-	AuthenticatedUser verify(String token) throws InvalidAccessTokenException {
+	VerifiedAccessToken verify(String token) throws InvalidAccessTokenException {
 		SignedJWT jwt;
 		try {
 			// Fails for unsigned ("alg": "none") tokens and encrypted ones too.
@@ -122,13 +153,7 @@ public class AccessTokenService {
 		if (!TYPE.equals(header.getType())) {
 			throw invalid("not an access token");
 		}
-		try {
-			// MACVerifier also refuses headers marking unknown parameters critical.
-			if (!jwt.verify(this.verifier)) {
-				throw invalid("bad signature");
-			}
-		}
-		catch (JOSEException ex) {
+		if (!signedByAcceptedKey(jwt, header.getKeyID())) {
 			throw invalid("bad signature");
 		}
 		try {
@@ -147,15 +172,62 @@ public class AccessTokenService {
 			if (claims.getSubject() == null || tier == null) {
 				throw invalid("missing claims");
 			}
-			return new AuthenticatedUser(UUID.fromString(claims.getSubject()), Tier.valueOf(tier));
+			// Tokens of the release before had neither: version 0 is what every
+			// user had then, and they belong to no listed session.
+			Long version = claims.getLongClaim(SECURITY_VERSION_CLAIM);
+			String session = claims.getStringClaim(SESSION_CLAIM);
+			return new VerifiedAccessToken(UUID.fromString(claims.getSubject()), Tier.valueOf(tier),
+					(version != null) ? version : 0, (session != null) ? UUID.fromString(session) : null);
 		}
 		catch (ParseException | IllegalArgumentException ex) {
 			throw invalid("malformed claims");
 		}
 	}
 
+	/** The key the header names; without a name, either key. */
+	private boolean signedByAcceptedKey(SignedJWT jwt, String kid) {
+		if (kid != null) {
+			SigningKey key = this.current.kid().equals(kid) ? this.current
+					: (this.previous != null && this.previous.kid().equals(kid)) ? this.previous : null;
+			return key != null && key.verifies(jwt);
+		}
+		return this.current.verifies(jwt) || (this.previous != null && this.previous.verifies(jwt));
+	}
+
 	private static InvalidAccessTokenException invalid(String why) {
 		return new InvalidAccessTokenException(ResultCode.INVALID_TOKEN, "invalid access token (" + why + ")");
+	}
+
+	/**
+	 * An HS256 key and its id.
+	 *
+	 * @param kid the first 8 hex digits of the key's SHA-256
+	 */
+	private record SigningKey(String kid, MACSigner signer, MACVerifier verifier) {
+
+		static SigningKey of(byte[] key, String setting) {
+			try {
+				String kid = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 8);
+				return new SigningKey(kid, new MACSigner(key), new MACVerifier(key));
+			}
+			catch (JOSEException ex) {
+				throw new IllegalArgumentException(setting + " is not a usable HS256 key", ex);
+			}
+			catch (NoSuchAlgorithmException ex) {
+				throw new IllegalStateException("SHA-256 is part of every JDK", ex);
+			}
+		}
+
+		boolean verifies(SignedJWT jwt) {
+			try {
+				// MACVerifier also refuses headers marking unknown parameters critical.
+				return jwt.verify(this.verifier);
+			}
+			catch (JOSEException | IllegalStateException ex) {
+				return false;
+			}
+		}
+
 	}
 
 	/**

@@ -94,7 +94,7 @@ class SecurityConfiguration {
 
 		@Bean
 		@Order(2)
-		SecurityFilterChain apiChain(HttpSecurity http, AccessTokenService tokens,
+		SecurityFilterChain apiChain(HttpSecurity http, AccessTokenService tokens, SecurityStates states,
 				ObjectProvider<AuthenticatedRequestFilter> afterAuthentication, ErrorResponseWriter errors,
 				@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings,
 				RoleHierarchy hierarchy) {
@@ -121,7 +121,7 @@ class SecurityConfiguration {
 				.exceptionHandling((exceptions) -> exceptions
 					.authenticationEntryPoint(new ApiAuthenticationEntryPoint(errors))
 					.accessDeniedHandler(new ApiAccessDeniedHandler(errors)))
-				.addFilterBefore(new BearerTokenFilter(tokens), AnonymousAuthenticationFilter.class);
+				.addFilterBefore(new BearerTokenFilter(tokens, states, errors), AnonymousAuthenticationFilter.class);
 			// After the token is checked, e.g. rate limits, which are per user when there is one.
 			afterAuthentication.orderedStream()
 				.forEach((filter) -> http.addFilterAfter(filter, BearerTokenFilter.class));

@@ -25,7 +25,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.protostar.backend.IntegrationTestSupport;
 import dev.protostar.backend.Multipart;
-import dev.protostar.backend.TestTokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -364,7 +363,11 @@ class DocumentIntegrationTests extends IntegrationTestSupport {
 	@Test
 	void onlyAdminsMayTouchDocuments() throws Exception {
 		String guest = signup().get("accessToken").asString();
-		String protostar = TestTokens.valid(UUID.randomUUID(), "PROTOSTAR");
+		// Tiers are the users' current ones, whatever a token claims: a real PROTOSTAR.
+		JsonNode user = signup();
+		patchJson("/api/admin/users/" + user.at("/user/id").asString() + "/tier", adminAccessToken(),
+				"{\"tier\":\"PROTOSTAR\"}");
+		String protostar = user.get("accessToken").asString();
 		Multipart body = new Multipart().file("file", "x.txt", "text/plain", unique("x"));
 		int[] before = writes();
 
