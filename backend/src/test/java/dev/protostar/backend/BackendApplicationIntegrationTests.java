@@ -3,15 +3,20 @@ package dev.protostar.backend;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
+import org.postgresql.Driver;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +31,9 @@ class BackendApplicationIntegrationTests extends IntegrationTestSupport {
 
 	@Autowired
 	private DataSource dataSource;
+
+	@Autowired
+	private Flyway flyway;
 
 	@Test
 	void readinessIsUpWithDatabaseAndRedis() throws Exception {
@@ -81,11 +89,45 @@ class BackendApplicationIntegrationTests extends IntegrationTestSupport {
 	@Test
 	void pgvectorWorksThroughApplicationDataSource() {
 		JdbcTemplate jdbc = new JdbcTemplate(this.dataSource);
-		jdbc.execute("CREATE EXTENSION IF NOT EXISTS vector");
 
 		Double distance = jdbc.queryForObject("SELECT '[1,2,3]'::vector <=> '[1,2,4]'", Double.class);
 
 		assertThat(distance).isNotNull().isStrictlyBetween(0.0, 0.01);
+	}
+
+	/**
+	 * Our PostgreSQL image enables pgvector in the database it creates, so the
+	 * application's database cannot tell whether the migrations do (a managed
+	 * database, or another image, would not): they run here, with the
+	 * application's Flyway settings, on a database created bare.
+	 */
+	@Test
+	void migrationsInstallPgvectorThemselves() {
+		JdbcTemplate jdbc = new JdbcTemplate(this.dataSource);
+		String name = "bare_" + UUID.randomUUID().toString().replace("-", "");
+		jdbc.execute("CREATE DATABASE " + name);
+		try {
+			var postgres = Containers.postgres;
+			String url = "jdbc:postgresql://" + postgres.getHost() + ":" + postgres.getMappedPort(5432) + "/" + name;
+			JdbcTemplate bare = new JdbcTemplate(
+					new SimpleDriverDataSource(new Driver(), url, postgres.getUsername(), postgres.getPassword()));
+			assertThat(extensions(bare)).as("before the migrations").doesNotContain("vector");
+
+			Flyway.configure()
+				.configuration(this.flyway.getConfiguration())
+				.dataSource(url, postgres.getUsername(), postgres.getPassword())
+				.load()
+				.migrate();
+
+			assertThat(extensions(bare)).as("after the migrations").contains("vector");
+		}
+		finally {
+			jdbc.execute("DROP DATABASE " + name + " WITH (FORCE)");
+		}
+	}
+
+	private static List<String> extensions(JdbcTemplate jdbc) {
+		return jdbc.queryForList("SELECT extname FROM pg_extension", String.class);
 	}
 
 	private HttpResponse<String> getManagement(String path) throws Exception {

@@ -39,6 +39,7 @@ import dev.protostar.worker.answer.AnswerException;
 import dev.protostar.worker.answer.AnswerProperties;
 import dev.protostar.worker.answer.AnswerService;
 import dev.protostar.worker.answer.MockModelServer;
+import dev.protostar.worker.ingestion.FakeEmbeddingProvider;
 import dev.protostar.worker.queue.Job;
 import dev.protostar.worker.queue.JobQueue;
 import dev.protostar.worker.queue.JobWorker;
@@ -46,6 +47,7 @@ import dev.protostar.worker.queue.NonRetryableJobException;
 import dev.protostar.worker.queue.QueueMetrics;
 import dev.protostar.worker.queue.QueueProperties;
 import dev.protostar.worker.retrieval.Passage;
+import dev.protostar.worker.retrieval.RetrievalFixture;
 import dev.protostar.worker.retrieval.Retriever;
 import dev.protostar.worker.support.TestInfrastructure;
 
@@ -55,9 +57,10 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The chat handler against real PostgreSQL (with the backend's own migrations: the
- * worker never migrates) and Redis (the real queue, worker and event scripts), with a
- * fake retriever (retrieval is tested on its own) and, for the remote provider, a local
- * server speaking the OpenAI streaming protocol.
+ * worker never migrates) and Redis (the real queue, worker and event scripts): answers
+ * drawn by the real hybrid retriever from documents indexed in the database, embedded by
+ * a stand-in model whose vectors the test chooses (so the passages' order is known), and,
+ * for the remote provider, a local server speaking the OpenAI streaming protocol.
  */
 @Testcontainers
 class ChatJobHandlerIntegrationTests {
@@ -74,13 +77,32 @@ class ChatJobHandlerIntegrationTests {
 
 	private static final UUID HANDBOOK = UUID.fromString("00000000-0000-0000-0000-00000000000b");
 
-	private static final List<Passage> PASSAGES = List.of(
-			new Passage(LEAVE, "Leave policy", 0,
-					"Annual leave. Every employee has 15 days of paid annual leave a year. Unused days may be carried"
-							+ " over until the end of March.",
-					0.9),
-			new Passage(HANDBOOK, "Employee handbook", 3,
-					"The canteen opens at 11:30. Leave requests go through the HR portal at least two weeks ahead.", 0.5));
+	private static final String LEAVE_TEXT = "Annual leave. Every employee has 15 days of paid annual leave a year."
+			+ " Unused days may be carried over until the end of March.";
+
+	/** The handbook's chunks: only the last (index 3) is about leave. */
+	private static final String[] HANDBOOK_TEXTS = { "Welcome aboard. This handbook introduces the company.",
+			"Working hours are flexible between eight and six o'clock.",
+			"Expenses are reimbursed monthly through the finance portal.",
+			"The canteen opens at 11:30. Leave requests go through the HR portal at least two weeks ahead." };
+
+	/**
+	 * Every question's vector; the leave chunk is nearest, then the handbook's leave
+	 * chunk, then its other chunks: the order the lexical ranking gives too.
+	 */
+	private static final float[] QUESTION = { 1, 0, 0, 0, 0, 0, 0, 0 };
+
+	private static final FakeEmbeddingProvider embeddings = new FakeEmbeddingProvider("fake-chat", 8, 16);
+
+	static {
+		embeddings.chosen.put(LEAVE_TEXT, new float[] { 1, 0.1f, 0, 0, 0, 0, 0, 0 });
+		embeddings.chosen.put(HANDBOOK_TEXTS[0], new float[] { 0, 1, 0, 0, 0, 0, 0, 0 });
+		embeddings.chosen.put(HANDBOOK_TEXTS[1], new float[] { 0, 0, 1, 0, 0, 0, 0, 0 });
+		embeddings.chosen.put(HANDBOOK_TEXTS[2], new float[] { 0, 0, 0, 1, 0, 0, 0, 0 });
+		embeddings.chosen.put(HANDBOOK_TEXTS[3], new float[] { 1, 0.6f, 0, 0, 0, 0, 0, 0 });
+	}
+
+	private static RetrievalFixture documents;
 
 	private static JdbcTemplate jdbc;
 
@@ -92,7 +114,7 @@ class ChatJobHandlerIntegrationTests {
 
 	private static StringRedisTemplate redis;
 
-	private final FakeRetriever retriever = new FakeRetriever();
+	private RecordingRetriever retriever;
 
 	private ChatJobHandler handler;
 
@@ -104,6 +126,7 @@ class ChatJobHandlerIntegrationTests {
 				postgres.getPassword());
 		jdbc = new JdbcTemplate(dataSource);
 		TestInfrastructure.migrate(dataSource);
+		documents = new RetrievalFixture(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
 		messages = new ChatMessages(JdbcClient.create(dataSource));
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = new LettuceConnectionFactory(
@@ -119,10 +142,15 @@ class ChatJobHandlerIntegrationTests {
 		if (redisConnections != null) {
 			redisConnections.destroy();
 		}
+		if (documents != null) {
+			documents.close();
+		}
 	}
 
 	@BeforeEach
 	void offlineHandler() throws Exception {
+		documents.reset();
+		this.retriever = new RecordingRetriever(documents.hybridRetriever(embeddings));
 		this.model = new MockModelServer();
 		this.handler = handler(AnswerProperties.Provider.OFFLINE);
 	}
@@ -142,7 +170,7 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void answersFromTheRetrievedPassagesCitingThemStreamingTokensAndStoringTheCitations() {
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked asked = ask("How many days of <b>leave</b> do I have?");
 		List<Map.Entry<String, Map<String, ?>>> events = new CopyOnWriteArrayList<>();
 
@@ -196,7 +224,7 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void runningTheSameJobTwiceWritesOneAnswerAndSendsItWithItsCitationsAgain() {
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked asked = ask("How many days of leave?");
 		List<Map.Entry<String, Map<String, ?>>> first = new ArrayList<>();
 		List<Map.Entry<String, Map<String, ?>>> second = new ArrayList<>();
@@ -245,6 +273,7 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void theAskersDocumentAccessReachesTheRetriever() throws Exception {
+		indexLeaveDocuments(DocumentAccess.INTERNAL);
 		Asked asked = ask("Leave?");
 		// The backend's own computation wins over the role's default.
 		Job job = new Job(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
@@ -254,12 +283,16 @@ class ChatJobHandlerIntegrationTests {
 		});
 
 		assertThat(this.retriever.calls).extracting(Call::access).containsExactly(DocumentAccess.INTERNAL);
+		// A GUEST's default (PUBLIC) would have seen no document at all.
+		assertThat(json.readTree((String) storedAnswer(asked).get("metadata")).get("citations"))
+			.extracting((citation) -> citation.get("documentId").asString())
+			.contains(LEAVE.toString());
 	}
 
 	@Test
 	void aRemoteAnswerStreamsIsStoredWithItsModelAndSeesTheConversationSoFar() {
 		this.handler = handler(AnswerProperties.Provider.OPENAI);
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked earlier = ask("Hello");
 		answered(earlier, "Hello! Ask me about leave [1].");
 		Asked asked = ask(earlier, "How many days?");
@@ -287,7 +320,7 @@ class ChatJobHandlerIntegrationTests {
 	@Test
 	void aRemoteFailureBeforeTheLastAttemptIsRetriedAndStoresNothing() {
 		this.handler = handler(AnswerProperties.Provider.OPENAI);
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked asked = ask("How many days?");
 		this.model.answer(MockModelServer.status(503, "application/json", "{\"error\":{\"message\":\"loading\"}}"));
 
@@ -302,7 +335,7 @@ class ChatJobHandlerIntegrationTests {
 	@Test
 	void onTheLastAttemptAFailedRemoteIsReplacedByTheOfflineAnswerAfterAReset() {
 		this.handler = handler(AnswerProperties.Provider.OPENAI);
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked asked = ask("How many days of leave do I have?");
 		// Two tokens, then the stream ends without finishing.
 		this.model.answer(MockModelServer.events(Duration.ZERO, MockModelServer.openAiChunk("Every "),
@@ -332,7 +365,7 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void throughTheRealQueueAGuestGetsTokensTheCitedAnswerAndCompleted() throws Exception {
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		Asked asked = ask("How many days of leave do I have?");
 		List<String> names = runThroughTheQueue(asked, this.handler, "completed");
 
@@ -354,7 +387,7 @@ class ChatJobHandlerIntegrationTests {
 	@Test
 	void throughTheRealQueueARefusedKeyFailsTheJobAtOnceWithTheBackendsResultCode() throws Exception {
 		ChatJobHandler remote = handler(AnswerProperties.Provider.OPENAI);
-		this.retriever.passages = PASSAGES;
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
 		this.model.answer(MockModelServer.status(401, "application/json", "{\"error\":{\"message\":\"bad key\"}}"));
 		Asked asked = ask("How many days of leave do I have?");
 
@@ -434,6 +467,7 @@ class ChatJobHandlerIntegrationTests {
 		String jobId = UUID.randomUUID().toString();
 		jdbc.update("INSERT INTO messages (id, conversation_id, role, content, job_id, status, created_at) "
 				+ "VALUES (?, ?, 'user', ?, ?, 'pending', clock_timestamp())", questionId, conversationId, message, jobId);
+		embeddings.chosen.put(message, QUESTION);
 		return new Asked(new ChatJobPayload(jobId, userId.toString(), "GUEST", DocumentAccess.PUBLIC,
 				conversationId.toString(), message, "trace-1"), questionId);
 	}
@@ -466,17 +500,27 @@ class ChatJobHandlerIntegrationTests {
 	private record Call(String question, DocumentAccess access, int limit) {
 	}
 
-	/** Returns the passages it is given, and records what it was asked. */
-	private static final class FakeRetriever implements Retriever {
+	/** The leave policy (one chunk) and the handbook (four, the last about leave), ready at this level. */
+	private static void indexLeaveDocuments(DocumentAccess access) {
+		documents.ready(LEAVE, "Leave policy", access, embeddings, LEAVE_TEXT);
+		documents.ready(HANDBOOK, "Employee handbook", access, embeddings, HANDBOOK_TEXTS);
+	}
+
+	/** The real retriever, recording what it was asked. */
+	private static final class RecordingRetriever implements Retriever {
 
 		final List<Call> calls = new CopyOnWriteArrayList<>();
 
-		volatile List<Passage> passages = List.of();
+		private final Retriever retriever;
+
+		RecordingRetriever(Retriever retriever) {
+			this.retriever = retriever;
+		}
 
 		@Override
 		public List<Passage> retrieve(String question, DocumentAccess access, int limit) {
 			this.calls.add(new Call(question, access, limit));
-			return this.passages;
+			return this.retriever.retrieve(question, access, limit);
 		}
 
 	}

@@ -84,8 +84,16 @@ class IngestionRestartIntegrationTests {
 			}
 			IngestionHarness.await(Duration.ofSeconds(60), "some chunks are written",
 					() -> harness.jdbc.queryForObject("SELECT count(*) FROM document_chunks", Integer.class) > 30);
+			int total = expected.values().stream().mapToInt(Integer::intValue).sum();
+			assertThat(harness.jdbc.queryForObject("SELECT count(*) FROM document_chunks", Integer.class))
+				.as("chunks stored just before the restart, of %d", total)
+				.isLessThan(total);
 
 			restarted.getDockerClient().restartContainerCmd(restarted.getContainerId()).withTimeout(10).exec();
+
+			// Work had begun before the restart and was not over after it: it landed mid-run.
+			assertThat(readyOnceAnswered(harness)).as("documents ready right after the restart")
+				.isLessThan(expected.size());
 
 			for (UUID id : expected.keySet()) {
 				IngestionHarness.await(Duration.ofSeconds(180), "document " + id + " is ready", () -> {
@@ -104,6 +112,22 @@ class IngestionRestartIntegrationTests {
 			}
 			assertThat(worker.loopAlive()).isTrue();
 		}
+	}
+
+	/** Ready documents, asked until the database answers (it may be coming back). */
+	private static int readyOnceAnswered(IngestionHarness harness) {
+		int[] ready = new int[1];
+		IngestionHarness.await(Duration.ofSeconds(60), "the database answers", () -> {
+			try {
+				ready[0] = harness.jdbc.queryForObject("SELECT count(*) FROM documents WHERE status = 'ready'",
+						Integer.class);
+				return true;
+			}
+			catch (RuntimeException ex) {
+				return false;
+			}
+		});
+		return ready[0];
 	}
 
 	@SuppressWarnings("deprecation")

@@ -143,7 +143,8 @@ class JobQueueIntegrationTests {
 
 	@Test
 	void jobOfAWorkerThatStoppedRenewingItsLeaseIsTakenOver() throws Exception {
-		JobQueue shortLeases = fixture.queue(settings().lease(Duration.ofMillis(1500), Duration.ofMillis(500)));
+		// Long enough that the first maintain() surely comes before the lease's end.
+		JobQueue shortLeases = fixture.queue(settings().lease(Duration.ofSeconds(3), Duration.ofMillis(500)));
 		shortLeases.enqueue("s1", "chat", chatPayload("s1", "u1"));
 		Job ghosts = shortLeases.claim("ghost", 1).get(0);
 		assertThat(shortLeases.maintain().recovered()).as("recovered while the lease runs").isZero();
@@ -164,16 +165,24 @@ class JobQueueIntegrationTests {
 
 	@Test
 	void renewedLeaseIsNotTakenOver() throws Exception {
-		// Generous against a busy machine: renewed every 200 ms, a lease lasts 2 s.
-		JobQueue shortLeases = fixture.queue(settings().lease(Duration.ofMillis(2000), Duration.ofMillis(500)));
-		shortLeases.enqueue("l1", "chat", chatPayload("l1", "u1"));
-		Job job = shortLeases.claim("w1", 1).get(0);
-		for (int i = 0; i < 25; i++) { // 5 s: more than two leases' worth
-			assertThat(shortLeases.extend(List.of(job))).isEmpty();
-			assertThat(shortLeases.maintain().recovered()).isZero();
-			Thread.sleep(200);
-		}
-		assertThat(shortLeases.complete(job)).isTrue();
+		// Driven step by step against Redis's clock: renewed a second before its end, the
+		// lease is checked once its first deadline has passed, with two seconds to spare.
+		Duration lease = Duration.ofSeconds(3);
+		JobQueue queue = fixture.queue(settings().lease(lease, Duration.ofMillis(500)));
+		queue.enqueue("l1", "chat", chatPayload("l1", "u1"));
+		Job job = queue.claim("w1", 1).get(0);
+		long firstDeadline = fixture.leaseDeadline("l1");
+		QueueFixture.await(Duration.ofSeconds(10), "a second before the lease ends",
+				() -> fixture.redisTimeMillis() >= firstDeadline - 1000);
+
+		assertThat(queue.extend(List.of(job))).as("leases lost").isEmpty();
+		assertThat(fixture.leaseDeadline("l1")).isGreaterThanOrEqualTo(firstDeadline + 1000);
+		QueueFixture.await(Duration.ofSeconds(10), "the first lease is over",
+				() -> fixture.redisTimeMillis() > firstDeadline);
+
+		assertThat(queue.maintain().recovered()).as("recovered after the first deadline").isZero();
+		assertThat(queue.job("l1")).containsEntry("state", "active").containsEntry("worker", "w1");
+		assertThat(queue.complete(job)).isTrue();
 	}
 
 	@Test

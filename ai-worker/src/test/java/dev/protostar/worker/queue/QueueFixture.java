@@ -12,6 +12,7 @@ import org.testcontainers.utility.DockerImageName;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.protostar.contract.access.DocumentAccess;
@@ -86,6 +87,20 @@ final class QueueFixture implements AutoCloseable {
 		this.workers.add(worker);
 		worker.start();
 		return worker;
+	}
+
+	/** Redis's clock, which leases are measured by (not this JVM's). */
+	long redisTimeMillis() {
+		return this.redis.execute((RedisCallback<Long>) (connection) -> connection.serverCommands().time());
+	}
+
+	/** When the lease of an active job ends, by Redis's clock. */
+	long leaseDeadline(String jobId) {
+		Double deadline = this.redis.opsForZSet().score("protostar:jobs:active", jobId);
+		if (deadline == null) {
+			fail(jobId + " is not active");
+		}
+		return deadline.longValue();
 	}
 
 	double counter(String name, String... tags) {

@@ -18,9 +18,10 @@ import dev.protostar.worker.support.TestInfrastructure;
 /**
  * Documents and chunks written straight into a migrated database the way ingestion
  * writes them (IngestionRepository, so with their lexical terms), without object storage
- * or the queue; and a retriever over them.
+ * or the queue; and a retriever over them. Public for the chat handler's tests, which
+ * answer from the real retriever.
  */
-final class RetrievalFixture implements AutoCloseable {
+public final class RetrievalFixture implements AutoCloseable {
 
 	final HikariDataSource dataSource;
 
@@ -33,7 +34,7 @@ final class RetrievalFixture implements AutoCloseable {
 	/** Counted only when a test refreshes them. */
 	final CommonTerms commonTerms;
 
-	RetrievalFixture(String jdbcUrl, String user, String password) {
+	public RetrievalFixture(String jdbcUrl, String user, String password) {
 		this.dataSource = TestInfrastructure.dataSource(jdbcUrl, user, password);
 		TestInfrastructure.migrate(this.dataSource);
 		this.jdbc = new JdbcTemplate(this.dataSource);
@@ -50,6 +51,11 @@ final class RetrievalFixture implements AutoCloseable {
 		return retriever(embeddings, 1.0);
 	}
 
+	/** {@link #retriever(EmbeddingProvider)} for tests of other packages, which cannot name its class. */
+	public Retriever hybridRetriever(EmbeddingProvider embeddings) {
+		return retriever(embeddings);
+	}
+
 	/** A retriever whose kNN ranking weighs {@code cjkVectorWeight} for Korean questions. */
 	HybridRetriever retriever(EmbeddingProvider embeddings, double cjkVectorWeight) {
 		return new HybridRetriever(this.jdbc, this.transactions, embeddings, new LexemeColumn(this.jdbc),
@@ -59,10 +65,14 @@ final class RetrievalFixture implements AutoCloseable {
 	/** A document row with this access level and status. */
 	UUID document(String title, DocumentAccess access, String status) {
 		UUID id = UUID.randomUUID();
+		document(id, title, access, status);
+		return id;
+	}
+
+	private void document(UUID id, String title, DocumentAccess access, String status) {
 		this.jdbc.update("INSERT INTO documents (id, title, filename, content_type, size_bytes, object_key,"
 				+ " access_level, status) VALUES (?, ?, ?, 'text/plain', 0, ?, ?, ?)", id, title, title + ".txt",
 				"documents/" + id, access.name(), status);
-		return id;
 	}
 
 	/**
@@ -82,16 +92,23 @@ final class RetrievalFixture implements AutoCloseable {
 
 	/** A ready document of one or more chunks. */
 	UUID ready(String title, DocumentAccess access, EmbeddingProvider embeddings, String... contents) {
-		UUID id = document(title, access, "ready");
+		UUID id = UUID.randomUUID();
+		ready(id, title, access, embeddings, contents);
+		return id;
+	}
+
+	/** A ready document with this id, its chunks numbered 0..n-1 in the order given. */
+	public void ready(UUID id, String title, DocumentAccess access, EmbeddingProvider embeddings,
+			String... contents) {
+		document(id, title, access, "ready");
 		List<float[]> vectors = new ArrayList<>();
 		for (EmbeddingProvider.Embedding embedding : embeddings.embed(List.of(contents))) {
 			vectors.add(embedding.vector());
 		}
 		chunks(id, List.of(contents), vectors, embeddings.model());
-		return id;
 	}
 
-	void reset() {
+	public void reset() {
 		this.jdbc.update("TRUNCATE documents CASCADE");
 	}
 

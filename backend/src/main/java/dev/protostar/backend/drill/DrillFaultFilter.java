@@ -1,6 +1,7 @@
 package dev.protostar.backend.drill;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
 
@@ -11,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
@@ -55,20 +57,26 @@ class DrillFaultFilter extends OncePerRequestFilter {
 
 	private final IntSupplier percentile;
 
+	private final Sleeper sleeper;
+
+	/** @param sleepers a test's stand-in for the thread's sleep, if any */
 	@Autowired
-	DrillFaultFilter(DrillProperties properties, JsonMapper jsonMapper) {
-		this(properties, jsonMapper, () -> ThreadLocalRandom.current().nextInt(100));
+	DrillFaultFilter(DrillProperties properties, JsonMapper jsonMapper, ObjectProvider<Sleeper> sleepers) {
+		this(properties, jsonMapper, () -> ThreadLocalRandom.current().nextInt(100),
+				sleepers.getIfAvailable(() -> DrillFaultFilter::sleep));
 	}
 
 	/**
 	 * @param percentile source of values from 0 to 99; a request fails when the
 	 * value is below the fail percentage (tests pass a fixed sequence)
+	 * @param sleeper waits the delay (tests record it instead of timing a real wait)
 	 */
-	DrillFaultFilter(DrillProperties properties, JsonMapper jsonMapper, IntSupplier percentile) {
+	DrillFaultFilter(DrillProperties properties, JsonMapper jsonMapper, IntSupplier percentile, Sleeper sleeper) {
 		this.failPercent = properties.failPercent();
 		this.delayMs = properties.delayMs();
 		this.jsonMapper = jsonMapper;
 		this.percentile = percentile;
+		this.sleeper = sleeper;
 		// Loud on purpose: a drill image promoted by mistake must be obvious.
 		this.logger.warn("Drill faults are ON: " + this.failPercent + "% of requests fail "
 				+ "(PROTOSTAR_DRILL_FAIL_PERCENT), each is delayed " + this.delayMs
@@ -79,7 +87,7 @@ class DrillFaultFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		if (this.delayMs > 0) {
-			sleep();
+			this.sleeper.sleep(Duration.ofMillis(this.delayMs));
 		}
 		if (this.failPercent > 0 && this.percentile.getAsInt() < this.failPercent) {
 			// setStatus, not sendError: the error page would replace the envelope.
@@ -91,14 +99,22 @@ class DrillFaultFilter extends OncePerRequestFilter {
 		chain.doFilter(request, response);
 	}
 
-	private void sleep() {
+	private static void sleep(Duration delay) {
 		try {
-			Thread.sleep(this.delayMs);
+			Thread.sleep(delay);
 		}
 		catch (InterruptedException ex) {
 			// Shutting down: answer now and let the container see the flag.
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/** Waits the drill's delay before a request goes on. */
+	@FunctionalInterface
+	interface Sleeper {
+
+		void sleep(Duration delay);
+
 	}
 
 	/**

@@ -154,9 +154,11 @@ class AuthIntegrationTests extends IntegrationTestSupport {
 		String phone = signup(email, "Two devices").get("refreshToken").asString();
 		String laptop = login(email, PASSWORD).get("refreshToken").asString();
 
-		refresh(phone);
-		refresh(phone);
+		assertThat(refresh(phone).statusCode()).isEqualTo(200);
+		HttpResponse<String> reuse = refresh(phone);
 
+		assertThat(reuse.statusCode()).as("the phone's family is revoked").isEqualTo(401);
+		assertThat(body(reuse).at("/resultCode").asString()).isEqualTo("REFRESH_TOKEN_REUSED");
 		assertThat(refresh(laptop).statusCode()).isEqualTo(200);
 	}
 
@@ -210,6 +212,7 @@ class AuthIntegrationTests extends IntegrationTestSupport {
 	void sqlInjectionInDisplayNameIsStoredAndReturnedAsSent() throws Exception {
 		String name = "Robert'); DROP TABLE users;--";
 		String email = uniqueEmail();
+		long usersBefore = this.jdbc.queryForObject("SELECT count(*) FROM users", Long.class);
 
 		JsonNode data = signup(email, name);
 
@@ -218,7 +221,8 @@ class AuthIntegrationTests extends IntegrationTestSupport {
 			.isEqualTo(name);
 		assertThat(this.jdbc.queryForObject("SELECT display_name FROM users WHERE email = ?", String.class, email))
 			.isEqualTo(name);
-		assertThat(this.jdbc.queryForObject("SELECT count(*) > 0 FROM users", Boolean.class)).isTrue();
+		// Every other row is still there, and one more.
+		assertThat(this.jdbc.queryForObject("SELECT count(*) FROM users", Long.class)).isEqualTo(usersBefore + 1);
 	}
 
 	@Test

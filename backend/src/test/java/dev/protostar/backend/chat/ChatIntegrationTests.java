@@ -129,6 +129,8 @@ class ChatIntegrationTests extends IntegrationTestSupport {
 	@Test
 	void injectionStringsAreStoredAndReturnedInert() throws Exception {
 		String token = token();
+		long conversationsBefore = count("conversations");
+		long messagesBefore = count("messages");
 		String title = "'); DROP TABLE conversations; -- <script>alert(1)</script>";
 		String question = "\" OR 1=1; DELETE FROM messages; -- <img src=x onerror=alert(1)> {{7*7}} ${7*7}";
 		HttpResponse<String> created = postJson("/api/conversations", token,
@@ -142,8 +144,12 @@ class ChatIntegrationTests extends IntegrationTestSupport {
 		assertThat(body(get("/api/conversations", token)).at("/data/items/0/title").asString()).isEqualTo(title);
 		JsonNode messages = body(get("/api/conversations/" + conversationId + "/messages", token)).at("/data/items");
 		assertThat(messages.at("/0/content").asString()).isEqualTo(question);
-		assertThat(this.jdbc.queryForObject("SELECT count(*) FROM conversations", Long.class)).isPositive();
-		assertThat(this.jdbc.queryForObject("SELECT count(*) FROM messages", Long.class)).isPositive();
+		// Every other row is still there, and exactly the ones this test wrote.
+		assertThat(count("conversations")).isEqualTo(conversationsBefore + 1);
+		assertThat(count("messages")).isEqualTo(messagesBefore + 1);
+		assertThat(this.jdbc.queryForObject("SELECT content FROM messages WHERE conversation_id = ?::uuid",
+				String.class, conversationId))
+			.isEqualTo(question);
 		// JSON, never HTML: the markup is text for the client to escape.
 		assertThat(asked.headers().firstValue("Content-Type").get()).startsWith("application/json");
 	}
@@ -254,6 +260,10 @@ class ChatIntegrationTests extends IntegrationTestSupport {
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
 		assertThat(body(response).at("/resultCode").asString()).isEqualTo(resultCode);
 		assertThat(body(response).at("/message").asString()).contains(messagePart);
+	}
+
+	private long count(String table) {
+		return this.jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class);
 	}
 
 	private long messageCount(String conversationId) {

@@ -25,7 +25,7 @@ class DrillFaultFilterTests {
 
 	@Test
 	void failingRequestGetsEnvelopeInsteadOfTheChain() throws Exception {
-		var filter = new DrillFaultFilter(new DrillProperties(100, 0), json, () -> 99);
+		var filter = new DrillFaultFilter(new DrillProperties(100, 0), json, () -> 99, noSleep());
 		var response = new MockHttpServletResponse();
 		FilterChain chain = (req, res) -> fail("the chain must not run for a failed request");
 
@@ -41,7 +41,7 @@ class DrillFaultFilterTests {
 	void fiftyPercentFailsExactlyTheRequestsRollingBelowFifty() throws Exception {
 		// 0, 1, ..., 99: every possible roll once, in order.
 		var rolls = new AtomicInteger();
-		var filter = new DrillFaultFilter(new DrillProperties(50, 0), json, rolls::getAndIncrement);
+		var filter = new DrillFaultFilter(new DrillProperties(50, 0), json, rolls::getAndIncrement, noSleep());
 		List<Integer> failed = new ArrayList<>();
 
 		for (int request = 0; request < 100; request++) {
@@ -64,38 +64,45 @@ class DrillFaultFilterTests {
 	@Test
 	void zeroPercentNeverFailsNorRolls() throws Exception {
 		IntSupplier noRolls = () -> fail("no roll is needed when nothing may fail");
-		var filter = new DrillFaultFilter(new DrillProperties(0, 1), json, noRolls);
+		List<Duration> sleeps = new ArrayList<>();
+		var filter = new DrillFaultFilter(new DrillProperties(0, 1), json, noRolls, sleeps::add);
 		var passed = new AtomicBoolean();
 
 		filter.doFilter(new MockHttpServletRequest("GET", "/api/health"), new MockHttpServletResponse(),
 				(req, res) -> passed.set(true));
 
 		assertThat(passed).isTrue();
+		assertThat(sleeps).containsExactly(Duration.ofMillis(1));
 	}
 
 	@Test
 	void delayComesBeforeTheChain() throws Exception {
-		var filter = new DrillFaultFilter(new DrillProperties(0, 300), json, () -> 0);
-		long start = System.nanoTime();
-		var reachedAfter = new AtomicInteger(-1);
+		List<String> steps = new ArrayList<>();
+		var filter = new DrillFaultFilter(new DrillProperties(0, 300), json, () -> 0,
+				(delay) -> steps.add("sleep " + delay.toMillis() + " ms"));
 
 		filter.doFilter(new MockHttpServletRequest("GET", "/api/health"), new MockHttpServletResponse(),
-				(req, res) -> reachedAfter.set((int) Duration.ofNanos(System.nanoTime() - start).toMillis()));
+				(req, res) -> steps.add("chain"));
 
-		assertThat(reachedAfter.get()).isGreaterThanOrEqualTo(300);
+		assertThat(steps).containsExactly("sleep 300 ms", "chain");
 	}
 
 	@Test
 	void delayAlsoAppliesToFailingRequests() throws Exception {
-		var filter = new DrillFaultFilter(new DrillProperties(100, 300), json, () -> 0);
+		List<Duration> sleeps = new ArrayList<>();
+		var filter = new DrillFaultFilter(new DrillProperties(100, 300), json, () -> 0, sleeps::add);
 		var response = new MockHttpServletResponse();
-		long start = System.nanoTime();
 
 		filter.doFilter(new MockHttpServletRequest("GET", "/api/health"), response,
 				(req, res) -> fail("the chain must not run for a failed request"));
 
-		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+		assertThat(sleeps).containsExactly(Duration.ofMillis(300));
 		assertThat(response.getStatus()).isEqualTo(500);
+	}
+
+	/** For tests without a delay: any sleep would be a bug. */
+	private static DrillFaultFilter.Sleeper noSleep() {
+		return (delay) -> fail("no delay is configured, yet the filter slept " + delay);
 	}
 
 }

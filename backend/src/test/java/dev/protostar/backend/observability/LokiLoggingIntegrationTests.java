@@ -68,11 +68,31 @@ class LokiLoggingIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
-	void withoutALokiUrlOnlyTheConsoleGetsLogs() {
-		// This context was started without protostar.logging.loki-url.
-		assertThat(rootLogger().getAppender("CONSOLE")).isNotNull();
-		assertThat(rootLogger().getAppender("LOKI")).isNull();
-		assertThat(this.pushes).isEmpty();
+	void withoutALokiUrlOnlyTheConsoleGetsLogs() throws Exception {
+		// The fake must be one this JVM's logging did push to, or "nothing pushed" proves nothing.
+		String url = "http://127.0.0.1:" + this.loki.getAddress().getPort();
+		LoggingSystem.get(getClass().getClassLoader()).cleanUp();
+		try {
+			try (ConfigurableApplicationContext instance = startInstance("green", "protostar.logging.loki-url=" + url)) {
+				LoggerFactory.getLogger("dev.protostar.backend.LokiProbe").info("probe line with a url");
+				assertThat(waitForLine("probe line with a url", Duration.ofSeconds(20))).as("the fake gets pushes")
+					.isNotEmpty();
+			}
+			// Empty, as production.env ships LOKI_URL: the condition must leave Loki out.
+			LoggingSystem.get(getClass().getClassLoader()).cleanUp();
+			try (ConfigurableApplicationContext instance = startInstance("green", "protostar.logging.loki-url=")) {
+				assertThat(rootLogger().getAppender("CONSOLE")).isNotNull();
+				assertThat(rootLogger().getAppender("LOKI")).isNull();
+				LoggerFactory.getLogger("dev.protostar.backend.LokiProbe").info("probe line without a url");
+			}
+		}
+		finally {
+			consoleOnlyAgain();
+		}
+		// Configuring logging again stopped every appender, and a Loki appender sends
+		// what it holds before it stops (drainOnStop): had there been one, its push is here.
+		assertThat(this.pushes).as("pushes after the url was removed")
+			.noneSatisfy((push) -> assertThat(push.toString()).contains("probe line without a url"));
 	}
 
 	@Test
