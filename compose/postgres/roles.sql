@@ -5,9 +5,11 @@
 --   worker_password set by \set lines on stdin (never on a command line).
 -- Idempotent: creates what is missing, sets the passwords from .env every time, moves
 -- objects the superuser made (every table of an install from before the roles) to the
--- owner, and grants. The worker's grants on its tables are made by the migration that
--- creates or first needs them (V8__worker_grants.sql onwards): a fresh database has no
--- tables yet when this runs.
+-- owner, and grants. A fresh database has no tables before the backend's first start
+-- (its Flyway creates them, as the owner): `up` runs this again once the apps are up, so
+-- the worker's grants below reach them. Grants live here rather than in a migration so
+-- that an upgrade running the previous release's images (until their next deploy) gets
+-- them too.
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 BEGIN;
@@ -90,5 +92,32 @@ ALTER DEFAULT PRIVILEGES FOR ROLE protostar_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO protostar_backend;
 ALTER DEFAULT PRIVILEGES FOR ROLE protostar_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO protostar_backend;
+
+-- The worker parses untrusted files: it may change only what its SQL (ai-worker/src/main)
+-- writes, on the tables that exist yet. Columns are named where a wider right would let
+-- it move data between users or tiers: a conversation's owner, a message's author, a
+-- document's access level. Nothing on users, no DDL. A release whose worker uses another
+-- table or column adds it here.
+DO $$
+DECLARE
+  grant_ record;
+BEGIN
+  FOR grant_ IN
+    SELECT * FROM (VALUES
+      -- Answers: the question's row and history, the answer, the question's status.
+      ('conversations', 'SELECT, UPDATE (updated_at)'),
+      ('messages', 'SELECT, INSERT, UPDATE (status, metadata)'),
+      -- Ingestion: the document's status and what it learnt; the chunks it writes.
+      ('documents', 'SELECT, UPDATE (status, status_changed_at, ingest_started_at, error, content_sha256,'
+                    ' chunk_count, embedding_model, embedding_dimension, updated_at)'),
+      ('document_chunks', 'SELECT, INSERT, UPDATE, DELETE')
+    ) AS worker (table_name, privileges)
+  LOOP
+    IF to_regclass('public.' || grant_.table_name) IS NOT NULL THEN
+      EXECUTE format('GRANT %s ON %I TO protostar_worker', grant_.privileges, grant_.table_name);
+    END IF;
+  END LOOP;
+END
+$$;
 
 COMMIT;

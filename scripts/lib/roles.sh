@@ -17,8 +17,8 @@ redis_password_hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 # channels, so it can read no refresh token. Commands: everything but @dangerous (KEYS,
 # FLUSHALL, CONFIG, DEBUG, ...), with INFO back for the health check; the worker also
 # cannot list key names (SCAN, RANDOMKEY).
+# Redis takes no comments in the file: every line is a user.
 redis_acl() {
-  printf '# Written by protostar up from %s; edits are overwritten.\n' "$(env_file)"
   printf 'user default on #%s ~* &* +@all\n' "$(redis_password_hash "$REDIS_PASSWORD")"
   printf 'user backend on #%s resetkeys ~protostar:* resetchannels &protostar:* &protostar:events:notify:user:* +@all -@dangerous +info\n' \
     "$(redis_password_hash "$REDIS_BACKEND_PASSWORD")"
@@ -26,7 +26,8 @@ redis_acl() {
     "$(redis_password_hash "$REDIS_WORKER_PASSWORD")"
 }
 
-# write_redis_acl — STATE_DIR/redis/users.acl, replaced atomically. World-readable, as
+# write_redis_acl — STATE_DIR/redis/users.acl (written by `up` from .env: edits are
+# overwritten), replaced atomically. World-readable, as
 # the Redis image's user (999 upstream, Debian's redis offline) must read it through the
 # bind mount whatever the host's users: it holds hashes only.
 write_redis_acl() {
@@ -57,7 +58,7 @@ database_roles_input() {
 
 # provision_database_roles [DATABASE] — roles.sql run as the superuser in DATABASE
 # (default POSTGRES_DB) of the running postgres service: the roles created or brought up
-# to date, the schema's objects owned by the owner role, the backend's grants.
+# to date, the schema's objects owned by the owner role, the apps' grants.
 provision_database_roles() {
   local db=${1:-$POSTGRES_DB} out
   if ! out=$(database_roles_input | compose exec -T postgres \

@@ -21,7 +21,7 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
     fail "the worker gets another's password"
   grep -qx 'POSTGRES_USER=protostar_worker' <<<"$env"
   grep -qx 'POSTGRES_PASSWORD=${POSTGRES_WORKER_PASSWORD}' <<<"$env"
-  grep -qx 'REDIS_USERNAME=worker' <<<"$env"
+  grep -qx 'SPRING_DATA_REDIS_USERNAME=worker' <<<"$env"
   grep -qx 'REDIS_PASSWORD=${REDIS_WORKER_PASSWORD}' <<<"$env"
   grep -qx 'PROTOSTAR_ANSWER_PROVIDER=${ANSWER_PROVIDER:-offline}' <<<"$env"
 }
@@ -34,7 +34,7 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
     grep -qx 'POSTGRES_PASSWORD=${POSTGRES_BACKEND_PASSWORD}' <<<"$env"
     grep -qx 'SPRING_FLYWAY_USER=protostar_owner' <<<"$env"
     grep -qx 'SPRING_FLYWAY_PASSWORD=${POSTGRES_OWNER_PASSWORD}' <<<"$env"
-    grep -qx 'REDIS_USERNAME=backend' <<<"$env"
+    grep -qx 'SPRING_DATA_REDIS_USERNAME=backend' <<<"$env"
     grep -qx 'REDIS_PASSWORD=${REDIS_BACKEND_PASSWORD}' <<<"$env"
     grep -qx 'JWT_SECRET=${JWT_SECRET}' <<<"$env"
     grep -qx "COLOR=$color" <<<"$env"
@@ -69,6 +69,16 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
   done
   ! grep -qiE 'SUPERUSER[^,;]*;|GRANT +protostar_owner|GRANT +ALL' "$PROTOSTAR_REPO/compose/postgres/roles.sql" ||
     fail "a wide grant"
+}
+
+@test "roles.sql: the worker's grants name its four tables, nothing on users, columns where data could move" {
+  local sql="$PROTOSTAR_REPO/compose/postgres/roles.sql"
+  grep -qF "('conversations', 'SELECT, UPDATE (updated_at)')" "$sql"
+  grep -qF "('messages', 'SELECT, INSERT, UPDATE (status, metadata)')" "$sql"
+  grep -qF "('document_chunks', 'SELECT, INSERT, UPDATE, DELETE')" "$sql"
+  grep -A1 -F "('documents', 'SELECT, UPDATE (" "$sql" | grep -q 'embedding_dimension, updated_at)'
+  ! grep -A1 -F "('documents'" "$sql" | grep -qE 'access_level|uploaded_by|object_key' || fail "documents: a column the worker must not change"
+  ! grep -qE "^ *\('users'" "$sql" || fail "the worker on users"
 }
 
 @test "redis_acl: a line per user; the worker's key patterns reach no refresh token or rate limit" {

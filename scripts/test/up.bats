@@ -294,6 +294,10 @@ up_rejects() {
   acl=$(call_number "$(compose_prefix) exec -T redis redis-cli ACL LOAD")
   apps=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx")
   ((stores > 0 && roles > stores && acl > roles && apps > acl)) || fail "order: $stores $roles $acl $apps" "$(cat "$STUB_LOG")"
+  # and once more after the apps: a fresh install's tables exist only then (the worker's grants)
+  [[ $(grep -cxF "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" "$STUB_LOG") == 2 ]]
+  [[ $(tail -n 1 "$STUB_LOG") == "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" ]] ||
+    fail "$(cat "$STUB_LOG")"
   assert_output_contains "[6/8] database roles and Redis users"
   # psql got the passwords on stdin as psql variables, then roles.sql; no call has them
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set owner_password pgownerpgownerpgownerpgowner'
@@ -317,7 +321,8 @@ up_rejects() {
   # the worker: the queue's and the events' keys and channels only, no key listing
   grep -qE "^user worker on #$(hash rdworkerrdworkerrdworkerrdworker) resetkeys ~protostar:jobs:\\* ~protostar:events:\\* resetchannels &protostar:events:\\* \\+@all -@dangerous \\+info -scan -randomkey$" "$acl" ||
     fail "$(cat "$acl")"
-  [[ $(grep -c '^user ' "$acl") == 3 ]]
+  # three users and nothing else: Redis refuses a file with any other line (a comment too)
+  [[ $(grep -c '^user ' "$acl") == 3 && $(wc -l <"$acl") == 3 ]] || fail "$(cat "$acl")"
 }
 
 @test "a password changed in .env reaches the users file at the next up; nothing else is rewritten" {
