@@ -366,7 +366,8 @@ no_client_connection_is_a_superusers() {
     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() ORDER BY 1")
   sort -u <<<"$sessions"
   # both apps are connected, each as its own role, and none as a superuser
-  grep -qx 'protostar_backend false' <<<"$sessions" && grep -qx 'protostar_worker false' <<<"$sessions"
+  grep -qx 'protostar_backend false' <<<"$sessions"
+  grep -qx 'protostar_worker false' <<<"$sessions"
   ! grep -q ' true$' <<<"$sessions" || return 1
   [[ $(psql_app "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'protostar\\_%' AND NOT rolsuper") == 3 ]]
   # the schema belongs to the owner role, not to the superuser
