@@ -426,20 +426,23 @@ oversize_body_gets_413_envelope() {
     --data-binary "@$E2E_DIR/3mb.json" "https://localhost:$HTTPS_PORT/api/conversations"
   nginx_envelope 413 PAYLOAD_TOO_LARGE "$E2E_DIR/413.headers" "$E2E_DIR/413.body"
 }
-# Past NGINX_RATE_BURST requests at once (on /nginx-health: the same per-address limit,
-# and no backend behind it), the next /api/ request gets nginx's 429 envelope.
+# More than NGINX_RATE_BURST requests at once from one address: those past it get nginx's
+# own 429 before any backend sees them (the others reach the backend, which answers 401
+# or its own 429: both carry X-Protostar-Backend). /nginx-health would not do: its
+# `return` runs before the limit is checked.
 flood_limit_gets_429_envelope() {
-  local _
-  for _ in 1 2 3; do
-    for _ in $(seq 1 1500); do printf 'url = "https://localhost:%s/nginx-health"\noutput = "/dev/null"\n' "$HTTPS_PORT"; done >"$E2E_DIR/flood.curl"
-    curl -sS --cacert "$TLS_DIR/tls.crt" --parallel --parallel-max 100 -K "$E2E_DIR/flood.curl" -w '%{http_code}\n' |
-      sort | uniq -c
-    curl -sS --cacert "$TLS_DIR/tls.crt" -o "$E2E_DIR/429.body" -D "$E2E_DIR/429.headers" \
-      "https://localhost:$HTTPS_PORT/api/me"
-    head -n 1 "$E2E_DIR/429.headers" | grep -q ' 429' && break
-  done
-  nginx_envelope 429 RATE_LIMITED "$E2E_DIR/429.headers" "$E2E_DIR/429.body"
-  grep -qix 'retry-after: 1'$'\r' "$E2E_DIR/429.headers"
+  local dir="$E2E_DIR/flood" n headers
+  mkdir -p "$dir"
+  for n in $(seq 1 600); do
+    printf 'url = "https://localhost:%s/api/me"\noutput = "%s/%s.body"\ndump-header = "%s/%s.headers"\n' \
+      "$HTTPS_PORT" "$dir" "$n" "$dir" "$n"
+  done >"$dir/requests.curl"
+  curl -sS --cacert "$TLS_DIR/tls.crt" --parallel --parallel-max 100 -K "$dir/requests.curl" -w '%{http_code}\n' |
+    sort | uniq -c
+  headers=$(grep -l '^HTTP/2 429' "$dir"/*.headers | xargs -r grep -Li '^x-protostar-backend:' | head -n 1)
+  [[ -n "$headers" ]] || { echo "no 429 from nginx itself" && return 1; }
+  nginx_envelope 429 RATE_LIMITED "$headers" "${headers%.headers}.body"
+  grep -qix 'retry-after: 1'$'\r' "$headers"
   sleep 3 # the bucket refills (NGINX_RATE_LIMIT a second) before the next check
 }
 # nginx with this stack's configuration and an active colour that does not exist: what a
