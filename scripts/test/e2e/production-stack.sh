@@ -431,20 +431,25 @@ oversize_body_gets_413_envelope() {
 # or its own 429: both carry X-Protostar-Backend). /nginx-health would not do: its
 # `return` runs before the limit is checked.
 flood_limit_gets_429_envelope() {
-  local dir="$E2E_DIR/flood" n headers
+  local dir="$E2E_DIR/flood" n line body
   mkdir -p "$dir"
   for n in $(seq 1 600); do
-    printf 'url = "https://localhost:%s/api/me"\noutput = "%s/%s.body"\ndump-header = "%s/%s.headers"\n' \
-      "$HTTPS_PORT" "$dir" "$n" "$dir" "$n"
+    printf 'url = "https://localhost:%s/api/me"\noutput = "%s/%s.body"\n' "$HTTPS_PORT" "$dir" "$n"
   done >"$dir/requests.curl"
-  curl -sS --cacert "$TLS_DIR/tls.crt" --parallel --parallel-max 100 -K "$dir/requests.curl" -w '%{http_code}\n' |
-    sort | uniq -c
-  headers=$(grep -l '^HTTP/2 429' "$dir"/*.headers | xargs -r grep -Li '^x-protostar-backend:' | head -n 1)
-  [[ -n "$headers" ]] || { echo "no 429 from nginx itself" && return 1; }
-  nginx_envelope 429 RATE_LIMITED "$headers" "${headers%.headers}.body"
-  grep -qix 'retry-after: 1'$'\r' "$headers"
+  # One line per answer (dump-header would be one file for all): status|backend|type|
+  # Retry-After|HSTS|nosniff|body file.
+  curl -sS --cacert "$TLS_DIR/tls.crt" --parallel --parallel-max 100 -K "$dir/requests.curl" \
+    -w '%{http_code}|%header{x-protostar-backend}|%{content_type}|%header{retry-after}|%header{strict-transport-security}|%header{x-content-type-options}|%{filename_effective}\n' \
+    >"$dir/answers"
+  cut -d'|' -f1,2 "$dir/answers" | sed 's/|blue .*/|blue/' | sort | uniq -c
+  line=$(grep -m 1 '^429||' "$dir/answers") || { echo "no 429 from nginx itself" && return 1; }
+  echo "$line"
+  IFS='|' read -r _ _ type retry hsts nosniff body <<<"$line"
+  [[ "$type" == application/json && "$retry" == 1 && "$hsts" == max-age=* && "$nosniff" == nosniff ]]
+  jq -e '.resultCode == "RATE_LIMITED" and .data == null and (.message | length > 0)' "$body"
   sleep 3 # the bucket refills (NGINX_RATE_LIMIT a second) before the next check
 }
+
 # nginx with this stack's configuration and an active colour that does not exist: what a
 # client gets when no backend can be reached (502), without stopping this stack's.
 unreachable_backend_gets_502_envelope() {
