@@ -38,12 +38,16 @@ previous_release() {
 # with the values e2e_setup chose where it has the variable (so the five secrets this
 # release added are absent, as on a real install of the previous release).
 previous_env() {
-  awk 'NR == FNR { if ($0 ~ /^[A-Z_]+=/) value[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1); next }
-    /^[A-Z_]+=/ { key = substr($0, 1, index($0, "=") - 1); if (key in value) { print key "=" value[key]; next } }
+  awk 'NR == FNR { if ($0 ~ /^[A-Z][A-Z0-9_]*=/) value[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1); next }
+    /^[A-Z][A-Z0-9_]*=/ { key = substr($0, 1, index($0, "=") - 1); if (key in value) { print key "=" value[key]; next } }
     { print }' "$PROTOSTAR_ENV_FILE" "$PREVIOUS_TREE/compose/production.env.example"
 }
 
 previous() { "$PREVIOUS_TREE/scripts/protostar" "$@"; }
+# The CLI the stack is run with: the previous release's until the upgrade (this one's
+# refuses the .env before `up` has added the new secrets, as it would on a real host).
+CLI=previous
+db() { "$CLI" compose exec -T postgres psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"; }
 
 # question TOKEN-FILE CONVERSATION TEXT — asks; waits until the answer is stored (the
 # worker wrote it, so its database rights and Redis user are enough); prints the job id.
@@ -52,7 +56,7 @@ question() {
   response=$(api POST "/api/conversations/$2/messages" "{\"message\":\"$3\"}" -H "Authorization: Bearer $(cat "$1")")
   [[ $(head -n 1 <<<"$response") == 202 ]] || { echo "ask: $response" >&2 && return 1; }
   job=$(tail -n +2 <<<"$response" | jq -r .data.jobId)
-  until [[ $(psql_app "SELECT count(*) FROM messages WHERE job_id = '$job' AND role = 'assistant'") == 1 ]]; do
+  until [[ $(db "SELECT count(*) FROM messages WHERE job_id = '$job' AND role = 'assistant'") == 1 ]]; do
     ((SECONDS < deadline)) || { echo "no answer to job $job" >&2 && return 1; }
     sleep 1
   done
@@ -64,7 +68,7 @@ previous_release_runs() {
   previous up --offline >"$E2E_DIR/up-previous.log" 2>&1 || { tail -n 30 "$E2E_DIR/up-previous.log" && return 1; }
   https_get /api/health | jq -e '.resultCode == "OK"'
   # as it was: the apps connect as the superuser
-  [[ $(psql_app "SELECT count(*) FROM pg_stat_activity WHERE usename = '$POSTGRES_USER' AND backend_type = 'client backend' AND pid <> pg_backend_pid()") -gt 0 ]]
+  [[ $(db "SELECT count(*) FROM pg_stat_activity WHERE usename = '$POSTGRES_USER' AND backend_type = 'client backend' AND pid <> pg_backend_pid()") -gt 0 ]]
 }
 previous_release_holds_data() {
   local response
@@ -146,10 +150,17 @@ expect_status() {
   [[ $(head -n 1 <<<"$response") == "$1" ]]
 }
 
+# upgrade_teardown STATUS — e2e_teardown, then what it could not remove when the upgrade
+# never happened (this release's CLI refuses the previous .env): the project's
+# containers, networks and volumes by their Compose label, and the worktree.
 upgrade_teardown() {
-  local status=$1
+  local status=$1 label="label=com.docker.compose.project=$E2E_PROJECT"
   e2e_teardown "$status"
-  [[ -n "$keep" ]] || git -C "$PROTOSTAR_ROOT" worktree prune
+  [[ -z "$keep" ]] || return 0
+  docker ps -aq --filter "$label" | xargs -r docker rm -f >/dev/null || true
+  docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null || true
+  docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null || true
+  git -C "$PROTOSTAR_ROOT" worktree prune
 }
 
 started=$SECONDS
@@ -166,6 +177,7 @@ info "upgrading from $(git -C "$PROTOSTAR_ROOT" log -1 --format='%h %s' "$PREVIO
 check "the previous release comes up; its apps connect as the superuser" previous_release_runs
 check "a user signs up, opens a conversation and gets an answer (previous release)" previous_release_holds_data
 check "protostar up from this checkout upgrades it and names the secrets it added" upgrade_with_up
+CLI=protostar
 check ".env keeps every line it had and gains the five new secrets only" env_gains_only_the_new_secrets
 check "the three roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
 check "the apps connect as their own roles, none a superuser; the worker holds no JWT_SECRET" apps_connect_as_their_own_roles
