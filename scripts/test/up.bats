@@ -358,17 +358,6 @@ up_rejects() {
   refute_called "ai-worker backend-blue nginx"
 }
 
-@test "data stores that do not become healthy stop up before the roles and the apps" {
-  use_free_ports
-  write_env
-  stub_output docker 'compose * up *' '' 1
-  run protostar up --offline --timeout 5
-  assert_status 1
-  assert_output_contains "did not become healthy within 5s"
-  refute_called "exec -T postgres psql"
-  refute_called "ai-worker backend-blue nginx"
-}
-
 @test "with S3_ENDPOINT set (the management host's MinIO), up starts no embedded object store" {
   use_free_ports
   write_env "S3_ENDPOINT=https://s3.ops.example.org:8888"
@@ -423,6 +412,9 @@ up_rejects() {
   assert_status 1
   assert_output_contains "did not become healthy within 5s"
   assert_call_line "$(compose_prefix) ps"
+  # the data stores come first: neither the roles nor the apps are tried
+  refute_called "exec -T postgres psql"
+  refute_called "ai-worker backend-blue nginx"
 }
 
 @test "without --offline/--upstream and no state, a reachable registry selects upstream" {
