@@ -13,7 +13,8 @@
 #    from the offline images, under a
 #    unique project name on free ports, always torn down; then blue/green deploys under
 #    load; then the SSH push deploy between two simulated hosts (ssh-deploy.sh); then
-#    backup and restore against S3Proxy, the stand-in for MinIO (backup.sh)
+#    backup and restore against S3Proxy, the stand-in for MinIO (backup.sh); then an
+#    install of the previous release upgraded by `protostar up` (upgrade.sh)
 # 4. fresh machine: the README's two commands on a debootstrapped Debian 12 with no
 #    Docker and no JDK 21, so a missing install step cannot hide (about 5 minutes)
 # On a fresh Debian/Ubuntu machine (as root) it installs what it needs first: the Docker
@@ -119,7 +120,7 @@ tier_jenkinsfile() {
 # In the fresh tier's nested run only the suite that starts the stack as the README does:
 # the others would exercise the same installed tools again and double the command's time.
 tier_e2e() {
-  local suite status=0 suites=(management-config networking production-stack deploy ssh-deploy backup)
+  local suite status=0 suites=(management-config networking production-stack deploy ssh-deploy backup upgrade)
   [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]] || suites=(production-stack)
   for suite in "${suites[@]}"; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1

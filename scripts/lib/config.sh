@@ -4,7 +4,13 @@
 
 readonly COMPOSE_FILE_PRODUCTION="$PROTOSTAR_ROOT/compose/production.yml"
 readonly ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/production.env.example"
-readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY)
+readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY
+  POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD
+  REDIS_WORKER_PASSWORD)
+# The secrets a release added after the first: `up` generates those an existing .env lacks
+# (an upgrade), while one of the others missing is a mistake it names.
+readonly ADDED_SECRET_VARIABLES=(POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD
+  REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD)
 
 env_file() { printf '%s\n' "${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env}"; }
 
@@ -28,8 +34,33 @@ create_settings_file() {
   info "created $file with generated secrets (keep it private, keep a copy)"
 }
 
-# ensure_env_file — .env from the example with generated secrets, when it is missing.
-ensure_env_file() { create_settings_file "$(env_file)" "$ENV_EXAMPLE" "${SECRET_VARIABLES[@]}"; }
+# add_missing_secrets FILE SECRET-VAR... — each SECRET-VAR that FILE has no line for is
+# appended with a generated value (a setting a newer release added); every existing line,
+# empty ones included, is left as it is. Written atomically, keeping the file's mode.
+add_missing_secrets() {
+  local file=$1 var tmp added=()
+  shift
+  for var in "$@"; do
+    grep -q "^$var=" "$file" || added+=("$var")
+  done
+  ((${#added[@]})) || return 0
+  tmp=$(mktemp "$file.XXXXXX")
+  cp -p "$file" "$tmp"
+  [[ -z "$(tail -c 1 "$tmp")" ]] || echo >>"$tmp"
+  printf '# Added by protostar up (%s): see compose/production.env.example\n' "$(date -u +%Y-%m-%d)" >>"$tmp"
+  for var in "${added[@]}"; do
+    printf '%s=%s\n' "$var" "$(generate_secret)" >>"$tmp"
+  done
+  mv "$tmp" "$file"
+  info "added ${added[*]} to $file (generated; keep a copy)"
+}
+
+# ensure_env_file — .env from the example with generated secrets, when it is missing;
+# an existing one gains the secrets a newer release added.
+ensure_env_file() {
+  create_settings_file "$(env_file)" "$ENV_EXAMPLE" "${SECRET_VARIABLES[@]}"
+  add_missing_secrets "$(env_file)" "${ADDED_SECRET_VARIABLES[@]}"
+}
 
 # The variables the operator set in .env: image defaults never replace them.
 declare -A OPERATOR_SET=()
@@ -66,6 +97,11 @@ declare -A ENV_RULES=(
   [POSTGRES_PASSWORD]=secret
   [REDIS_PASSWORD]=secret
   [JWT_SECRET]=jwt_secret
+  [POSTGRES_OWNER_PASSWORD]=secret
+  [POSTGRES_BACKEND_PASSWORD]=secret
+  [POSTGRES_WORKER_PASSWORD]=secret
+  [REDIS_BACKEND_PASSWORD]=secret
+  [REDIS_WORKER_PASSWORD]=secret
   [S3_BUCKET]=bucket
   [S3_ACCESS_KEY]=access_key
   [S3_SECRET_KEY]=secret
@@ -205,8 +241,11 @@ report_problems() {
 
 # validate_env — every variable present and well-formed; all problems reported at once.
 validate_env() {
-  local problems=()
-  mapfile -t problems < <(settings_problems check_value ENV_RULES OPTIONAL_ENV_RULES QUIET_VARIABLES)
+  local problems=() added_re
+  # A secret a newer release added is missing only where `up` has not run since.
+  added_re=$(printf '%s|' "${ADDED_SECRET_VARIABLES[@]}")
+  mapfile -t problems < <(settings_problems check_value ENV_RULES OPTIONAL_ENV_RULES QUIET_VARIABLES |
+    sed -E "s/^(${added_re%|}) is missing$/\1 is missing: 'protostar up' adds it (generated)/")
   if [[ -n "${PROTOSTAR_ADMIN_EMAIL:-}" && -z "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
     problems+=("PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)")
   elif [[ -z "${PROTOSTAR_ADMIN_EMAIL:-}" && -n "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
@@ -222,6 +261,12 @@ validate_env() {
     gemini)
       [[ -n "${ANSWER_API_KEY:-}" ]] || problems+=("ANSWER_PROVIDER=gemini needs ANSWER_API_KEY")
       [[ -n "${ANSWER_MODEL:-}" ]] || problems+=("ANSWER_PROVIDER=gemini needs ANSWER_MODEL (e.g. gemini-2.5-flash)")
+      ;;
+  esac
+  # `up` makes these three roles non-superusers: the superuser must be another.
+  case "${POSTGRES_USER:-}" in
+    protostar_owner | protostar_backend | protostar_worker)
+      problems+=("POSTGRES_USER=$POSTGRES_USER is the name of a service's role: the superuser needs another (e.g. protostar)")
       ;;
   esac
   if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then

@@ -156,16 +156,74 @@ gate_log_line() {
   printf '%s\n' "$line"
 }
 
-# archive_image_names FILE — the image names a `docker save` archive would tag when
-# loaded: RepoTags of manifest.json, and the image names of an OCI index.json (newer
-# Docker versions write both; the containerd image store loads the index). Fails when
-# FILE has no manifest.json. Names only: each is checked against GATE_IMAGE_RE by the gate,
-# and what `docker load` reports is checked again after loading.
+# The members of a `docker save` archive that name images when it is loaded: the Docker
+# manifest, the OCI index (newer Docker versions write both; the containerd image store
+# loads the index) and the legacy `repositories` file.
+GATE_NAMING_MEMBERS="manifest.json index.json repositories"
+
+# archive_naming_members FILE — refuses an archive whose naming members could be read
+# differently by `docker load` than by the check: each must be a plain file, appear once
+# and at the top under its own name (`./manifest.json` or `x/../manifest.json` after
+# `manifest.json` would overwrite it when Docker unpacks the archive; a link would point
+# elsewhere). Prints why not, and fails.
+archive_naming_members() {
+  local listing line type name plain member seen=" "
+  # Type and mode, owner, size, date, time, then the name (and "-> target" of a link).
+  local entry_re='^(.)[^ ]* +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ (.*)$'
+  listing=$(tar -tvf "$1" 2>/dev/null) || {
+    echo "not a docker save archive (not a tar file)"
+    return 1
+  }
+  while IFS= read -r line; do
+    [[ "$line" =~ $entry_re ]] || continue
+    type=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]}
+    if [[ "$type" != - ]]; then
+      for member in $GATE_NAMING_MEMBERS; do
+        if [[ "$name" == *"$member"* ]]; then
+          echo "archive member '$(gate_printable "$name")' is not a plain file"
+          return 1
+        fi
+      done
+      continue
+    fi
+    plain=${name##*/}
+    [[ " $GATE_NAMING_MEMBERS " == *" $plain "* ]] || continue
+    if [[ "$name" != "$plain" || "$seen" == *" $plain "* ]]; then
+      echo "archive member '$(gate_printable "$name")' could stand for $plain a second time"
+      return 1
+    fi
+    seen+="$plain "
+  done <<<"$listing"
+  if [[ "$seen" != *" manifest.json "* ]]; then
+    echo "not a docker save archive (no manifest.json)"
+    return 1
+  fi
+}
+
+# archive_image_names FILE — the image names a `docker save` archive (plain or compressed:
+# GNU tar recognises the compression of a file) would tag when loaded, one a line: the
+# RepoTags of manifest.json, the image names of an OCI index.json and the name:tag pairs of
+# a legacy `repositories` file, read as JSON with jq (so any spacing or line breaks are
+# read as Docker reads them). Names only: each is checked against GATE_IMAGE_RE by the
+# gate, and what `docker load` reports is checked again after loading. Prints why not,
+# and fails, when the archive cannot be read that way.
 archive_image_names() {
-  local manifest
-  manifest=$(tar -xOf "$1" manifest.json 2>/dev/null) || return 1
-  {
-    grep -o '"RepoTags":\[[^]]*\]' <<<"$manifest" | sed 's/^"RepoTags":\[//; s/\]$//' | tr ',' '\n'
-    tar -xOf "$1" index.json 2>/dev/null | grep -o '"io.containerd.image.name":"[^"]*"' | sed 's/^"io.containerd.image.name"://' || true
-  } | tr -d '"' | sed -e 's|^docker\.io/||' -e '/^$/d' | sort -u
+  local file=$1 member filter json names="" found
+  archive_naming_members "$file" || return 1
+  for member in $GATE_NAMING_MEMBERS; do
+    # shellcheck disable=SC2016 # jq's own variables
+    case "$member" in
+      manifest.json) filter='if type == "array" then .[] | (.RepoTags // []) | if type == "array" then .[] else error("RepoTags is not a list") end else error("not a list") end' ;;
+      # A full reference in ref.name is a name too (the tag alone is what Docker writes).
+      index.json) filter='.manifests // [] | .[] | .annotations // {} | (.["io.containerd.image.name"] // empty), (.["org.opencontainers.image.ref.name"] // empty | select(test("[/:]")))' ;;
+      repositories) filter='to_entries[] | .key as $repository | .value | keys[] | "\($repository):\(.)"' ;;
+    esac
+    json=$(tar -xOf "$file" "$member" 2>/dev/null) || continue
+    if ! found=$(jq -r "$filter | if type == \"string\" then . else error(\"a name is not a string\") end" <<<"$json" 2>/dev/null); then
+      echo "$member of the archive is not what docker save writes (JSON naming images)"
+      return 1
+    fi
+    names+=$found$'\n'
+  done
+  sed -e 's|^docker\.io/||' -e '/^$/d' <<<"$names" | sort -u
 }

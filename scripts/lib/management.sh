@@ -12,6 +12,9 @@ readonly MANAGEMENT_SECRET_VARIABLES=(JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSW
 # The images `up --offline` builds from Debian packages (the others are not packaged).
 readonly MANAGEMENT_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26
 readonly MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE=protostar/prometheus:2.53
+# The group ops-nginx's workers run as (nginx/management/nginx.conf: `user www-data`):
+# www-data is 33 in both the registry image and the offline one (Debian's base-passwd).
+readonly OPS_NGINX_WORKER_GID=33
 
 management_env_file() { printf '%s\n' "${PROTOSTAR_MANAGEMENT_ENV_FILE:-$PROTOSTAR_ROOT/.env.management}"; }
 
@@ -116,10 +119,19 @@ management_compose_command() {
   printf '%s\n' docker compose --project-name "$MANAGEMENT_PROJECT_NAME" --file "$COMPOSE_FILE_MANAGEMENT"
 }
 
+# management_compose ARG... — Compose for this host. Jenkins (uid 1000 in its container)
+# gets the deploy key as a Compose secret from the environment, copied into its
+# container, so the key file stays its creator's, mode 600: a file secret keeps the
+# host's owner and mode, and the host's uid 1000 is usually a person's.
 management_compose() {
   local -a cmd
   mapfile -t cmd < <(management_compose_command)
-  "${cmd[@]}" "$@"
+  if [[ -r "${JENKINS_DEPLOY_KEY_FILE:-}" ]]; then
+    # $(<) drops the final newline, which OpenSSH wants after the key.
+    JENKINS_DEPLOY_KEY="$(<"$JENKINS_DEPLOY_KEY_FILE")"$'\n' "${cmd[@]}" "$@"
+  else
+    "${cmd[@]}" "$@"
+  fi
 }
 
 # ensure_ops_certificate — ops-nginx's self-signed pair, for every host name it serves.
@@ -133,15 +145,20 @@ ensure_ops_certificate() {
 # deploys fail safe until the real lines are pasted in).
 ensure_management_files() {
   ensure_ops_certificate
-  # Jenkins runs as uid 1000 and reads these two through bind mounts (Compose's file
-  # secrets keep the host's owner and mode).
+  # The deploy key reaches Jenkins through the environment (management_compose); the file
+  # is ssh-keygen's, mode 600, owned by whoever runs this. Releases before gave it to the
+  # host's uid 1000: taken back when root runs this.
   if [[ ! -f "$JENKINS_DEPLOY_KEY_FILE" ]]; then
     command -v ssh-keygen >/dev/null || abort "ssh-keygen is needed to create the deploy key (apt-get install openssh-client)"
     mkdir -p "$(dirname "$JENKINS_DEPLOY_KEY_FILE")"
     ssh-keygen -q -t ed25519 -N '' -C "protostar-jenkins" -f "$JENKINS_DEPLOY_KEY_FILE"
-    chown 1000:1000 "$JENKINS_DEPLOY_KEY_FILE" 2>/dev/null || true
     info "created the deploy key; on the production host run: protostar deploy-user setup --key <copy of $JENKINS_DEPLOY_KEY_FILE.pub>"
+  elif [[ $EUID == 0 && $(stat -c %u "$JENKINS_DEPLOY_KEY_FILE") == 1000 ]]; then
+    chown 0:0 "$JENKINS_DEPLOY_KEY_FILE"
+    chmod 600 "$JENKINS_DEPLOY_KEY_FILE"
+    info "the deploy key $JENKINS_DEPLOY_KEY_FILE was owned by uid 1000: now root's, mode 600"
   fi
+  # Jenkins reads the pinned host keys through a file secret (public, hence readable).
   if [[ ! -f "$JENKINS_KNOWN_HOSTS_FILE" ]]; then
     mkdir -p "$(dirname "$JENKINS_KNOWN_HOSTS_FILE")"
     echo "# Paste the lines 'protostar deploy-user setup' printed on the production host." >"$JENKINS_KNOWN_HOSTS_FILE"
@@ -188,9 +205,11 @@ ops_htpasswd() {
 ops_client_ca() { cat "$OPS_CLIENT_CA_FILE"; }
 
 # write_ops_nginx_files — the files above (and the client CA, copied), each replaced
-# atomically. Readable by nginx's workers, which do not run as root.
+# atomically. Readable by nginx's workers, which do not run as root; the password hash
+# by them only (mode 640, group www-data), when this runs as root or as a member of that
+# group. Otherwise it stays readable by all, with a warning.
 write_ops_nginx_files() {
-  local dir="$MANAGEMENT_STATE_DIR/nginx" name builder
+  local dir="$MANAGEMENT_STATE_DIR/nginx" name builder mode
   command -v openssl >/dev/null || abort "openssl is needed to hash OPS_ADMIN_PASSWORD (apt-get install openssl)"
   mkdir -p "$dir"
   for name in admin-access.conf lan-access.conf htpasswd client-ca.crt; do
@@ -204,7 +223,15 @@ write_ops_nginx_files() {
         ;;
     esac
     "$builder" >"$dir/.$name.new" || abort "could not write $dir/$name"
-    chmod 644 "$dir/.$name.new"
+    mode=644
+    if [[ "$name" == htpasswd ]]; then
+      if chgrp "$OPS_NGINX_WORKER_GID" "$dir/.$name.new" 2>/dev/null; then
+        mode=640
+      else
+        warn "$dir/htpasswd is readable by every user of this host: run 'protostar management up' as root to give it to ops-nginx's group ($OPS_NGINX_WORKER_GID) only"
+      fi
+    fi
+    chmod "$mode" "$dir/.$name.new"
     mv "$dir/.$name.new" "$dir/$name"
   done
 }

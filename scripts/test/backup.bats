@@ -212,6 +212,34 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   refute_called " stop "
 }
 
+@test "restore --yes: the restored database gets the services' roles before it is swapped in" {
+  backup_env
+  s3_server size=1048576
+  stub docker 'exec -i * pg_restore *' 'cat >/dev/null'
+  stub docker 'compose * exec -T postgres psql *' 'cat >"$STUB_LOG.roles"'
+  stub docker 'exec -i id-postgres psql *' 'cat >>"$STUB_LOG.admin"'
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --yes
+  assert_status 0
+  local restored roles swapped
+  restored=$(grep -n 'pg_restore' "$STUB_LOG" | head -n 1 | cut -d: -f1)
+  roles=$(grep -nF 'exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar_restoring' "$STUB_LOG" | cut -d: -f1)
+  swapped=$(grep -n 'exec -i id-postgres psql' "$STUB_LOG" | tail -n 1 | cut -d: -f1)
+  ((restored > 0 && roles > restored && swapped > roles)) || fail "order: $restored $roles $swapped" "$(cat "$STUB_LOG")"
+  grep -q 'RENAME TO' "$STUB_LOG.admin"
+  # roles.sql with the passwords from .env, on stdin
+  grep -qx '\\set owner_password pgownerpgownerpgownerpgowner' "$STUB_LOG.roles"
+  grep -q 'ALTER DEFAULT PRIVILEGES FOR ROLE protostar_owner' "$STUB_LOG.roles"
+}
+
+@test "restore --into a side database leaves its roles alone (no app uses it)" {
+  backup_env
+  s3_server size=1048576
+  stub docker 'exec -i * pg_restore *' 'cat >/dev/null'
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --into check_db
+  assert_status 0
+  refute_called "exec -T postgres psql"
+}
+
 @test "restore of a missing backup names it" {
   backup_env
   s3_server status=404

@@ -6,7 +6,10 @@ load test_helper
 
 # --- ensure_env_file ----------------------------------------------------------------------
 
-@test "ensure_env_file creates .env from the example, mode 600, with five distinct 48-hex secrets" {
+# Every secret ensure_env_file generates, as an extended regex alternation.
+SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY|POSTGRES_OWNER_PASSWORD|POSTGRES_BACKEND_PASSWORD|POSTGRES_WORKER_PASSWORD|REDIS_BACKEND_PASSWORD|REDIS_WORKER_PASSWORD'
+
+@test "ensure_env_file creates .env from the example, mode 600, with ten distinct 48-hex secrets" {
   run lib_run ensure_env_file
   assert_status 0
   assert_output_contains "created $ENV_FILE with generated secrets"
@@ -14,15 +17,14 @@ load test_helper
   [[ "$(stat -c %a "$ENV_FILE")" == 600 ]] || fail "mode $(stat -c %a "$ENV_FILE")"
   local var value
   local -a secrets=()
-  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY; do
+  for var in ${SECRETS_RE//|/ }; do
     value=$(sed -n "s/^$var=//p" "$ENV_FILE")
     [[ "$value" =~ ^[0-9a-f]{48}$ ]] || fail "$var=$value is not 48 hex characters"
     secrets+=("$value")
   done
-  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 5 ]] || fail "secrets not distinct: ${secrets[*]}"
-  # everything else is the example, line for line
-  diff <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY)=' "$ENV_FILE") \
-    <(grep -vE '^(POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY)=' "$PROTOSTAR_REPO/compose/production.env.example")
+  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 10 ]] || fail "secrets not distinct: ${secrets[*]}"
+  # everything else is the example, line for line (nothing appended to a new file)
+  diff <(grep -vE "^($SECRETS_RE)=" "$ENV_FILE") <(grep -vE "^($SECRETS_RE)=" "$PROTOSTAR_REPO/compose/production.env.example")
   # and no temp file is left beside it
   [[ -z "$(compgen -G "$ENV_FILE.*")" ]] || fail "left behind: $(compgen -G "$ENV_FILE.*")"
 }
@@ -44,15 +46,59 @@ load test_helper
   assert_output_contains "project=protostar"
 }
 
-@test "ensure_env_file never changes an existing file" {
-  printf 'HELLO=world\nPOSTGRES_PASSWORD=\n# odd file, kept as is\n' >"$ENV_FILE"
+@test "ensure_env_file never changes a line of an existing file" {
+  write_env
+  printf 'HELLO=world\n# odd file, kept as is\n' >>"$ENV_FILE"
   chmod 640 "$ENV_FILE"
   cp -p "$ENV_FILE" "$TEST_ROOT/before"
   run lib_run ensure_env_file
   assert_status 0
   refute_output_contains "created"
+  refute_output_contains "added"
   cmp "$TEST_ROOT/before" "$ENV_FILE"
   [[ "$(stat -c %a "$ENV_FILE")" == 640 ]] || fail "mode changed to $(stat -c %a "$ENV_FILE")"
+}
+
+@test "an .env of an earlier release gains the secrets this one added, generated; nothing else changes" {
+  write_env -POSTGRES_OWNER_PASSWORD -POSTGRES_BACKEND_PASSWORD -POSTGRES_WORKER_PASSWORD \
+    -REDIS_BACKEND_PASSWORD -REDIS_WORKER_PASSWORD "REDIS_PASSWORD="
+  # an empty secret of the first release stays empty (it is named, not replaced), and a
+  # last line without a newline is completed, not joined
+  printf 'LAST=line' >>"$ENV_FILE"
+  chmod 640 "$ENV_FILE"
+  cp -p "$ENV_FILE" "$TEST_ROOT/before"
+  run lib_run ensure_env_file
+  assert_status 0
+  assert_output_contains "added POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD to $ENV_FILE"
+  # the old lines are the start of the new file, byte for byte
+  cmp -n "$(stat -c %s "$TEST_ROOT/before")" "$TEST_ROOT/before" "$ENV_FILE"
+  [[ "$(stat -c %a "$ENV_FILE")" == 640 ]] || fail "mode changed to $(stat -c %a "$ENV_FILE")"
+  local var
+  for var in POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD; do
+    grep -qE "^$var=[0-9a-f]{48}$" "$ENV_FILE" || fail "$var: $(grep "^$var=" "$ENV_FILE")"
+  done
+  grep -qx 'LAST=line' "$ENV_FILE"
+  grep -qx 'REDIS_PASSWORD=' "$ENV_FILE"
+  [[ -z "$(compgen -G "$ENV_FILE.*")" ]] || fail "left behind: $(compgen -G "$ENV_FILE.*")"
+  # a second run adds nothing
+  cp "$ENV_FILE" "$TEST_ROOT/after"
+  run lib_run ensure_env_file
+  refute_output_contains "added"
+  cmp "$TEST_ROOT/after" "$ENV_FILE"
+}
+
+@test "a command other than up names a missing new secret and that up adds it" {
+  write_env -REDIS_WORKER_PASSWORD
+  run lib_run load_config
+  assert_status 1
+  assert_output_contains "REDIS_WORKER_PASSWORD is missing: 'protostar up' adds it (generated)"
+}
+
+@test "POSTGRES_USER may not be one of the services' roles (up makes those non-superusers)" {
+  write_env "POSTGRES_USER=protostar_backend"
+  run lib_run load_config
+  assert_status 1
+  assert_output_contains "POSTGRES_USER=protostar_backend is the name of a service's role"
 }
 
 @test "protostar up never changes an existing (invalid) .env" {

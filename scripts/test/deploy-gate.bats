@@ -264,13 +264,128 @@ docker_loads() { stub_output docker 'load *' "$1"; }
   refute_called "docker load"
 }
 
-@test "load-image removes and refuses an image docker loaded that the archive did not name" {
+@test "load-image refuses an image docker loaded that the archive did not name, and leaves it alone" {
   make_archive "$TEST_ROOT/ok.tar" protostar/backend:v2
-  docker_loads 'Loaded image: protostar/backend:v2\nLoaded image: evil/thing:1\n'
+  docker_loads 'Loaded image: protostar/backend:v2\nLoaded image: redis:8\n'
   SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/ok.tar"
   assert_status 2
-  assert_output_contains "docker loaded 'evil/thing:1', which the archive did not name: removed it"
-  assert_call_line "docker image rm evil/thing:1"
+  assert_output_contains "docker loaded redis:8, which the archive did not name: left as it is"
+  refute_called "docker image rm"
+  refute_called "docker rmi"
+  grep -q 'result=refused command="load-image" reason="load-image: docker loaded redis:8' "$GATE_LOG"
+}
+
+# archive_with MEMBER-FILE... — an archive ($TEST_ROOT/planted.tar) holding the files
+# written into $TEST_ROOT/planted beforehand, in the order given (tar's own names).
+archive_with() {
+  tar -C "$TEST_ROOT/planted" -cf "$TEST_ROOT/planted.tar" "$@"
+}
+
+# plant FILE TEXT — a member for archive_with.
+plant() {
+  mkdir -p "$TEST_ROOT/planted/$(dirname "$1")"
+  printf '%s' "$2" >"$TEST_ROOT/planted/$1"
+}
+
+# assert_load_refused ARCHIVE REASON — refused with exit 2 and REASON, logged, nothing loaded.
+assert_load_refused() {
+  SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$1"
+  assert_status 2
+  assert_output_contains "refused: load-image: $2"
+  refute_called "docker load"
+  refute_called "docker image"
+  tail -n 1 "$GATE_LOG" | grep -qF "result=refused command=\"load-image\" reason=\"load-image: " ||
+    fail "log:" "$(cat "$GATE_LOG")"
+}
+
+@test "load-image reads RepoTags however the JSON is spaced: a redis:8 tag is refused before loading" {
+  # Docker writes "RepoTags":[...]; JSON allows spaces and line breaks, which a grep missed.
+  plant manifest.json $'[ {\n  "Config" : "c.json",\n  "RepoTags" : [ "protostar/backend:v2" ,\n\t"redis:8" ],\n  "Layers": [] } ]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "'redis:8' is not protostar/backend:<tag>"
+  plant manifest.json '[{"Config":"c.json","RepoTags": ["postgres:17"]}]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "'postgres:17' is not protostar/backend:<tag>"
+}
+
+@test "load-image refuses a mixed archive: one image of protostar, another retagging redis" {
+  plant manifest.json '[{"Config": "a.json", "RepoTags":["protostar/ai-worker:v2"]}, {"Config": "b.json", "RepoTags": ["redis:8"]}]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "'redis:8' is not protostar/backend:<tag> or protostar/ai-worker:<tag>"
+}
+
+@test "load-image refuses an archive with no tags, in any spelling" {
+  plant manifest.json '[{"Config":"a.json","RepoTags":null,"Layers":[]}]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "the archive names no image"
+  plant manifest.json '[ { "Config": "a.json", "RepoTags": [ ] } ]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "the archive names no image"
+}
+
+@test "load-image refuses a manifest that is not docker save's JSON" {
+  plant manifest.json '[{"RepoTags":["protostar/backend:v2"'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "manifest.json of the archive is not what docker save writes"
+  plant manifest.json '[{"RepoTags":"redis:8"}]'
+  archive_with manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "manifest.json of the archive is not what docker save writes"
+}
+
+@test "load-image checks the OCI index and a legacy repositories file too" {
+  plant manifest.json '[{"Config":"a.json","RepoTags":["protostar/backend:v2"]}]'
+  plant index.json '{"manifests": [ {"annotations": {"io.containerd.image.name": "docker.io/library/redis:8"}} ]}'
+  archive_with manifest.json index.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "'library/redis:8' is not protostar/backend:<tag>"
+  rm "$TEST_ROOT/planted/index.json"
+  plant repositories '{ "redis": { "8": "0123abcd" } }'
+  archive_with manifest.json repositories
+  assert_load_refused "$TEST_ROOT/planted.tar" "'redis:8' is not protostar/backend:<tag>"
+}
+
+@test "load-image refuses a second manifest.json that docker would unpack over the first" {
+  plant manifest.json '[{"Config":"a.json","RepoTags":["protostar/backend:v2"]}]'
+  plant evil/manifest.json '[{"Config":"a.json","RepoTags":["redis:8"]}]'
+  # ./manifest.json: the same file once unpacked, a different member name for tar.
+  tar -C "$TEST_ROOT/planted" -cf "$TEST_ROOT/planted.tar" manifest.json
+  tar -C "$TEST_ROOT/planted/evil" -rf "$TEST_ROOT/planted.tar" ./manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "archive member './manifest.json' could stand for manifest.json a second time"
+  tar -C "$TEST_ROOT/planted" --hard-dereference -cf "$TEST_ROOT/planted.tar" manifest.json manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "archive member 'manifest.json' could stand for manifest.json a second time"
+}
+
+@test "load-image refuses a manifest.json that is a link" {
+  plant other.json '[{"Config":"a.json","RepoTags":["redis:8"]}]'
+  ln -s other.json "$TEST_ROOT/planted/manifest.json"
+  archive_with other.json manifest.json
+  assert_load_refused "$TEST_ROOT/planted.tar" "archive member 'manifest.json -> other.json' is not a plain file"
+}
+
+@test "load-image takes a gzip-compressed archive and checks it the same way" {
+  make_archive "$TEST_ROOT/ok.tar" protostar/backend:v3
+  gzip -c "$TEST_ROOT/ok.tar" >"$TEST_ROOT/ok.tar.gz"
+  docker_loads 'Loaded image: protostar/backend:v3\n'
+  SSH_ORIGINAL_COMMAND=load-image run protostar deploy-gate <"$TEST_ROOT/ok.tar.gz"
+  assert_status 0
+  assert_output_contains "loaded protostar/backend:v3"
+  : >"$STUB_LOG"
+  make_archive "$TEST_ROOT/bad.tar" redis:8
+  gzip -c "$TEST_ROOT/bad.tar" >"$TEST_ROOT/bad.tar.gz"
+  assert_load_refused "$TEST_ROOT/bad.tar.gz" "'redis:8' is not protostar/backend:<tag>"
+}
+
+@test "load-image without jq on the host refuses before reading the archive" {
+  make_archive "$TEST_ROOT/ok.tar" protostar/backend:v2
+  # The system's commands but jq, after the stubs.
+  local bin="$TEST_ROOT/nojq" tool
+  mkdir -p "$bin"
+  for tool in /usr/bin/*; do
+    [[ "${tool##*/}" == jq ]] || ln -sf "$tool" "$bin/${tool##*/}"
+  done
+  SSH_ORIGINAL_COMMAND=load-image PATH="$STUB_BIN:$bin" run protostar deploy-gate <"$TEST_ROOT/ok.tar"
+  assert_status 2
+  assert_output_contains "load-image: jq is missing on this host"
+  refute_called "docker load"
 }
 
 @test "archive_image_names reads manifest.json RepoTags and an OCI index's image names" {

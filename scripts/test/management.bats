@@ -221,9 +221,51 @@ auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
   salt=$(cut -d'$' -f3 <<<"$hash")
   [[ "$(openssl passwd -6 -salt "$salt" ops_admin_password-0123456789abcdef0123)" == "$hash" ]]
   ! grep -rq ops_admin_password-0123456789abcdef0123 "$TEST_ROOT/mstate/nginx" || fail "the password in clear"
-  [[ $(stat -c %a "$TEST_ROOT/mstate/nginx/htpasswd") == 644 ]]
+  # the hash: for ops-nginx's workers (www-data, 33 in both images) only
+  [[ $(stat -c %a:%g "$TEST_ROOT/mstate/nginx/htpasswd") == 640:33 ]] || fail "$(stat -c %a:%g "$TEST_ROOT/mstate/nginx/htpasswd")"
+  [[ $(stat -c %a "$TEST_ROOT/mstate/nginx/admin-access.conf") == 644 ]]
+  grep -qx 'user www-data;' "$PROTOSTAR_REPO/nginx/management/nginx.conf"
   # the LAN port's list
   [[ "$(grep -v '^#' "$TEST_ROOT/mstate/nginx/lan-access.conf" | paste -sd' ')" == "allow 10.0.0.0/8; allow 172.16.0.0/12; allow 192.168.0.0/16; deny all;" ]]
+}
+
+@test "htpasswd: where its group cannot be set (not root), it stays readable, with a warning naming the fix" {
+  write_management_env
+  stub chgrp '*' 'exit 1'
+  run mgmt_lib write_ops_nginx_files
+  assert_status 0
+  assert_output_contains "htpasswd is readable by every user of this host: run 'protostar management up' as root"
+  [[ $(stat -c %a "$TEST_ROOT/mstate/nginx/htpasswd") == 644 ]]
+}
+
+@test "the deploy key: created mode 600 by whoever runs up, never given to uid 1000; Jenkins gets it from the environment" {
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  record_docker_env JENKINS_DEPLOY_KEY
+  run protostar management up
+  assert_status 0
+  local key="$TEST_ROOT/mstate/jenkins/deploy-key"
+  [[ $(stat -c %a:%u "$key") == "600:$(id -u)" ]] || fail "$(stat -c %a:%u "$key")"
+  ! grep -q 'chown' "$STUB_LOG" || fail "$(cat "$STUB_LOG")"
+  # Compose saw the key's text, final newline included, in JENKINS_DEPLOY_KEY
+  grep -qx 'JENKINS_DEPLOY_KEY=-----BEGIN OPENSSH PRIVATE KEY-----' "$STUB_ENV_LOG" || fail "$(head -c 300 "$STUB_ENV_LOG")"
+  grep -A1 -x -- '-----END OPENSSH PRIVATE KEY-----' "$STUB_ENV_LOG" | sed -n 2p | grep -qx '' ||
+    fail "no newline after the key"
+  grep -q 'jenkins_deploy_key: { environment: JENKINS_DEPLOY_KEY }' "$PROTOSTAR_REPO/compose/management.yml"
+}
+
+@test "a deploy key an earlier release gave to uid 1000 is taken back by root" {
+  [[ $EUID == 0 ]] || skip "needs root (chown)"
+  TEST_OPS_PORT=$(free_port)
+  write_management_env
+  mkdir -p "$TEST_ROOT/mstate/jenkins"
+  ssh-keygen -q -t ed25519 -N '' -f "$TEST_ROOT/mstate/jenkins/deploy-key"
+  chown 1000:1000 "$TEST_ROOT/mstate/jenkins/deploy-key"
+  chmod 644 "$TEST_ROOT/mstate/jenkins/deploy-key"
+  run protostar management up
+  assert_status 0
+  assert_output_contains "was owned by uid 1000: now root's, mode 600"
+  [[ $(stat -c %a:%u:%g "$TEST_ROOT/mstate/jenkins/deploy-key") == 600:0:0 ]]
 }
 
 @test "admin-path settings are checked and named: allow-lists, proxy address, client CA, the two ports" {

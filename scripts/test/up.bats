@@ -4,6 +4,16 @@
 
 load test_helper
 
+setup() {
+  protostar_setup
+  # psql reads the roles script; Redis takes the users file `up` wrote.
+  stub docker 'compose * exec -T postgres psql *' 'cat >/dev/null'
+  stub_output docker 'compose * exec -T redis redis-cli ACL LOAD' 'OK\n'
+}
+
+# call_number TEXT — the line of the first call matching TEXT exactly (0: none).
+call_number() { grep -nxF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1 || true; }
+
 # up_rejects VAR-OR-TEXT... — `protostar up` exits 1, names every given text, says that
 # nothing was started, and docker was never called.
 up_rejects() {
@@ -253,7 +263,7 @@ up_rejects() {
   record_docker_env NGINX_IMAGE POSTGRES_IMAGE BACKEND_BLUE_IMAGE
   run protostar up --offline
   assert_status 0
-  assert_output_contains "[1/6] checking settings"
+  assert_output_contains "[1/8] checking settings"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
   assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
   # state: offline images, blue active, app images of this version
@@ -270,6 +280,82 @@ up_rejects() {
   refute_called "docker build"
   refute_called "docker pull"
   refute_called "apt-get"
+}
+
+@test "the data stores start first, then the roles and Redis users are set up, then the apps" {
+  use_free_ports
+  write_env
+  stub docker 'compose * exec -T postgres psql *' 'cat >"$STUB_LOG.psql-stdin"'
+  run protostar up --offline
+  assert_status 0
+  local stores roles acl apps
+  stores=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis")
+  roles=$(call_number "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar")
+  acl=$(call_number "$(compose_prefix) exec -T redis redis-cli ACL LOAD")
+  apps=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx")
+  ((stores > 0 && roles > stores && acl > roles && apps > acl)) || fail "order: $stores $roles $acl $apps" "$(cat "$STUB_LOG")"
+  # and once more after the apps: a fresh install's tables exist only then (the worker's grants)
+  [[ $(grep -cxF "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" "$STUB_LOG") == 2 ]]
+  [[ $(tail -n 1 "$STUB_LOG") == "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" ]] ||
+    fail "$(cat "$STUB_LOG")"
+  assert_output_contains "[6/8] database roles and Redis users"
+  # psql got the passwords on stdin as psql variables, then roles.sql; no call has them
+  head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set owner_password pgownerpgownerpgownerpgowner'
+  head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set backend_password pgbackendpgbackendpgbackend'
+  head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set worker_password pgworkerpgworkerpgworkerpgworker'
+  diff <(tail -n +4 "$STUB_LOG.psql-stdin") "$PROTOSTAR_REPO/compose/postgres/roles.sql"
+  ! grep -qE 'pgowner|pgbackend|pgworker|rdbackend|rdworker|rdrdrd' "$STUB_LOG" || fail "a password in a call:" "$(cat "$STUB_LOG")"
+}
+
+@test "the Redis users file: hashes of each user's password from .env, never a password; readable by the image's user" {
+  use_free_ports
+  write_env
+  run protostar up --offline
+  assert_status 0
+  local acl="$STATE_DIR_T/redis/users.acl"
+  [[ $(stat -c %a "$acl") == 644 && $(stat -c %a "$STATE_DIR_T/redis") == 755 ]]
+  ! grep -qE 'rdrdrd|rdbackend|rdworker' "$acl" || fail "a password in clear: $(cat "$acl")"
+  hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+  grep -qx "user default on #$(hash rdrdrdrdrdrdrdrdrdrdrdrdrdrdrdrd) ~\\* &\\* +@all" "$acl" || fail "$(cat "$acl")"
+  grep -qE "^user backend on #$(hash rdbackendrdbackendrdbackend) resetkeys ~protostar:\\* resetchannels &protostar:\\* " "$acl"
+  # the worker: the queue's and the events' keys and channels only, no key listing
+  grep -qE "^user worker on #$(hash rdworkerrdworkerrdworkerrdworker) resetkeys ~protostar:jobs:\\* ~protostar:events:\\* resetchannels &protostar:events:\\* \\+@all -@dangerous \\+info -scan -randomkey$" "$acl" ||
+    fail "$(cat "$acl")"
+  # three users and nothing else: Redis refuses a file with any other line (a comment too)
+  [[ $(grep -c '^user ' "$acl") == 3 && $(wc -l <"$acl") == 3 ]] || fail "$(cat "$acl")"
+}
+
+@test "a password changed in .env reaches the users file at the next up; nothing else is rewritten" {
+  use_free_ports
+  write_env
+  run protostar up --offline
+  assert_status 0
+  write_env "REDIS_WORKER_PASSWORD=anotherworkerpasswordanotherworker"
+  run protostar up --offline
+  assert_status 0
+  grep -q "^user worker on #$(printf '%s' anotherworkerpasswordanotherworker | sha256sum | cut -d' ' -f1) " "$STATE_DIR_T/redis/users.acl"
+  [[ -z "$(compgen -G "$STATE_DIR_T/redis/.users.acl.*")" ]] || fail "temp file left"
+}
+
+@test "roles that cannot be set up stop up before the apps start, and the password is not printed" {
+  use_free_ports
+  write_env
+  stub docker 'compose * exec -T postgres psql *' 'cat >/dev/null; echo "ERROR:  cannot ALTER ROLE ... PASSWORD '"'"'pgownerpgownerpgownerpgowner'"'"'" >&2; exit 3'
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "could not set up the database roles in protostar: ERROR:  cannot ALTER ROLE ... PASSWORD '***'"
+  refute_output_contains pgownerpgowner
+  refute_called "ai-worker backend-blue nginx"
+}
+
+@test "Redis refusing its users file stops up before the apps start" {
+  use_free_ports
+  write_env
+  stub_output docker 'compose * exec -T redis redis-cli ACL LOAD' 'ERR Error in ACL SETUSER modifier\n'
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "Redis refused its users file ($STATE_DIR_T/redis/users.acl): ERR Error in ACL SETUSER modifier"
+  refute_called "ai-worker backend-blue nginx"
 }
 
 @test "with S3_ENDPOINT set (the management host's MinIO), up starts no embedded object store" {
@@ -326,6 +412,9 @@ up_rejects() {
   assert_status 1
   assert_output_contains "did not become healthy within 5s"
   assert_call_line "$(compose_prefix) ps"
+  # the data stores come first: neither the roles nor the apps are tried
+  refute_called "exec -T postgres psql"
+  refute_called "ai-worker backend-blue nginx"
 }
 
 @test "without --offline/--upstream and no state, a reachable registry selects upstream" {

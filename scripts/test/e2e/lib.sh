@@ -23,7 +23,8 @@ e2e_setup() {
     -e "s|^POSTGRES_SHARED_BUFFERS=.*|POSTGRES_SHARED_BUFFERS=128MB|" \
     "$PROTOSTAR_ROOT/compose/production.env.example" >"$PROTOSTAR_ENV_FILE"
   local var
-  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY; do
+  for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY POSTGRES_OWNER_PASSWORD \
+    POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD; do
     sed -i "s|^$var=\$|$var=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')|" "$PROTOSTAR_ENV_FILE"
   done
   # The checks read the settings as shell variables; they are not exported, so the CLI

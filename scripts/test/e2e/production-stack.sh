@@ -349,6 +349,131 @@ worker_shuts_down_gracefully() {
   [[ $(document_status "$doc") == ready ]]
 }
 
+# --- Least privilege between the services (issue 14) -------------------------------------------
+# container_env SERVICE — the container's environment, VAR=value a line.
+container_env() { docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(protostar_compose ps -q "$1")"; }
+worker_has_no_jwt_secret() {
+  local backend worker
+  backend=$(container_env backend-blue)
+  worker=$(container_env ai-worker)
+  grep -q '^JWT_SECRET=.' <<<"$backend"
+  ! grep -E '^(JWT_SECRET|PROTOSTAR_ADMIN_[A-Z]+|SPRING_FLYWAY_[A-Z]+)=' <<<"$worker" || return 1
+  grep -qx 'POSTGRES_USER=protostar_worker' <<<"$worker"
+}
+no_client_connection_is_a_superusers() {
+  local sessions
+  sessions=$(psql_app "SELECT a.usename || ' ' || u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid
+    WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() ORDER BY 1")
+  sort -u <<<"$sessions"
+  # both apps are connected, each as its own role, and none as a superuser
+  grep -qx 'protostar_backend false' <<<"$sessions"
+  grep -qx 'protostar_worker false' <<<"$sessions"
+  ! grep -q ' true$' <<<"$sessions" || return 1
+  [[ $(psql_app "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'protostar\\_%' AND NOT rolsuper") == 3 ]]
+  # the schema belongs to the owner role, not to the superuser
+  [[ $(psql_app "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == protostar_owner ]]
+}
+# redis_as USER PASSWORD ARG... — redis-cli in the redis container as USER; the password
+# travels in the environment (REDISCLI_AUTH), never on a command line.
+redis_as() {
+  local user=$1
+  REDISCLI_AUTH=$2 protostar_compose exec -T -e REDISCLI_AUTH redis redis-cli --user "$user" "${@:3}" 2>&1
+}
+worker_cannot_read_refresh_tokens() {
+  local key reply
+  key=$(protostar_compose exec -T redis redis-cli --scan --pattern 'protostar:refresh:token:*' | head -n 1)
+  echo "refresh token key: $key"
+  [[ -n "$key" ]]
+  reply=$(redis_as worker "$REDIS_WORKER_PASSWORD" HGETALL "$key")
+  echo "worker HGETALL: $reply"
+  [[ "$reply" == NOPERM* ]]
+  reply=$(redis_as worker "$REDIS_WORKER_PASSWORD" GET "$key")
+  echo "worker GET: $reply"
+  [[ "$reply" == NOPERM* ]]
+  reply=$(redis_as worker "$REDIS_WORKER_PASSWORD" EVAL "return redis.call('HGETALL', ARGV[1])" 0 "$key")
+  echo "worker EVAL: $reply"
+  [[ "$reply" == *"No permissions"* ]]
+  # the backend reads it; the worker its queue
+  redis_as backend "$REDIS_BACKEND_PASSWORD" HGET "$key" state | grep -xE 'active|rotated'
+  redis_as worker "$REDIS_WORKER_PASSWORD" HGETALL protostar:jobs:stats | grep -qx enqueued
+}
+no_password_in_redis_command_line() {
+  local pw
+  docker top "$(protostar_compose ps -q redis)" -eo pid,args | tee "$E2E_DIR/redis-top.txt"
+  grep -q 'redis-server' "$E2E_DIR/redis-top.txt"
+  ps -eo args >"$E2E_DIR/ps.txt"
+  for pw in "$REDIS_PASSWORD" "$REDIS_BACKEND_PASSWORD" "$REDIS_WORKER_PASSWORD"; do
+    ! grep -qF -- "$pw" "$E2E_DIR/redis-top.txt" "$E2E_DIR/ps.txt" || return 1
+  done
+  # and the users file it reads holds hashes only
+  ! grep -qF -- "$REDIS_PASSWORD" "$STATE_DIR/redis/users.acl" || return 1
+}
+# nginx_envelope STATUS CODE HEADERS BODY — nginx's own error, not a backend's: STATUS, JSON
+# with resultCode CODE, the security headers, and no X-Protostar-Backend.
+nginx_envelope() {
+  cat "$3" "$4"
+  head -n 1 "$3" | grep -q " $1"
+  grep -qi '^content-type: application/json' "$3"
+  grep -qi '^strict-transport-security: max-age=' "$3"
+  grep -qi '^x-content-type-options: nosniff' "$3"
+  ! grep -qi '^x-protostar-backend:' "$3" || return 1
+  jq -e --arg c "$2" '.resultCode == $c and .data == null and (.message | length > 0)' "$4"
+}
+oversize_body_gets_413_envelope() {
+  head -c 3000000 /dev/zero | tr '\0' a | sed 's/^/{"title":"/; s/$/"}/' >"$E2E_DIR/3mb.json"
+  curl -sS --cacert "$TLS_DIR/tls.crt" -o "$E2E_DIR/413.body" -D "$E2E_DIR/413.headers" -X POST \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $(cat "$E2E_DIR/ada.token")" \
+    --data-binary "@$E2E_DIR/3mb.json" "https://localhost:$HTTPS_PORT/api/conversations"
+  nginx_envelope 413 PAYLOAD_TOO_LARGE "$E2E_DIR/413.headers" "$E2E_DIR/413.body"
+}
+# More than NGINX_RATE_BURST requests at once from one address: those past it get nginx's
+# own 429 before any backend sees them (the others reach the backend, which answers 401
+# or its own 429: both carry X-Protostar-Backend). /nginx-health would not do: its
+# `return` runs before the limit is checked.
+flood_limit_gets_429_envelope() {
+  local dir="$E2E_DIR/flood" n line body
+  mkdir -p "$dir"
+  for n in $(seq 1 600); do
+    printf 'url = "https://localhost:%s/api/me"\noutput = "%s/%s.body"\n' "$HTTPS_PORT" "$dir" "$n"
+  done >"$dir/requests.curl"
+  # One line per answer (dump-header would be one file for all): status|backend|type|
+  # Retry-After|HSTS|nosniff|body file.
+  curl -sS --cacert "$TLS_DIR/tls.crt" --parallel --parallel-max 100 -K "$dir/requests.curl" \
+    -w '%{http_code}|%header{x-protostar-backend}|%{content_type}|%header{retry-after}|%header{strict-transport-security}|%header{x-content-type-options}|%{filename_effective}\n' \
+    >"$dir/answers"
+  cut -d'|' -f1,2 "$dir/answers" | sed 's/|blue .*/|blue/' | sort | uniq -c
+  line=$(grep -m 1 '^429||' "$dir/answers") || { echo "no 429 from nginx itself" && return 1; }
+  echo "$line"
+  IFS='|' read -r _ _ type retry hsts nosniff body <<<"$line"
+  [[ "$type" == application/json && "$retry" == 1 && "$hsts" == max-age=* && "$nosniff" == nosniff ]]
+  jq -e '.resultCode == "RATE_LIMITED" and .data == null and (.message | length > 0)' "$body"
+  sleep 3 # the bucket refills (NGINX_RATE_LIMIT a second) before the next check
+}
+
+# nginx with this stack's configuration and an active colour that does not exist: what a
+# client gets when no backend can be reached (502), without stopping this stack's.
+unreachable_backend_gets_502_envelope() {
+  local dir="$E2E_DIR/nginx-502" id
+  mkdir -p "$dir"
+  # shellcheck disable=SC2016 # nginx's variables
+  printf 'split_clients "${request_id}" $protostar_backend {\n  * backend-nowhere;\n}\n' >"$dir/active-backend.conf"
+  chmod -R a+rX "$dir"
+  id=$(docker run -d --network "${E2E_PROJECT}_internal" -e PUBLIC_HOSTNAME=localhost -e PUBLIC_HTTPS_PORT=443 \
+    -e NGINX_RATE_LIMIT=100 -e NGINX_RATE_BURST=200 \
+    -v "$PROTOSTAR_ROOT/nginx/production/nginx.conf:/etc/nginx/nginx.conf:ro" \
+    -v "$PROTOSTAR_ROOT/nginx/production/templates:/etc/nginx/templates:ro" \
+    -v "$TLS_DIR:/etc/nginx/tls:ro" -v "$dir:/etc/nginx/protostar:ro" \
+    "$(docker inspect -f '{{.Config.Image}}' "$(protostar_compose ps -q nginx)")")
+  local status=0
+  sleep 2
+  docker exec "$id" curl -sSk --resolve localhost:443:127.0.0.1 -o /tmp/502.body -D /tmp/502.headers \
+    https://localhost/api/conversations || status=1
+  docker exec "$id" cat /tmp/502.headers >"$dir/headers" || status=1
+  docker exec "$id" cat /tmp/502.body >"$dir/body" || status=1
+  docker rm -f "$id" >/dev/null
+  ((status == 0)) && nginx_envelope 502 SERVICE_UNAVAILABLE "$dir/headers" "$dir/body"
+}
+
 e2e_setup production
 trap 'e2e_teardown $?' EXIT
 e2e_with_admin
@@ -384,6 +509,13 @@ check "up run twice is harmless: nothing is recreated" up_twice_is_harmless
 check "a malformed variable stops up before anything starts, naming it" malformed_variable_named
 check "a missing variable stops up before anything starts, naming it" missing_variable_named
 check "a port already in use is reported as such" port_in_use_reported
+check "the ai-worker's container has no JWT_SECRET (nor admin or migration settings)" worker_has_no_jwt_secret
+check "no client connection to PostgreSQL is a superuser's; the apps use their own roles" no_client_connection_is_a_superusers
+check "the worker's Redis user cannot read a refresh token (NOPERM); the backend's can" worker_cannot_read_refresh_tokens
+check "no Redis password on a command line (ps, docker top) or in the users file" no_password_in_redis_command_line
+check "a 3 MB body to /api/conversations gets nginx's 413 as a JSON envelope" oversize_body_gets_413_envelope
+check "past nginx's flood limit, /api/ gets a 429 JSON envelope with Retry-After" flood_limit_gets_429_envelope
+check "no backend reachable: nginx's 502 on /api/ is a JSON envelope" unreachable_backend_gets_502_envelope
 # The worker's first: its job comes through the backend.
 check "the ai-worker stopped mid-job lets the job finish, then stops; nothing handed back" worker_shuts_down_gracefully
 check "the backend shuts down gracefully on stop" backend_shuts_down_gracefully

@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Least privilege between the services (compose/README.md, "Database roles" and "Redis
+# users"): each app connects to PostgreSQL and Redis under a name of its own, with its own
+# password from .env, and may do only what it needs. Built here, applied by `up` (and the
+# database part by `restore`); the superuser and Redis's default user stay the operator's.
+
+readonly ROLES_SQL="$PROTOSTAR_ROOT/compose/postgres/roles.sql"
+
+# redis_password_hash PASSWORD — its SHA-256 in hex, as an ACL file takes it (`#<hash>`).
+# printf is bash's own: the password is never on a command line.
+redis_password_hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# redis_acl — the ACL file Redis starts with, from .env. Passwords appear only as hashes,
+# so the file holds nothing that logs in. Key patterns: the backend every protostar:* key
+# (refresh tokens, rate limits, the queue, the events, and its channel pattern, which
+# PSUBSCRIBE matches literally); the worker only the queue's and the events' keys and
+# channels, so it can read no refresh token. Commands: everything but @dangerous (KEYS,
+# FLUSHALL, CONFIG, DEBUG, ...), with INFO back for the health check; the worker also
+# cannot list key names (SCAN, RANDOMKEY).
+# Redis takes no comments in the file: every line is a user.
+redis_acl() {
+  printf 'user default on #%s ~* &* +@all\n' "$(redis_password_hash "$REDIS_PASSWORD")"
+  printf 'user backend on #%s resetkeys ~protostar:* resetchannels &protostar:* &protostar:events:notify:user:* +@all -@dangerous +info\n' \
+    "$(redis_password_hash "$REDIS_BACKEND_PASSWORD")"
+  printf 'user worker on #%s resetkeys ~protostar:jobs:* ~protostar:events:* resetchannels &protostar:events:* +@all -@dangerous +info -scan -randomkey\n' \
+    "$(redis_password_hash "$REDIS_WORKER_PASSWORD")"
+}
+
+# write_redis_acl — STATE_DIR/redis/users.acl (written by `up` from .env: edits are
+# overwritten), replaced atomically. World-readable, as
+# the Redis image's user (999 upstream, Debian's redis offline) must read it through the
+# bind mount whatever the host's users: it holds hashes only.
+write_redis_acl() {
+  local dir="$STATE_DIR/redis" tmp
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  tmp=$(mktemp "$dir/.users.acl.XXXXXX")
+  redis_acl >"$tmp"
+  chmod 644 "$tmp"
+  mv "$tmp" "$dir/users.acl"
+}
+
+# load_redis_acl — the running Redis takes the file again (a password changed in .env);
+# as the default user, whose password redis-cli reads from the container's environment.
+load_redis_acl() {
+  local reply
+  reply=$(compose exec -T redis redis-cli ACL LOAD 2>&1) || true
+  [[ "$reply" == OK ]] || abort "Redis refused its users file ($STATE_DIR/redis/users.acl): $reply"
+}
+
+# database_roles_input — what psql reads: the passwords as psql variables (never on a
+# command line), then roles.sql.
+database_roles_input() {
+  printf '\\set owner_password %s\n\\set backend_password %s\n\\set worker_password %s\n' \
+    "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" "$POSTGRES_WORKER_PASSWORD"
+  cat "$ROLES_SQL"
+}
+
+# provision_database_roles [DATABASE] — roles.sql run as the superuser in DATABASE
+# (default POSTGRES_DB) of the running postgres service: the roles created or brought up
+# to date, the schema's objects owned by the owner role, the apps' grants.
+provision_database_roles() {
+  local db=${1:-$POSTGRES_DB} out
+  if ! out=$(database_roles_input | compose exec -T postgres \
+    psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$db" 2>&1); then
+    local secret
+    # psql may quote the failing statement: never its password.
+    for secret in "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" "$POSTGRES_WORKER_PASSWORD"; do
+      out=${out//"$secret"/"***"}
+    done
+    abort "could not set up the database roles in $db: $out"
+  fi
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Summary: End-to-end test of upgrading an install of the previous release with `protostar up`
+# Usage: scripts/test/e2e/upgrade.sh [--keep]
+#
+# The previous release is checked out into a git worktree (PROTOSTAR_UPGRADE_FROM, or the
+# commit before the services got database roles and Redis users of their own) and brought
+# up from there with `protostar up --offline`, under a unique project on free ports, with
+# that release's .env: its apps connect as the superuser and Redis's default user. A user
+# signs up and asks a question. Then `protostar up --offline` runs from this checkout on
+# the same .env, state and volumes, as an operator upgrading does (the deployed images
+# stay until the next deploy), and the checks look at the result: the new secrets added to
+# .env and nothing else changed, the roles created and owning the schema, the apps
+# connected as their own non-superuser roles and Redis users, the data and the sessions
+# still there, a new question answered. Always torn down (the worktree too); --keep
+# leaves the stack running. Needs the repository's history (a clone, not an export).
+set -Eeuo pipefail
+PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export PROTOSTAR_ROOT
+source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
+source "$PROTOSTAR_ROOT/scripts/test/e2e/lib.sh"
+handle_help "$@"
+keep=""
+[[ "${1:-}" == --keep ]] && keep=1
+
+# previous_release — the commit to upgrade from.
+previous_release() {
+  if [[ -n "${PROTOSTAR_UPGRADE_FROM:-}" ]]; then
+    git -C "$PROTOSTAR_ROOT" rev-parse --verify "$PROTOSTAR_UPGRADE_FROM^{commit}"
+    return
+  fi
+  local added
+  added=$(git -C "$PROTOSTAR_ROOT" log --diff-filter=A --format=%H -- compose/postgres/roles.sql | tail -n 1)
+  [[ -n "$added" ]] || abort "no commit adds compose/postgres/roles.sql here (a shallow clone?): set PROTOSTAR_UPGRADE_FROM"
+  git -C "$PROTOSTAR_ROOT" rev-parse --verify "$added^"
+}
+
+# previous_env — the suite's .env as the previous release's example has it: its lines,
+# with the values e2e_setup chose where it has the variable (so the five secrets this
+# release added are absent, as on a real install of the previous release).
+previous_env() {
+  awk 'NR == FNR { if ($0 ~ /^[A-Z][A-Z0-9_]*=/) value[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1); next }
+    /^[A-Z][A-Z0-9_]*=/ { key = substr($0, 1, index($0, "=") - 1); if (key in value) { print key "=" value[key]; next } }
+    { print }' "$PROTOSTAR_ENV_FILE" "$PREVIOUS_TREE/compose/production.env.example"
+}
+
+previous() { "$PREVIOUS_TREE/scripts/protostar" "$@"; }
+# The CLI the stack is run with: the previous release's until the upgrade (this one's
+# refuses the .env before `up` has added the new secrets, as it would on a real host).
+CLI=previous
+db() { "$CLI" compose exec -T postgres psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"; }
+
+# question TOKEN-FILE CONVERSATION TEXT — asks; waits until the answer is stored (the
+# worker wrote it, so its database rights and Redis user are enough); prints the job id.
+question() {
+  local response job deadline=$((SECONDS + 180))
+  response=$(api POST "/api/conversations/$2/messages" "{\"message\":\"$3\"}" -H "Authorization: Bearer $(cat "$1")")
+  [[ $(head -n 1 <<<"$response") == 202 ]] || { echo "ask: $response" >&2 && return 1; }
+  job=$(tail -n +2 <<<"$response" | jq -r .data.jobId)
+  until [[ $(db "SELECT count(*) FROM messages WHERE job_id = '$job' AND role = 'assistant'") == 1 ]]; do
+    ((SECONDS < deadline)) || { echo "no answer to job $job" >&2 && return 1; }
+    sleep 1
+  done
+  printf '%s\n' "$job"
+}
+
+# --- The previous release, with data ---------------------------------------------------------
+previous_release_runs() {
+  previous up --offline >"$E2E_DIR/up-previous.log" 2>&1 || { tail -n 30 "$E2E_DIR/up-previous.log" && return 1; }
+  https_get /api/health | jq -e '.resultCode == "OK"'
+  # as it was: the apps connect as the superuser
+  [[ $(db "SELECT count(*) FROM pg_stat_activity WHERE usename = '$POSTGRES_USER' AND backend_type = 'client backend' AND pid <> pg_backend_pid()") -gt 0 ]]
+}
+previous_release_holds_data() {
+  local response
+  response=$(api POST /api/auth/signup '{"email":"grace@example.com","password":"correct-horse-battery","displayName":"Grace"}')
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  tail -n +2 <<<"$response" | jq -r .data.accessToken >"$E2E_DIR/grace.token"
+  tail -n +2 <<<"$response" | jq -r .data.refreshToken >"$E2E_DIR/grace.refresh"
+  response=$(api POST /api/conversations '{"title":"Before the upgrade"}' -H "Authorization: Bearer $(cat "$E2E_DIR/grace.token")")
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  tail -n +2 <<<"$response" | jq -r .data.id >"$E2E_DIR/conversation.id"
+  question "$E2E_DIR/grace.token" "$(cat "$E2E_DIR/conversation.id")" "How many days of leave do I have?" >"$E2E_DIR/job.before"
+  cp -p "$PROTOSTAR_ENV_FILE" "$E2E_DIR/env.before"
+}
+
+# --- The upgrade -----------------------------------------------------------------------------
+upgrade_with_up() {
+  local started=$SECONDS
+  protostar up --offline >"$E2E_DIR/up-upgrade.log" 2>&1 || { tail -n 40 "$E2E_DIR/up-upgrade.log" && return 1; }
+  echo "upgrade took $((SECONDS - started))s"
+  grep -q "added POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD" \
+    "$E2E_DIR/up-upgrade.log"
+}
+env_gains_only_the_new_secrets() {
+  local var
+  # every line of the previous .env is still there, byte for byte, at the start
+  cmp -n "$(stat -c %s "$E2E_DIR/env.before")" "$E2E_DIR/env.before" "$PROTOSTAR_ENV_FILE"
+  [[ $(stat -c %a "$PROTOSTAR_ENV_FILE") == $(stat -c %a "$E2E_DIR/env.before") ]]
+  for var in POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD; do
+    grep -qE "^$var=[0-9a-f]{48}$" "$PROTOSTAR_ENV_FILE"
+  done
+  [[ $(($(wc -l <"$PROTOSTAR_ENV_FILE") - $(wc -l <"$E2E_DIR/env.before"))) == 6 ]] # a comment and five secrets
+}
+roles_own_the_schema() {
+  psql_app "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname LIKE 'protostar\\_%' ORDER BY 1" |
+    tee "$E2E_DIR/roles.txt"
+  [[ "$(cat "$E2E_DIR/roles.txt")" == $'protostar_backend|f|f|f\nprotostar_owner|f|f|f\nprotostar_worker|f|f|f' ]]
+  [[ $(psql_app "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'") == protostar_owner ]]
+}
+apps_connect_as_their_own_roles() {
+  local sessions
+  sessions=$(psql_app "SELECT DISTINCT a.usename || ' ' || u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid
+    WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() ORDER BY 1")
+  echo "$sessions"
+  [[ "$sessions" == $'protostar_backend false\nprotostar_worker false' ]]
+  # and the worker's container holds no token key
+  ! docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(protostar_compose ps -q ai-worker)" | grep -q '^JWT_SECRET=' ||
+    return 1
+}
+data_and_sessions_survive() {
+  local response id
+  id=$(cat "$E2E_DIR/conversation.id")
+  response=$(api GET "/api/conversations/$id/messages" '' -H "Authorization: Bearer $(cat "$E2E_DIR/grace.token")")
+  echo "$response" | head -c 600
+  [[ $(head -n 1 <<<"$response") == 200 ]]
+  [[ $(tail -n +2 <<<"$response" | jq '[.data.items[] | select(.role == "assistant")] | length') == 1 ]]
+  # the refresh token issued before the upgrade (Redis kept it; the backend's user reads it)
+  response=$(api POST /api/auth/refresh "{\"refreshToken\":\"$(cat "$E2E_DIR/grace.refresh")\"}")
+  [[ $(head -n 1 <<<"$response") == 200 ]]
+  tail -n +2 <<<"$response" | jq -r .data.accessToken >"$E2E_DIR/grace.token"
+  expect_status 200 POST /api/auth/login '{"email":"grace@example.com","password":"correct-horse-battery"}'
+}
+new_question_is_answered() {
+  question "$E2E_DIR/grace.token" "$(cat "$E2E_DIR/conversation.id")" "Is the answer still written after the upgrade?"
+}
+worker_redis_user_is_confined() {
+  local key reply
+  key=$(protostar_compose exec -T redis redis-cli --scan --pattern 'protostar:refresh:token:*' | head -n 1)
+  [[ -n "$key" ]]
+  reply=$(REDISCLI_AUTH=$(sed -n 's/^REDIS_WORKER_PASSWORD=//p' "$PROTOSTAR_ENV_FILE") \
+    protostar_compose exec -T -e REDISCLI_AUTH redis redis-cli --user worker HGETALL "$key" 2>&1)
+  echo "worker HGETALL $key: $reply"
+  [[ "$reply" == NOPERM* ]]
+}
+# expect_status STATUS METHOD PATH [JSON] — the call through nginx answers STATUS.
+expect_status() {
+  local response
+  response=$(api "${@:2}")
+  echo "$2 $3 -> $(head -n 1 <<<"$response")"
+  [[ $(head -n 1 <<<"$response") == "$1" ]]
+}
+
+# upgrade_teardown STATUS — e2e_teardown, then what it could not remove when the upgrade
+# never happened (this release's CLI refuses the previous .env): the project's
+# containers, networks and volumes by their Compose label, and the worktree.
+upgrade_teardown() {
+  local status=$1 label="label=com.docker.compose.project=$E2E_PROJECT"
+  e2e_teardown "$status"
+  [[ -z "$keep" ]] || return 0
+  docker ps -aq --filter "$label" | xargs -r docker rm -f >/dev/null || true
+  docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null || true
+  docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null || true
+  git -C "$PROTOSTAR_ROOT" worktree prune
+}
+
+started=$SECONDS
+e2e_setup upgrade
+trap 'upgrade_teardown $?' EXIT
+PREVIOUS=$(previous_release)
+PREVIOUS_TREE="$E2E_DIR/previous"
+git -C "$PROTOSTAR_ROOT" worktree add --quiet --detach "$PREVIOUS_TREE" "$PREVIOUS"
+previous_env >"$E2E_DIR/env.previous"
+mv "$E2E_DIR/env.previous" "$PROTOSTAR_ENV_FILE"
+chmod 600 "$PROTOSTAR_ENV_FILE"
+info "upgrading from $(git -C "$PROTOSTAR_ROOT" log -1 --format='%h %s' "$PREVIOUS")"
+
+check "the previous release comes up; its apps connect as the superuser" previous_release_runs
+check "a user signs up, opens a conversation and gets an answer (previous release)" previous_release_holds_data
+check "protostar up from this checkout upgrades it and names the secrets it added" upgrade_with_up
+CLI=protostar
+check ".env keeps every line it had and gains the five new secrets only" env_gains_only_the_new_secrets
+check "the three roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
+check "the apps connect as their own roles, none a superuser; the worker holds no JWT_SECRET" apps_connect_as_their_own_roles
+check "the conversation, its answer and the session from before are still there" data_and_sessions_survive
+check "a new question is answered (the worker's grants and Redis user are enough)" new_question_is_answered
+check "the worker's Redis user cannot read a refresh token" worker_redis_user_is_confined
+
+info "upgrade suite: $((SECONDS - started))s"
+e2e_summary
