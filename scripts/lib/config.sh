@@ -136,10 +136,12 @@ declare -A OPTIONAL_ENV_RULES=(
   [ANSWER_MODEL]=model
   [ANSWER_TIMEOUT]=duration
   [ANSWER_FIRST_TOKEN_TIMEOUT]=duration
+  [JWT_PREVIOUS_SECRET]=jwt_secret
+  [JWT_SESSION_MAX_AGE]=lifetime
 )
 # Never echoed back in an error message (read by settings_problems, through a nameref).
 # shellcheck disable=SC2034
-readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD ANSWER_API_KEY)
+readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD ANSWER_API_KEY JWT_PREVIOUS_SECRET)
 
 # check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
 check_value() {
@@ -172,6 +174,7 @@ check_value() {
     api_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=:-]{8,512}$ ]] || echo "8 to 512 letters, digits or ._~+/=:-" ;;
     model) [[ "$v" =~ ^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$ ]] || echo "a model name such as qwen2.5:7b-instruct or gemini-2.5-flash" ;;
     duration) [[ "$v" =~ ^[1-9][0-9]{0,5}(ms|s|m)$ ]] || echo "a duration such as 30s, 500ms or 2m" ;;
+    lifetime) [[ "$v" =~ ^[1-9][0-9]{0,5}(m|h|d)$ ]] || echo "a lifetime such as 30d, 12h or 90m" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;

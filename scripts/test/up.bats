@@ -108,6 +108,20 @@ up_rejects() {
   [[ "$output" != *sk-secret* ]] || fail "the key was printed: $output"
 }
 
+@test "JWT_PREVIOUS_SECRET and JWT_SESSION_MAX_AGE are checked; the old key is never echoed" {
+  write_env "JWT_PREVIOUS_SECRET=short-old-key" "JWT_SESSION_MAX_AGE=30 days"
+  up_rejects "JWT_PREVIOUS_SECRET is malformed: expected at least 32 characters" \
+    "JWT_SESSION_MAX_AGE=30 days is malformed: expected a lifetime such as 30d"
+  [[ "$output" != *short-old-key* ]] || fail "the key was printed: $output"
+}
+
+@test "a rotated signing key and a session lifetime in hours pass validation" {
+  write_env "JWT_PREVIOUS_SECRET=0123456789abcdef0123456789abcdef-old" "JWT_SESSION_MAX_AGE=12h"
+  run lib_run 'load_config; echo "max-age=$JWT_SESSION_MAX_AGE"'
+  assert_status 0
+  assert_output_contains "max-age=12h"
+}
+
 @test "a complete remote answer provider passes validation" {
   write_env "ANSWER_PROVIDER=openai" "ANSWER_BASE_URL=http://vllm:8000/v1" "ANSWER_MODEL=Qwen/Qwen2.5-7B-Instruct" \
     "ANSWER_FIRST_TOKEN_TIMEOUT=45s"
