@@ -79,8 +79,32 @@ class ChatService {
 		return new ConversationView(id, stored, now, now);
 	}
 
-	Page<ConversationView> conversations(UUID userId, int page, int size) {
-		return page(this.chats.conversations(userId, page * size, size + 1), page, size);
+	/** @param search text to look for in titles and messages; null or blank for all */
+	Page<ConversationView> conversations(UUID userId, String search, int page, int size) {
+		String text = (search == null || search.isBlank()) ? null : search.strip();
+		return page(this.chats.conversations(userId, text, page * size, size + 1), page, size);
+	}
+
+	/** A new title, trimmed: 1 to 200 characters. */
+	ConversationView rename(UUID userId, UUID conversationId, String title) {
+		String stored = title.strip();
+		int length = stored.codePointCount(0, stored.length());
+		if (length < 1 || length > ChatRequests.TITLE_MAX) {
+			throw new ApiException(ResultCode.VALIDATION_FAILED,
+					"title: must be 1 to " + ChatRequests.TITLE_MAX + " characters once trimmed");
+		}
+		return this.chats.renameConversation(conversationId, userId, stored).orElseThrow(ChatService::noConversation);
+	}
+
+	/**
+	 * Deletes a conversation with its messages. A question of it still being
+	 * answered is not called back: the worker finds its conversation gone and
+	 * drops the answer (see the ai-worker's ChatJobHandler).
+	 */
+	void delete(UUID userId, UUID conversationId) {
+		if (!this.chats.deleteConversation(conversationId, userId)) {
+			throw noConversation();
+		}
 	}
 
 	Page<MessageView> messages(UUID userId, UUID conversationId, int page, int size) {
@@ -233,9 +257,13 @@ class ChatService {
 
 	private void ownedConversation(UUID userId, UUID conversationId) {
 		if (this.chats.findConversation(conversationId, userId).isEmpty()) {
-			// Another user's conversation looks exactly like one that does not exist.
-			throw new ApiException(ResultCode.NOT_FOUND, "no such conversation");
+			throw noConversation();
 		}
+	}
+
+	/** Another user's conversation looks exactly like one that does not exist. */
+	private static ApiException noConversation() {
+		return new ApiException(ResultCode.NOT_FOUND, "no such conversation");
 	}
 
 	static String jobId(UUID userId, String idempotencyKey) {
