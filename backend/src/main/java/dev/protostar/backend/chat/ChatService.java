@@ -2,10 +2,7 @@ package dev.protostar.backend.chat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +27,7 @@ import dev.protostar.backend.chat.ChatViews.Page;
 import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.ratelimit.RateLimitDecision;
-import dev.protostar.backend.ratelimit.RateLimiter;
+import dev.protostar.backend.ratelimit.DailyQuestionQuota;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.tier.TierProperties;
@@ -49,7 +46,7 @@ class ChatService {
 
 	private final JobQueueClient queue;
 
-	private final RateLimiter limiter;
+	private final DailyQuestionQuota quota;
 
 	private final TierProperties tiers;
 
@@ -59,12 +56,12 @@ class ChatService {
 
 	private final MeterRegistry meters;
 
-	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, RateLimiter limiter,
+	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, DailyQuestionQuota quota,
 			TierProperties tiers, TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
 		this.chats = chats;
 		this.activity = activity;
 		this.queue = queue;
-		this.limiter = limiter;
+		this.quota = quota;
 		this.tiers = tiers;
 		this.transactions = transactions;
 		this.clock = clock;
@@ -242,12 +239,8 @@ class ChatService {
 
 	/** Questions per user and UTC day, by tier; the window ends at midnight UTC. */
 	private void checkDailyQuota(AuthenticatedUser user) {
-		Instant now = this.clock.instant();
-		LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-		Duration untilMidnight = Duration.between(now, today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
 		int limit = this.tiers.limitsOf(user.tier()).questionsPerDay();
-		RateLimitDecision decision = this.limiter.tryAcquire("questions", "questions:" + user.id() + ":" + today,
-				limit, untilMidnight);
+		RateLimitDecision decision = this.quota.tryAcquire(user.id(), limit);
 		if (!decision.allowed()) {
 			throw new ApiException(ResultCode.RATE_LIMITED,
 					"daily question limit of " + limit + " reached; it resets at midnight UTC",
