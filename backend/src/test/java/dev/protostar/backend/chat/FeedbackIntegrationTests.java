@@ -119,6 +119,18 @@ class FeedbackIntegrationTests extends IntegrationTestSupport {
 		assertThat(body(response).get("resultCode").asString()).isEqualTo("FORBIDDEN");
 	}
 
+	@Test
+	void theOpenApiDocumentDescribesTheWebAppsEndpoints() throws Exception {
+		JsonNode paths = body(get("/api/openapi.json")).get("paths");
+
+		assertThat(paths.at("/~1api~1messages~1{messageId}~1feedback").propertyNames()).contains("put", "delete");
+		assertThat(paths.at("/~1api~1admin~1feedback").propertyNames()).contains("get");
+		assertThat(paths.at("/~1api~1conversations~1{id}").propertyNames()).contains("patch", "delete");
+		assertThat(paths.at("/~1api~1documents~1{documentId}~1chunks~1{chunkIndex}").propertyNames()).contains("get");
+		assertThat(paths.at("/~1api~1admin~1users").propertyNames()).contains("get");
+		assertThat(paths.at("/~1api~1admin~1queue~1dead-letters~1{id}~1replay").propertyNames()).contains("post");
+	}
+
 	private static String feedback(UUID messageId) {
 		return "/api/messages/" + messageId + "/feedback";
 	}
