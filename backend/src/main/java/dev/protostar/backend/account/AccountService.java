@@ -18,15 +18,18 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import dev.protostar.backend.account.AccountViews.Me;
+import dev.protostar.backend.account.AccountViews.Quota;
 import dev.protostar.backend.account.AccountViews.SessionView;
 import dev.protostar.backend.account.AccountViews.Tokens;
 import dev.protostar.backend.account.AccountViews.UserView;
 import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.ratelimit.DailyQuestionQuota;
 import dev.protostar.backend.security.AccessRevoked;
 import dev.protostar.backend.security.AccessTokenService;
 import dev.protostar.backend.security.AccessTokenService.IssuedAccessToken;
 import dev.protostar.backend.tier.Tier;
+import dev.protostar.backend.tier.TierLimits;
 import dev.protostar.backend.tier.TierPolicy;
 import dev.protostar.backend.tier.TierProperties;
 
@@ -49,6 +52,8 @@ class AccountService {
 
 	private final TierProperties tiers;
 
+	private final DailyQuestionQuota quota;
+
 	private final Clock clock;
 
 	/** Failed logins, for an operator watching for password guessing. */
@@ -63,7 +68,7 @@ class AccountService {
 
 	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessChanges access,
 			AccessTokenService accessTokens, PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers,
-			Clock clock, MeterRegistry meters) {
+			DailyQuestionQuota quota, Clock clock, MeterRegistry meters) {
 		this.users = users;
 		this.refreshTokens = refreshTokens;
 		this.access = access;
@@ -71,6 +76,7 @@ class AccountService {
 		this.passwords = passwords;
 		this.tierPolicy = tierPolicy;
 		this.tiers = tiers;
+		this.quota = quota;
 		this.clock = clock;
 		this.decoyHash = passwords.encode(UUID.randomUUID().toString());
 		this.loginFailures = Counter.builder("protostar.login.failures")
@@ -223,8 +229,10 @@ class AccountService {
 
 	Me me(UUID userId) {
 		User user = this.users.findById(userId).orElseThrow(AccountService::accountGone);
-		return new Me(user.id(), user.email(), user.displayName(), user.tier(), this.tiers.limitsOf(user.tier()),
-				user.createdAt());
+		TierLimits limits = this.tiers.limitsOf(user.tier());
+		Quota quota = new Quota(limits.questionsPerDay(), this.quota.usedToday(user.id(), limits.questionsPerDay()),
+				this.quota.resetsAt());
+		return new Me(user.id(), user.email(), user.displayName(), user.tier(), limits, quota, user.createdAt());
 	}
 
 	/**
