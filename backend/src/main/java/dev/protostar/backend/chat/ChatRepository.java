@@ -15,6 +15,7 @@ import org.springframework.stereotype.Repository;
 
 import dev.protostar.backend.chat.ChatViews.ConversationView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
+import dev.protostar.backend.tier.Tier;
 
 /**
  * SQL for {@code conversations} and {@code messages}. Every value is a bind
@@ -113,6 +114,30 @@ class ChatRepository {
 			.optional();
 	}
 
+	/**
+	 * Questions pending since before {@code askedBefore}, oldest first, with what their
+	 * job needs: the asker and the asker's current tier.
+	 */
+	List<PendingQuestion> pendingQuestions(Instant askedBefore, int limit) {
+		return this.jdbc.sql("""
+				SELECT m.id, m.conversation_id, m.content, m.job_id, m.created_at, c.user_id, u.tier
+				  FROM messages m
+				  JOIN conversations c ON c.id = m.conversation_id
+				  JOIN users u ON u.id = c.user_id
+				 WHERE m.status = 'pending' AND m.role = 'user' AND m.job_id IS NOT NULL
+				   AND m.created_at < :askedBefore
+				 ORDER BY m.created_at
+				 LIMIT :limit
+				""")
+			.param("askedBefore", Timestamp.from(askedBefore))
+			.param("limit", limit)
+			.query((rs, row) -> new PendingQuestion(rs.getObject("id", UUID.class),
+					rs.getObject("conversation_id", UUID.class), rs.getObject("user_id", UUID.class),
+					Tier.valueOf(rs.getString("tier")), rs.getString("content"), rs.getString("job_id"),
+					rs.getTimestamp("created_at").toInstant()))
+			.list();
+	}
+
 	void touchConversation(UUID id, Instant now) {
 		this.jdbc.sql("UPDATE conversations SET updated_at = :now WHERE id = :id")
 			.param("now", Timestamp.from(now))
@@ -129,6 +154,10 @@ class ChatRepository {
 		return new MessageView(rs.getObject("id", UUID.class), rs.getObject("conversation_id", UUID.class),
 				rs.getString("role"), rs.getString("content"), rs.getString("status"), rs.getString("job_id"),
 				this.json.readTree(rs.getString("metadata")), rs.getTimestamp("created_at").toInstant());
+	}
+
+	record PendingQuestion(UUID id, UUID conversationId, UUID userId, Tier tier, String content, String jobId,
+			Instant createdAt) {
 	}
 
 }
