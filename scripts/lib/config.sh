@@ -171,6 +171,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [ANSWER_FIRST_TOKEN_TIMEOUT]=duration
   [JWT_PREVIOUS_SECRET]=jwt_secret
   [JWT_SESSION_MAX_AGE]=lifetime
+  [PROTOSTAR_AUDIT_RETENTION]=lifetime
 )
 # Never echoed back in an error message (read by settings_problems, through a nameref).
 # shellcheck disable=SC2034

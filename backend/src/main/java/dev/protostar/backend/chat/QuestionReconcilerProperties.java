@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * When the backend looks for accepted questions whose job is gone ({@code protostar.questions.*}).
  *
  * @param reconcileAfter a question still {@code pending} this long after it was asked
- * is checked ({@code PROTOSTAR_QUESTIONS_RECONCILE_AFTER}); long enough that the
+ * is checked; long enough that the
  * request that stored it has enqueued or withdrawn it
  * @param reconcileInterval the pause between two checks
  * @param batchSize the most questions one check enqueues again, oldest first
@@ -20,7 +20,7 @@ record QuestionReconcilerProperties(@DefaultValue("2m") Duration reconcileAfter,
 
 	QuestionReconcilerProperties {
 		if (reconcileAfter.compareTo(Duration.ofSeconds(30)) < 0) {
-			throw new IllegalArgumentException("protostar.questions.reconcile-after (PROTOSTAR_QUESTIONS_RECONCILE_AFTER)"
+			throw new IllegalArgumentException("protostar.questions.reconcile-after"
 					+ " must be at least 30s, so a question is not enqueued while its request still runs; got "
 					+ reconcileAfter);
 		}
