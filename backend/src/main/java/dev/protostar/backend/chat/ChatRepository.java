@@ -17,6 +17,7 @@ import dev.protostar.backend.chat.ChatViews.ConversationView;
 import dev.protostar.backend.chat.ChatViews.FeedbackView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
 import dev.protostar.backend.chat.ChatViews.Rating;
+import dev.protostar.backend.tier.Tier;
 
 /**
  * SQL for {@code conversations} and {@code messages}. Every value is a bind
@@ -154,6 +155,30 @@ class ChatRepository {
 			.optional();
 	}
 
+	/**
+	 * Questions pending since before {@code askedBefore}, oldest first, with what their
+	 * job needs: the asker and the asker's current tier.
+	 */
+	List<PendingQuestion> pendingQuestions(Instant askedBefore, int limit) {
+		return this.jdbc.sql("""
+				SELECT m.id, m.conversation_id, m.content, m.job_id, m.created_at, c.user_id, u.tier
+				  FROM messages m
+				  JOIN conversations c ON c.id = m.conversation_id
+				  JOIN users u ON u.id = c.user_id
+				 WHERE m.status = 'pending' AND m.role = 'user' AND m.job_id IS NOT NULL
+				   AND m.created_at < :askedBefore
+				 ORDER BY m.created_at
+				 LIMIT :limit
+				""")
+			.param("askedBefore", Timestamp.from(askedBefore))
+			.param("limit", limit)
+			.query((rs, row) -> new PendingQuestion(rs.getObject("id", UUID.class),
+					rs.getObject("conversation_id", UUID.class), rs.getObject("user_id", UUID.class),
+					Tier.valueOf(rs.getString("tier")), rs.getString("content"), rs.getString("job_id"),
+					rs.getTimestamp("created_at").toInstant()))
+			.list();
+	}
+
 	void touchConversation(UUID id, Instant now) {
 		this.jdbc.sql("UPDATE conversations SET updated_at = :now WHERE id = :id")
 			.param("now", Timestamp.from(now))
@@ -177,6 +202,10 @@ class ChatRepository {
 	/** {@code \}, {@code %} and {@code _} escaped for a LIKE pattern (see {@link #LIKE_ESCAPE}). */
 	static String escapeLike(String text) {
 		return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+	}
+
+	record PendingQuestion(UUID id, UUID conversationId, UUID userId, Tier tier, String content, String jobId,
+			Instant createdAt) {
 	}
 
 }
