@@ -317,10 +317,16 @@ up_rejects() {
   acl=$(call_number "$(compose_prefix) exec -T redis redis-cli ACL LOAD")
   apps=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx")
   ((stores > 0 && roles > stores && acl > roles && apps > acl)) || fail "order: $stores $roles $acl $apps" "$(cat "$STUB_LOG")"
-  # and once more after the apps: a fresh install's tables exist only then (the worker's grants)
-  [[ $(grep -cxF "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" "$STUB_LOG") == 2 ]]
-  [[ $(tail -n 1 "$STUB_LOG") == "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar" ]] ||
-    fail "$(cat "$STUB_LOG")"
+  # and once more after the backend, before the worker is waited for: a fresh install's
+  # tables exist only once the backend has started (the worker's grants need them)
+  local psql
+  psql="$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar"
+  [[ $(grep -cxF "$psql" "$STUB_LOG") == 2 ]] || fail "$(cat "$STUB_LOG")"
+  local backend second_roles
+  backend=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis backend-blue nginx")
+  second_roles=$(grep -nxF "$psql" "$STUB_LOG" | tail -n 1 | cut -d: -f1)
+  ((backend > acl && second_roles > backend && apps > second_roles)) ||
+    fail "order: backend $backend, roles again $second_roles, all $apps" "$(cat "$STUB_LOG")"
   assert_output_contains "[6/8] database roles and Redis users"
   # psql got the passwords on stdin as psql variables, then roles.sql; no call has them
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set owner_password pgownerpgownerpgownerpgowner'
