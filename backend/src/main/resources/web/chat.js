@@ -200,7 +200,8 @@ export function chatView(shell) {
     // on the job and painted once its bubble exists.
     const job = jobFor(data.jobId);
     if (type === 'token') job.text += data.text || '';
-    else if (type === 'reset') job.text = '';
+    // A retried job (or a model that failed mid-answer) streams again from the start.
+    else if (type === 'reset' || type === 'retrying') job.text = '';
     else if (type === 'answer') job.answer = data;
     else if (type === 'failed') job.error = data.message || data.error || data.resultCode || t('error');
     else return;

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import com.deque.html.axecore.results.Results;
+import com.deque.html.axecore.selenium.AxeBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -125,10 +127,16 @@ class WebAppBrowserTests {
 		driver.manage().window().setSize(DESKTOP);
 		signUp();
 		screenshot("chat-empty-desktop");
+		// Counts the moments streamed text (tokens, before the stored answer) is on screen.
+		((JavascriptExecutor) driver).executeScript("""
+				window.streamedPaints = 0;
+				new MutationObserver(() => {
+				  if (document.querySelector('#messages .markdown.streaming')) window.streamedPaints++;
+				}).observe(document.getElementById('messages'), {childList: true, subtree: true, characterData: true});""");
 		ask("How many " + TOPIC + " credits does an employee receive each quarter?");
-		// Word by word: the bubble shows streamed text before the stored answer replaces it.
-		waitFor(Duration.ofSeconds(60), By.cssSelector(".message.assistant .markdown"));
 		WebElement answer = waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
+		assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return window.streamedPaints;")).intValue())
+			.as("paints of streamed text before the answer").isPositive();
 		assertThat(answer.getText()).contains("42");
 		// Exactly one answer bubble: nothing was repeated.
 		assertThat(driver.findElements(By.cssSelector(".message.assistant"))).hasSize(1);
@@ -193,6 +201,36 @@ class WebAppBrowserTests {
 		question.sendKeys(Keys.ENTER);
 		new WebDriverWait(driver, Duration.ofSeconds(10))
 			.until((d) -> d.findElements(By.cssSelector(".message.user")).size() == before + 1);
+	}
+
+	@Test
+	@Order(6)
+	void theMainPagesHaveNoSeriousAccessibilityViolations() {
+		driver.manage().window().setSize(DESKTOP);
+		driver.get(baseUrl + "/");
+		waitFor(Duration.ofSeconds(10), By.id("question"));
+		assertAccessible("chat");
+		signOut();
+		assertAccessible("sign-in");
+		driver.get(baseUrl + "/signup");
+		waitFor(Duration.ofSeconds(10), By.id("displayName"));
+		assertAccessible("sign-up");
+		signIn(System.getProperty("protostar.browser.admin-email"), System.getProperty("protostar.browser.admin-password"));
+		driver.get(baseUrl + "/admin/documents");
+		waitFor(Duration.ofSeconds(10), By.cssSelector("#document-list table"));
+		assertAccessible("documents");
+	}
+
+	private static void assertAccessible(String page) {
+		Results results = new AxeBuilder().withTags(List.of("wcag2a", "wcag2aa")).analyze(driver);
+		List<String> serious = results.getViolations()
+			.stream()
+			.filter((rule) -> "serious".equals(rule.getImpact()) || "critical".equals(rule.getImpact()))
+			.map((rule) -> rule.getId() + " (" + rule.getImpact() + "): " + rule.getNodes().stream()
+				.map((node) -> String.valueOf(node.getTarget()))
+				.toList())
+			.toList();
+		assertThat(serious).as("serious or critical axe violations on " + page).isEmpty();
 	}
 
 	private static void signIn(String email, String password) {
