@@ -188,10 +188,12 @@ class WebAppBrowserTests {
 	@Order(5)
 	void enterWhileComposingDoesNotSend() {
 		driver.manage().window().setSize(DESKTOP);
-		driver.get(baseUrl + "/");
+		// A new employee: no conversation yet, so nothing loads into the page meanwhile.
+		signOutIfSignedIn();
+		signUp();
 		WebElement question = waitFor(Duration.ofSeconds(10), By.id("question"));
 		question.sendKeys("연차");
-		int before = driver.findElements(By.cssSelector(".message.user")).size();
+		int before = 0;
 		// An input method's Enter: keydown with isComposing (keyCode 229).
 		((JavascriptExecutor) driver).executeScript("""
 				arguments[0].dispatchEvent(new KeyboardEvent('keydown',
@@ -246,6 +248,15 @@ class WebAppBrowserTests {
 		find(By.id("email")).sendKeys("browser-" + UUID.randomUUID() + "@example.com");
 		find(By.id("password")).sendKeys("correct-horse-battery", Keys.ENTER);
 		waitFor(Duration.ofSeconds(15), By.id("question"));
+	}
+
+	private static void signOutIfSignedIn() {
+		driver.get(baseUrl + "/");
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> !d.findElements(By.id("email")).isEmpty()
+				|| !d.findElements(By.id("question")).isEmpty());
+		if (!driver.findElements(By.id("question")).isEmpty()) {
+			signOut();
+		}
 	}
 
 	private static void signOut() {
