@@ -56,7 +56,7 @@ class WebAppBrowserTests {
 	private static final String DOCUMENT_TITLE = TOPIC + " policy";
 
 	/** What a hostile document or question might carry: none of it may run. */
-	private static final String PAYLOAD = "<img src=x onerror=\"document.title='pwned'\"><script>alert('xss')</script>";
+	private static final String PAYLOAD = "<img src=x onerror=alert(1)><script>alert('xss')</script>";
 
 	private static final Dimension DESKTOP = new Dimension(1280, 900);
 
@@ -99,13 +99,13 @@ class WebAppBrowserTests {
 		driver.manage().window().setSize(DESKTOP);
 		signIn(System.getProperty("protostar.browser.admin-email"), System.getProperty("protostar.browser.admin-password"));
 		driver.get(baseUrl + "/admin/documents");
-		Path file = Files.createTempFile(DOCUMENT_TITLE.replace(' ', '-') + "-", ".md");
+		// Plain text: its markup reaches the answers as the model quotes it (Markdown files
+		// lose their HTML at ingestion), so the page itself must keep it inert.
+		Path file = Files.createTempFile(DOCUMENT_TITLE.replace(' ', '-') + "-", ".txt");
 		Files.writeString(file, """
 				# %s
 
-				The %s allowance: every employee receives 42 %s credits each quarter.
-
-				Markup that must stay text: %s
+				The %s allowance: every employee receives 42 %s credits each quarter %s.
 				""".formatted(DOCUMENT_TITLE, TOPIC, TOPIC, PAYLOAD));
 		new Select(find(By.id("upload-access"))).selectByValue("PUBLIC");
 		driver.findElement(By.id("upload-files")).sendKeys(file.toAbsolutePath().toString());
@@ -138,6 +138,8 @@ class WebAppBrowserTests {
 		assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return window.streamedPaints;")).intValue())
 			.as("paints of streamed text before the answer").isPositive();
 		assertThat(answer.getText()).contains("42");
+		// The document's markup, quoted in the answer, is shown as text: nothing ran or was inserted.
+		assertInert();
 		// Exactly one answer bubble: nothing was repeated.
 		assertThat(driver.findElements(By.cssSelector(".message.assistant"))).hasSize(1);
 		List<WebElement> citations = answer.findElements(By.cssSelector("button.cite"));
@@ -194,10 +196,18 @@ class WebAppBrowserTests {
 		WebElement question = waitFor(Duration.ofSeconds(10), By.id("question"));
 		question.sendKeys("연차");
 		int before = 0;
-		// An input method's Enter: keydown with isComposing (keyCode 229).
-		((JavascriptExecutor) driver).executeScript("""
+		// An input method's Enter: keydown with isComposing (keyCode 229). Sending starts
+		// its first request synchronously inside the handler, so counting fetch calls
+		// around the dispatch tells at once whether it sent.
+		Number requests = (Number) ((JavascriptExecutor) driver).executeScript("""
+				let calls = 0;
+				const original = window.fetch;
+				window.fetch = (...args) => { calls++; return original(...args); };
 				arguments[0].dispatchEvent(new KeyboardEvent('keydown',
-				  {key: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true}));""", question);
+				  {key: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true}));
+				window.fetch = original;
+				return calls;""", question);
+		assertThat(requests.intValue()).as("requests sent by Enter while composing").isZero();
 		assertThat(driver.findElements(By.cssSelector(".message.user"))).hasSize(before);
 		assertThat(question.getAttribute("value")).isEqualTo("연차");
 		question.sendKeys(Keys.ENTER);
@@ -275,7 +285,6 @@ class WebAppBrowserTests {
 
 	private static void assertInert() {
 		assertThatThrownBy(() -> driver.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
-		assertThat(driver.getTitle()).isNotEqualTo("pwned");
 		assertThat(driver.findElements(By.cssSelector("#app img[src='x'], #app script, dialog script"))).isEmpty();
 	}
 
