@@ -254,7 +254,8 @@ user_path_security_headers() {
   grep -qi '^strict-transport-security: max-age=31536000' <<<"$headers"
   grep -qi '^x-content-type-options: nosniff' <<<"$headers"
   grep -qi '^referrer-policy: ' <<<"$headers"
-  [[ $(grep -ci '^x-frame-options:' <<<"$headers") == 1 ]] && grep -qi '^x-frame-options: DENY' <<<"$headers"
+  [[ $(grep -ci '^x-frame-options:' <<<"$headers") == 1 ]]
+  grep -qi '^x-frame-options: DENY' <<<"$headers"
   # The web app's CSP, once: only its own files, no inline script, no eval.
   local csp directive
   [[ $(grep -ci '^content-security-policy:' <<<"$headers") == 1 ]]
