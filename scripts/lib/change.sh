@@ -17,7 +17,7 @@ source "$PROTOSTAR_ROOT/scripts/lib/audit.sh"
 # is called with it.
 DEPLOY_ACTION="" DEPLOY_SERVICE="" DEPLOY_FROM="" DEPLOY_TO="" DEPLOY_FROM_COLOR="" DEPLOY_TO_COLOR=""
 DEPLOY_PHASE=idle DEPLOY_REASON="" DEPLOY_BEGAN_US=${EPOCHREALTIME/./} DEPLOY_BG_PID="" DEPLOY_UNDO=""
-DEPLOY_AUDITED="" DEPLOY_AUDIT_ARMED="" DEPLOY_FAILED_RESULT=failed
+DEPLOY_AUDITED="" DEPLOY_AUDIT_ARMED="" DEPLOY_FAILED_RESULT=failed DEPLOY_ON_FAILURE=""
 
 # seconds_since MICROSECONDS — "12.3": the time since an ${EPOCHREALTIME/./} reading.
 seconds_since() {
@@ -62,6 +62,8 @@ deploy_on_exit() {
   fi
   if ((status != 0)); then
     "$DEPLOY_UNDO" "$DEPLOY_PHASE" || true # best effort: the lock is released whatever happens here
+    # The command's own undo (what it changed before the deploy), still under the lock.
+    [[ -z "$DEPLOY_ON_FAILURE" ]] || "$DEPLOY_ON_FAILURE" || true
     if [[ -n "$DEPLOY_AUDIT_ARMED" && -z "$DEPLOY_AUDITED" ]]; then
       deploy_audit "$DEPLOY_FAILED_RESULT" "${DEPLOY_REASON:-exit status $status}" || true
     fi

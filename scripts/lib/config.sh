@@ -55,6 +55,39 @@ add_missing_secrets() {
   info "added ${added[*]} to $file (generated; keep a copy)"
 }
 
+# set_settings FILE KEY=VALUE... — each KEY's line of FILE set to VALUE (appended when it
+# has none); every other line kept as it is. Written atomically (a copy beside it, then a
+# rename) with the file's mode and owner kept. Values never reach a command line (`ps`
+# shows those): bash itself writes the copy.
+set_settings() {
+  local file=$1 tmp line pair key
+  shift
+  local -A wanted=() done_=()
+  for pair in "$@"; do
+    wanted[${pair%%=*}]=${pair#*=}
+  done
+  tmp=$(mktemp "$file.XXXXXX")
+  cp -p "$file" "$tmp"
+  {
+    while IFS= read -r line || [[ -n "$line" ]]; do
+      key=${line%%=*}
+      if [[ "$line" == *=* && -n "${wanted[$key]+set}" && -z "${done_[$key]:-}" ]]; then
+        printf '%s=%s\n' "$key" "${wanted[$key]}"
+        done_[$key]=1
+      elif [[ "$line" == *=* && -n "${done_[$key]:-}" ]]; then
+        continue # a repeated line would override the new value
+      else
+        printf '%s\n' "$line"
+      fi
+    done <"$file"
+    for pair in "$@"; do
+      key=${pair%%=*}
+      [[ -n "${done_[$key]:-}" ]] || printf '%s=%s\n' "$key" "${wanted[$key]}"
+    done
+  } >"$tmp"
+  mv "$tmp" "$file"
+}
+
 # ensure_env_file — .env from the example with generated secrets, when it is missing;
 # an existing one gains the secrets a newer release added.
 ensure_env_file() {
@@ -138,6 +171,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [ANSWER_FIRST_TOKEN_TIMEOUT]=duration
   [JWT_PREVIOUS_SECRET]=jwt_secret
   [JWT_SESSION_MAX_AGE]=lifetime
+  [PROTOSTAR_AUDIT_RETENTION]=lifetime
 )
 # Never echoed back in an error message (read by settings_problems, through a nameref).
 # shellcheck disable=SC2034

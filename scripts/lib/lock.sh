@@ -47,9 +47,11 @@ lock_is_stale() {
   [[ -n "$start" && "$(process_start_time "$pid")" != "$start" ]]
 }
 
-# acquire_lock COMMAND — takes the deploy lock or aborts naming its holder.
+# acquire_lock COMMAND — takes the deploy lock or aborts naming its holder. A command that
+# holds it already (one that prepares a deploy under the lock, e.g. secrets rotate) keeps it.
 acquire_lock() {
   local command=$1 dir guard tmp
+  [[ -z "$LOCK_HELD" ]] || return 0
   dir=$(lock_dir)
   mkdir -p "$STATE_DIR"
   exec {guard}>"$STATE_DIR/.deploy.lock.guard"

@@ -122,6 +122,15 @@ up_rejects() {
   assert_output_contains "max-age=12h"
 }
 
+@test "PROTOSTAR_AUDIT_RETENTION is checked as a lifetime before anything starts" {
+  write_env "PROTOSTAR_AUDIT_RETENTION=1 year"
+  up_rejects "PROTOSTAR_AUDIT_RETENTION=1 year is malformed: expected a lifetime such as 30d"
+  write_env "PROTOSTAR_AUDIT_RETENTION=90d"
+  run lib_run 'load_config; echo "retention=$PROTOSTAR_AUDIT_RETENTION"'
+  assert_status 0
+  assert_output_contains "retention=90d"
+}
+
 @test "a complete remote answer provider passes validation" {
   write_env "ANSWER_PROVIDER=openai" "ANSWER_BASE_URL=http://vllm:8000/v1" "ANSWER_MODEL=Qwen/Qwen2.5-7B-Instruct" \
     "ANSWER_FIRST_TOKEN_TIMEOUT=45s"

@@ -429,6 +429,26 @@ worker_rollback() {
   tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback service=ai-worker user=[^ ]+ from=$WORKER_IMAGE to=$previous result=ok"
 }
 
+# The signing key rotated: a token issued before still works after it, and one issued
+# after too (the new colour signs with the new key and accepts the old one's tokens).
+rotate_jwt_signs_nobody_out() {
+  local before="$E2E_DIR/before.token" after="$E2E_DIR/after.token" old_key colour
+  login_to "$before" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"
+  old_key=$(sed -n 's/^JWT_SECRET=//p' "$PROTOSTAR_ENV_FILE")
+  colour=$(state_value ACTIVE_COLOR)
+  protostar secrets rotate jwt --drain 1 >"$E2E_DIR/rotate.out" 2>&1 || {
+    cat "$E2E_DIR/rotate.out"
+    return 1
+  }
+  cat "$E2E_DIR/rotate.out"
+  [[ $(state_value ACTIVE_COLOR) != "$colour" ]] || die "no blue/green switch"
+  [[ $(sed -n 's/^JWT_PREVIOUS_SECRET=//p' "$PROTOSTAR_ENV_FILE") == "$old_key" ]] || die "the old key is not the previous one"
+  [[ $(sed -n 's/^JWT_SECRET=//p' "$PROTOSTAR_ENV_FILE") =~ ^[0-9a-f]{64}$ ]] || die "no new 64-hex key"
+  [[ $(api GET /api/me '' -H "Authorization: Bearer $(cat "$before")" | head -n 1) == 200 ]] || die "the token from before was refused"
+  login_to "$after" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login after"
+  [[ $(api GET /api/me '' -H "Authorization: Bearer $(cat "$after")" | head -n 1) == 200 ]] || die "the token from after was refused"
+}
+
 e2e_setup deploy
 e2e_with_admin
 cleanup() {
@@ -457,6 +477,7 @@ check "a healthy canary 50% -> 100% under load promotes blue, 0 failed requests"
 check "an SSE client across a blue/green switch, questions asked meanwhile: every event exactly once" sse_across_a_switch_exactly_once
 check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
+check "secrets rotate jwt: a token from before the rotation and one from after both work" rotate_jwt_signs_nobody_out
 
 echo "audit log of this run (durations):"
 sed 's/^/  /' "$E2E_DIR/state/audit.log" 2>/dev/null || true

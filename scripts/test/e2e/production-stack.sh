@@ -499,6 +499,107 @@ web_app_served_through_nginx() {
   https_headers "$module" | tee "$E2E_DIR/module.headers"
   grep -qi '^cache-control: max-age=31536000, public, immutable' "$E2E_DIR/module.headers"
 }
+# --- Accounts and access hold up (issue 14) -------------------------------------------------
+# auth_api METHOD PATH [JSON] [curl options...] — api, waiting out the per-address login
+# limit (these checks come after the guessing check, which spends it): a 429 is retried
+# five seconds later, for at most 90 s.
+auth_api() {
+  local response deadline=$((SECONDS + 90))
+  while :; do
+    response=$(api "$@")
+    if [[ $(head -n 1 <<<"$response") != 429 ]] || ((SECONDS >= deadline)); then break; fi
+    sleep 5
+  done
+  printf '%s\n' "$response"
+}
+# expect_auth STATUS RESULT-CODE METHOD PATH [JSON] [curl options...] — expect_api through auth_api.
+expect_auth() {
+  local status=$1 code=$2 response
+  shift 2
+  response=$(auth_api "$@")
+  echo "$1 $2 -> $(head -c 300 <<<"$response")"
+  tail -n +2 <<<"$response" >"$E2E_DIR/api.json"
+  [[ $(head -n 1 <<<"$response") == "$status" ]] && jq -e --arg c "$code" '.resultCode == $c' "$E2E_DIR/api.json"
+}
+# admin_login — the bootstrap admin's access token on stdout (the call's log on stderr).
+admin_login() {
+  expect_auth 200 OK POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"$PROTOSTAR_ADMIN_PASSWORD\"}" >&2
+  jq -r .data.accessToken "$E2E_DIR/api.json"
+}
+# An admin demoted by another: the token it holds gets 403 on every admin endpoint at
+# once, without waiting for the token to expire.
+demoted_admin_gets_403_everywhere() {
+  local root grace grace_id nobody=00000000-0000-0000-0000-000000000000 endpoint method path
+  root=$(admin_login)
+  expect_auth 201 OK POST /api/auth/signup '{"email":"grace@example.com","password":"grace-password-1","displayName":"Grace"}'
+  grace_id=$(jq -r .data.user.id "$E2E_DIR/api.json")
+  expect_api 200 OK PATCH "/api/admin/users/$grace_id/tier" '{"tier":"ADMIN"}' -H "Authorization: Bearer $root"
+  expect_auth 200 OK POST /api/auth/login '{"email":"grace@example.com","password":"grace-password-1"}'
+  grace=$(jq -r .data.accessToken "$E2E_DIR/api.json")
+  expect_api 200 OK GET /api/admin/documents '' -H "Authorization: Bearer $grace"
+  expect_api 200 OK PATCH "/api/admin/users/$grace_id/tier" '{"tier":"GUEST"}' -H "Authorization: Bearer $root"
+  for endpoint in "GET /api/admin/documents" "GET /api/admin/documents/$nobody" "POST /api/admin/documents" \
+    "POST /api/admin/documents/$nobody/reindex" "DELETE /api/admin/documents/$nobody" "GET /api/admin/audit" \
+    "PATCH /api/admin/users/$grace_id/tier" "DELETE /api/admin/users/$grace_id/sessions"; do
+    read -r method path <<<"$endpoint"
+    expect_api 403 FORBIDDEN "$method" "$path" '{"tier":"ADMIN"}' -H "Authorization: Bearer $grace"
+  done
+  [[ $(psql_app "select tier from users where id = '$grace_id'") == GUEST ]]
+}
+# Two sessions of one user; a password change in one ends the other: its access token
+# and its refresh token get 401, the changing session's new tokens work.
+password_change_ends_the_other_session() {
+  local other_access other_refresh access
+  expect_auth 201 OK POST /api/auth/signup '{"email":"linus@example.com","password":"linus-password-1","displayName":"Linus"}'
+  other_access=$(jq -r .data.accessToken "$E2E_DIR/api.json")
+  other_refresh=$(jq -r .data.refreshToken "$E2E_DIR/api.json")
+  expect_auth 200 OK POST /api/auth/login '{"email":"linus@example.com","password":"linus-password-1"}'
+  access=$(jq -r .data.accessToken "$E2E_DIR/api.json")
+  expect_api 200 OK GET /api/me '' -H "Authorization: Bearer $other_access"
+  expect_auth 200 OK POST /api/me/password '{"currentPassword":"linus-password-1","newPassword":"linus-password-2"}' \
+    -H "Authorization: Bearer $access"
+  access=$(jq -r .data.accessToken "$E2E_DIR/api.json")
+  expect_api 401 TOKEN_REVOKED GET /api/me '' -H "Authorization: Bearer $other_access"
+  expect_auth 401 INVALID_REFRESH_TOKEN POST /api/auth/refresh "{\"refreshToken\":\"$other_refresh\"}"
+  expect_api 200 OK GET /api/me '' -H "Authorization: Bearer $access"
+}
+# Redis paused (frozen, not gone: connections hang): a right and a wrong password get
+# the same 503 envelope, so the outage tells nothing about the password.
+redis_paused_logins_answer_the_same_503() {
+  local redis right wrong
+  redis=$(protostar_compose ps -q redis)
+  docker pause "$redis" >/dev/null
+  trap 'docker unpause "$redis" >/dev/null 2>&1 || true' EXIT
+  right=$(api POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"$PROTOSTAR_ADMIN_PASSWORD\"}")
+  wrong=$(api POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"not-the-password\"}")
+  docker unpause "$redis" >/dev/null
+  trap - EXIT
+  echo "right: $right"
+  echo "wrong: $wrong"
+  [[ $(head -n 1 <<<"$right") == 503 ]]
+  tail -n +2 <<<"$right" | jq -e '.resultCode == "SERVICE_UNAVAILABLE" and .data == null'
+  [[ "$right" == "$wrong" ]]
+  wait_until 60 "redis healthy again" redis_healthy
+  wait_until 60 "a login through the backend again" admin_can_log_in
+}
+redis_healthy() { [[ $(container_health redis) == healthy ]]; }
+admin_can_log_in() {
+  [[ $(api POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"$PROTOSTAR_ADMIN_PASSWORD\"}" | head -n 1) == 200 ]]
+}
+# A login shows up in the audit, with who and from where.
+login_is_in_the_audit() {
+  local token admin_id
+  expect_auth 401 INVALID_CREDENTIALS POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"a-wrong-guess\"}"
+  token=$(admin_login)
+  admin_id=$(jq -r .data.user.id "$E2E_DIR/api.json")
+  expect_api 200 OK GET "/api/admin/audit?user=$admin_id&action=LOGIN&size=1" '' -H "Authorization: Bearer $token"
+  jq -e --arg id "$admin_id" '.data.items[0] | .subjectUserId == $id and .actorUserId == $id
+    and (.clientAddress | length > 0) and (.requestId | length > 0)' "$E2E_DIR/api.json"
+  # and a failed one, with the e-mail tried and no password
+  expect_api 200 OK GET "/api/admin/audit?user=$admin_id&action=LOGIN_FAILED&size=1" '' -H "Authorization: Bearer $token"
+  jq -e --arg e "$PROTOSTAR_ADMIN_EMAIL" '.data.items[0].detail == {email: $e}' "$E2E_DIR/api.json"
+  refute grep -q a-wrong-guess "$E2E_DIR/api.json"
+}
 
 e2e_setup production
 trap 'e2e_teardown $?' EXIT
@@ -545,6 +646,10 @@ check "the worker's Redis user cannot read a refresh token (NOPERM); the backend
 check "no Redis password on a command line (ps, docker top) or in the users file" no_password_in_redis_command_line
 check "a 3 MB body to /api/conversations gets nginx's 413 as a JSON envelope" oversize_body_gets_413_envelope
 check "past nginx's flood limit, /api/ gets a 429 JSON envelope with Retry-After" flood_limit_gets_429_envelope
+check "an admin demoted by another gets 403 on every admin endpoint at once, with its old token" demoted_admin_gets_403_everywhere
+check "a password change ends the other session: its access and refresh tokens get 401" password_change_ends_the_other_session
+check "Redis paused: a right and a wrong password get the same 503 envelope; all well after unpause" redis_paused_logins_answer_the_same_503
+check "a login and a failed login show up in GET /api/admin/audit" login_is_in_the_audit
 check "no backend reachable: nginx's 502 on /api/ is a JSON envelope" unreachable_backend_gets_502_envelope
 # The worker's first: its job comes through the backend.
 check "the ai-worker stopped mid-job lets the job finish, then stops; nothing handed back" worker_shuts_down_gracefully

@@ -8,11 +8,15 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
 import dev.protostar.contract.secrets.ProductionSecrets;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
+// Background work of every instance: the audit purge, the question reconciler. Each
+// is safe when both colours run it at once (see the classes).
+@EnableScheduling
 public class BackendApplication {
 
 	public static void main(String[] args) {

@@ -27,7 +27,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * feature or a service to features:
  * <ul>
  * <li>features: {@code account}, {@code chat}, {@code document}, {@code event};
- * <li>what they use: {@code api} (the envelope and errors, at the bottom),
+ * <li>what they use: {@code api} (the envelope and errors, at the bottom), {@code audit}
+ * (the security event log),
  * {@code request} (request ids, body limits), {@code security}, {@code ratelimit},
  * {@code tier}, {@code queue};
  * <li>wired in by the container, used by no feature: {@code server} (Tomcat

@@ -183,6 +183,18 @@ public abstract class IntegrationTestSupport {
 			.build());
 	}
 
+	protected HttpResponse<String> putJson(String path, String accessToken, String body)
+			throws IOException, InterruptedException {
+		return send(request(path).header("Content-Type", "application/json")
+			.header("Authorization", "Bearer " + accessToken)
+			.PUT(BodyPublishers.ofString(body))
+			.build());
+	}
+
+	protected HttpResponse<String> delete(String path, String accessToken) throws IOException, InterruptedException {
+		return send(request(path).header("Authorization", "Bearer " + accessToken).DELETE().build());
+	}
+
 	protected static JsonNode body(HttpResponse<String> response) {
 		return json.readTree(response.body());
 	}

@@ -14,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -58,6 +59,11 @@ import dev.protostar.worker.retrieval.Retriever;
  * question back when the enqueue seemed to fail, or a hand-made job) is a
  * retryable failure, dead-lettered once its attempts are used up; a question whose job gives up for good is marked {@code failed}, with the
  * failure's {@code resultCode} and {@code message} in its metadata.
+ * <p>
+ * A user may delete a conversation while one of its questions is being
+ * answered (its messages go with it). The job then ends quietly, without an
+ * answer and without a retry: before answering when the conversation is
+ * already gone, or when the answer's insert finds it gone.
  */
 @Component
 class ChatJobHandler implements JobHandler {
@@ -153,7 +159,12 @@ class ChatJobHandler implements JobHandler {
 	void answer(ChatJobPayload chat, boolean lastAttempt, Events events) {
 		UUID userId = uuid(chat.userId(), "userId", chat);
 		UUID conversationId = uuid(chat.conversationId(), "conversationId", chat);
-		ChatMessages.Question question = this.messages.question(chat.jobId())
+		var stored = this.messages.question(chat.jobId());
+		if (stored.isEmpty() && !this.messages.conversationExists(conversationId)) {
+			log.info("Job {}: its conversation was deleted; nothing to answer", chat.jobId());
+			return;
+		}
+		ChatMessages.Question question = stored
 			.orElseThrow(() -> new IllegalStateException("no question is stored for job " + chat.jobId()
 					+ ": the backend took it back, or the job was not made by the backend"));
 		if (!question.userId().equals(userId) || !question.conversationId().equals(conversationId)) {
@@ -187,7 +198,24 @@ class ChatJobHandler implements JobHandler {
 
 				});
 		Map<String, Object> metadata = metadata(answer);
-		ChatMessages.Answer written = this.transactions.execute((status) -> {
+		ChatMessages.Answer written;
+		try {
+			written = store(chat, conversationId, question, answer, metadata);
+		}
+		catch (DataIntegrityViolationException ex) {
+			if (this.messages.conversationExists(conversationId)) {
+				throw ex;
+			}
+			// Deleted while the answer was being written: the user wants neither.
+			log.info("Job {}: its conversation was deleted while answering; the answer is dropped", chat.jobId());
+			return;
+		}
+		events.event("answer", stored(written, question));
+	}
+
+	private ChatMessages.Answer store(ChatJobPayload chat, UUID conversationId, ChatMessages.Question question,
+			Answer answer, Map<String, Object> metadata) {
+		return this.transactions.execute((status) -> {
 			UUID id = UUID.randomUUID();
 			ChatMessages.Answer mine = new ChatMessages.Answer(id, answer.text(), JSON.writeValueAsString(metadata));
 			if (!this.messages.insertAnswer(id, conversationId, chat.jobId(), mine.content(), mine.metadata())) {
@@ -198,7 +226,6 @@ class ChatJobHandler implements JobHandler {
 			this.messages.touchConversation(conversationId);
 			return mine;
 		});
-		events.event("answer", stored(written, question));
 	}
 
 	private static Map<String, Object> metadata(Answer answer) {

@@ -37,6 +37,14 @@ class ChatMessages {
 			.optional();
 	}
 
+	/** Whether the conversation is still there (its owner may have deleted it, questions and all). */
+	boolean conversationExists(UUID conversationId) {
+		return this.jdbc.sql("SELECT count(*) FROM conversations WHERE id = :id")
+			.param("id", conversationId)
+			.query(Long.class)
+			.single() == 1;
+	}
+
 	/** The answer a job already wrote, if any, with its metadata (JSON). */
 	record Answer(UUID id, String content, String metadata) {
 	}

@@ -244,13 +244,48 @@ class ChatJobHandlerIntegrationTests {
 
 	@Test
 	void aQuestionNotStoredYetIsARetryableFailure() {
-		ChatJobPayload job = new ChatJobPayload(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "GUEST",
-				DocumentAccess.PUBLIC, UUID.randomUUID().toString(), "Is it there?", null);
+		Asked other = ask("Another question of the conversation");
+		ChatJobPayload job = new ChatJobPayload(UUID.randomUUID().toString(), other.job.userId(), "GUEST",
+				DocumentAccess.PUBLIC, other.job.conversationId(), "Is it there?", null);
 
 		assertThatThrownBy(() -> this.handler.answer(job, false, (name, data) -> {
 		})).isInstanceOf(IllegalStateException.class)
 			.isNotInstanceOf(NonRetryableJobException.class)
 			.hasMessageContaining("no question is stored");
+	}
+
+	@Test
+	void aJobWhoseConversationWasDeletedEndsQuietlyWithoutAnAnswer() throws Exception {
+		Asked asked = ask("How many days of leave do I have?");
+		jdbc.update("DELETE FROM conversations WHERE id = ?::uuid", asked.job.conversationId());
+		Job job = new Job(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
+				asked.job.conversationId(), asked.job.message(), "GUEST", "PUBLIC"), 1, 3, "lease", 0, 0);
+
+		this.handler.handle(job, (name, data) -> fail("no event expected: " + name));
+
+		assertThat(this.retriever.calls).as("nothing is retrieved for nobody").isEmpty();
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM messages WHERE job_id = ?", Long.class,
+				asked.job.jobId())).isZero();
+	}
+
+	@Test
+	void aConversationDeletedWhileAnsweringDropsTheAnswerWithoutARetry() throws Exception {
+		Asked asked = ask("How many days of leave do I have?");
+		Job job = new Job(asked.job.jobId(), "chat", payload(asked.job.jobId(), asked.job.userId(),
+				asked.job.conversationId(), asked.job.message(), "GUEST", "PUBLIC"), 1, 3, "lease", 0, 0);
+		List<String> events = new ArrayList<>();
+
+		this.handler.handle(job, (name, data) -> {
+			if (events.isEmpty()) {
+				// The user deletes the conversation as the first words arrive.
+				jdbc.update("DELETE FROM conversations WHERE id = ?::uuid", asked.job.conversationId());
+			}
+			events.add(name);
+		});
+
+		assertThat(events).isNotEmpty().doesNotContain("answer");
+		assertThat(jdbc.queryForObject("SELECT count(*) FROM messages WHERE job_id = ?", Long.class,
+				asked.job.jobId())).isZero();
 	}
 
 	@Test

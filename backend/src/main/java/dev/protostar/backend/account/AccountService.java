@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -18,15 +19,20 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import dev.protostar.backend.account.AccountViews.Me;
+import dev.protostar.backend.account.AccountViews.Quota;
 import dev.protostar.backend.account.AccountViews.SessionView;
 import dev.protostar.backend.account.AccountViews.Tokens;
 import dev.protostar.backend.account.AccountViews.UserView;
 import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.audit.AuditAction;
+import dev.protostar.backend.audit.AuditLog;
+import dev.protostar.backend.ratelimit.DailyQuestionQuota;
 import dev.protostar.backend.security.AccessRevoked;
 import dev.protostar.backend.security.AccessTokenService;
 import dev.protostar.backend.security.AccessTokenService.IssuedAccessToken;
 import dev.protostar.backend.tier.Tier;
+import dev.protostar.backend.tier.TierLimits;
 import dev.protostar.backend.tier.TierPolicy;
 import dev.protostar.backend.tier.TierProperties;
 
@@ -49,7 +55,11 @@ class AccountService {
 
 	private final TierProperties tiers;
 
+	private final DailyQuestionQuota quota;
+
 	private final Clock clock;
+
+	private final AuditLog audit;
 
 	/** Failed logins, for an operator watching for password guessing. */
 	private final Counter loginFailures;
@@ -63,7 +73,7 @@ class AccountService {
 
 	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessChanges access,
 			AccessTokenService accessTokens, PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers,
-			Clock clock, MeterRegistry meters) {
+			DailyQuestionQuota quota, Clock clock, AuditLog audit, MeterRegistry meters) {
 		this.users = users;
 		this.refreshTokens = refreshTokens;
 		this.access = access;
@@ -71,7 +81,9 @@ class AccountService {
 		this.passwords = passwords;
 		this.tierPolicy = tierPolicy;
 		this.tiers = tiers;
+		this.quota = quota;
 		this.clock = clock;
+		this.audit = audit;
 		this.decoyHash = passwords.encode(UUID.randomUUID().toString());
 		this.loginFailures = Counter.builder("protostar.login.failures")
 			.description("Logins and password changes refused for a wrong e-mail or password")
@@ -92,7 +104,9 @@ class AccountService {
 		catch (DuplicateKeyException ex) {
 			throw new ApiException(ResultCode.EMAIL_TAKEN, "an account with this email already exists");
 		}
-		return startSession(user, client);
+		Tokens tokens = startSession(user, client);
+		this.audit.record(AuditAction.SIGNUP, user.id(), user.id());
+		return tokens;
 	}
 
 	/**
@@ -110,6 +124,10 @@ class AccountService {
 			this.loginFailures.increment();
 			// Without the address: the request id ties it to the access log.
 			logger.info("Login refused: wrong e-mail or password");
+			// The e-mail tried, never the password; the account, when there is one, as
+			// subject, so that an admin looking at a user sees the guesses at it.
+			this.audit.record(AuditAction.LOGIN_FAILED, null, found.map(User::id).orElse(null),
+					Map.of("email", request.email()));
 			throw new ApiException(ResultCode.INVALID_CREDENTIALS, "wrong email or password");
 		}
 		User user = found.get();
@@ -119,7 +137,9 @@ class AccountService {
 		}
 		this.users.recordLogin(user.id(), now);
 		user = promoteIfDue(user, now);
-		return startSession(user, client);
+		Tokens tokens = startSession(user, client);
+		this.audit.record(AuditAction.LOGIN, user.id(), user.id());
+		return tokens;
 	}
 
 	Tokens refresh(String presented, Client client) {
@@ -148,13 +168,15 @@ class AccountService {
 	}
 
 	void logout(String presented) {
-		this.refreshTokens.revokeFamily(presented);
+		this.refreshTokens.revokeFamily(presented)
+			.ifPresent((userId) -> this.audit.record(AuditAction.LOGOUT, userId, userId));
 	}
 
 	/** Ends every session of the user and every access token issued so far. */
 	@Transactional
 	void logoutAll(UUID userId) {
 		revokeEverything(userId, AccessRevoked.SIGNED_OUT);
+		this.audit.record(AuditAction.LOGOUT_ALL, userId, userId);
 	}
 
 	/**
@@ -180,6 +202,7 @@ class AccountService {
 		this.access.revoked(changed, AccessRevoked.PASSWORD_CHANGED);
 		this.refreshTokens.revokeAll(userId);
 		logger.info("User " + userId + " changed the password; every other session is revoked");
+		this.audit.record(AuditAction.PASSWORD_CHANGED, userId, userId);
 		return startSession(changed, client);
 	}
 
@@ -205,6 +228,7 @@ class AccountService {
 		}
 		User user = this.users.revokeAccessTokens(userId, this.clock.instant()).orElseThrow(AccountService::accountGone);
 		this.access.revoked(user, AccessRevoked.SESSION_REVOKED);
+		this.audit.record(AuditAction.SESSION_REVOKED, userId, userId, Map.of("session", sessionId));
 	}
 
 	/** An admin ends every session of a user. */
@@ -212,6 +236,7 @@ class AccountService {
 	void revokeSessionsOf(UUID actorId, UUID targetId) {
 		revokeEverything(targetId, AccessRevoked.REVOKED_BY_ADMIN);
 		logger.info("User " + actorId + " revoked every session of " + targetId);
+		this.audit.record(AuditAction.SESSION_REVOKED, actorId, targetId, Map.of("scope", "all"));
 	}
 
 	private void revokeEverything(UUID userId, String reason) {
@@ -223,8 +248,10 @@ class AccountService {
 
 	Me me(UUID userId) {
 		User user = this.users.findById(userId).orElseThrow(AccountService::accountGone);
-		return new Me(user.id(), user.email(), user.displayName(), user.tier(), this.tiers.limitsOf(user.tier()),
-				user.createdAt());
+		TierLimits limits = this.tiers.limitsOf(user.tier());
+		Quota quota = new Quota(limits.questionsPerDay(), this.quota.usedToday(user.id(), limits.questionsPerDay()),
+				this.quota.resetsAt());
+		return new Me(user.id(), user.email(), user.displayName(), user.tier(), limits, quota, user.createdAt());
 	}
 
 	/**
@@ -259,6 +286,8 @@ class AccountService {
 			this.access.revoked(changed, AccessRevoked.TIER_CHANGED);
 		}
 		logger.info("User " + actorId + " set the tier of " + targetId + " from " + target.tier() + " to " + tier);
+		this.audit.record(AuditAction.TIER_CHANGED, actorId, targetId,
+				Map.of("from", target.tier().name(), "to", tier.name()));
 		return UserView.of(changed);
 	}
 

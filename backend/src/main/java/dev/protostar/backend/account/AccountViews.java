@@ -1,6 +1,7 @@
 package dev.protostar.backend.account;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import dev.protostar.backend.tier.Tier;
@@ -20,7 +21,36 @@ final class AccountViews {
 
 	}
 
-	record Me(UUID id, String email, String displayName, Tier tier, TierLimits limits, Instant createdAt) {
+	record Me(UUID id, String email, String displayName, Tier tier, TierLimits limits, Quota quota,
+			Instant createdAt) {
+	}
+
+	/**
+	 * The caller's daily questions.
+	 * @param dailyQuestions the tier's questions per UTC day (null would mean
+	 * unlimited; every tier has a limit today)
+	 * @param usedToday questions counted since midnight UTC; null when the
+	 * count cannot be read (Redis unavailable: the limit is not enforced then)
+	 * @param resetsAt the next midnight UTC
+	 */
+	record Quota(Integer dailyQuestions, Long usedToday, Instant resetsAt) {
+	}
+
+	/**
+	 * A user as the admins' list shows it.
+	 * @param lastActiveAt the last sign-in or conversation activity, whichever
+	 * is later; null when neither happened
+	 */
+	record UserSummary(UUID id, String email, String displayName, Tier tier, Instant createdAt,
+			Instant lastActiveAt) {
+	}
+
+	/**
+	 * One page of an admin's list, with the total count for a pager.
+	 * @param hasMore whether a next page exists
+	 * @param total items over all pages
+	 */
+	record CountedPage<T>(List<T> items, int page, int size, boolean hasMore, long total) {
 	}
 
 	/**

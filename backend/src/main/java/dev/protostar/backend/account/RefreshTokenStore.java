@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -124,14 +125,19 @@ class RefreshTokenStore {
 			return {'OK', user, family, redis.call('HGET', familyKey, 'sv') or '0', remaining}
 			""", List.class);
 
-	private static final RedisScript<Long> REVOKE = RedisScript.of("""
+	/** Returns the family's user when it was revoked now, '' when it was gone already. */
+	private static final RedisScript<String> REVOKE = RedisScript.of("""
 			local family = redis.call('HGET', KEYS[1], 'family')
 			if not family then
-			  return 0
+			  return ''
 			end
-			redis.call('SREM', ARGV[2] .. redis.call('HGET', KEYS[1], 'user'), family)
-			return redis.call('DEL', ARGV[1] .. family)
-			""", Long.class);
+			local user = redis.call('HGET', KEYS[1], 'user')
+			redis.call('SREM', ARGV[2] .. user, family)
+			if redis.call('DEL', ARGV[1] .. family) == 0 then
+			  return ''
+			end
+			return user
+			""", String.class);
 
 	private static final RedisScript<Long> REVOKE_ONE = RedisScript.of("""
 			if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then
@@ -223,8 +229,10 @@ class RefreshTokenStore {
 	}
 
 	/** Revokes the family of {@code presented}; nothing happens for an unknown token. */
-	void revokeFamily(String presented) {
-		redis(() -> this.redis.execute(REVOKE, List.of(tokenKey(presented)), FAMILY_PREFIX, USER_PREFIX));
+	/** @return the user whose session this revoked; empty when it was revoked already or never existed */
+	Optional<UUID> revokeFamily(String presented) {
+		String user = redis(() -> this.redis.execute(REVOKE, List.of(tokenKey(presented)), FAMILY_PREFIX, USER_PREFIX));
+		return (user == null || user.isEmpty()) ? Optional.empty() : Optional.of(UUID.fromString(user));
 	}
 
 	/** @return whether the user had this session */

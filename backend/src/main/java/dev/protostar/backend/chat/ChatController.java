@@ -6,12 +6,15 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -51,12 +54,32 @@ class ChatController {
 		return ResponseEntity.status(HttpStatus.CREATED).body(ApiResponse.ok(created));
 	}
 
-	/** The caller's conversations, the most recently active first. */
+	/**
+	 * The caller's conversations, the most recently active first; with
+	 * {@code q}, only those whose title or messages contain it (any case).
+	 */
 	@GetMapping("/api/conversations")
 	ApiResponse<Page<ConversationView>> list(@AuthenticationPrincipal AuthenticatedUser user,
+			@RequestParam(required = false) @Size(max = ChatRequests.SEARCH_MAX,
+					message = "must be at most 200 characters") @Pattern(regexp = "[^\\p{Cntrl}]*",
+							message = "must not contain control characters") String q,
 			@RequestParam(defaultValue = "0") @Min(0) @Max(10_000) int page,
 			@RequestParam(defaultValue = "20") @Min(1) @Max(100) int size) {
-		return ApiResponse.ok(this.chat.conversations(user.id(), page, size));
+		return ApiResponse.ok(this.chat.conversations(user.id(), q, page, size));
+	}
+
+	/** Renames one of the caller's conversations. */
+	@PatchMapping(path = "/api/conversations/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+	ApiResponse<ConversationView> rename(@AuthenticationPrincipal AuthenticatedUser user, @PathVariable UUID id,
+			@Valid @RequestBody ChatRequests.Rename request) {
+		return ApiResponse.ok(this.chat.rename(user.id(), id, request.title()));
+	}
+
+	/** Deletes one of the caller's conversations, its messages and their feedback. */
+	@DeleteMapping("/api/conversations/{id}")
+	ApiResponse<Void> delete(@AuthenticationPrincipal AuthenticatedUser user, @PathVariable UUID id) {
+		this.chat.delete(user.id(), id);
+		return ApiResponse.ok(null);
 	}
 
 	/** Messages of one of the caller's conversations, oldest first. */

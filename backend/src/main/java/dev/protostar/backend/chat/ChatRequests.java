@@ -1,6 +1,7 @@
 package dev.protostar.backend.chat;
 
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
@@ -10,6 +11,10 @@ final class ChatRequests {
 	static final int TITLE_MAX = 200;
 
 	static final int QUESTION_MAX = 4000;
+
+	static final int COMMENT_MAX = 2000;
+
+	static final int SEARCH_MAX = 200;
 
 	/**
 	 * No control characters except tab and line breaks: PostgreSQL refuses NUL
@@ -27,6 +32,30 @@ final class ChatRequests {
 	 */
 	record NewConversation(@Size(max = TITLE_MAX, message = "must be at most 200 characters")
 	@Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String title) {
+	}
+
+	/**
+	 * @param title the new title: 1 to 200 characters once trimmed (checked
+	 * by the service, which trims it)
+	 */
+	record Rename(@NotNull(message = "is required")
+	@Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String title) {
+	}
+
+	/**
+	 * @param rating {@code UP} or {@code DOWN}
+	 * @param comment optional, stored as sent (blank is stored as none)
+	 */
+	record Feedback(@NotNull(message = "is required (UP or DOWN)") ChatViews.Rating rating,
+			@Size(max = COMMENT_MAX, message = "must be at most 2000 characters")
+			@Pattern(regexp = TEXT, message = "must not contain control characters") String comment) {
+
+		@Override
+		public String toString() {
+			// Comments may be personal: keep them out of logs.
+			return "Feedback[" + this.rating + "]";
+		}
+
 	}
 
 	/**

@@ -2,10 +2,7 @@ package dev.protostar.backend.chat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +27,7 @@ import dev.protostar.backend.chat.ChatViews.Page;
 import dev.protostar.backend.chat.ChatViews.QuestionAccepted;
 import dev.protostar.backend.queue.JobQueueClient;
 import dev.protostar.backend.ratelimit.RateLimitDecision;
-import dev.protostar.backend.ratelimit.RateLimiter;
+import dev.protostar.backend.ratelimit.DailyQuestionQuota;
 import dev.protostar.backend.request.RequestIdFilter;
 import dev.protostar.backend.security.AuthenticatedUser;
 import dev.protostar.backend.tier.TierProperties;
@@ -49,7 +46,7 @@ class ChatService {
 
 	private final JobQueueClient queue;
 
-	private final RateLimiter limiter;
+	private final DailyQuestionQuota quota;
 
 	private final TierProperties tiers;
 
@@ -59,12 +56,12 @@ class ChatService {
 
 	private final MeterRegistry meters;
 
-	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, RateLimiter limiter,
+	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, DailyQuestionQuota quota,
 			TierProperties tiers, TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
 		this.chats = chats;
 		this.activity = activity;
 		this.queue = queue;
-		this.limiter = limiter;
+		this.quota = quota;
 		this.tiers = tiers;
 		this.transactions = transactions;
 		this.clock = clock;
@@ -79,8 +76,32 @@ class ChatService {
 		return new ConversationView(id, stored, now, now);
 	}
 
-	Page<ConversationView> conversations(UUID userId, int page, int size) {
-		return page(this.chats.conversations(userId, page * size, size + 1), page, size);
+	/** @param search text to look for in titles and messages; null or blank for all */
+	Page<ConversationView> conversations(UUID userId, String search, int page, int size) {
+		String text = (search == null || search.isBlank()) ? null : search.strip();
+		return page(this.chats.conversations(userId, text, page * size, size + 1), page, size);
+	}
+
+	/** A new title, trimmed: 1 to 200 characters. */
+	ConversationView rename(UUID userId, UUID conversationId, String title) {
+		String stored = title.strip();
+		int length = stored.codePointCount(0, stored.length());
+		if (length < 1 || length > ChatRequests.TITLE_MAX) {
+			throw new ApiException(ResultCode.VALIDATION_FAILED,
+					"title: must be 1 to " + ChatRequests.TITLE_MAX + " characters once trimmed");
+		}
+		return this.chats.renameConversation(conversationId, userId, stored).orElseThrow(ChatService::noConversation);
+	}
+
+	/**
+	 * Deletes a conversation with its messages. A question of it still being
+	 * answered is not called back: the worker finds its conversation gone and
+	 * drops the answer (see the ai-worker's ChatJobHandler).
+	 */
+	void delete(UUID userId, UUID conversationId) {
+		if (!this.chats.deleteConversation(conversationId, userId)) {
+			throw noConversation();
+		}
 	}
 
 	Page<MessageView> messages(UUID userId, UUID conversationId, int page, int size) {
@@ -218,12 +239,8 @@ class ChatService {
 
 	/** Questions per user and UTC day, by tier; the window ends at midnight UTC. */
 	private void checkDailyQuota(AuthenticatedUser user) {
-		Instant now = this.clock.instant();
-		LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-		Duration untilMidnight = Duration.between(now, today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
 		int limit = this.tiers.limitsOf(user.tier()).questionsPerDay();
-		RateLimitDecision decision = this.limiter.tryAcquire("questions", "questions:" + user.id() + ":" + today,
-				limit, untilMidnight);
+		RateLimitDecision decision = this.quota.tryAcquire(user.id(), limit);
 		if (!decision.allowed()) {
 			throw new ApiException(ResultCode.RATE_LIMITED,
 					"daily question limit of " + limit + " reached; it resets at midnight UTC",
@@ -233,9 +250,13 @@ class ChatService {
 
 	private void ownedConversation(UUID userId, UUID conversationId) {
 		if (this.chats.findConversation(conversationId, userId).isEmpty()) {
-			// Another user's conversation looks exactly like one that does not exist.
-			throw new ApiException(ResultCode.NOT_FOUND, "no such conversation");
+			throw noConversation();
 		}
+	}
+
+	/** Another user's conversation looks exactly like one that does not exist. */
+	private static ApiException noConversation() {
+		return new ApiException(ResultCode.NOT_FOUND, "no such conversation");
 	}
 
 	static String jobId(UUID userId, String idempotencyKey) {

@@ -20,9 +20,43 @@ final class ChatViews {
 	 * @param status {@code pending}, {@code answered} or {@code failed}
 	 * @param jobId the job that answers (user) or answered (assistant) it
 	 * @param metadata e.g. {@code {"citations": []}} on answers
+	 * @param feedback the asker's vote on an answer, or null
 	 */
 	record MessageView(UUID id, UUID conversationId, String role, String content, String status, String jobId,
-			JsonNode metadata, Instant createdAt) {
+			JsonNode metadata, Instant createdAt, FeedbackView feedback) {
+	}
+
+	/** A thumbs up or down on an answer. */
+	enum Rating {
+
+		UP, DOWN
+
+	}
+
+	/**
+	 * The feedback on an answer, as its asker sees it.
+	 * @param comment optional, as sent (escaped by whoever renders it)
+	 */
+	record FeedbackView(Rating rating, String comment) {
+	}
+
+	/**
+	 * Feedback as the admins' list shows it.
+	 * @param messageId the answer voted on
+	 * @param question the question it answers (null if that is gone)
+	 * @param answerExcerpt the answer's first 300 characters
+	 * @param userEmail who voted (the conversation's owner)
+	 * @param createdAt when this vote was given (a new vote replaces the old)
+	 */
+	record FeedbackEntry(UUID messageId, UUID conversationId, String userEmail, Rating rating, String comment,
+			String question, String answerExcerpt, Instant createdAt) {
+	}
+
+	/**
+	 * One page of an admin's list, with the total count for a pager.
+	 * @param total items over all pages
+	 */
+	record CountedPage<T>(List<T> items, int page, int size, boolean hasMore, long total) {
 	}
 
 	/**

@@ -81,8 +81,8 @@ class DocumentController {
 
 	/** Deletes the document, its chunks and its file. */
 	@DeleteMapping("/api/admin/documents/{id}")
-	ApiResponse<Map<String, UUID>> delete(@PathVariable UUID id) {
-		this.documents.delete(id);
+	ApiResponse<Map<String, UUID>> delete(@AuthenticationPrincipal AuthenticatedUser admin, @PathVariable UUID id) {
+		this.documents.delete(admin, id);
 		return ApiResponse.ok(Map.of("id", id));
 	}
 

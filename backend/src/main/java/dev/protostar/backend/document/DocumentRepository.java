@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
+import dev.protostar.backend.document.DocumentViews.ChunkView;
 import dev.protostar.backend.document.DocumentViews.DocumentView;
 import dev.protostar.contract.access.DocumentAccess;
 
@@ -135,6 +136,24 @@ class DocumentRepository {
 			.param("now", Timestamp.from(now))
 			.param("id", id)
 			.update();
+	}
+
+	/**
+	 * One chunk with its document's title, if the document is of one of the
+	 * {@code visible} access levels.
+	 */
+	Optional<ChunkView> chunk(UUID documentId, int chunkIndex, List<DocumentAccess> visible) {
+		return this.jdbc.sql("""
+				SELECT d.id, d.title, c.chunk_index, c.content
+				FROM document_chunks c JOIN documents d ON d.id = c.document_id
+				WHERE c.document_id = :documentId AND c.chunk_index = :chunkIndex AND d.access_level IN (:visible)
+				""")
+			.param("documentId", documentId)
+			.param("chunkIndex", chunkIndex)
+			.param("visible", visible.stream().map(DocumentAccess::name).toList())
+			.query((rs, row) -> new ChunkView(rs.getObject("id", UUID.class), rs.getString("title"),
+					rs.getInt("chunk_index"), rs.getString("content")))
+			.optional();
 	}
 
 	/** Deletes the row (its chunks go with it: ON DELETE CASCADE); the object key, or empty when unknown. */

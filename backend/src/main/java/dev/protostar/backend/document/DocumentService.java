@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -28,6 +29,8 @@ import org.springframework.web.multipart.MultipartFile;
 
 import dev.protostar.backend.api.ApiException;
 import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.audit.AuditAction;
+import dev.protostar.backend.audit.AuditLog;
 import dev.protostar.backend.document.DocumentRepository.NewDocument;
 import dev.protostar.backend.document.DocumentRepository.Run;
 import dev.protostar.backend.document.DocumentStorage.StorageUnavailableException;
@@ -87,6 +90,8 @@ class DocumentService {
 
 	private final Clock clock;
 
+	private final AuditLog audit;
+
 	private final MeterRegistry meters;
 
 	private final Counter deleted;
@@ -94,13 +99,14 @@ class DocumentService {
 	private final Counter reindexed;
 
 	DocumentService(DocumentRepository documents, DocumentStorage storage, JobQueueClient queue,
-			DocumentProperties properties, TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
+			DocumentProperties properties, TransactionTemplate transactions, Clock clock, AuditLog audit, MeterRegistry meters) {
 		this.documents = documents;
 		this.storage = storage;
 		this.queue = queue;
 		this.properties = properties;
 		this.transactions = transactions;
 		this.clock = clock;
+		this.audit = audit;
 		this.meters = meters;
 		this.deleted = Counter.builder("protostar.documents.deleted").description("Documents deleted").register(meters);
 		this.reindexed = Counter.builder("protostar.documents.reindexed")
@@ -176,6 +182,8 @@ class DocumentService {
 			throw ex;
 		}
 		count("uploaded", format.name().toLowerCase(java.util.Locale.ROOT));
+		this.audit.record(AuditAction.DOCUMENT_UPLOADED, admin.id(), null,
+				Map.of("document", id, "filename", filename, "access", access.name(), "bytes", file.getSize()));
 		logger.info("Document " + id + " uploaded (" + file.getSize() + " bytes, " + contentType + ", " + access
 				+ "); ingestion job " + jobId);
 		return new IngestionQueued(find(id), jobId);
@@ -223,12 +231,13 @@ class DocumentService {
 			throw ex;
 		}
 		this.reindexed.increment();
+		this.audit.record(AuditAction.DOCUMENT_REINDEXED, admin.id(), null, Map.of("document", id, "job", jobId));
 		logger.info("Document " + id + " reindexed; ingestion job " + jobId);
 		return new IngestionQueued(find(id), jobId);
 	}
 
 	/** Deletes the row, its chunks and its object; nothing when the object cannot be deleted (503). */
-	void delete(UUID id) {
+	void delete(AuthenticatedUser admin, UUID id) {
 		this.transactions.executeWithoutResult((status) -> {
 			String key = this.documents.delete(id).orElseThrow(DocumentService::notFound);
 			try {
@@ -240,6 +249,7 @@ class DocumentService {
 			}
 		});
 		this.deleted.increment();
+		this.audit.record(AuditAction.DOCUMENT_DELETED, admin.id(), null, Map.of("document", id));
 		logger.info("Document " + id + " deleted");
 	}
 

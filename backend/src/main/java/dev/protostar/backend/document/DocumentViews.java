@@ -36,6 +36,15 @@ final class DocumentViews {
 	}
 
 	/**
+	 * A passage an answer cites ({@code citations[].documentId} and
+	 * {@code chunkIndex} of its metadata).
+	 * @param text the chunk as ingested, returned as stored (escaped by whoever
+	 * renders it)
+	 */
+	record ChunkView(UUID documentId, String title, int chunkIndex, String text) {
+	}
+
+	/**
 	 * One page of a list.
 	 * @param page the page number, from 0
 	 * @param size the page size asked for

@@ -92,6 +92,9 @@ class RedisOutageIntegrationTests extends IntegrationTestSupport {
 			// A signed-in user is still served: the current tier comes from PostgreSQL.
 			assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
 			assertThat(body(me).at("/data/email").asString()).isEqualTo(email);
+			// Its question count lives in Redis: unknown, said so rather than a 500 or a guess.
+			assertThat(body(me).at("/data/quota/usedToday").isNull()).isTrue();
+			assertThat(body(me).at("/data/quota/dailyQuestions").asInt()).isEqualTo(20);
 		}
 		finally {
 			pause(false);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# protostar secrets rotate jwt: the key moves under the deploy lock, .env is rewritten
+# atomically, the backend is redeployed blue/green with the image it runs.
+
+load test_helper
+
+OLD_KEY=jwtjwtjwtjwtjwtjwtjwtjwtjwtjwtjw
+
+# blue serves v2; green, stopped, holds v1 (the rollback target).
+setup() {
+  deployed_stack_setup blue v2 v1
+  stub_health_answer 'HTTP/2 200\r\nx-protostar-backend: green v2\r\n\r\n'
+  stub_output docker 'image inspect *.Config.Env* protostar/backend:v2' 'PATH=/usr/bin\nPROTOSTAR_VERSION=v2\n'
+  chmod 640 "$ENV_FILE"
+  HOLDER_PID=""
+}
+
+teardown() {
+  if [[ -n "$HOLDER_PID" ]]; then
+    kill "$HOLDER_PID" 2>/dev/null || true
+    wait "$HOLDER_PID" 2>/dev/null || true
+  fi
+  protostar_teardown
+}
+
+env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
+
+@test "secrets --help prints the usage" {
+  run protostar secrets --help
+  assert_status 0
+  assert_output_contains "Usage: protostar secrets rotate jwt [--drain SECONDS] [--timeout SECONDS] [--keep-warm]"
+  assert_no_calls
+}
+
+@test "anything but 'rotate jwt', an unknown option or a canary is refused before any change" {
+  local before
+  before=$(cat "$ENV_FILE")
+  run protostar secrets rotate
+  assert_status 1
+  assert_output_contains "usage: protostar secrets rotate jwt"
+  run protostar secrets rotate postgres
+  assert_status 1
+  run protostar secrets rotate jwt --bogus 1
+  assert_status 1
+  assert_output_contains "unknown option '--bogus'"
+  run protostar secrets rotate jwt --canary 50,100
+  assert_status 1
+  assert_output_contains "not a canary"
+  [[ "$(cat "$ENV_FILE")" == "$before" ]] || fail ".env changed"
+  refute_changing_calls
+}
+
+@test "rotate jwt: the old key becomes the previous one, a new 64-hex key, mode kept, redeployed" {
+  record_docker_env JWT_SECRET JWT_PREVIOUS_SECRET BACKEND_GREEN_IMAGE
+  run protostar secrets rotate jwt --drain 0
+  assert_status 0
+  local new
+  new=$(env_value JWT_SECRET)
+  [[ "$new" =~ ^[0-9a-f]{64}$ ]] || fail "JWT_SECRET is not 64 hex characters: $new"
+  [[ "$(env_value JWT_PREVIOUS_SECRET)" == "$OLD_KEY" ]] || fail "JWT_PREVIOUS_SECRET: $(env_value JWT_PREVIOUS_SECRET)"
+  [[ $(grep -c '^JWT_SECRET=' "$ENV_FILE") -eq 1 && $(grep -c '^JWT_PREVIOUS_SECRET=' "$ENV_FILE") -eq 1 ]] ||
+    fail "one line each expected:" "$(cat "$ENV_FILE")"
+  grep -qx 'POSTGRES_DB=protostar' "$ENV_FILE" || fail "other settings lost"
+  [[ "$(stat -c %a "$ENV_FILE")" == 640 ]] || fail "mode changed: $(stat -c %a "$ENV_FILE")"
+  [[ -z "$(find "$TEST_ROOT" -maxdepth 1 -name '.env.*')" ]] || fail "temporary files left"
+  # The new colour started with the running image and both keys; the old one stopped.
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-green"
+  assert_call_line "$(compose_prefix) stop backend-blue"
+  grep -qx "JWT_SECRET=$new" "$STUB_ENV_LOG" || fail "compose did not get the new key"
+  grep -qx "JWT_PREVIOUS_SECRET=$OLD_KEY" "$STUB_ENV_LOG" || fail "compose did not get the previous key"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STUB_ENV_LOG"
+  # Green serves v2; blue names v1, so a rollback still goes back a version.
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
+  grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STATE_DIR_T/state.env" || fail "rollback target lost" "$(cat "$STATE_DIR_T/state.env")"
+  grep -q "action=rotate-jwt service=backend .* result=ok" "$STATE_DIR_T/audit.log"
+  # The keys are never printed.
+  refute_output_contains "$new"
+  refute_output_contains "$OLD_KEY"
+  assert_unlocked
+}
+
+@test "refused while the deploy lock is held: .env and the state untouched" {
+  sleep 60 3>&- &
+  HOLDER_PID=$!
+  mkdir -p "$STATE_DIR_T/deploy.lock"
+  printf '%s\n' "pid=$HOLDER_PID" "user=alice" "host=$(uname -n)" \
+    "command=protostar deploy backend v7" "started=2026-01-02T03:04:05Z" >"$STATE_DIR_T/deploy.lock/owner"
+  run protostar secrets rotate jwt
+  assert_status 1
+  assert_output_contains "another deploy is in progress: pid $HOLDER_PID"
+  [[ "$(env_value JWT_SECRET)" == "$OLD_KEY" ]] || fail "JWT_SECRET changed"
+  [[ -z "$(env_value JWT_PREVIOUS_SECRET)" ]] || fail "JWT_PREVIOUS_SECRET set"
+  refute_changing_calls
+  assert_state_unchanged
+  grep -qx "pid=$HOLDER_PID" "$STATE_DIR_T/deploy.lock/owner" || fail "the holder's lock was touched"
+}
+
+@test "a failed redeploy puts the old keys back; blue keeps serving; lock released" {
+  write_env "JWT_PREVIOUS_SECRET=older-key-older-key-older-key-0123"
+  stub docker 'compose * up *backend-green' 'exit 1'
+  run protostar secrets rotate jwt --drain 0 --timeout 5
+  assert_status 1
+  [[ "$(env_value JWT_SECRET)" == "$OLD_KEY" ]] || fail "JWT_SECRET not restored: $(env_value JWT_SECRET)"
+  [[ "$(env_value JWT_PREVIOUS_SECRET)" == older-key-older-key-older-key-0123 ]] || fail "previous not restored"
+  assert_output_contains "has its previous JWT_SECRET and JWT_PREVIOUS_SECRET again"
+  assert_state_unchanged
+  grep -q "action=rotate-jwt service=backend .* result=failed" "$STATE_DIR_T/audit.log"
+  assert_unlocked
+}
+
+@test "a warm idle colour with the same image is recreated, not reused with the old key" {
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" \
+    "BACKEND_BLUE_IMAGE=protostar/backend:v2" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  stub_running nginx backend-blue backend-green
+  # Ready with v2 until removed.
+  stub docker 'inspect -f {{.State.Health.Status}} {{.Config.Image}} id-backend-green' \
+    '[[ ! -e "$STUB_LOG.green-removed" ]] || exit 1; echo "healthy protostar/backend:v2"'
+  stub_tap docker 'compose * rm --stop --force backend-green' 'touch "$STUB_LOG.green-removed"'
+  run protostar secrets rotate jwt --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  (($(grep -nF " rm --stop --force backend-green" "$STUB_LOG" | cut -d: -f1) < $(grep -nF " up --detach" "$STUB_LOG" | cut -d: -f1))) ||
+    fail "removed after the start" "$(cat "$STUB_LOG")"
+}
+
+@test "nothing deployed yet: refused, nothing changed" {
+  write_state_file "IMAGE_SOURCE=offline"
+  run protostar secrets rotate jwt
+  assert_status 1
+  assert_output_contains "nothing is deployed yet"
+  [[ "$(env_value JWT_SECRET)" == "$OLD_KEY" ]]
+}
