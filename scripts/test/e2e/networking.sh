@@ -254,7 +254,17 @@ user_path_security_headers() {
   grep -qi '^strict-transport-security: max-age=31536000' <<<"$headers"
   grep -qi '^x-content-type-options: nosniff' <<<"$headers"
   grep -qi '^referrer-policy: ' <<<"$headers"
-  [[ $(grep -ci '^x-frame-options:' <<<"$headers") == 1 ]] && grep -qi '^x-frame-options: DENY' <<<"$headers"
+  [[ $(grep -ci '^x-frame-options:' <<<"$headers") == 1 ]]
+  grep -qi '^x-frame-options: DENY' <<<"$headers"
+  # The web app's CSP, once: only its own files, no inline script, no eval.
+  local csp directive
+  [[ $(grep -ci '^content-security-policy:' <<<"$headers") == 1 ]]
+  csp=$(grep -i '^content-security-policy:' <<<"$headers")
+  for directive in "default-src 'self'" "script-src 'self'" "object-src 'none'" "base-uri 'none'" \
+    "frame-ancestors 'none'" "img-src 'self' data:"; do
+    grep -qF "$directive" <<<"$csp"
+  done
+  ! grep -qE "unsafe-inline|unsafe-eval" <<<"$csp" || return 1
 }
 request_size_limits() {
   on stranger sh -c 'head -c 2097152 /dev/zero >/tmp/2mb'
@@ -317,7 +327,7 @@ check "TLS 1.0 and 1.1 are refused on both paths, TLS 1.2 accepted" old_tls_refu
 check "the user path serves the API over HTTP/2 with the user's address" user_path_serves_the_api
 check "the user path cannot reach any admin route (421), nor the management host" user_path_cannot_reach_admin_routes
 check "actuator endpoints other than health are 404 from the user path" actuator_closed_except_health
-check "the user path sends HSTS and security headers, each once" user_path_security_headers
+check "the user path sends HSTS, the CSP and security headers, each once" user_path_security_headers
 check "bodies over 1 MB are refused (413) except document uploads" request_size_limits
 check "server-sent events pass through unbuffered" sse_is_passed_on_unbuffered
 check "a burst from one address gets 429 (another address is still served); /api/health never does" rate_limit_answers_429_but_not_health

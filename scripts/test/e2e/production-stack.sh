@@ -474,6 +474,31 @@ unreachable_backend_gets_502_envelope() {
   ((status == 0)) && nginx_envelope 502 SERVICE_UNAVAILABLE "$dir/headers" "$dir/body"
 }
 
+# The web app in headless chromium (Selenium, browser-tests/) against this stack: an
+# admin's upload seen ready, a new employee's streamed answer citing it, the passage
+# dialog, markup kept inert, the 360 px and desktop layouts; screenshots in
+# browser-tests/target/screenshots. Not in the fresh tier's inner run (PROTOSTAR_FRESH_MACHINE):
+# there it would only repeat this run's browser and Maven work at the cost of minutes.
+web_app_in_a_real_browser() {
+  local mvn=("$PROTOSTAR_ROOT/mvnw" -B -q -pl browser-tests test
+    "-Dprotostar.browser.base-url=https://localhost:$HTTPS_PORT"
+    "-Dprotostar.browser.admin-email=$PROTOSTAR_ADMIN_EMAIL"
+    "-Dprotostar.browser.admin-password=$PROTOSTAR_ADMIN_PASSWORD")
+  (cd "$PROTOSTAR_ROOT" && "${mvn[@]}")
+  ls "$PROTOSTAR_ROOT/browser-tests/target/screenshots"
+  [[ -s "$PROTOSTAR_ROOT/browser-tests/target/screenshots/answer-desktop.png" ]]
+}
+# The page and its files through nginx: the page never cached, the files for a year.
+web_app_served_through_nginx() {
+  local page module
+  https_headers / | tee "$E2E_DIR/index.headers"
+  grep -qi '^cache-control: no-cache' "$E2E_DIR/index.headers"
+  grep -qi "^content-security-policy: default-src 'self'" "$E2E_DIR/index.headers"
+  page=$(curl -fsS --cacert "$TLS_DIR/tls.crt" "https://localhost:$HTTPS_PORT/")
+  module=$(grep -oE '/assets/[0-9a-f]{12}/app\.js' <<<"$page")
+  https_headers "$module" | tee "$E2E_DIR/module.headers"
+  grep -qi '^cache-control: max-age=31536000, public, immutable' "$E2E_DIR/module.headers"
+}
 # --- Accounts and access hold up (issue 14) -------------------------------------------------
 # auth_api METHOD PATH [JSON] [curl options...] — api, waiting out the per-address login
 # limit (these checks come after the guessing check, which spends it): a 429 is retried
@@ -595,6 +620,10 @@ check "ask a question: 202, then its events over SSE; the tokens spell the store
 check "the embedded object store runs and is healthy" object_store_runs_embedded
 check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
+check "the web app: / is the page (no-cache, with the CSP), its files cached for a year" web_app_served_through_nginx
+if [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
+  check "the web app in headless chromium: upload, sign up, streamed cited answer, passage, inert markup, layouts" web_app_in_a_real_browser
+fi
 check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wrong_document_type_is_refused
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
 check "a job the worker rejects is dead-lettered; jobs dlq lists, replays (it runs again) and purges it" dead_letters_are_listed_replayed_and_purged
