@@ -211,7 +211,7 @@ function feedback() {
     const items = Array.isArray(page) ? page : (page.items || []);
     clear(list, table([t('when'), t('user'), t('rating'), t('comment'), t('assistant')], items.map((item) => h('tr', {},
       h('td', {}, when(item.createdAt)), h('td', {}, String(item.userEmail ?? item.userId ?? '')),
-      h('td', {}, item.rating === 'UP' ? '👍' : '👎'), h('td', {}, item.comment || ''),
+      h('td', {}, item.rating === 'UP' ? t('helpful') : t('notHelpful')), h('td', {}, item.comment || ''),
       h('td', { className: 'clip' }, String(item.answer ?? item.content ?? item.messageId ?? ''))))));
   }, (error) => clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error))));
   return { element: list };

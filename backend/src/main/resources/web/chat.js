@@ -97,7 +97,7 @@ export function chatView(shell) {
       h('button', { type: 'button', className: 'icon', title: t('rename'), 'aria-label': `${t('rename')}: ${conversation.title || t('untitled')}`,
         onClick: () => rename(conversation) }, '✎'),
       h('button', { type: 'button', className: 'icon', title: t('delete'), 'aria-label': `${t('delete')}: ${conversation.title || t('untitled')}`,
-        onClick: () => remove(conversation) }, '🗑'))));
+        onClick: () => remove(conversation) }, '✕'))));
     if (!conversations.length) list.append(h('li', { className: 'muted' }, t('none')));
   }
 
@@ -244,8 +244,8 @@ export function chatView(shell) {
     const note = h('span', { className: 'muted', role: 'status' });
     const comment = h('input', { type: 'text', maxlength: 1000, placeholder: t('comment'), 'aria-label': t('comment'), hidden: true });
     let rating = feedback?.rating || null;
-    const up = h('button', { type: 'button', className: 'icon', 'aria-pressed': String(rating === 'UP'), 'aria-label': t('helpful'), title: t('helpful'), onClick: () => rate('UP') }, '👍');
-    const down = h('button', { type: 'button', className: 'icon', 'aria-pressed': String(rating === 'DOWN'), 'aria-label': t('notHelpful'), title: t('notHelpful'), onClick: () => rate('DOWN') }, '👎');
+    const up = h('button', { type: 'button', className: 'icon', 'aria-pressed': String(rating === 'UP'), 'aria-label': t('helpful'), title: t('helpful'), onClick: () => rate('UP') }, '▲');
+    const down = h('button', { type: 'button', className: 'icon', 'aria-pressed': String(rating === 'DOWN'), 'aria-label': t('notHelpful'), title: t('notHelpful'), onClick: () => rate('DOWN') }, '▼');
     const send = h('button', { type: 'button', hidden: true, onClick: () => save() }, t('send'));
     async function rate(value) {
       rating = value;
