@@ -1,0 +1,68 @@
+package dev.protostar.backend.account;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+
+import dev.protostar.backend.account.AccountViews.CreatedInvite;
+import dev.protostar.backend.account.AccountViews.InviteView;
+import dev.protostar.backend.api.ApiException;
+import dev.protostar.backend.api.ResultCode;
+import dev.protostar.backend.tier.Tier;
+
+/**
+ * Admins' invites: made, listed and withdrawn here; spent by a signup
+ * (AccountService). The token is returned once and stored as its hash.
+ */
+@Service
+class InviteService {
+
+	private static final Log logger = LogFactory.getLog(InviteService.class);
+
+	private final InviteRepository invites;
+
+	private final Clock clock;
+
+	/** Where users reach the web app, e.g. {@code https://chat.example.com}; empty: links are paths. */
+	private final String publicUrl;
+
+	InviteService(InviteRepository invites, Clock clock, @Value("${protostar.public-url:}") String publicUrl) {
+		this.invites = invites;
+		this.clock = clock;
+		this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+	}
+
+	CreatedInvite create(UUID adminId, AccountRequests.InviteCreation request) {
+		if (request.tier() == Tier.ADMIN) {
+			throw new ApiException(ResultCode.VALIDATION_FAILED,
+					"tier: an invite cannot make an admin (promote the account once it exists)");
+		}
+		Instant now = this.clock.instant();
+		String token = OneTimeTokens.generate();
+		InviteRepository.Invite invite = new InviteRepository.Invite(UUID.randomUUID(), request.email(),
+				request.tier(), adminId, now, now.plus(Duration.ofHours(request.expiresInHours())), null, null);
+		this.invites.insert(invite, OneTimeTokens.hash(token));
+		logger.info("User " + adminId + " created invite " + invite.id() + " for tier " + invite.tier());
+		return new CreatedInvite(InviteView.of(invite), token, this.publicUrl + "/signup#invite=" + token);
+	}
+
+	List<InviteView> list() {
+		return this.invites.list().stream().map(InviteView::of).toList();
+	}
+
+	void delete(UUID adminId, UUID id) {
+		if (!this.invites.delete(id)) {
+			throw new ApiException(ResultCode.NOT_FOUND, "no such invite");
+		}
+		logger.info("User " + adminId + " deleted invite " + id);
+	}
+
+}
