@@ -37,7 +37,17 @@ class InviteService {
 	InviteService(InviteRepository invites, Clock clock, @Value("${protostar.public-url:}") String publicUrl) {
 		this.invites = invites;
 		this.clock = clock;
-		this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+		this.publicUrl = origin(publicUrl);
+	}
+
+	/**
+	 * The URL without a trailing slash and without the default port, which
+	 * production.yml always writes ({@code https://host:443}).
+	 */
+	static String origin(String url) {
+		String origin = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+		return origin.startsWith("https://") && origin.endsWith(":443")
+				? origin.substring(0, origin.length() - ":443".length()) : origin;
 	}
 
 	CreatedInvite create(UUID adminId, AccountRequests.InviteCreation request) {
