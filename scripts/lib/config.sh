@@ -151,11 +151,15 @@ declare -A ENV_RULES=(
 )
 
 # Optional settings, checked only when set (Compose gives each a default, or none). The
-# bootstrap admin, created (or made ADMIN again) by the backend at startup, needs both
-# of its variables or neither.
+# bootstrap admin, created by the backend at startup when no account has the address,
+# needs both of its variables or neither. PROTOSTAR_SIGNUP_POLICY=domains needs
+# PROTOSTAR_SIGNUP_DOMAINS.
 declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_ADMIN_EMAIL]=email
   [PROTOSTAR_ADMIN_PASSWORD]=password
+  [PROTOSTAR_SIGNUP_POLICY]=signup_policy
+  [PROTOSTAR_SIGNUP_DOMAINS]=domains
+  [PROTOSTAR_TIER_AUTO_PROMOTION]=boolean
   [AI_WORKER_CONCURRENCY]=concurrency
   [AI_WORKER_CPU_SHARES]=cpu_shares
   [BACKEND_JAVA_OPTIONS]=java_options
@@ -205,6 +209,10 @@ check_value() {
     url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8888" ;;
     api_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$ ]] || echo "an http(s) URL such as http://vllm:8000/v1" ;;
     answer_provider) [[ "$v" =~ ^(offline|openai|gemini)$ ]] || echo "offline, openai or gemini" ;;
+    signup_policy) [[ "$v" =~ ^(open|domains|invite|closed)$ ]] || echo "open, domains, invite or closed" ;;
+    # Each a host name; the backend compares them with the part after '@', ignoring case.
+    domains) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(,[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)*$ ]] || echo "e-mail domains separated by commas, such as example.com,example.org" ;;
+    boolean) [[ "$v" =~ ^(true|false)$ ]] || echo "true or false" ;;
     api_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=:-]{8,512}$ ]] || echo "8 to 512 letters, digits or ._~+/=:-" ;;
     model) [[ "$v" =~ ^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$ ]] || echo "a model name such as qwen2.5:7b-instruct or gemini-2.5-flash" ;;
     duration) [[ "$v" =~ ^[1-9][0-9]{0,5}(ms|s|m)$ ]] || echo "a duration such as 30s, 500ms or 2m" ;;
@@ -287,6 +295,9 @@ validate_env() {
     problems+=("PROTOSTAR_ADMIN_EMAIL is set but PROTOSTAR_ADMIN_PASSWORD is empty (set both or neither)")
   elif [[ -z "${PROTOSTAR_ADMIN_EMAIL:-}" && -n "${PROTOSTAR_ADMIN_PASSWORD:-}" ]]; then
     problems+=("PROTOSTAR_ADMIN_PASSWORD is set but PROTOSTAR_ADMIN_EMAIL is empty (set both or neither)")
+  fi
+  if [[ "${PROTOSTAR_SIGNUP_POLICY:-}" == domains && -z "${PROTOSTAR_SIGNUP_DOMAINS:-}" ]]; then
+    problems+=("PROTOSTAR_SIGNUP_POLICY=domains needs PROTOSTAR_SIGNUP_DOMAINS (e.g. example.com,example.org)")
   fi
   # A remote answer provider needs its endpoint and model (Gemini: its key; its URL has a
   # default); the worker would refuse to start without them, after the stack came up.

@@ -26,6 +26,18 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
   grep -qx 'PROTOSTAR_ANSWER_PROVIDER=${ANSWER_PROVIDER:-offline}' <<<"$env"
 }
 
+@test "the signup policy, its domains and the promotion switch reach the backend colours only" {
+  local color var
+  for color in blue green; do
+    grep -qx 'PROTOSTAR_SIGNUP_POLICY=${PROTOSTAR_SIGNUP_POLICY:-open}' <<<"$(env_of "backend-$color")"
+    grep -qx 'PROTOSTAR_SIGNUP_DOMAINS=${PROTOSTAR_SIGNUP_DOMAINS:-}' <<<"$(env_of "backend-$color")"
+    grep -qx 'PROTOSTAR_TIER_AUTO_PROMOTION=${PROTOSTAR_TIER_AUTO_PROMOTION:-false}' <<<"$(env_of "backend-$color")"
+  done
+  for var in PROTOSTAR_SIGNUP_POLICY PROTOSTAR_SIGNUP_DOMAINS PROTOSTAR_TIER_AUTO_PROMOTION PROTOSTAR_PUBLIC_URL; do
+    ! grep -q "^$var=" <<<"$(env_of ai-worker)" || fail "the worker gets $var"
+  done
+}
+
 @test "each colour connects as the backend's role and Redis user and migrates as the owner; no answer settings" {
   local color env
   for color in blue green; do

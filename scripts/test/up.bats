@@ -8,6 +8,8 @@ setup() {
   protostar_setup
   # psql reads the roles script; Redis takes the users file `up` wrote.
   stub docker 'compose * exec -T postgres psql *' 'cat >/dev/null'
+  # An administrator exists (the setup link's tests say otherwise).
+  stub docker 'compose * exec -T postgres psql -X -q -t -A *' 'cat >/dev/null; echo 1'
   stub_output docker 'compose * exec -T redis redis-cli ACL LOAD' 'OK\n'
 }
 
@@ -70,6 +72,32 @@ up_rejects() {
   up_rejects "PROTOSTAR_ADMIN_EMAIL=not-an-address is malformed: expected an e-mail address" \
     "PROTOSTAR_ADMIN_PASSWORD is malformed: expected 10 to 128 characters"
   [[ "$output" != *short1* ]] || fail "the password was printed: $output"
+}
+
+@test "an unknown signup policy and malformed domains and promotion switch are named" {
+  write_env "PROTOSTAR_SIGNUP_POLICY=everyone" "PROTOSTAR_SIGNUP_DOMAINS=example.com;evil.org" \
+    "PROTOSTAR_TIER_AUTO_PROMOTION=yes"
+  up_rejects "PROTOSTAR_SIGNUP_POLICY=everyone is malformed: expected open, domains, invite or closed" \
+    "PROTOSTAR_SIGNUP_DOMAINS=example.com;evil.org is malformed: expected e-mail domains separated by commas" \
+    "PROTOSTAR_TIER_AUTO_PROMOTION=yes is malformed: expected true or false"
+}
+
+@test "PROTOSTAR_SIGNUP_POLICY=domains without PROTOSTAR_SIGNUP_DOMAINS is named before anything starts" {
+  write_env "PROTOSTAR_SIGNUP_POLICY=domains"
+  up_rejects "PROTOSTAR_SIGNUP_POLICY=domains needs PROTOSTAR_SIGNUP_DOMAINS"
+}
+
+@test "each signup policy, with its domains, and the promotion switch pass validation" {
+  use_free_ports
+  local policy
+  for policy in open invite closed; do
+    write_env "PROTOSTAR_SIGNUP_POLICY=$policy" "PROTOSTAR_TIER_AUTO_PROMOTION=true"
+    run lib_run load_config
+    assert_status 0
+  done
+  write_env "PROTOSTAR_SIGNUP_POLICY=domains" "PROTOSTAR_SIGNUP_DOMAINS=Example.com,staff.example.org"
+  run lib_run load_config
+  assert_status 0
 }
 
 @test "AI_WORKER_CONCURRENCY out of range is rejected; it may be left out" {
@@ -309,6 +337,7 @@ up_rejects() {
   use_free_ports
   write_env
   stub docker 'compose * exec -T postgres psql *' 'cat >"$STUB_LOG.psql-stdin"'
+  stub docker 'compose * exec -T postgres psql -X -q -t -A *' 'cat >/dev/null; echo 1'
   run protostar up --offline
   assert_status 0
   local stores roles acl apps
@@ -478,4 +507,56 @@ up_rejects() {
   assert_call_line "docker pull nginx:1.26.3"
   assert_call_line "docker pull redis:8.0.2"
   refute_called "docker pull pgvector"
+}
+
+# --- the first administrator's setup link -----------------------------------------------
+
+# stub_admins N — the running database has N admins; the SQL each query got is kept in
+# $STUB_LOG.sql, one psql input after another.
+stub_admins() {
+  stub docker 'compose * exec -T postgres psql -X -q -t -A *' \
+    "input=\$(cat); printf '%s\n---\n' \"\$input\" >>\"\$STUB_LOG.sql\"; [[ \$input != *'count(*)'* ]] || echo $1"
+}
+
+@test "with no administrator, up prints a one-time setup link and stores only its hash" {
+  use_free_ports
+  write_env
+  stub_admins 0
+  run protostar up --offline
+  assert_status 0
+  local line token
+  line=$(grep -E "^  https://localhost:$TEST_HTTPS_PORT/setup#token=[0-9a-f]{64}\$" <<<"$output") || fail "no link: $output"
+  token=${line##*token=}
+  assert_output_contains "it works once, for 30 minutes"
+  # after the stack is up: the last calls are the admin count and the link's insert
+  [[ $(tail -n 1 "$STUB_LOG") == "$(compose_prefix) exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U protostar -d protostar" ]] ||
+    fail "$(cat "$STUB_LOG")"
+  # the database got the token's SHA-256, as the schema's owner, replacing older links
+  grep -qF "VALUES ('$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)', now() + interval '30 minutes')" "$STUB_LOG.sql" ||
+    fail "$(cat "$STUB_LOG.sql")"
+  grep -qx 'SET ROLE protostar_owner;' "$STUB_LOG.sql"
+  grep -qx 'DELETE FROM setup_links WHERE used_at IS NULL;' "$STUB_LOG.sql"
+  # the token itself: in the one printed line only, never in a call or the SQL
+  ! grep -qF "$token" "$STUB_LOG" "$STUB_LOG.sql" || fail "the token left the printed line"
+  [[ $(grep -cF "$token" <<<"$output") == 1 ]]
+}
+
+@test "with an administrator, up prints no setup link" {
+  use_free_ports
+  write_env
+  stub_admins 2
+  run protostar up --offline
+  assert_status 0
+  refute_output_contains "setup#token="
+  ! grep -q "setup_links" "$STUB_LOG.sql" || fail "a link was made: $(cat "$STUB_LOG.sql")"
+}
+
+@test "when the accounts cannot be read, up still succeeds and says how to get a link" {
+  use_free_ports
+  write_env
+  stub_output docker 'compose * exec -T postgres psql -X -q -t -A *' 'ERROR:  relation "users" does not exist\n' 1
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "could not check whether an administrator exists; 'protostar admin reset-link' prints a setup link"
+  refute_output_contains "setup#token="
 }

@@ -287,6 +287,35 @@ apps_run_as_non_root() {
   done
 }
 
+# --- The first administrator's setup link -----------------------------------------------
+# As on a fresh install without PROTOSTAR_ADMIN_EMAIL: with no admin, `up` prints a
+# one-time link; it creates an admin once, a second use is refused, and the token reaches
+# no log. The suite's bootstrap admin (and any other) is set aside meanwhile, restored after.
+setup_link_from_up_creates_an_admin_once() {
+  local admins result=0
+  admins=$(psql_app "select coalesce(string_agg(quote_literal(id::text), ','), '') from users where tier = 'ADMIN'")
+  [[ -n "$admins" ]] || return 1
+  psql_app "update users set tier = 'GUEST' where id in ($admins)" >/dev/null
+  use_the_setup_link_up_prints || result=$?
+  psql_app "update users set tier = 'ADMIN' where id in ($admins)" >/dev/null
+  return "$result"
+}
+use_the_setup_link_up_prints() {
+  local link token body
+  protostar up --offline >"$E2E_DIR/up-setup.log" 2>&1
+  link=$(grep -oE "https://localhost:$HTTPS_PORT/setup#token=[0-9a-f]{64}$" "$E2E_DIR/up-setup.log")
+  token=${link##*#token=}
+  body='{"token":"'"$token"'","email":"first-admin@example.com","password":"first-admin-password","displayName":"First"}'
+  expect_api 201 OK POST /api/auth/setup "$body"
+  jq -e '.data.user.tier == "ADMIN"' "$E2E_DIR/api.json"
+  expect_api 200 OK GET /api/admin/invites '' -H "Authorization: Bearer $(jq -r .data.accessToken "$E2E_DIR/api.json")"
+  expect_api 403 SETUP_LINK_INVALID POST /api/auth/setup "${body/first-admin@/second-admin@}"
+  [[ $(psql_app "select count(*) from users where email = 'second-admin@example.com'") == 0 ]]
+  # Only the hash is stored, and the token is in no container's log.
+  [[ $(psql_app "select count(*) from setup_links where token_hash = encode(sha256('$token'::bytea), 'hex')") == 1 ]]
+  ! protostar_compose logs --no-color 2>&1 | grep -qF "$token"
+}
+
 # --- Operator mistakes -----------------------------------------------------------------------
 up_twice_is_harmless() {
   local before
@@ -637,6 +666,7 @@ check "Redis runs with AOF and noeviction" redis_aof_noeviction
 check "only nginx publishes ports, and only on BIND_ADDRESS" only_nginx_publishes
 check "the app containers run as a non-root user" apps_run_as_non_root
 check "up run twice is harmless: nothing is recreated" up_twice_is_harmless
+check "with no admin, up prints a setup link: it creates an admin once, a second use is refused" setup_link_from_up_creates_an_admin_once
 check "a malformed variable stops up before anything starts, naming it" malformed_variable_named
 check "a missing variable stops up before anything starts, naming it" missing_variable_named
 check "a port already in use is reported as such" port_in_use_reported

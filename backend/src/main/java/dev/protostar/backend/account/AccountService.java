@@ -61,6 +61,12 @@ class AccountService {
 
 	private final AuditLog audit;
 
+	private final SignupProperties signup;
+
+	private final InviteRepository invites;
+
+	private final SetupLinkRepository setupLinks;
+
 	/** Failed logins, for an operator watching for password guessing. */
 	private final Counter loginFailures;
 
@@ -73,7 +79,11 @@ class AccountService {
 
 	AccountService(UserRepository users, RefreshTokenStore refreshTokens, AccessChanges access,
 			AccessTokenService accessTokens, PasswordEncoder passwords, TierPolicy tierPolicy, TierProperties tiers,
-			DailyQuestionQuota quota, Clock clock, AuditLog audit, MeterRegistry meters) {
+			DailyQuestionQuota quota, Clock clock, AuditLog audit, MeterRegistry meters, SignupProperties signup,
+			InviteRepository invites, SetupLinkRepository setupLinks) {
+		this.signup = signup;
+		this.invites = invites;
+		this.setupLinks = setupLinks;
 		this.users = users;
 		this.refreshTokens = refreshTokens;
 		this.access = access;
@@ -91,22 +101,83 @@ class AccountService {
 	}
 
 	/**
-	 * Redis is asked first: without it no session can start, and the account
-	 * must not be created for a signup that answers 503.
+	 * Creates an account, if the signup policy admits it (see SignupProperties):
+	 * with an invite (spent in the same transaction, so it is used once even
+	 * when two signups race) at the invite's tier, otherwise as GUEST. Redis is
+	 * asked first: without it no session can start, and the account must not be
+	 * created for a signup that answers 503.
 	 */
+	@Transactional
 	Tokens signup(AccountRequests.Signup request, Client client) {
+		SignupProperties.Policy policy = this.signup.policy();
+		if (policy == SignupProperties.Policy.CLOSED) {
+			throw new ApiException(ResultCode.SIGNUP_CLOSED, "signup is closed; ask an administrator for an account");
+		}
+		if (request.inviteToken() == null) {
+			if (policy == SignupProperties.Policy.INVITE) {
+				throw new ApiException(ResultCode.INVITE_REQUIRED, "signup needs an invite; ask an administrator");
+			}
+			if (policy == SignupProperties.Policy.DOMAINS && !this.signup.admitsDomainOf(request.email())) {
+				throw new ApiException(ResultCode.SIGNUP_DOMAIN_NOT_ALLOWED,
+						"signup is not open to this e-mail domain; ask an administrator for an invite");
+			}
+		}
 		this.refreshTokens.requireAvailable();
+		Instant now = this.clock.instant();
+		Tier tier = Tier.GUEST;
+		InviteRepository.Invite invite = null;
+		if (request.inviteToken() != null) {
+			invite = this.invites.findUsableForUpdate(OneTimeTokens.hash(request.inviteToken()), now)
+				.filter((found) -> found.email() == null || found.email().equals(request.email()))
+				.orElseThrow(() -> new ApiException(ResultCode.INVITE_INVALID,
+						"the invite is invalid, used, expired, or for another e-mail address"));
+			tier = invite.tier();
+		}
+		// A tier an admin chose (through the invite) is locked, as if set by hand.
 		User user = User.create(request.email(), this.passwords.encode(request.password()), request.displayName(),
-				Tier.GUEST, false, this.clock.instant());
+				tier, tier != Tier.GUEST, now);
+		insertOrConflict(user);
+		if (invite != null) {
+			this.invites.markUsed(invite.id(), user.id(), now);
+			logger.info("User " + user.id() + " signed up with invite " + invite.id() + " as " + tier);
+		}
+		Tokens tokens = startSession(user, client);
+		this.audit.record(AuditAction.SIGNUP, user.id(), user.id(),
+				(invite != null) ? Map.of("invite", invite.id(), "tier", tier) : Map.of());
+		return tokens;
+	}
+
+	/**
+	 * Creates an ADMIN account with a setup link, spending it in the same
+	 * transaction: of two concurrent uses one wins, and a failure (the e-mail
+	 * taken, Redis away) leaves the link valid. An existing account is never
+	 * made an admin this way. Works whatever the signup policy, and whether an
+	 * admin exists or not (the link is also how access is recovered).
+	 */
+	@Transactional
+	Tokens setup(AccountRequests.Setup request, Client client) {
+		this.refreshTokens.requireAvailable();
+		Instant now = this.clock.instant();
+		if (!this.setupLinks.spend(OneTimeTokens.hash(request.token()), now)) {
+			throw new ApiException(ResultCode.SETUP_LINK_INVALID,
+					"the setup link is invalid, used or expired; 'protostar admin reset-link' makes a new one");
+		}
+		User user = User.create(request.email(), this.passwords.encode(request.password()), request.displayName(),
+				Tier.ADMIN, true, now);
+		insertOrConflict(user);
+		logger.info("User " + user.id() + " created as ADMIN with a setup link");
+		Tokens tokens = startSession(user, client);
+		this.audit.record(AuditAction.ADMIN_SETUP, user.id(), user.id());
+		return tokens;
+	}
+
+	private void insertOrConflict(User user) {
 		try {
 			this.users.insert(user);
 		}
 		catch (DuplicateKeyException ex) {
 			throw new ApiException(ResultCode.EMAIL_TAKEN, "an account with this email already exists");
 		}
-		Tokens tokens = startSession(user, client);
-		this.audit.record(AuditAction.SIGNUP, user.id(), user.id());
-		return tokens;
 	}
 
 	/**

@@ -86,4 +86,34 @@ final class AccountViews {
 
 	}
 
+	/**
+	 * An invite as admins see it; the token is shown once, at creation.
+	 *
+	 * @param email the only address that may use it, or null for anyone
+	 * @param usedBy the account created with it, or null
+	 */
+	record InviteView(UUID id, String email, Tier tier, UUID createdBy, Instant createdAt, Instant expiresAt,
+			Instant usedAt, UUID usedBy) {
+
+		static InviteView of(InviteRepository.Invite invite) {
+			return new InviteView(invite.id(), invite.email(), invite.tier(), invite.createdBy(), invite.createdAt(),
+					invite.expiresAt(), invite.usedAt(), invite.usedBy());
+		}
+
+	}
+
+	/**
+	 * @param token the invite's secret, never shown again
+	 * @param link what to send the invitee: {@code <public URL>/signup#invite=<token>}
+	 * (in the fragment, so it never reaches an access log)
+	 */
+	record CreatedInvite(InviteView invite, String token, String link) {
+
+		@Override
+		public String toString() {
+			return "CreatedInvite[" + this.invite.id() + "]";
+		}
+
+	}
+
 }

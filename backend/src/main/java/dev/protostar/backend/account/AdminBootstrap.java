@@ -15,10 +15,22 @@ import org.springframework.stereotype.Component;
 import dev.protostar.backend.tier.Tier;
 
 /**
- * Makes sure the account of {@code PROTOSTAR_ADMIN_EMAIL} exists and is an
- * admin, at every startup: idempotent, and safe when both backend colours
- * start at once (the second insert hits the unique email and turns into the
- * same promotion). Runs before the application reports ready.
+ * Creates the admin account of {@code PROTOSTAR_ADMIN_EMAIL} when it is missing,
+ * at startup, before the application reports ready. The rule (compose/README.md,
+ * "The first administrator"):
+ * <ul>
+ * <li>no account with that address: created as ADMIN, marked as the bootstrap's
+ * own ({@code created_by_bootstrap});</li>
+ * <li>an ADMIN with that address: left alone (a restart, the other colour, or an
+ * install from before the mark);</li>
+ * <li>the bootstrap's own account, no longer ADMIN: an operator demoted it, and
+ * it stays demoted; nothing is promoted at a deploy;</li>
+ * <li>any other account with that address: somebody registered it first, and
+ * promoting it would hand them the installation; the start is refused, naming
+ * the setting ({@link AdminEmailTakenException}).</li>
+ * </ul>
+ * Safe when both colours start at once: the second insert hits the unique
+ * e-mail, and the row it then finds is the first one's, marked as the bootstrap's.
  */
 @Component
 class AdminBootstrap implements ApplicationRunner {
@@ -31,16 +43,13 @@ class AdminBootstrap implements ApplicationRunner {
 
 	private final PasswordEncoder passwords;
 
-	private final AccessChanges access;
-
 	private final Clock clock;
 
 	AdminBootstrap(AdminBootstrapProperties properties, UserRepository users, PasswordEncoder passwords,
-			AccessChanges access, Clock clock) {
+			Clock clock) {
 		this.properties = properties;
 		this.users = users;
 		this.passwords = passwords;
-		this.access = access;
 		this.clock = clock;
 	}
 
@@ -52,27 +61,26 @@ class AdminBootstrap implements ApplicationRunner {
 		Instant now = this.clock.instant();
 		if (this.users.findByEmail(this.properties.email()).isEmpty()) {
 			try {
-				this.users.insert(User.create(this.properties.email(), this.passwords.encode(this.properties.password()),
-						"Admin", Tier.ADMIN, true, now));
+				this.users.insert(User.createByBootstrap(this.properties.email(),
+						this.passwords.encode(this.properties.password()), now));
 				logger.info("Created the admin account from PROTOSTAR_ADMIN_EMAIL");
 				return;
 			}
 			catch (DuplicateKeyException ex) {
-				// The other colour created it a moment ago.
+				// The other colour created it a moment ago, or somebody signed up
+				// with the address just now: the row below tells which.
 			}
 		}
 		User user = this.users.findByEmail(this.properties.email()).orElseThrow();
-		if (user.tier() != Tier.ADMIN) {
-			User admin = this.users.updateTier(user.id(), Tier.ADMIN, true, now).orElseThrow();
-			try {
-				this.access.changed(admin);
-			}
-			catch (RuntimeException ex) {
-				// Redis is not needed to start; the stale copy expires by itself.
-				logger.warn("Could not update the cached tier of the admin account: " + ex.getMessage());
-			}
-			logger.info("Made the account of PROTOSTAR_ADMIN_EMAIL an admin again (was " + user.tier() + ")");
+		if (user.tier() == Tier.ADMIN) {
+			return;
 		}
+		if (user.createdByBootstrap()) {
+			logger.info("The account of PROTOSTAR_ADMIN_EMAIL was demoted to " + user.tier()
+					+ " by an admin and stays so; promote it through the API if that was a mistake");
+			return;
+		}
+		throw new AdminEmailTakenException();
 	}
 
 }

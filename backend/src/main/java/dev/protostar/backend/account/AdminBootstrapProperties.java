@@ -3,11 +3,14 @@ package dev.protostar.backend.account;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The first admin, created at startup so that a fresh installation can be
- * managed at all. Both or neither: startup fails naming the missing variable.
+ * An optional first admin, created at startup (see AdminBootstrap). The
+ * default path is the setup link {@code protostar up} prints instead, so that
+ * no password sits in {@code .env}. Both or neither: startup fails naming the
+ * missing variable.
  *
- * @param email env {@code PROTOSTAR_ADMIN_EMAIL}; this account is made ADMIN
- * at every startup (created if missing)
+ * @param email env {@code PROTOSTAR_ADMIN_EMAIL}; created as ADMIN when no
+ * account has it; an existing account that the bootstrap did not create is
+ * never promoted (the start is refused)
  * @param password env {@code PROTOSTAR_ADMIN_PASSWORD}; only used to create
  * the account, never to overwrite the password of an existing one
  */

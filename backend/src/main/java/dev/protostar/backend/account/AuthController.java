@@ -20,7 +20,7 @@ import dev.protostar.backend.security.RequiresTier;
 import dev.protostar.backend.tier.Tier;
 
 /**
- * Signup, login, refresh and logout: public, the credential is in the body (a
+ * Signup, the first admin's setup, login, refresh and logout: public, the credential is in the body (a
  * password or a refresh token), not in an access token. And "sign out
  * everywhere", which needs the user's access token.
  */
@@ -39,6 +39,17 @@ class AuthController {
 	@ResponseStatus(HttpStatus.CREATED)
 	ApiResponse<Tokens> signup(@Valid @RequestBody AccountRequests.Signup request, HttpServletRequest http) {
 		return ApiResponse.ok(this.accounts.signup(request, Client.of(http)));
+	}
+
+	/**
+	 * Creates an ADMIN account with a one-time setup link's token
+	 * ({@code protostar up}, {@code protostar admin reset-link}).
+	 */
+	@PublicEndpoint
+	@PostMapping("/setup")
+	@ResponseStatus(HttpStatus.CREATED)
+	ApiResponse<Tokens> setup(@Valid @RequestBody AccountRequests.Setup request, HttpServletRequest http) {
+		return ApiResponse.ok(this.accounts.setup(request, Client.of(http)));
 	}
 
 	@PublicEndpoint

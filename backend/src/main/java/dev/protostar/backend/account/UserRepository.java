@@ -23,7 +23,8 @@ import dev.protostar.backend.tier.Tier;
 class UserRepository {
 
 	private static final String COLUMNS = "id, email, password_hash, display_name, tier, tier_locked, "
-			+ "questions_asked, created_at, updated_at, security_version, tokens_valid_from, sessions_valid_from";
+			+ "questions_asked, created_at, updated_at, security_version, tokens_valid_from, sessions_valid_from, "
+			+ "created_by_bootstrap";
 
 	/** The row as an UPDATE left it. */
 	private static final String RETURNING = " RETURNING " + COLUMNS;
@@ -46,8 +47,10 @@ class UserRepository {
 	/** @throws org.springframework.dao.DuplicateKeyException when the email is taken */
 	void insert(User user) {
 		this.jdbc.sql("""
-				INSERT INTO users (id, email, password_hash, display_name, tier, tier_locked, created_at, updated_at)
-				VALUES (:id, :email, :passwordHash, :displayName, :tier, :tierLocked, :createdAt, :createdAt)
+				INSERT INTO users (id, email, password_hash, display_name, tier, tier_locked, created_at, updated_at,
+				    created_by_bootstrap)
+				VALUES (:id, :email, :passwordHash, :displayName, :tier, :tierLocked, :createdAt, :createdAt,
+				    :createdByBootstrap)
 				""")
 			.param("id", user.id())
 			.param("email", user.email())
@@ -56,6 +59,7 @@ class UserRepository {
 			.param("tier", user.tier().name())
 			.param("tierLocked", user.tierLocked())
 			.param("createdAt", Timestamp.from(user.createdAt()))
+			.param("createdByBootstrap", user.createdByBootstrap())
 			.update();
 	}
 
@@ -178,7 +182,7 @@ class UserRepository {
 				rs.getString("display_name"), Tier.valueOf(rs.getString("tier")), rs.getBoolean("tier_locked"),
 				rs.getLong("questions_asked"), rs.getTimestamp("created_at").toInstant(),
 				rs.getTimestamp("updated_at").toInstant(), rs.getLong("security_version"),
-				rs.getLong("tokens_valid_from"), rs.getLong("sessions_valid_from"));
+				rs.getLong("tokens_valid_from"), rs.getLong("sessions_valid_from"), rs.getBoolean("created_by_bootstrap"));
 	}
 
 }

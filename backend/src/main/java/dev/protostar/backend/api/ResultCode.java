@@ -34,6 +34,16 @@ public enum ResultCode {
 	FORBIDDEN(HttpStatus.FORBIDDEN),
 	/** The current password given to change it is wrong. */
 	WRONG_PASSWORD(HttpStatus.FORBIDDEN),
+	/** Signup is switched off ({@code PROTOSTAR_SIGNUP_POLICY=closed}), invites included. */
+	SIGNUP_CLOSED(HttpStatus.FORBIDDEN),
+	/** The e-mail's domain is not among {@code PROTOSTAR_SIGNUP_DOMAINS}, and no invite was given. */
+	SIGNUP_DOMAIN_NOT_ALLOWED(HttpStatus.FORBIDDEN),
+	/** Signup needs an invite ({@code PROTOSTAR_SIGNUP_POLICY=invite}) and none was given. */
+	INVITE_REQUIRED(HttpStatus.FORBIDDEN),
+	/** The invite is unknown, used, expired, withdrawn, or for another e-mail address. */
+	INVITE_INVALID(HttpStatus.FORBIDDEN),
+	/** The setup link is unknown, used, expired or replaced by a newer one. */
+	SETUP_LINK_INVALID(HttpStatus.FORBIDDEN),
 	NOT_FOUND(HttpStatus.NOT_FOUND),
 	METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED),
 	NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE),
@@ -103,6 +113,11 @@ public enum ResultCode {
 			case UNSUPPORTED_DOCUMENT_TYPE -> "unsupported file; upload txt, md, pdf or docx";
 			case DUPLICATE_DOCUMENT -> "a document with the same content exists";
 			case INGESTION_IN_PROGRESS -> "the document is being ingested";
+			case SIGNUP_CLOSED -> "signup is closed";
+			case SIGNUP_DOMAIN_NOT_ALLOWED -> "signup is not open to this e-mail domain";
+			case INVITE_REQUIRED -> "signup needs an invite";
+			case INVITE_INVALID -> "the invite is invalid, used or expired";
+			case SETUP_LINK_INVALID -> "the setup link is invalid, used or expired";
 			case UNAUTHENTICATED -> "authentication required";
 			case FORBIDDEN -> "not allowed";
 			case RATE_LIMITED -> "too many requests";

@@ -13,8 +13,17 @@ public enum AuditAction {
 	/** A login was refused; detail: {@code email} tried (never the password). */
 	LOGIN_FAILED,
 
-	/** An account was created by signing up. */
+	/** An account was created by signing up; detail: {@code invite}, {@code tier} when by invite. */
 	SIGNUP,
+
+	/** An administrator was created with a one-time setup link. */
+	ADMIN_SETUP,
+
+	/** An admin issued an invite link; detail: {@code invite}, {@code tier}. */
+	INVITE_CREATED,
+
+	/** An admin withdrew an invite; detail: {@code invite}. */
+	INVITE_WITHDRAWN,
 
 	/** One session ended by its refresh token. */
 	LOGOUT,

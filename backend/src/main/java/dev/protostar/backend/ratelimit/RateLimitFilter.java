@@ -23,7 +23,7 @@ import dev.protostar.backend.tier.TierProperties;
 
 /**
  * Limits requests per user (by tier) or, without a valid token, per client
- * address; login, signup and password changes have their own, tighter budget
+ * address; login, signup, the setup link and password changes have their own, tighter budget
  * per address. Runs
  * inside Spring Security's chain right after the access token is checked (an
  * AuthenticatedRequestFilter), not as a servlet filter of its own.
@@ -46,11 +46,12 @@ class RateLimitFilter extends OncePerRequestFilter implements AuthenticatedReque
 	private static final Duration MINUTE = Duration.ofMinutes(1);
 
 	/** Password guessing happens here. */
-	private static final Set<String> AUTH_PATHS = Set.of("/api/auth/login", "/api/auth/signup", "/api/me/password");
+	private static final Set<String> AUTH_PATHS = Set.of("/api/auth/login", "/api/auth/signup", "/api/auth/setup",
+			"/api/me/password");
 
 	/** Where a password or a refresh token is checked: not unlimited, ever. */
 	private static final Set<String> FAIL_CLOSED_PATHS = Set.of("/api/auth/login", "/api/auth/signup",
-			"/api/auth/refresh", "/api/me/password");
+			"/api/auth/setup", "/api/auth/refresh", "/api/me/password");
 
 	/**
 	 * Polled by nginx, the deploy tooling and load tests through nginx from one

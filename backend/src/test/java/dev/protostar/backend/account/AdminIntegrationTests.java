@@ -36,16 +36,23 @@ class AdminIntegrationTests extends IntegrationTestSupport {
 	}
 
 	@Test
-	void bootstrapIsIdempotentAndRestoresTheAdminTier() throws Exception {
+	void bootstrapIsIdempotentAndADemotedBootstrapAdminStaysDemoted() throws Exception {
 		this.jdbc.update("UPDATE users SET tier = 'GUEST' WHERE email = ?", ADMIN_EMAIL);
+		try {
+			this.bootstrap.run(null);
+			this.bootstrap.run(null);
 
-		this.bootstrap.run(null);
-		this.bootstrap.run(null);
-
-		assertThat(this.jdbc.queryForObject("SELECT count(*) FROM users WHERE email = ?", Integer.class, ADMIN_EMAIL))
-			.isOne();
-		assertThat(this.jdbc.queryForObject("SELECT tier FROM users WHERE email = ?", String.class, ADMIN_EMAIL))
-			.isEqualTo("ADMIN");
+			assertThat(this.jdbc.queryForObject("SELECT count(*) FROM users WHERE email = ?", Integer.class,
+					ADMIN_EMAIL))
+				.isOne();
+			assertThat(this.jdbc.queryForObject("SELECT tier FROM users WHERE email = ?", String.class, ADMIN_EMAIL))
+				.as("an operator's demotion is not undone at the next start")
+				.isEqualTo("GUEST");
+		}
+		finally {
+			// The other tests sign in as this admin.
+			this.jdbc.update("UPDATE users SET tier = 'ADMIN' WHERE email = ?", ADMIN_EMAIL);
+		}
 	}
 
 	@Test

@@ -67,6 +67,9 @@ class RedisOutageIntegrationTests extends IntegrationTestSupport {
 		JsonNode user = signup(email, "Redis outage");
 		String accessToken = user.get("accessToken").asString();
 		String newEmail = uniqueEmail();
+		String setupToken = OneTimeTokens.generate();
+		this.jdbc.update("INSERT INTO setup_links (token_hash, expires_at) VALUES (?, now() + interval '30 minutes')",
+				OneTimeTokens.hash(setupToken));
 
 		pause(true);
 		try {
@@ -78,9 +81,11 @@ class RedisOutageIntegrationTests extends IntegrationTestSupport {
 					"{\"refreshToken\":\"" + user.get("refreshToken").asString() + "\"}");
 			HttpResponse<String> password = call("/api/me/password", accessToken,
 					"{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"guessing is pointless\"}");
+			HttpResponse<String> setup = call("/api/auth/setup", null, "{\"token\":\"" + setupToken
+					+ "\",\"email\":\"" + newEmail + "\",\"password\":\"" + PASSWORD + "\",\"displayName\":\"New\"}");
 			HttpResponse<String> me = call("/api/me", accessToken, null);
 
-			for (HttpResponse<String> response : java.util.List.of(right, wrong, signup, refresh, password)) {
+			for (HttpResponse<String> response : java.util.List.of(right, wrong, signup, setup, refresh, password)) {
 				assertThat(response.statusCode()).as(response.uri() + ": " + response.body()).isEqualTo(503);
 				assertThat(body(response).at("/resultCode").asString()).isEqualTo("SERVICE_UNAVAILABLE");
 				assertThat(response.headers().firstValue("Retry-After")).isPresent();
@@ -89,6 +94,10 @@ class RedisOutageIntegrationTests extends IntegrationTestSupport {
 			assertThat(this.jdbc.queryForObject("SELECT count(*) FROM users WHERE email = ?", Integer.class, newEmail))
 				.as("no account created")
 				.isZero();
+			assertThat(this.jdbc.queryForObject("SELECT used_at IS NULL FROM setup_links WHERE token_hash = ?",
+					Boolean.class, OneTimeTokens.hash(setupToken)))
+				.as("the setup link is still valid")
+				.isTrue();
 			// A signed-in user is still served: the current tier comes from PostgreSQL.
 			assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
 			assertThat(body(me).at("/data/email").asString()).isEqualTo(email);

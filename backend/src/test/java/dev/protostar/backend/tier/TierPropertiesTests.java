@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.PropertiesPropertySourceLoader;
 import org.springframework.core.env.PropertySource;
@@ -26,7 +27,9 @@ class TierPropertiesTests {
 	void eachTiersConfiguredDocumentAccessIsTheContractsDefault() throws IOException {
 		List<PropertySource<?>> defaults = new PropertiesPropertySourceLoader().load("application.properties",
 				new ClassPathResource("application.properties"));
-		TierProperties tiers = new Binder(ConfigurationPropertySources.from(defaults))
+		// Placeholders resolved as at run time (the promotion switch is ${PROTOSTAR_TIER_AUTO_PROMOTION:false}).
+		TierProperties tiers = new Binder(ConfigurationPropertySources.from(defaults),
+				new PropertySourcesPlaceholdersResolver(defaults))
 			.bind("protostar.tiers", TierProperties.class)
 			.get();
 		for (Tier tier : Tier.values()) {
