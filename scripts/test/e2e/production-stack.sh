@@ -503,19 +503,19 @@ unreachable_backend_gets_502_envelope() {
   ((status == 0)) && nginx_envelope 502 SERVICE_UNAVAILABLE "$dir/headers" "$dir/body"
 }
 
-# The web app in headless chromium (Selenium, browser-tests/) against this stack: an
+# The web app in headless chromium (Selenium, backend/browser-tests/) against this stack: an
 # admin's upload seen ready, a new employee's streamed answer citing it, the passage
 # dialog, markup kept inert, the 360 px and desktop layouts; screenshots in
-# browser-tests/target/screenshots. Not in the fresh tier's inner run (PROTOSTAR_FRESH_MACHINE):
+# backend/browser-tests/target/screenshots. Not in the fresh tier's inner run (PROTOSTAR_FRESH_MACHINE):
 # there it would only repeat this run's browser and Maven work at the cost of minutes.
 web_app_in_a_real_browser() {
-  local mvn=("$PROTOSTAR_ROOT/mvnw" -B -q -pl browser-tests test
+  local mvn=("$PROTOSTAR_ROOT/mvnw" -B -q -pl backend/browser-tests test
     "-Dprotostar.browser.base-url=https://localhost:$HTTPS_PORT"
     "-Dprotostar.browser.admin-email=$PROTOSTAR_ADMIN_EMAIL"
     "-Dprotostar.browser.admin-password=$PROTOSTAR_ADMIN_PASSWORD")
   (cd "$PROTOSTAR_ROOT" && "${mvn[@]}")
-  ls "$PROTOSTAR_ROOT/browser-tests/target/screenshots"
-  [[ -s "$PROTOSTAR_ROOT/browser-tests/target/screenshots/answer-desktop.png" ]]
+  ls "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots"
+  [[ -s "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/answer-desktop.png" ]]
 }
 # The page and its files through nginx: the page never cached, the files for a year.
 web_app_served_through_nginx() {
