@@ -11,15 +11,6 @@ setup() {
   deployed_stack_setup blue v1 v1
   stub_health_answer 'HTTP/2 200\r\ncontent-type: application/json\r\nx-protostar-backend: green v2\r\n\r\n'
   export PROTOSTAR_PROGRESS_INTERVAL=1
-  HOLDER_PID=""
-}
-
-teardown() {
-  if [[ -n "$HOLDER_PID" ]]; then
-    kill "$HOLDER_PID" 2>/dev/null || true
-    wait "$HOLDER_PID" 2>/dev/null || true
-  fi
-  protostar_teardown
 }
 
 # deploy_lib SCRIPT — SCRIPT with deploy.sh sourced (no config loaded). Use with `run`.
@@ -39,15 +30,6 @@ assert_include_blue() {
 
 # line_of TEXT — the number of the first stub call containing TEXT.
 line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
-
-# hold_lock [KEY=VALUE...] — a lock held by a live process (a sleep), owner file given.
-hold_lock() {
-  sleep 60 3>&- &
-  HOLDER_PID=$!
-  mkdir -p "$STATE_DIR_T/deploy.lock"
-  printf '%s\n' "pid=$HOLDER_PID" "user=alice" "host=$(uname -n)" \
-    "command=protostar deploy backend v7" "started=2026-01-02T03:04:05Z" "$@" >"$STATE_DIR_T/deploy.lock/owner"
-}
 
 # --- builders ----------------------------------------------------------------------------
 

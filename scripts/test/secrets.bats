@@ -12,15 +12,6 @@ setup() {
   stub_health_answer 'HTTP/2 200\r\nx-protostar-backend: green v2\r\n\r\n'
   stub_output docker 'image inspect *.Config.Env* protostar/backend:v2' 'PATH=/usr/bin\nPROTOSTAR_VERSION=v2\n'
   chmod 640 "$ENV_FILE"
-  HOLDER_PID=""
-}
-
-teardown() {
-  if [[ -n "$HOLDER_PID" ]]; then
-    kill "$HOLDER_PID" 2>/dev/null || true
-    wait "$HOLDER_PID" 2>/dev/null || true
-  fi
-  protostar_teardown
 }
 
 env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
@@ -81,11 +72,7 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
 }
 
 @test "refused while the deploy lock is held: .env and the state untouched" {
-  sleep 60 3>&- &
-  HOLDER_PID=$!
-  mkdir -p "$STATE_DIR_T/deploy.lock"
-  printf '%s\n' "pid=$HOLDER_PID" "user=alice" "host=$(uname -n)" \
-    "command=protostar deploy backend v7" "started=2026-01-02T03:04:05Z" >"$STATE_DIR_T/deploy.lock/owner"
+  hold_lock
   run protostar secrets rotate jwt
   assert_status 1
   assert_output_contains "another deploy is in progress: pid $HOLDER_PID"

@@ -49,11 +49,26 @@ protostar_setup() {
 
 protostar_teardown() {
   release_stubs 2>/dev/null || true
+  if [[ -n "${HOLDER_PID:-}" ]]; then
+    kill "$HOLDER_PID" 2>/dev/null || true
+    wait "$HOLDER_PID" 2>/dev/null || true
+    HOLDER_PID=
+  fi
   if [[ -n "${LISTENER_PID:-}" ]]; then
     kill "$LISTENER_PID" 2>/dev/null || true
     wait "$LISTENER_PID" 2>/dev/null || true
     LISTENER_PID=
   fi
+}
+
+# hold_lock [KEY=VALUE...] — the deploy lock held by a live process (a sleep, pid in
+# HOLDER_PID, stopped by protostar_teardown), its owner file as another deploy writes it.
+hold_lock() {
+  sleep 60 3>&- &
+  HOLDER_PID=$!
+  mkdir -p "$STATE_DIR_T/deploy.lock"
+  printf '%s\n' "pid=$HOLDER_PID" "user=alice" "host=$(uname -n)" \
+    "command=protostar deploy backend v7" "started=2026-01-02T03:04:05Z" "$@" >"$STATE_DIR_T/deploy.lock/owner"
 }
 
 setup() { protostar_setup; }
