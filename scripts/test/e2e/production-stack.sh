@@ -354,12 +354,13 @@ document_status() { psql_app "select status from documents where id = '$1'"; }
 document_is() { [[ $(document_status "$1") == "$2" ]]; }
 # line_of PATTERN FILE — the number of the first line matching PATTERN (ERE), or fails.
 line_of() { grep -nE -m 1 "$1" "$2" | cut -d: -f1 | grep .; }
-# Stopped while it embeds a long document: the worker takes no new job, lets the running
-# one finish (the document becomes ready) and only then stops; nothing is handed back.
+# Stopped while it embeds a long document (600 chunks: about 10 s on an idle machine, well
+# inside the 45 s the worker waits; 120 chunks were done in 2 s, before the stop arrived):
+# the worker takes no new job, lets the running one finish (the document becomes ready) and only then stops; nothing is handed back.
 worker_shuts_down_gracefully() {
   local id response doc stopping finished stopped
   id=$(protostar_compose ps -q ai-worker)
-  awk 'BEGIN { for (i = 1; i <= 1200; i++) printf "Rule %d: an employee in team %d may carry over %d days of leave, noted by %d.\n", i, i % 17, i % 30, i * 7 }' \
+  awk 'BEGIN { for (i = 1; i <= 6000; i++) printf "Rule %d: an employee in team %d may carry over %d days of leave, noted by %d.\n", i, i % 17, i % 30, i * 7 }' \
     >"$E2E_DIR/long.txt"
   response=$(upload "$E2E_DIR/long.txt" text/plain "$E2E_DIR/root.token")
   echo "upload: $(head -n 1 <<<"$response")"
@@ -567,7 +568,13 @@ demoted_admin_gets_403_everywhere() {
   grace=$(jq -r .data.accessToken "$E2E_DIR/api.json")
   expect_api 200 OK GET /api/admin/documents '' -H "Authorization: Bearer $grace"
   expect_api 200 OK PATCH "/api/admin/users/$grace_id/tier" '{"tier":"GUEST"}' -H "Authorization: Bearer $root"
-  for endpoint in "GET /api/admin/documents" "GET /api/admin/documents/$nobody" "POST /api/admin/documents" \
+  # The upload takes multipart only (JSON gets 415 before any handler is chosen): a real file.
+  printf '%s\n' "$grace" >"$E2E_DIR/grace.token"
+  printf 'A demoted admin may not upload this.\n' >"$E2E_DIR/demoted.txt"
+  upload "$E2E_DIR/demoted.txt" text/plain "$E2E_DIR/grace.token" | tee "$E2E_DIR/demoted-upload"
+  [[ $(head -n 1 "$E2E_DIR/demoted-upload") == 403 ]]
+  tail -n +2 "$E2E_DIR/demoted-upload" | jq -e '.resultCode == "FORBIDDEN"'
+  for endpoint in "GET /api/admin/documents" "GET /api/admin/documents/$nobody" \
     "POST /api/admin/documents/$nobody/reindex" "DELETE /api/admin/documents/$nobody" "GET /api/admin/audit" \
     "PATCH /api/admin/users/$grace_id/tier" "DELETE /api/admin/users/$grace_id/sessions"; do
     read -r method path <<<"$endpoint"
@@ -674,12 +681,14 @@ check "the ai-worker's container has no JWT_SECRET (nor admin or migration setti
 check "no client connection to PostgreSQL is a superuser's; the apps use their own roles" no_client_connection_is_a_superusers
 check "the worker's Redis user cannot read a refresh token (NOPERM); the backend's can" worker_cannot_read_refresh_tokens
 check "no Redis password on a command line (ps, docker top) or in the users file" no_password_in_redis_command_line
-check "a 3 MB body to /api/conversations gets nginx's 413 as a JSON envelope" oversize_body_gets_413_envelope
-check "past nginx's flood limit, /api/ gets a 429 JSON envelope with Retry-After" flood_limit_gets_429_envelope
+# Before the flood check: its 600 anonymous requests use up this address's anonymous
+# minute at the backend, and a revoked token is anonymous to the rate limiter.
 check "an admin demoted by another gets 403 on every admin endpoint at once, with its old token" demoted_admin_gets_403_everywhere
 check "a password change ends the other session: its access and refresh tokens get 401" password_change_ends_the_other_session
 check "Redis paused: a right and a wrong password get the same 503 envelope; all well after unpause" redis_paused_logins_answer_the_same_503
 check "a login and a failed login show up in GET /api/admin/audit" login_is_in_the_audit
+check "a 3 MB body to /api/conversations gets nginx's 413 as a JSON envelope" oversize_body_gets_413_envelope
+check "past nginx's flood limit, /api/ gets a 429 JSON envelope with Retry-After" flood_limit_gets_429_envelope
 check "no backend reachable: nginx's 502 on /api/ is a JSON envelope" unreachable_backend_gets_502_envelope
 # The worker's first: its job comes through the backend.
 check "the ai-worker stopped mid-job lets the job finish, then stops; nothing handed back" worker_shuts_down_gracefully
