@@ -43,6 +43,19 @@ admin_count() {
   printf '%s\n' "$count"
 }
 
+# setup_links_table — prints t when the database has the setup_links table, f when not.
+# It comes with the release that brought setup links (migration V7); a host upgraded with
+# `up` keeps its deployed backend, and so its older schema, until the next deploy.
+setup_links_table() {
+  local answer
+  # psql's error is kept for the message; a DEBUG=1 trace would be mixed into it.
+  answer=$({ set +x; } 2>/dev/null
+    printf '%s\n' "SELECT to_regclass('public.setup_links') IS NOT NULL;" | database_query 2>&1) ||
+    abort "could not read the schema (is the stack up? 'protostar up'): $answer"
+  [[ "$answer" =~ ^[tf]$ ]] || abort "could not read the schema: unexpected answer '$answer'"
+  printf '%s\n' "$answer"
+}
+
 # setup_link_url TOKEN — where the link points: the public URL's /setup page.
 setup_link_url() { printf '%ssetup#token=%s\n' "$(public_url)" "$1"; }
 

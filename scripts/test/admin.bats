@@ -9,8 +9,11 @@ PSQL_ARGS='-X -q -t -A -v ON_ERROR_STOP=1 -U protostar -d protostar'
 setup() {
   protostar_setup
   write_env
-  # psql keeps what it was given in $STUB_LOG.sql.
-  stub docker 'compose * exec -T postgres psql -X -q -t -A *' 'cat >>"$STUB_LOG.sql"'
+  # psql answers the schema check with $SETUP_LINKS_TABLE (t: the table is there) and keeps
+  # every other input in $STUB_LOG.sql.
+  export SETUP_LINKS_TABLE=t
+  stub docker 'compose * exec -T postgres psql -X -q -t -A *' \
+    'input=$(cat); if [[ $input == *to_regclass* ]]; then echo "$SETUP_LINKS_TABLE"; else printf "%s\n" "$input" >>"$STUB_LOG.sql"; fi'
 }
 
 # printed_token — the token of the link in $output.
@@ -78,8 +81,16 @@ SQL
   stub_output docker 'compose * exec -T postgres psql *' 'service "postgres" is not running\n' 1
   run protostar admin reset-link
   assert_status 1
-  assert_output_contains "could not store the setup link (is the stack up? 'protostar up'): service \"postgres\" is not running"
+  assert_output_contains "could not read the schema (is the stack up? 'protostar up'): service \"postgres\" is not running"
   refute_output_contains "setup#token="
+}
+
+@test "a backend older than setup links (an upgrade not yet deployed): named, nothing stored" {
+  SETUP_LINKS_TABLE=f run protostar admin reset-link
+  assert_status 1
+  assert_output_contains "the running backend predates setup links (no setup_links table): 'protostar deploy' this release first"
+  refute_output_contains "setup#token="
+  [[ ! -s "$STUB_LOG.sql" ]] || fail "stored: $(cat "$STUB_LOG.sql")"
 }
 
 @test "a bad .env is named before the database is touched" {

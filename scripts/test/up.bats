@@ -511,11 +511,13 @@ up_rejects() {
 
 # --- the first administrator's setup link -----------------------------------------------
 
-# stub_admins N — the running database has N admins; the SQL each query got is kept in
-# $STUB_LOG.sql, one psql input after another.
+# stub_admins N [TABLE] — the running database has N admins, and the setup_links table
+# when TABLE is t (the default); the SQL each query got is kept in $STUB_LOG.sql, one psql
+# input after another.
 stub_admins() {
   stub docker 'compose * exec -T postgres psql -X -q -t -A *' \
-    "input=\$(cat); printf '%s\n---\n' \"\$input\" >>\"\$STUB_LOG.sql\"; [[ \$input != *'count(*)'* ]] || echo $1"
+    "input=\$(cat); printf '%s\n---\n' \"\$input\" >>\"\$STUB_LOG.sql\"
+     case \$input in *'count(*)'*) echo $1 ;; *to_regclass*) echo ${2:-t} ;; esac"
 }
 
 @test "with no administrator, up prints a one-time setup link and stores only its hash" {
@@ -528,7 +530,7 @@ stub_admins() {
   line=$(grep -E "^  https://localhost:$TEST_HTTPS_PORT/setup#token=[0-9a-f]{64}\$" <<<"$output") || fail "no link: $output"
   token=${line##*token=}
   assert_output_contains "it works once, for 30 minutes"
-  # after the stack is up: the last calls are the admin count and the link's insert
+  # after the stack is up: the last calls are the admin count, the schema check and the link's insert
   [[ $(tail -n 1 "$STUB_LOG") == "$(compose_prefix) exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U protostar -d protostar" ]] ||
     fail "$(cat "$STUB_LOG")"
   # the database got the token's SHA-256, as the schema's owner, replacing older links
@@ -539,6 +541,17 @@ stub_admins() {
   # the token itself: in the one printed line only, never in a call or the SQL
   ! grep -qF "$token" "$STUB_LOG" "$STUB_LOG.sql" || fail "the token left the printed line"
   [[ $(grep -cF "$token" <<<"$output") == 1 ]]
+}
+
+@test "no administrator and a backend older than setup links (an upgrade): up succeeds and says what to do" {
+  use_free_ports
+  write_env
+  stub_admins 0 f
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "no administrator yet, and the running backend predates setup links: after 'protostar deploy', 'protostar admin reset-link' prints one"
+  refute_output_contains "setup#token="
+  ! grep -q "INSERT INTO setup_links" "$STUB_LOG.sql" || fail "a link was stored: $(cat "$STUB_LOG.sql")"
 }
 
 @test "with an administrator, up prints no setup link" {
