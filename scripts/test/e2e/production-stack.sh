@@ -528,6 +528,15 @@ web_app_served_through_nginx() {
   module=$(grep -oE '/assets/[0-9a-f]{12}/app\.js' <<<"$page")
   https_headers "$module" | tee "$E2E_DIR/module.headers"
   grep -qi '^cache-control: max-age=31536000, public, immutable' "$E2E_DIR/module.headers"
+  # compressed for a browser that accepts it, to the same bytes; JSON never (BREACH)
+  curl -fsS --cacert "$TLS_DIR/tls.crt" -H 'Accept-Encoding: gzip' -D "$E2E_DIR/module-gzip.headers" \
+    -o "$E2E_DIR/app.js.gz" "https://localhost:$HTTPS_PORT$module"
+  grep -qi '^content-encoding: gzip' "$E2E_DIR/module-gzip.headers"
+  echo "app.js: $(stat -c %s "$E2E_DIR/app.js.gz") bytes compressed, $(gzip -dc "$E2E_DIR/app.js.gz" | wc -c) plain"
+  cmp <(gzip -dc "$E2E_DIR/app.js.gz") <(https_get "$module")
+  curl -fsS --cacert "$TLS_DIR/tls.crt" -H 'Accept-Encoding: gzip' -D "$E2E_DIR/openapi.headers" -o /dev/null \
+    "https://localhost:$HTTPS_PORT/api/openapi.json"
+  ! grep -qi '^content-encoding' "$E2E_DIR/openapi.headers"
 }
 # --- Accounts and access hold up (issue 14) -------------------------------------------------
 # auth_api METHOD PATH [JSON] [curl options...] — api, waiting out the per-address login
@@ -656,7 +665,7 @@ check "ask a question: 202, then its events over SSE; the tokens spell the store
 check "the embedded object store runs and is healthy" object_store_runs_embedded
 check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
-check "the web app: / is the page (no-cache, with the CSP), its files cached for a year" web_app_served_through_nginx
+check "the web app: / is the page (no-cache, with the CSP), its files cached for a year and gzipped" web_app_served_through_nginx
 if [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
   check "the web app in headless chromium: upload, sign up, streamed cited answer, passage, inert markup, layouts" web_app_in_a_real_browser
 fi
