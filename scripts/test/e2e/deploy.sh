@@ -7,8 +7,12 @@
 # exits at start; e2e-drill, which answers 500 to every request but passes readiness)
 # and an ai-worker image, then deploys, rolls back, interrupts deploys, runs canaries and
 # toggles maintenance while a constant load of HTTPS requests runs through nginx,
-# counting every request that does not answer 200. Then a rolling ai-worker deploy. Always tears the stack down (dumping the logs first
-# when a check failed); --keep leaves it running for inspection.
+# counting every request that does not answer 200. An SSE client, then the web app in
+# headless chromium (DeployDuringAnswerBrowserTests), follow a switch: the browser's while
+# an answer streams, from slow-model.pl, the stand-in for an OpenAI-compatible model that
+# the suite's .env names (questions without a document's passages still get the offline
+# answer). Then a rolling ai-worker deploy. Always tears the stack down (dumping the logs
+# first when a check failed); --keep leaves it running for inspection.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export PROTOSTAR_ROOT
@@ -434,7 +438,7 @@ switch_target() {
 # event-stream connections against the switch (DeployDuringAnswerBrowserTests.java).
 web_app_shows_an_answer_streamed_across_a_switch_once() {
   local signals="$E2E_DIR/browser-switch" token="$E2E_DIR/admin.token" response id before target rc=0 browser browser_rc=0
-  mkdir -p "$signals"
+  rm -rf "$signals" && mkdir -p "$signals" || die "signals directory"
   # Whatever happens, nothing started here outlives the check (its subshell's own trap).
   trap 'touch "$signals/deployed" "$signals/finish"; [[ -z "${browser:-}" ]] || kill -- "-$browser" 2>/dev/null; remove_slow_model' EXIT
   login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"

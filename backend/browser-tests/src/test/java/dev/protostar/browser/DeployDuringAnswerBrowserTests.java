@@ -103,10 +103,11 @@ class DeployDuringAnswerBrowserTests {
 			window.streamed = { paints: 0, last: '', shrank: [] };
 			new MutationObserver(() => {
 			  const element = document.querySelector('#messages .markdown.streaming');
-			  if (!element || element.textContent === window.streamed.last) return;
-			  const text = element.textContent;
-			  if (!text.startsWith(window.streamed.last)) {
-			    window.streamed.shrank.push('…' + window.streamed.last.slice(-80) + '  ->  …' + text.slice(-80));
+			  // marked ends its paragraph with a newline: only the text counts.
+			  const text = element ? element.textContent.trimEnd() : window.streamed.last;
+			  if (text === window.streamed.last) return;
+			  if (!text.startsWith(window.streamed.last) && window.streamed.shrank.length < 5) {
+			    window.streamed.shrank.push('…' + window.streamed.last.slice(-60) + '  ->  …' + text.slice(-60));
 			  }
 			  window.streamed.last = text;
 			  window.streamed.paints++;
@@ -198,7 +199,8 @@ class DeployDuringAnswerBrowserTests {
 		Map<String, Object> streamed = (Map<String, Object>) js("return window.streamed;");
 		@SuppressWarnings("unchecked")
 		List<Map<String, Object>> connections = (List<Map<String, Object>>) js(CONNECTIONS, job);
-		String report = "streamed paints " + streamed.get("paints") + ", connections " + connections;
+		String report = "streamed paints: " + streamed.get("paints") + "; event streams, in order: "
+				+ connections.stream().map(DeployDuringAnswerBrowserTests::describe).toList();
 		Files.writeString(signals.resolve("browser-report.txt"), report + "\n");
 		screenshot("deploy-during-answer");
 
@@ -232,6 +234,15 @@ class DeployDuringAnswerBrowserTests {
 		List<Object> ids = carrying.stream().flatMap((c) -> ((List<?>) c.get("tokenIds")).stream()).map(Object.class::cast)
 			.toList();
 		assertThat(ids).as(report).doesNotHaveDuplicates();
+	}
+
+	/** "blue, Last-Event-ID 1-0, replayed from 1-0, 12 tokens of the answer" and when they came. */
+	private static String describe(Map<String, Object> connection) {
+		List<?> tokens = (List<?>) connection.get("tokenIds");
+		return connection.get("color") + " (HTTP " + connection.get("status") + "), Last-Event-ID "
+				+ connection.get("lastEventId") + ", replayed from " + connection.get("replayedFrom") + ", "
+				+ tokens.size() + " tokens of the answer"
+				+ (tokens.isEmpty() ? "" : " from " + tokens.get(0) + " to " + tokens.get(tokens.size() - 1));
 	}
 
 	private static Path onlyAnswerFile() throws IOException {
