@@ -437,13 +437,17 @@ switch_target() {
 # what the page showed against what the model said and what was stored, and the page's
 # event-stream connections against the switch (DeployDuringAnswerBrowserTests.java).
 web_app_shows_an_answer_streamed_across_a_switch_once() {
-  local signals="$E2E_DIR/browser-switch" token="$E2E_DIR/admin.token" response id before target rc=0 browser browser_rc=0
-  rm -rf "$signals" && mkdir -p "$signals" || die "signals directory"
-  # Whatever happens, nothing started here outlives the check (its subshell's own trap).
-  trap 'touch "$signals/deployed" "$signals/finish"; [[ -z "${browser:-}" ]] || kill -- "-$browser" 2>/dev/null; remove_slow_model' EXIT
+  local signals="$E2E_DIR/browser-switch" token="$E2E_DIR/admin.token" response id before target rc=0 browser_rc=0
+  rm -rf "$signals" || die "removing $signals"
+  mkdir -p "$signals" || die "creating $signals"
+  # Whatever happens, nothing started here outlives the check: the trap is its subshell's
+  # own, and it runs after this function's locals are gone, hence these two globals.
+  BROWSER_SIGNALS=$signals BROWSER_PID=""
+  trap end_browser_check EXIT
   login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"
-  printf 'Parental leave: sixteen weeks at full pay, for either parent; tell your manager four weeks ahead.\n' \
-    >"$E2E_DIR/parental-leave.txt"
+  # Unique, so that the check can run again on a kept stack (a duplicate is refused).
+  printf 'Parental leave (%s): sixteen weeks at full pay, for either parent; tell your manager four weeks ahead.\n' \
+    "$(basename "$E2E_DIR")-$SECONDS" >"$E2E_DIR/parental-leave.txt"
   response=$(curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$token")" \
     -F "file=@$E2E_DIR/parental-leave.txt;type=text/plain" -F 'title=Parental leave' -F access=PUBLIC \
     -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents") || die "upload: $response"
@@ -451,14 +455,15 @@ web_app_shows_an_answer_streamed_across_a_switch_once() {
   id=$(head -n -1 <<<"$response" | jq -r .data.document.id) || die "no document id: $response"
   wait_until 120 "the document to be ready" document_ready "$id" || die "the document is not ready"
   start_slow_model "$signals"
+  rm -f "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/deploy-during-answer.png"
   # Its own process group (setsid), so that the trap ends maven, its test JVM, the driver
   # and chromium together.
   (cd "$PROTOSTAR_ROOT" && exec setsid ./mvnw -B -q -pl backend/browser-tests test -Dtest=DeployDuringAnswerBrowserTests \
     "-Dprotostar.browser.base-url=https://localhost:$HTTPS_PORT" "-Dprotostar.browser.deploy-signals=$signals") \
     >"$E2E_DIR/browser-switch.log" 2>&1 &
-  browser=$!
+  BROWSER_PID=$!
   # Maven and chromium start first, on two busy cores.
-  wait_until 300 "the browser to see the answer stream" streaming_or_gone "$signals" "$browser" || die "no streaming answer"
+  wait_until 300 "the browser to see the answer stream" streaming_or_gone || die "no streaming answer"
   [[ -e "$signals/streaming" ]] || die "the browser test ended before the answer streamed: $(tail -n 40 "$E2E_DIR/browser-switch.log")"
   before=$(state_value ACTIVE_COLOR)
   target=$(switch_target)
@@ -467,8 +472,8 @@ web_app_shows_an_answer_streamed_across_a_switch_once() {
   cat "$E2E_DIR/deploy-browser.out"
   sleep 3 # more of the answer, on the new colour only
   touch "$signals/finish"
-  wait "$browser" || browser_rc=$?
-  browser=""
+  wait "$BROWSER_PID" || browser_rc=$?
+  BROWSER_PID=""
   cat "$E2E_DIR/browser-switch.log"
   cat "$signals/browser-report.txt" 2>/dev/null || true
   docker logs "$(slow_model_container)" 2>&1
@@ -479,7 +484,12 @@ web_app_shows_an_answer_streamed_across_a_switch_once() {
   ! slow_model_says 'request 2:' || die "the model was asked twice (a retried job)"
   [[ -s "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/deploy-during-answer.png" ]] || die "no screenshot"
 }
-streaming_or_gone() { [[ -e "$1/streaming" ]] || ! kill -0 "$2" 2>/dev/null; }
+streaming_or_gone() { [[ -e "$BROWSER_SIGNALS/streaming" ]] || ! kill -0 "$BROWSER_PID" 2>/dev/null; }
+end_browser_check() {
+  touch "$BROWSER_SIGNALS/deployed" "$BROWSER_SIGNALS/finish" 2>/dev/null || true
+  [[ -z "$BROWSER_PID" ]] || kill -- "-$BROWSER_PID" 2>/dev/null || true
+  remove_slow_model
+}
 # expect_created_conversation TOKEN-FILE — a new conversation's id into conversation.id.
 expect_created_conversation() {
   local response
