@@ -7,8 +7,12 @@
 # exits at start; e2e-drill, which answers 500 to every request but passes readiness)
 # and an ai-worker image, then deploys, rolls back, interrupts deploys, runs canaries and
 # toggles maintenance while a constant load of HTTPS requests runs through nginx,
-# counting every request that does not answer 200. Then a rolling ai-worker deploy. Always tears the stack down (dumping the logs first
-# when a check failed); --keep leaves it running for inspection.
+# counting every request that does not answer 200. An SSE client, then the web app in
+# headless chromium (DeployDuringAnswerBrowserTests), follow a switch: the browser's while
+# an answer streams, from slow-model.pl, the stand-in for an OpenAI-compatible model that
+# the suite's .env names (questions without a document's passages still get the offline
+# answer). Then a rolling ai-worker deploy. Always tears the stack down (dumping the logs
+# first when a check failed); --keep leaves it running for inspection.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export PROTOSTAR_ROOT
@@ -346,7 +350,7 @@ sse_across_a_switch_exactly_once() {
   done >"$E2E_DIR/asked.log") &
   local asking=$!
   sleep 3
-  if [[ $(state_value "BACKEND_$(tr '[:lower:]' '[:upper:]' <<<"$before")_IMAGE") == "$V2_IMAGE" ]]; then target=$(v1_image); else target=$V2_TAG; fi
+  target=$(switch_target)
   protostar deploy backend "$target" --drain 3 >"$E2E_DIR/deploy-sse.out" 2>&1 || { cat "$E2E_DIR/deploy-sse.out"; die "deploy"; }
   sleep 5
   touch "$E2E_DIR/asking.stop"
@@ -388,6 +392,103 @@ sse_across_a_switch_exactly_once() {
   [[ -s "$E2E_DIR/stream.ids" ]] || die "the user's stream is empty"
   diff "$E2E_DIR/stream.ids" <(grep -Fx -A1000000 "$(head -n 1 "$E2E_DIR/stream.ids")" "$E2E_DIR/received.ids") ||
     die "received events differ from the stream"
+}
+# --- The web app across a switch, mid-answer (issue 15) ---------------------------------------
+# The suite's answers come from scripts/test/e2e/slow-model.pl (ANSWER_* in its .env, the
+# stand-in started by the check below): an answer that streams until the suite says it
+# may finish, so a deploy falls in its middle. Only questions with passages reach a model;
+# the checks before this one upload no document and still get the offline answer at once.
+SLOW_MODEL_PORT=8000
+with_slow_model() {
+  sed -i -e "s|^ANSWER_PROVIDER=.*|ANSWER_PROVIDER=openai|" \
+    -e "s|^ANSWER_BASE_URL=.*|ANSWER_BASE_URL=http://slow-model:$SLOW_MODEL_PORT/v1|" \
+    -e "s|^ANSWER_MODEL=.*|ANSWER_MODEL=slow-standin|" \
+    -e "s|^ANSWER_TIMEOUT=.*|ANSWER_TIMEOUT=300s|" "$PROTOSTAR_ENV_FILE"
+}
+slow_model_container() { echo "$E2E_PROJECT-slow-model"; }
+remove_slow_model() { docker rm -f "$(slow_model_container)" >/dev/null 2>&1 || true; }
+# start_slow_model DIR — on the stack's internal network as slow-model, DIR as its /model.
+start_slow_model() {
+  local network
+  network=$(docker network ls -q --filter "label=com.docker.compose.project=$E2E_PROJECT" \
+    --filter label=com.docker.compose.network=internal)
+  [[ -n "$network" ]] || die "no internal network of $E2E_PROJECT"
+  docker run -d --name "$(slow_model_container)" --network "$network" --network-alias slow-model \
+    -v "$1:/model" -v "$PROTOSTAR_ROOT/scripts/test/e2e/slow-model.pl:/slow-model.pl:ro" \
+    --entrypoint perl protostar/nginx:1.26 /slow-model.pl "$SLOW_MODEL_PORT" /model 100 240 >/dev/null ||
+    die "starting the slow model"
+  wait_until 30 "the slow model to listen" slow_model_says listening || die "the slow model did not start"
+}
+slow_model_says() { docker logs "$(slow_model_container)" 2>&1 | grep -q "$1"; }
+document_ready() { [[ $(psql_app "select status from documents where id = '$1'") == ready ]]; }
+# switch_target — what a deploy switches to: v1 when the active colour runs e2e-v2, else e2e-v2.
+switch_target() {
+  if [[ $(state_value "BACKEND_$(tr '[:lower:]' '[:upper:]' <<<"$(state_value ACTIVE_COLOR)")_IMAGE") == "$V2_IMAGE" ]]; then
+    v1_image
+  else
+    echo "$V2_TAG"
+  fi
+}
+
+# DeployDuringAnswerBrowserTests in headless chromium, a real deploy in its middle: the
+# test signs up, asks, and once the answer streams writes `streaming` into the signals
+# directory; the backend is deployed (--drain 3), `deployed` written, and three seconds
+# of answer later `finish`, on which the slow model ends its answer. The test then holds
+# what the page showed against what the model said and what was stored, and the page's
+# event-stream connections against the switch (DeployDuringAnswerBrowserTests.java).
+web_app_shows_an_answer_streamed_across_a_switch_once() {
+  local signals="$E2E_DIR/browser-switch" token="$E2E_DIR/admin.token" response id before target rc=0 browser_rc=0
+  rm -rf "$signals" || die "removing $signals"
+  mkdir -p "$signals" || die "creating $signals"
+  # Whatever happens, nothing started here outlives the check: the trap is its subshell's
+  # own, and it runs after this function's locals are gone, hence these two globals.
+  BROWSER_SIGNALS=$signals BROWSER_PID=""
+  trap end_browser_check EXIT
+  login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"
+  # Unique, so that the check can run again on a kept stack (a duplicate is refused).
+  printf 'Parental leave (%s): sixteen weeks at full pay, for either parent; tell your manager four weeks ahead.\n' \
+    "$(basename "$E2E_DIR")-$SECONDS" >"$E2E_DIR/parental-leave.txt"
+  response=$(curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$token")" \
+    -F "file=@$E2E_DIR/parental-leave.txt;type=text/plain" -F 'title=Parental leave' -F access=PUBLIC \
+    -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents") || die "upload: $response"
+  [[ ${response##*$'\n'} == 201 ]] || die "upload: $response"
+  id=$(head -n -1 <<<"$response" | jq -r .data.document.id) || die "no document id: $response"
+  wait_until 120 "the document to be ready" document_ready "$id" || die "the document is not ready"
+  start_slow_model "$signals"
+  rm -f "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/deploy-during-answer.png"
+  # Its own process group (setsid), so that the trap ends maven, its test JVM, the driver
+  # and chromium together.
+  (cd "$PROTOSTAR_ROOT" && exec setsid ./mvnw -B -q -pl backend/browser-tests test -Dtest=DeployDuringAnswerBrowserTests \
+    "-Dprotostar.browser.base-url=https://localhost:$HTTPS_PORT" "-Dprotostar.browser.deploy-signals=$signals") \
+    >"$E2E_DIR/browser-switch.log" 2>&1 &
+  BROWSER_PID=$!
+  # Maven and chromium start first, on two busy cores.
+  wait_until 300 "the browser to see the answer stream" streaming_or_gone || die "no streaming answer"
+  [[ -e "$signals/streaming" ]] || die "the browser test ended before the answer streamed: $(tail -n 40 "$E2E_DIR/browser-switch.log")"
+  before=$(state_value ACTIVE_COLOR)
+  target=$(switch_target)
+  protostar deploy backend "$target" --drain 3 >"$E2E_DIR/deploy-browser.out" 2>&1 || rc=$?
+  touch "$signals/deployed"
+  cat "$E2E_DIR/deploy-browser.out"
+  sleep 3 # more of the answer, on the new colour only
+  touch "$signals/finish"
+  wait "$BROWSER_PID" || browser_rc=$?
+  BROWSER_PID=""
+  cat "$E2E_DIR/browser-switch.log"
+  cat "$signals/browser-report.txt" 2>/dev/null || true
+  docker logs "$(slow_model_container)" 2>&1
+  ((rc == 0)) || die "deploy exit status $rc"
+  [[ $(state_value ACTIVE_COLOR) != "$before" ]] || die "no switch from $before"
+  ((browser_rc == 0)) || die "the browser test failed (exit $browser_rc)"
+  slow_model_says 'request 1: answered' || die "the model did not finish its answer"
+  ! slow_model_says 'request 2:' || die "the model was asked twice (a retried job)"
+  [[ -s "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/deploy-during-answer.png" ]] || die "no screenshot"
+}
+streaming_or_gone() { [[ -e "$BROWSER_SIGNALS/streaming" ]] || ! kill -0 "$BROWSER_PID" 2>/dev/null; }
+end_browser_check() {
+  touch "$BROWSER_SIGNALS/deployed" "$BROWSER_SIGNALS/finish" 2>/dev/null || true
+  [[ -z "$BROWSER_PID" ]] || kill -- "-$BROWSER_PID" 2>/dev/null || true
+  remove_slow_model
 }
 # expect_created_conversation TOKEN-FILE — a new conversation's id into conversation.id.
 expect_created_conversation() {
@@ -451,8 +552,11 @@ rotate_jwt_signs_nobody_out() {
 
 e2e_setup deploy
 e2e_with_admin
+with_slow_model
 cleanup() {
   local status=$1
+  # Before the teardown: a container still on the stack's network keeps it from going.
+  [[ -n "$keep" ]] || remove_slow_model
   e2e_teardown "$status"
   [[ -n "$keep" ]] || docker image rm "$BROKEN_IMAGE" "$DRILL_IMAGE" "$WORKER_IMAGE" "$V2_IMAGE" >/dev/null 2>&1 || true
 }
@@ -475,6 +579,7 @@ check "maintenance off serves the application again" maintenance_off_serves_agai
 check "a canary of an image failing every request aborts at 25%: back to green, clients' errors counted exactly" canary_with_failing_image_aborts
 check "a healthy canary 50% -> 100% under load promotes blue, 0 failed requests" canary_under_load_promotes_blue
 check "an SSE client across a blue/green switch, questions asked meanwhile: every event exactly once" sse_across_a_switch_exactly_once
+check "the web app in chromium, a deploy mid-answer: the full answer shown once, streamed over both colours" web_app_shows_an_answer_streamed_across_a_switch_once
 check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 check "secrets rotate jwt: a token from before the rotation and one from after both work" rotate_jwt_signs_nobody_out
