@@ -81,9 +81,9 @@ export function chatView(shell) {
     const q = search.value.trim();
     try {
       const page = await call('GET', `/api/conversations?size=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+      // The server matches titles and messages alike: filtering titles here again would
+      // hide a conversation found by what was asked in it.
       conversations = page.items || [];
-      // Until the server filters (older backends ignore q), filter the titles here too.
-      if (q) conversations = conversations.filter((c) => (c.title || '').toLowerCase().includes(q.toLowerCase()));
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
     }
@@ -101,14 +101,14 @@ export function chatView(shell) {
     if (!conversations.length) list.append(h('li', { className: 'muted' }, t('none')));
   }
 
-  async function newConversation() {
-    try {
-      const conversation = await call('POST', '/api/conversations', {});
-      conversations.unshift(conversation);
-      open(conversation);
-    } catch (error) {
-      showStatus(errorText(error), 'warn', 8);
-    }
+  // An empty page: the first question creates the conversation, titled by that question
+  // (created here, every one would be titled "New conversation" and empty ones would pile up).
+  function newConversation() {
+    current = null;
+    element.classList.remove('sidebar-open');
+    clear(messages);
+    renderList();
+    input.focus();
   }
 
   async function rename(conversation) {
