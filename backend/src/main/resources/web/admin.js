@@ -209,10 +209,10 @@ function feedback() {
   const list = h('div', {});
   call('GET', '/api/admin/feedback?size=100').then((page) => {
     const items = Array.isArray(page) ? page : (page.items || []);
-    clear(list, table([t('when'), t('user'), t('rating'), t('comment'), t('assistant')], items.map((item) => h('tr', {},
-      h('td', {}, when(item.createdAt)), h('td', {}, String(item.userEmail ?? item.userId ?? '')),
+    clear(list, table([t('when'), t('user'), t('rating'), t('comment'), t('question'), t('answer')], items.map((item) => h('tr', {},
+      h('td', {}, when(item.createdAt)), h('td', {}, item.userEmail || ''),
       h('td', {}, item.rating === 'UP' ? t('helpful') : t('notHelpful')), h('td', {}, item.comment || ''),
-      h('td', { className: 'clip' }, String(item.answer ?? item.content ?? item.messageId ?? ''))))));
+      h('td', { className: 'clip' }, item.question || ''), h('td', { className: 'clip' }, item.answerExcerpt || '')))));
   }, (error) => clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error))));
   return { element: list };
 }
@@ -233,8 +233,8 @@ function audit() {
       const page = await call('GET', `/api/admin/audit?${params}`);
       const items = Array.isArray(page) ? page : (page.items || []);
       clear(list, table([t('when'), t('user'), t('action'), ''], items.map((item) => h('tr', {},
-        h('td', {}, when(item.at ?? item.createdAt)), h('td', {}, String(item.actorEmail ?? item.userId ?? item.actor ?? '')),
-        h('td', {}, String(item.action ?? '')), h('td', { className: 'clip' }, JSON.stringify(item.details ?? item.detail ?? ''))))));
+        h('td', {}, when(item.occurredAt)), h('td', {}, item.actorUserId ?? item.subjectUserId ?? ''),
+        h('td', {}, String(item.action ?? '')), h('td', { className: 'clip' }, JSON.stringify(item.detail ?? ''))))));
     } catch (error) {
       clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error)));
     }
