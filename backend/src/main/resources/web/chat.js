@@ -48,6 +48,7 @@ export function chatView(shell) {
     onEvent: handleEvent,
     onState: (state) => {
       connection.textContent = state === 'connected' ? '' : t(state);
+      if (state === 'connected') catchUp();
     },
   });
   stream.start();
@@ -116,7 +117,10 @@ export function chatView(shell) {
     if (title === null || !title.trim()) return;
     try {
       const updated = await call('PATCH', `/api/conversations/${conversation.id}`, { title: title.trim() });
-      conversation.title = updated?.title ?? title.trim();
+      // By id: a search may have replaced the list (and its objects) meanwhile.
+      for (const c of [conversation, ...conversations]) {
+        if (c.id === conversation.id) c.title = updated?.title ?? title.trim();
+      }
       renderList();
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
@@ -186,6 +190,33 @@ export function chatView(shell) {
     } finally {
       sendButton.disabled = false;
       input.focus();
+    }
+  }
+
+  // Events published while no stream was open are not replayed to a stream that saw none
+  // before (an answer faster than the page's first connection, say): once connected, the
+  // answers still awaited are read from the stored conversation instead.
+  async function catchUp() {
+    const conversation = current;
+    const awaited = () => [...jobs.values()].some((job) => job.bubble && !job.answer && !job.error);
+    if (!conversation || !awaited()) return;
+    try {
+      const page = await call('GET', `/api/conversations/${conversation.id}/messages?size=200`);
+      for (const message of page.items || []) {
+        const job = message.jobId && jobs.get(message.jobId);
+        if (!job || job.answer || job.error) continue;
+        if (message.role === 'assistant') {
+          job.answer = { content: message.content, citations: message.metadata?.citations || [],
+            degraded: Boolean(message.metadata?.degraded), messageId: message.id };
+        } else if (message.status === 'failed') {
+          job.error = t('error');
+        } else {
+          continue;
+        }
+        paint(job);
+      }
+    } catch {
+      // The stream may still bring it.
     }
   }
 
