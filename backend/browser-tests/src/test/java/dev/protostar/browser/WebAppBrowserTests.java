@@ -570,12 +570,23 @@ class WebAppBrowserTests {
 	}
 
 	/** The list's Rename or Delete button (or with no action, the title) of the conversation whose title starts so. */
-	private static WebElement conversationButton(String action, String titleStart) {
-		if (action.isEmpty()) {
-			return find(By.xpath("//ul[@id='conversation-list']//button[@class='conversation-open' and starts-with(., '"
-					+ titleStart + "')]"));
-		}
-		return find(By.cssSelector("#conversation-list button[aria-label^='" + action + ": " + titleStart + "']"));
+	private static Clickable conversationButton(String action, String titleStart) {
+		By button = action.isEmpty()
+				? By.xpath("//ul[@id='conversation-list']//button[@class='conversation-open' and starts-with(., '"
+						+ titleStart + "')]")
+				: By.cssSelector("#conversation-list button[aria-label^='" + action + ": " + titleStart + "']");
+		// A list fetched a moment ago may replace the one on screen between finding and clicking.
+		return () -> new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+			.until((d) -> {
+				d.findElement(button).click();
+				return true;
+			});
+	}
+
+	private interface Clickable {
+
+		void click();
+
 	}
 
 	private static void search(String text) {
