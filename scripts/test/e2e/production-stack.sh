@@ -667,7 +667,7 @@ check "an admin's upload is stored and ingested by the ai-worker: chunks with ve
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
 check "the web app: / is the page (no-cache, with the CSP), its files cached for a year and gzipped" web_app_served_through_nginx
 if [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
-  check "the web app in headless chromium: upload, sign up, streamed cited answer, passage, inert markup, layouts" web_app_in_a_real_browser
+  check "the web app in headless chromium: upload, streamed cited answer, inert markup, layouts, conversations, feedback, admin pages, Korean" web_app_in_a_real_browser
 fi
 check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wrong_document_type_is_refused
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited

@@ -29,6 +29,18 @@ function when(instant) {
   return instant ? new Date(instant).toLocaleString() : '';
 }
 
+/**
+ * Wraps a list's load so that only the newest call paints: a filter applied while the
+ * first, unfiltered page is still on its way must not be overwritten by it.
+ */
+function latestOnly(load) {
+  let newest = 0;
+  return (...args) => {
+    const mine = ++newest;
+    return load(() => mine === newest, ...args);
+  };
+}
+
 function messageLine() {
   return h('p', { className: 'message-line', role: 'status' });
 }
@@ -134,12 +146,13 @@ function users() {
     event.preventDefault();
     load();
   } }, q, tier, h('button', { type: 'submit' }, t('filter')));
-  async function load() {
+  const load = latestOnly(async (current) => {
     const params = new URLSearchParams({ size: '50' });
     if (q.value.trim()) params.set('q', q.value.trim());
     if (tier.value) params.set('tier', tier.value);
     try {
       const page = await call('GET', `/api/admin/users?${params}`);
+      if (!current()) return;
       clear(list, table([t('email'), t('displayName'), t('tier'), t('actions')], (page.items || []).map((user) => {
         const choice = h('select', { 'aria-label': `${t('tier')}: ${user.email}` },
           ['GUEST', 'STARGAZER', 'PROTOSTAR', 'ADMIN'].map((v) => h('option', { value: v, selected: v === user.tier }, v)));
@@ -150,9 +163,9 @@ function users() {
             h('button', { type: 'button', onClick: () => act('DELETE', `/api/admin/users/${user.id}/sessions`) }, t('revokeSessions'))));
       })));
     } catch (error) {
-      clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error)));
+      if (current()) clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error)));
     }
-  }
+  });
   async function act(method, path, body) {
     try {
       await call(method, path, body);
@@ -209,10 +222,10 @@ function feedback() {
   const list = h('div', {});
   call('GET', '/api/admin/feedback?size=100').then((page) => {
     const items = Array.isArray(page) ? page : (page.items || []);
-    clear(list, table([t('when'), t('user'), t('rating'), t('comment'), t('assistant')], items.map((item) => h('tr', {},
-      h('td', {}, when(item.createdAt)), h('td', {}, String(item.userEmail ?? item.userId ?? '')),
+    clear(list, table([t('when'), t('user'), t('rating'), t('comment'), t('question'), t('answer')], items.map((item) => h('tr', {},
+      h('td', {}, when(item.createdAt)), h('td', {}, item.userEmail || ''),
       h('td', {}, item.rating === 'UP' ? t('helpful') : t('notHelpful')), h('td', {}, item.comment || ''),
-      h('td', { className: 'clip' }, String(item.answer ?? item.content ?? item.messageId ?? ''))))));
+      h('td', { className: 'clip' }, item.question || ''), h('td', { className: 'clip' }, item.answerExcerpt || '')))));
   }, (error) => clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error))));
   return { element: list };
 }
@@ -223,7 +236,7 @@ function audit() {
   const action = h('input', { type: 'search', id: 'audit-action', 'aria-label': t('action'), placeholder: t('action') });
   const from = h('input', { type: 'date', id: 'audit-from', 'aria-label': t('from') });
   const to = h('input', { type: 'date', id: 'audit-to', 'aria-label': t('to') });
-  async function load() {
+  const load = latestOnly(async (current) => {
     const params = new URLSearchParams();
     if (user.value.trim()) params.set('user', user.value.trim());
     if (action.value.trim()) params.set('action', action.value.trim());
@@ -231,14 +244,15 @@ function audit() {
     if (to.value) params.set('to', new Date(to.value).toISOString());
     try {
       const page = await call('GET', `/api/admin/audit?${params}`);
+      if (!current()) return;
       const items = Array.isArray(page) ? page : (page.items || []);
       clear(list, table([t('when'), t('user'), t('action'), ''], items.map((item) => h('tr', {},
-        h('td', {}, when(item.at ?? item.createdAt)), h('td', {}, String(item.actorEmail ?? item.userId ?? item.actor ?? '')),
-        h('td', {}, String(item.action ?? '')), h('td', { className: 'clip' }, JSON.stringify(item.details ?? item.detail ?? ''))))));
+        h('td', {}, when(item.occurredAt)), h('td', {}, item.actorUserId ?? item.subjectUserId ?? ''),
+        h('td', {}, String(item.action ?? '')), h('td', { className: 'clip' }, JSON.stringify(item.detail ?? ''))))));
     } catch (error) {
-      clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error)));
+      if (current()) clear(list, h('p', { className: 'muted' }, error.status === 404 ? t('notAvailable') : errorText(error)));
     }
-  }
+  });
   const form = h('form', { className: 'toolbar', onSubmit: (event) => {
     event.preventDefault();
     load();

@@ -48,6 +48,7 @@ export function chatView(shell) {
     onEvent: handleEvent,
     onState: (state) => {
       connection.textContent = state === 'connected' ? '' : t(state);
+      if (state === 'connected') catchUp();
     },
   });
   stream.start();
@@ -81,9 +82,9 @@ export function chatView(shell) {
     const q = search.value.trim();
     try {
       const page = await call('GET', `/api/conversations?size=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+      // The server matches titles and messages alike: filtering titles here again would
+      // hide a conversation found by what was asked in it.
       conversations = page.items || [];
-      // Until the server filters (older backends ignore q), filter the titles here too.
-      if (q) conversations = conversations.filter((c) => (c.title || '').toLowerCase().includes(q.toLowerCase()));
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
     }
@@ -101,14 +102,14 @@ export function chatView(shell) {
     if (!conversations.length) list.append(h('li', { className: 'muted' }, t('none')));
   }
 
-  async function newConversation() {
-    try {
-      const conversation = await call('POST', '/api/conversations', {});
-      conversations.unshift(conversation);
-      open(conversation);
-    } catch (error) {
-      showStatus(errorText(error), 'warn', 8);
-    }
+  // An empty page: the first question creates the conversation, titled by that question
+  // (created here, every one would be titled "New conversation" and empty ones would pile up).
+  function newConversation() {
+    current = null;
+    element.classList.remove('sidebar-open');
+    clear(messages);
+    renderList();
+    input.focus();
   }
 
   async function rename(conversation) {
@@ -116,7 +117,10 @@ export function chatView(shell) {
     if (title === null || !title.trim()) return;
     try {
       const updated = await call('PATCH', `/api/conversations/${conversation.id}`, { title: title.trim() });
-      conversation.title = updated?.title ?? title.trim();
+      // By id: a search may have replaced the list (and its objects) meanwhile.
+      for (const c of [conversation, ...conversations]) {
+        if (c.id === conversation.id) c.title = updated?.title ?? title.trim();
+      }
       renderList();
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
@@ -186,6 +190,33 @@ export function chatView(shell) {
     } finally {
       sendButton.disabled = false;
       input.focus();
+    }
+  }
+
+  // Events published while no stream was open are not replayed to a stream that saw none
+  // before (an answer faster than the page's first connection, say): once connected, the
+  // answers still awaited are read from the stored conversation instead.
+  async function catchUp() {
+    const conversation = current;
+    const awaited = () => [...jobs.values()].some((job) => job.bubble && !job.answer && !job.error);
+    if (!conversation || !awaited()) return;
+    try {
+      const page = await call('GET', `/api/conversations/${conversation.id}/messages?size=200`);
+      for (const message of page.items || []) {
+        const job = message.jobId && jobs.get(message.jobId);
+        if (!job || job.answer || job.error) continue;
+        if (message.role === 'assistant') {
+          job.answer = { content: message.content, citations: message.metadata?.citations || [],
+            degraded: Boolean(message.metadata?.degraded), messageId: message.id };
+        } else if (message.status === 'failed') {
+          job.error = t('error');
+        } else {
+          continue;
+        }
+        paint(job);
+      }
+    } catch {
+      // The stream may still bring it.
     }
   }
 

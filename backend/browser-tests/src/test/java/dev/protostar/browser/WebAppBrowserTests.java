@@ -5,8 +5,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Year;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.deque.html.axecore.results.Results;
 import com.deque.html.axecore.selenium.AxeBuilder;
@@ -17,12 +24,16 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -40,8 +51,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The web app in headless chromium against a running stack: an admin uploads a
  * document through the page and sees it ready; a new employee signs up, asks,
  * watches the answer stream in and opens the cited passage; markup in a document and
- * in a question stays text; the phone and desktop layouts are usable. Screenshots go
- * to {@code target/screenshots}.
+ * in a question stays text; the phone and desktop layouts are usable. Then what an
+ * employee and an admin do every day: the quota line counts questions; conversations
+ * are listed newest first, renamed, searched (titles and messages) and deleted; a vote
+ * with a comment reaches the admins' feedback list; an admin changes a tier, meets the
+ * self-demotion guard, revokes a user's sessions (that user's page ends at sign-in) and
+ * reads the queue and the audit; a Korean browser gets Korean pages. Screenshots go to
+ * {@code target/screenshots}; the first test's (a tidy library and question) are the
+ * ones in backend/docs/web.
  * <p>
  * Runs only with {@code -Dprotostar.browser.base-url=https://host:port} (and the
  * bootstrap admin's {@code protostar.browser.admin-email} and {@code -password}).
@@ -68,22 +85,45 @@ class WebAppBrowserTests {
 
 	private static WebDriver driver;
 
+	/** The employee of the cited-answer test, whose conversations the later tests use. */
+	private static String employee;
+
+	/** That employee's session (the page's localStorage entry), kept across an admin's sign-in. */
+	private static String employeeSession;
+
+	/** What the page showed when a test failed, beside the other screenshots. */
+	@RegisterExtension
+	static final TestWatcher SCREENSHOT_ON_FAILURE = new TestWatcher() {
+		@Override
+		public void testFailed(ExtensionContext context, Throwable cause) {
+			if (driver != null) {
+				screenshot("failed-" + context.getRequiredTestMethod().getName());
+			}
+		}
+	};
+
 	@BeforeAll
 	static void startBrowser() throws IOException {
 		baseUrl = System.getProperty("protostar.browser.base-url").replaceAll("/$", "");
 		screenshots = Path.of(System.getProperty("protostar.browser.screenshots", "target/screenshots"));
 		Files.createDirectories(screenshots);
+		driver = chromium("en-US");
+	}
+
+	/** A headless chromium whose language (navigator.language, Accept-Language) is the given one. */
+	private static WebDriver chromium(String language) {
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(System.getProperty("protostar.browser.chromium", "/usr/bin/chromium"));
 		// The stack's certificate is self-signed for localhost.
 		options.setAcceptInsecureCerts(true);
-		options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-US",
+		options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=" + language,
 				"--window-size=1280,900");
+		options.setExperimentalOption("prefs", Map.of("intl.accept_languages", language));
 		// Debian's driver, named explicitly: Selenium Manager must not try to download one.
 		ChromeDriverService service = new ChromeDriverService.Builder()
 			.usingDriverExecutable(new File(System.getProperty("protostar.browser.driver", "/usr/bin/chromedriver")))
 			.build();
-		driver = new ChromeDriver(service, options);
+		return new ChromeDriver(service, options);
 	}
 
 	@AfterAll
@@ -93,8 +133,78 @@ class WebAppBrowserTests {
 		}
 	}
 
+	/**
+	 * The product's screenshots (backend/docs/web): a few realistic policies in the
+	 * library, a realistic question and its cited answer, desktop and phone. First, so
+	 * nothing of the markup tests is in the library or the answers yet.
+	 */
 	@Test
 	@Order(1)
+	void anEmployeesHrQuestionIsAnsweredFromThePolicies() throws IOException {
+		driver.manage().window().setSize(DESKTOP);
+		signIn(System.getProperty("protostar.browser.admin-email"), System.getProperty("protostar.browser.admin-password"));
+		driver.get(baseUrl + "/admin/documents");
+		Path library = Files.createTempDirectory("protostar-policies-");
+		Map<String, String> policies = new LinkedHashMap<>();
+		policies.put("Remote work policy", """
+				# Remote work policy
+
+				Employees may work from home up to three days a week, agreed with their manager.
+				Tuesdays and Thursdays are office days for every team. The company pays a one-off
+				allowance of 300 euros for a desk chair and a monitor at home.
+				""");
+		policies.put("Parental leave policy", """
+				# Parental leave policy
+
+				Every parent receives 16 weeks of paid parental leave, to be taken within the first
+				year after the birth or adoption. Tell HR at least eight weeks before the leave starts.
+				""");
+		policies.put("Travel and expenses", """
+				# Travel and expenses
+
+				Book trains for journeys under four hours. Submit receipts within 30 days through the
+				expenses form; meals are reimbursed up to 45 euros a day.
+				""");
+		policies.put("Learning budget", """
+				# Learning budget
+
+				Each employee has a learning budget of 1,000 euros a year for courses, books and
+				conferences. Unused budget does not carry over to the next year.
+				""");
+		StringBuilder files = new StringBuilder();
+		for (Map.Entry<String, String> policy : policies.entrySet()) {
+			Path file = Files.writeString(library.resolve(policy.getKey() + ".md"), policy.getValue());
+			files.append(files.isEmpty() ? "" : "\n").append(file.toAbsolutePath());
+		}
+		new Select(find(By.id("upload-access"))).selectByValue("PUBLIC");
+		driver.findElement(By.id("upload-files")).sendKeys(files);
+		for (String title : policies.keySet()) {
+			waitFor(Duration.ofSeconds(120), By.xpath("//tr[td[1][.='" + title
+					+ "']]/td[contains(@class,'doc-status') and contains(@class,'ready')]"));
+		}
+		screenshot("documents-desktop");
+		signOut();
+
+		signUp("Dana Kim");
+		ask("How many days a week can I work from home?");
+		WebElement answer = waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
+		assertThat(answer.getText()).contains("three days a week");
+		List<WebElement> citations = answer.findElements(By.cssSelector("button.cite"));
+		assertThat(citations).isNotEmpty();
+		assertThat(answer.findElement(By.cssSelector("details.sources")).getAttribute("textContent"))
+			.contains("Remote work policy");
+		// The screenshot without the focus ring of the emptied composer.
+		((JavascriptExecutor) driver).executeScript("document.activeElement.blur();");
+		screenshot("answer-desktop");
+		driver.manage().window().setSize(PHONE);
+		assertNoHorizontalScroll();
+		screenshot("chat-360");
+		driver.manage().window().setSize(DESKTOP);
+		signOut();
+	}
+
+	@Test
+	@Order(2)
 	void anAdminUploadsADocumentAndSeesItReady() throws IOException {
 		driver.manage().window().setSize(DESKTOP);
 		signIn(System.getProperty("protostar.browser.admin-email"), System.getProperty("protostar.browser.admin-password"));
@@ -113,20 +223,20 @@ class WebAppBrowserTests {
 				"//tr[td[contains(., '" + file.getFileName() + "') or contains(., '" + TOPIC + "')]]/td[contains(@class,'doc-status') and contains(@class,'ready')]"));
 		assertThat(row.getText()).contains("ready");
 		assertThat(driver.findElements(By.cssSelector("#uploads progress"))).isNotEmpty();
-		screenshot("documents-desktop");
+		screenshot("markup-documents-desktop");
 		driver.manage().window().setSize(PHONE);
 		assertNoHorizontalScroll();
-		screenshot("documents-360");
+		screenshot("markup-documents-360");
 		driver.manage().window().setSize(DESKTOP);
 		signOut();
 	}
 
 	@Test
-	@Order(2)
+	@Order(3)
 	void aNewEmployeeAsksAndTheStreamedAnswerCitesTheDocument() {
 		driver.manage().window().setSize(DESKTOP);
 		signUp();
-		screenshot("chat-empty-desktop");
+		screenshot("markup-chat-empty-desktop");
 		// Counts the moments streamed text (tokens, before the stored answer) is on screen.
 		((JavascriptExecutor) driver).executeScript("""
 				window.streamedPaints = 0;
@@ -144,7 +254,7 @@ class WebAppBrowserTests {
 		assertThat(driver.findElements(By.cssSelector(".message.assistant"))).hasSize(1);
 		List<WebElement> citations = answer.findElements(By.cssSelector("button.cite"));
 		assertThat(citations).isNotEmpty();
-		screenshot("answer-desktop");
+		screenshot("markup-answer-desktop");
 		citations.get(0).click();
 		WebElement dialog = waitFor(Duration.ofSeconds(10), By.cssSelector("dialog#passage[open]"));
 		new WebDriverWait(driver, Duration.ofSeconds(10))
@@ -152,17 +262,17 @@ class WebAppBrowserTests {
 		assertThat(dialog.findElement(By.id("passage-title")).getText()).contains(TOPIC);
 		// The document's markup is shown as text, and nothing of it ran or was inserted.
 		assertInert();
-		screenshot("passage-desktop");
+		screenshot("markup-passage-desktop");
 		dialog.findElement(By.id("passage-close")).click();
 		driver.manage().window().setSize(PHONE);
 		assertThat(find(By.id("question")).isDisplayed()).isTrue();
 		assertNoHorizontalScroll();
-		screenshot("answer-360");
+		screenshot("markup-answer-360");
 		driver.manage().window().setSize(DESKTOP);
 	}
 
 	@Test
-	@Order(3)
+	@Order(4)
 	void markupInAQuestionRendersAsText() {
 		ask(PAYLOAD + " **not bold** about " + TOPIC);
 		WebElement question = waitFor(Duration.ofSeconds(10),
@@ -173,7 +283,7 @@ class WebAppBrowserTests {
 	}
 
 	@Test
-	@Order(4)
+	@Order(5)
 	void phoneAndDesktopLayoutsAreUsable() {
 		for (Dimension size : List.of(PHONE, DESKTOP)) {
 			driver.manage().window().setSize(size);
@@ -182,12 +292,217 @@ class WebAppBrowserTests {
 			assertThat(question.isDisplayed()).as("composer at %s", size).isTrue();
 			assertThat(find(By.id("ask")).isDisplayed()).isTrue();
 			assertNoHorizontalScroll();
-			screenshot("chat-" + (size.equals(PHONE) ? "360" : "desktop"));
+			screenshot("layout-" + (size.equals(PHONE) ? "360" : "desktop"));
+		}
+	}
+
+	/**
+	 * A new employee (the tests before spent much of theirs: a guest may make 30 API
+	 * requests a minute) asks two questions in two conversations; the quota line counts
+	 * each.
+	 */
+	@Test
+	@Order(6)
+	void theQuotaLineCountsDownAfterEachQuestion() {
+		driver.manage().window().setSize(DESKTOP);
+		signOutIfSignedIn();
+		employee = signUp();
+		int[] before = quota();
+		assertThat(before[0]).as("questions left").isPositive().isLessThanOrEqualTo(before[1]);
+		ask("How many " + TOPIC + " credits does an employee receive each quarter in Lisbon?");
+		new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 1);
+		waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
+		find(By.id("new-conversation")).click();
+		new WebDriverWait(driver, Duration.ofSeconds(10))
+			.until((d) -> d.findElements(By.cssSelector("#messages .message")).isEmpty());
+		ask("What is the " + TOPIC + " dress code on Fridays?");
+		new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 2);
+		assertThat(quota()[1]).as("the tier's questions a day").isEqualTo(before[1]);
+		waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
+	}
+
+	/** Each list is the server's: a search, or clearing it, fetches the list again. */
+	@Test
+	@Order(7)
+	void conversationsAreListedNewestFirstRenamedSearchedAndDeleted() {
+		String credits = "How many " + TOPIC + " credits does an employee receive each";
+		String dressCode = "What is the " + TOPIC + " dress code on Fridays?";
+		search(TOPIC);
+		// Titled by their first questions (cut at 60 characters), the last one asked in first.
+		waitForConversations((titles) -> titles.equals(List.of(dressCode, credits)));
+
+		String renamed = "Dress code " + TOPIC;
+		conversationButton("Rename", dressCode).click();
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
+		driver.switchTo().alert().sendKeys(renamed);
+		driver.switchTo().alert().accept();
+		waitForConversations((titles) -> titles.equals(List.of(renamed, credits)));
+
+		// Found by what was asked in it: "Lisbon" is in the question, not in the title nor
+		// in any answer.
+		search("lisbon");
+		waitForConversations((titles) -> titles.equals(List.of(credits)));
+		// Stored renamed, found in any case.
+		search("DRESS code");
+		waitForConversations((titles) -> titles.equals(List.of(renamed)));
+		search("nothing-like-" + TOPIC + "-here");
+		waitForConversations(List::isEmpty);
+		assertThat(find(By.cssSelector("#conversation-list li.muted")).getText()).isEqualTo("Nothing here.");
+		search("");
+		waitForConversations((titles) -> titles.equals(List.of(renamed, credits)));
+
+		conversationButton("Delete", renamed).click();
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
+		driver.switchTo().alert().accept();
+		waitForConversations((titles) -> titles.equals(List.of(credits)));
+		search(TOPIC);
+		waitForConversations((titles) -> titles.equals(List.of(credits)));
+	}
+
+	@Test
+	@Order(8)
+	void feedbackWithACommentReachesTheAdminsList() {
+		conversationButton("", "How many " + TOPIC).click();
+		WebElement answer = waitFor(Duration.ofSeconds(15), By.cssSelector(".message.assistant.answered"));
+		assertThat(answer.getText()).contains("42");
+		answer.findElement(By.cssSelector("button[aria-label='Not helpful']")).click();
+		String comment = "Right number, but " + TOPIC + " carry-over is missing";
+		WebElement box = waitFor(Duration.ofSeconds(10), By.cssSelector(".message.assistant.answered .feedback input"));
+		box.sendKeys(comment);
+		answer.findElement(By.xpath(".//button[.='Send']")).click();
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> answer
+			.findElement(By.cssSelector(".feedback [role=status]")).getText().equals("Thanks for the feedback."));
+		// Stored: the answer, opened again, shows the vote.
+		conversationButton("", "How many " + TOPIC).click();
+		new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+			.until((d) -> "true".equals(d.findElement(By.cssSelector(".message.assistant.answered button[aria-label='Not helpful']"))
+				.getAttribute("aria-pressed")));
+		assertThat(find(By.cssSelector(".message.assistant.answered button[aria-label='Helpful']")).getAttribute("aria-pressed"))
+			.isEqualTo("false");
+
+		// The admin signs in beside the employee's session, which is kept for the next test.
+		employeeSession = (String) ((JavascriptExecutor) driver)
+			.executeScript("return localStorage.getItem('protostar.session');");
+		((JavascriptExecutor) driver).executeScript("localStorage.removeItem('protostar.session');");
+		signIn(System.getProperty("protostar.browser.admin-email"), System.getProperty("protostar.browser.admin-password"));
+		driver.get(baseUrl + "/admin/feedback");
+		WebElement row = waitFor(Duration.ofSeconds(10), By.xpath("//tr[td[.='" + comment + "']]"));
+		List<String> cells = row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+		assertThat(cells).hasSize(6);
+		assertThat(cells.get(0)).as("when").isNotBlank();
+		assertThat(cells.subList(1, 4)).containsExactly(employee, "Not helpful", comment);
+		assertThat(cells.get(4)).as("question").startsWith("How many " + TOPIC + " credits");
+		assertThat(cells.get(5)).as("answer").contains("42");
+	}
+
+	@Test
+	@Order(9)
+	void anAdminChangesATierIsStoppedFromDemotingThemselfAndRevokesSessions() {
+		driver.get(baseUrl + "/admin/users");
+		String admin = System.getProperty("protostar.browser.admin-email");
+		List<String> row = userRow(employee);
+		assertThat(row.subList(0, 3)).containsExactly(employee, "Browser " + TOPIC, "GUEST");
+
+		new Select(find(By.cssSelector("select[aria-label='Tier: " + employee + "']"))).selectByValue("STARGAZER");
+		userAction(employee, "Change");
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> userRow(employee).get(2).equals("STARGAZER"));
+		assertThat(find(By.cssSelector("#admin-users .message-line")).getText()).isEqualTo("Done.");
+
+		// The guard's own message, and the admin stays one.
+		userRow(admin);
+		new Select(find(By.cssSelector("select[aria-label='Tier: " + admin + "']"))).selectByValue("GUEST");
+		userAction(admin, "Change");
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> d
+			.findElement(By.cssSelector("#admin-users .message-line")).getText().equals("admins cannot demote themselves"));
+		driver.navigate().refresh();
+		assertThat(userRow(admin).get(2)).isEqualTo("ADMIN");
+
+		userRow(employee);
+		userAction(employee, "Revoke sessions");
+		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> d
+			.findElement(By.cssSelector("#admin-users .message-line")).getText().equals("Done."));
+		// The employee's page, with its revoked tokens, ends at the sign-in form.
+		String adminSession = (String) ((JavascriptExecutor) driver)
+			.executeScript("return localStorage.getItem('protostar.session');");
+		((JavascriptExecutor) driver).executeScript("localStorage.setItem('protostar.session', arguments[0]);", employeeSession);
+		driver.get(baseUrl + "/");
+		waitFor(Duration.ofSeconds(15), By.id("email"));
+		assertThat(driver.getCurrentUrl()).endsWith("/signin");
+		assertThat(((JavascriptExecutor) driver).executeScript("return localStorage.getItem('protostar.session');")).isNull();
+		((JavascriptExecutor) driver).executeScript("localStorage.setItem('protostar.session', arguments[0]);", adminSession);
+	}
+
+	@Test
+	@Order(10)
+	void theQueueAndTheAuditShowWhatHappened() {
+		driver.get(baseUrl + "/admin/queue");
+		waitFor(Duration.ofSeconds(10), By.cssSelector("#admin-queue dl.stats dd"));
+		List<String> terms = driver.findElements(By.cssSelector("#admin-queue dl.stats dt")).stream().map(WebElement::getText).toList();
+		List<String> figures = driver.findElements(By.cssSelector("#admin-queue dl.stats dd")).stream().map(WebElement::getText).toList();
+		assertThat(terms).containsExactly("Waiting", "Running", "Dead letters", "Oldest waiting (s)");
+		assertThat(figures).allMatch((figure) -> figure.matches("\\d+"), "whole numbers");
+		// As many dead letters listed as counted (none: "Nothing here.").
+		int dead = Integer.parseInt(figures.get(2));
+		if (dead == 0) {
+			assertThat(find(By.cssSelector("#admin-queue p.muted")).getText()).isEqualTo("Nothing here.");
+		}
+		else {
+			assertThat(driver.findElements(By.cssSelector("#admin-queue tbody tr"))).hasSize(Math.min(dead, 50));
+		}
+
+		String adminId = (String) ((JavascriptExecutor) driver)
+			.executeScript("return JSON.parse(localStorage.getItem('protostar.session')).user.id;");
+		driver.get(baseUrl + "/admin/audit");
+		find(By.id("audit-action")).sendKeys("LOGIN", Keys.ENTER);
+		// The newest sign-in is the admin's own, a moment ago.
+		new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+			.until((d) -> {
+			List<WebElement> rows = d.findElements(By.cssSelector("#admin-audit tbody tr"));
+			return !rows.isEmpty() && rows.stream().allMatch((r) -> r.findElements(By.tagName("td")).get(2).getText().equals("LOGIN"));
+		});
+		List<String> newest = driver.findElement(By.cssSelector("#admin-audit tbody tr")).findElements(By.tagName("td"))
+			.stream().map(WebElement::getText).toList();
+		assertThat(newest.get(0)).as("when").contains(String.valueOf(Year.now(ZoneOffset.UTC).getValue()));
+		assertThat(newest.get(1)).as("who").isEqualTo(adminId);
+		assertThat(newest.get(2)).isEqualTo("LOGIN");
+	}
+
+	@Test
+	@Order(11)
+	void aKoreanBrowserGetsTheKoreanPagesAndTheSwitchChangesLanguage() {
+		WebDriver korean = chromium("ko-KR");
+		try {
+			korean.get(baseUrl + "/signin");
+			WebDriverWait wait = new WebDriverWait(korean, Duration.ofSeconds(10));
+			wait.until((d) -> d.findElement(By.tagName("h1")).getText().equals("로그인"));
+			assertThat(korean.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ko");
+			assertThat(korean.findElement(By.cssSelector("label[for=email]")).getText()).isEqualTo("이메일");
+			new Select(korean.findElement(By.id("language"))).selectByValue("en");
+			wait.until((d) -> d.findElement(By.tagName("h1")).getText().equals("Sign in"));
+			assertThat(korean.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("en");
+			assertThat(korean.findElement(By.cssSelector("label[for=email]")).getText()).isEqualTo("E-mail");
+			new Select(korean.findElement(By.id("language"))).selectByValue("ko");
+			wait.until((d) -> d.findElement(By.tagName("h1")).getText().equals("로그인"));
+			assertThat(korean.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ko");
+			// Signed in, the chat is Korean too, and the choice outlives a new page.
+			korean.findElement(By.cssSelector("a[href='/signup']")).click();
+			wait.until((d) -> d.findElement(By.tagName("h1")).getText().equals("계정 만들기"));
+			korean.findElement(By.id("displayName")).sendKeys("김다나");
+			korean.findElement(By.id("email")).sendKeys("browser-ko-" + UUID.randomUUID() + "@example.com");
+			korean.findElement(By.id("password")).sendKeys("correct-horse-battery", Keys.ENTER);
+			wait.until((d) -> d.findElement(By.id("ask")).getText().equals("질문하기"));
+			korean.navigate().refresh();
+			wait.until((d) -> d.findElement(By.id("new-conversation")).getText().equals("새 대화"));
+			wait.until((d) -> d.findElement(By.id("quota")).getText().startsWith("오늘 남은 질문: "));
+			assertThat(korean.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ko");
+		}
+		finally {
+			korean.quit();
 		}
 	}
 
 	@Test
-	@Order(5)
+	@Order(20)
 	void enterWhileComposingDoesNotSend() {
 		driver.manage().window().setSize(DESKTOP);
 		// A new employee: no conversation yet, so nothing loads into the page meanwhile.
@@ -216,7 +531,7 @@ class WebAppBrowserTests {
 	}
 
 	@Test
-	@Order(6)
+	@Order(30)
 	void theMainPagesHaveNoSeriousAccessibilityViolations() {
 		driver.manage().window().setSize(DESKTOP);
 		driver.get(baseUrl + "/");
@@ -231,6 +546,75 @@ class WebAppBrowserTests {
 		driver.get(baseUrl + "/admin/documents");
 		waitFor(Duration.ofSeconds(10), By.cssSelector("#document-list table"));
 		assertAccessible("documents");
+	}
+
+	/** Questions left today and the tier's total, as the quota line says them. */
+	private static int[] quota() {
+		String line = waitFor(Duration.ofSeconds(10), By.id("quota")).getText();
+		Matcher numbers = Pattern.compile("Questions left today: (\\d+) of (\\d+)").matcher(line);
+		assertThat(numbers.matches()).as("quota line '%s'", line).isTrue();
+		return new int[] { Integer.parseInt(numbers.group(1)), Integer.parseInt(numbers.group(2)) };
+	}
+
+	private static List<String> conversationTitles() {
+		return driver.findElements(By.cssSelector("#conversation-list .conversation-open")).stream()
+			.map(WebElement::getText)
+			.toList();
+	}
+
+	/** Waits until the list's titles, top to bottom, satisfy the condition. */
+	private static void waitForConversations(Predicate<List<String>> condition) {
+		new WebDriverWait(driver, Duration.ofSeconds(10)).withMessage(() -> "conversations " + conversationTitles())
+			.ignoring(StaleElementReferenceException.class)
+			.until((d) -> condition.test(conversationTitles()));
+	}
+
+	/** The list's Rename or Delete button (or with no action, the title) of the conversation whose title starts so. */
+	private static Clickable conversationButton(String action, String titleStart) {
+		By button = action.isEmpty()
+				? By.xpath("//ul[@id='conversation-list']//button[@class='conversation-open' and starts-with(., '"
+						+ titleStart + "')]")
+				: By.cssSelector("#conversation-list button[aria-label^='" + action + ": " + titleStart + "']");
+		// A list fetched a moment ago may replace the one on screen between finding and clicking.
+		return () -> new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+			.until((d) -> {
+				d.findElement(button).click();
+				return true;
+			});
+	}
+
+	private interface Clickable {
+
+		void click();
+
+	}
+
+	private static void search(String text) {
+		WebElement box = find(By.id("conversation-search"));
+		box.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+		if (!text.isEmpty()) {
+			box.sendKeys(text);
+		}
+	}
+
+	/** Searches the users for the e-mail and returns its row's cells (exactly one row). */
+	private static List<String> userRow(String email) {
+		WebElement box = find(By.id("user-search"));
+		box.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+		box.sendKeys(email, Keys.ENTER);
+		return new WebDriverWait(driver, Duration.ofSeconds(10))
+			.ignoring(StaleElementReferenceException.class)
+			.until((d) -> {
+				List<WebElement> rows = d.findElements(By.cssSelector("#admin-users tbody tr"));
+				if (rows.size() != 1 || !rows.get(0).findElement(By.tagName("td")).getText().equals(email)) {
+					return null;
+				}
+				return rows.get(0).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+			});
+	}
+
+	private static void userAction(String email, String button) {
+		find(By.xpath("//tr[td[1][.='" + email + "']]//button[.='" + button + "']")).click();
 	}
 
 	private static void assertAccessible(String page) {
@@ -252,12 +636,19 @@ class WebAppBrowserTests {
 		waitFor(Duration.ofSeconds(15), By.cssSelector(".topbar"));
 	}
 
-	private static void signUp() {
+	/** Signs a new employee up; returns the e-mail. */
+	private static String signUp() {
+		return signUp("Browser " + TOPIC);
+	}
+
+	private static String signUp(String name) {
+		String email = "browser-" + UUID.randomUUID() + "@example.com";
 		driver.get(baseUrl + "/signup");
-		find(By.id("displayName")).sendKeys("Browser " + TOPIC);
-		find(By.id("email")).sendKeys("browser-" + UUID.randomUUID() + "@example.com");
+		find(By.id("displayName")).sendKeys(name);
+		find(By.id("email")).sendKeys(email);
 		find(By.id("password")).sendKeys("correct-horse-battery", Keys.ENTER);
 		waitFor(Duration.ofSeconds(15), By.id("question"));
+		return email;
 	}
 
 	private static void signOutIfSignedIn() {
