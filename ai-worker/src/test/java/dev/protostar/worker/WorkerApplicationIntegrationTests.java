@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 
+import com.pgvector.PGvector;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
@@ -91,6 +92,15 @@ class WorkerApplicationIntegrationTests {
 		assertThat(body.at("/components/redis/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/queue/status").asString()).isEqualTo("UP");
 		assertThat(body.at("/components/queue/details/concurrency").asInt()).isEqualTo(4);
+	}
+
+	@Test
+	void thePoolsConnectionsKnowPgvectorsType() {
+		// VectorTypes, registered by EmbeddingConfiguration on Boot's own pool.
+		TestInfrastructure.migrate(this.jdbc.getDataSource());
+		Object vector = this.jdbc.queryForObject("SELECT '[1,2,3]'::vector", Object.class);
+		assertThat(vector).isInstanceOf(PGvector.class);
+		assertThat(((PGvector) vector).toArray()).containsExactly(1f, 2f, 3f);
 	}
 
 	@Test

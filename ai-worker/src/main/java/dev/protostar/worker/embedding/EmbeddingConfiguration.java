@@ -1,9 +1,15 @@
 package dev.protostar.worker.embedding;
 
+import com.zaxxer.hikari.HikariDataSource;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The embedding provider chosen by {@code protostar.embedding.provider}. */
+/**
+ * The embedding provider chosen by {@code protostar.embedding.provider}, and pgvector's
+ * type on the database connections the vectors travel through.
+ */
 @Configuration(proxyBeanMethods = false)
 class EmbeddingConfiguration {
 
@@ -21,6 +27,27 @@ class EmbeddingConfiguration {
 				yield new OpenAiEmbeddingProvider(openai.baseUrl(), openai.apiKey(), openai.model(),
 						openai.dimension(), properties.batchSize(), openai.timeout());
 			}
+		};
+	}
+
+	/**
+	 * Registers pgvector's type on every connection of the application's pool
+	 * ({@link VectorTypes}). After initialisation: by then Boot has bound
+	 * {@code spring.datasource.hikari.*} to the pool, which opens no connection before
+	 * its first use.
+	 */
+	@Bean
+	static BeanPostProcessor vectorTypesOnPooledConnections() {
+		return new BeanPostProcessor() {
+
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof HikariDataSource pool) {
+					VectorTypes.registerOnEveryConnection(pool);
+				}
+				return bean;
+			}
+
 		};
 	}
 

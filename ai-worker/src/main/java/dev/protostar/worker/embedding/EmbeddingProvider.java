@@ -25,19 +25,6 @@ public interface EmbeddingProvider {
 	 */
 	List<Embedding> embed(List<String> texts);
 
-	/** A vector in pgvector's text form, {@code [0.1,0.2,...]} (cast with {@code ?::vector}). */
-	static String pgvector(float[] values) {
-		StringBuilder text = new StringBuilder(values.length * 12);
-		text.append('[');
-		for (int i = 0; i < values.length; i++) {
-			if (i > 0) {
-				text.append(',');
-			}
-			text.append(values[i]);
-		}
-		return text.append(']').toString();
-	}
-
 	/**
 	 * One text's vector.
 	 * @param vector {@link #dimension()} components

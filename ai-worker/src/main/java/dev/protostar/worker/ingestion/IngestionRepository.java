@@ -6,10 +6,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import com.pgvector.PGvector;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.retrieval.LexemeColumn;
 import dev.protostar.worker.retrieval.LexicalTerms;
 
@@ -23,7 +24,7 @@ public class IngestionRepository {
 	private static final String UPSERT = """
 			INSERT INTO document_chunks (document_id, chunk_index, content, content_sha256, char_count,
 			        token_count, embedding_model, embedding_dimension, embedding, lexemes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::vector, ?::tsvector)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)
 			ON CONFLICT (document_id, chunk_index) DO UPDATE SET
 			    content = EXCLUDED.content, content_sha256 = EXCLUDED.content_sha256,
 			    char_count = EXCLUDED.char_count, token_count = EXCLUDED.token_count,
@@ -127,7 +128,7 @@ public class IngestionRepository {
 					}
 					ps.setString(7, model);
 					ps.setInt(8, dimension);
-					ps.setString(9, vector(chunk.embedding()));
+					ps.setObject(9, new PGvector(chunk.embedding()));
 					if (withLexemes) {
 						ps.setString(10, LexicalTerms.tsvector(chunk.content()));
 					}
@@ -172,11 +173,6 @@ public class IngestionRepository {
 	public List<UUID> readyWithOtherModel(String model) {
 		return this.jdbc.queryForList("SELECT id FROM documents WHERE status = 'ready'"
 				+ " AND embedding_model IS DISTINCT FROM ? ORDER BY created_at", UUID.class, model);
-	}
-
-	/** pgvector's text form, {@code [0.1,0.2,...]}. */
-	static String vector(float[] values) {
-		return EmbeddingProvider.pgvector(values);
 	}
 
 }

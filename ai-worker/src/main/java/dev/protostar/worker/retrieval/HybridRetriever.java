@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import com.pgvector.PGvector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +94,7 @@ class HybridRetriever implements Retriever {
 			this.vectorSql.put(access, """
 					WITH nearest AS MATERIALIZED (
 					    SELECT c.document_id, d.title, c.chunk_index, c.content,
-					           c.embedding::vector(%1$d) <=> ?::vector(%1$d) AS distance
+					           c.embedding::vector(%1$d) <=> ? AS distance
 					    FROM document_chunks c JOIN documents d ON d.id = c.document_id
 					    WHERE c.embedding_model = %2$s AND d.status = 'ready' AND d.access_level IN (%3$s)
 					    ORDER BY distance
@@ -163,14 +164,14 @@ class HybridRetriever implements Retriever {
 			throw new IllegalArgumentException("the question's vector has " + vector.length + " dimensions, the model "
 					+ this.embeddings.model() + " " + this.embeddings.dimension());
 		}
-		String text = EmbeddingProvider.pgvector(vector);
+		PGvector parameter = new PGvector(vector);
 		return this.transactions.execute((status) -> {
 			// set_config(..., true) is SET LOCAL: these hold for this transaction only.
 			this.jdbc.queryForList("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
 					+ " set_config('hnsw.ef_search', ?, true), set_config('hnsw.max_scan_tuples', ?, true)",
 					String.valueOf(Math.min(1000, Math.max(efSearch, depth))),
 					String.valueOf(this.properties.maxScanTuples()));
-			return this.jdbc.query(this.vectorSql.get(access), HIT, text, depth);
+			return this.jdbc.query(this.vectorSql.get(access), HIT, parameter, depth);
 		});
 	}
 

@@ -1,6 +1,7 @@
 package dev.protostar.worker.ingestion;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
+import com.pgvector.PGvector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -345,10 +347,10 @@ class IngestionIntegrationTests {
 		harness.awaitStatus(security, DONE);
 
 		assertThat(explainKnn("all-minilm-l6-v2-q", 384)).contains("document_chunks_hnsw_all_minilm_l6_v2_q_384");
-		String question = IngestionRepository.vector(onnx.embed(List.of("How many holidays do I get?")).get(0).vector());
+		PGvector question = new PGvector(onnx.embed(List.of("How many holidays do I get?")).get(0).vector());
 		UUID nearest = harness.jdbc.queryForObject("SELECT document_id FROM document_chunks"
 				+ " WHERE embedding_model = 'all-minilm-l6-v2-q'"
-				+ " ORDER BY embedding::vector(384) <=> ?::vector(384) LIMIT 1", UUID.class, question);
+				+ " ORDER BY embedding::vector(384) <=> ? LIMIT 1", UUID.class, question);
 		assertThat(nearest).isEqualTo(leave);
 	}
 
@@ -406,14 +408,18 @@ class IngestionIntegrationTests {
 
 	/** The plan of a cosine kNN query, with sequential scans off so a tiny table still shows the index. */
 	private static String explainKnn(String model, int dimension) {
-		String probe = IngestionRepository.vector(new float[dimension]).replace("0.0]", "1.0]");
+		float[] probe = new float[dimension];
+		probe[dimension - 1] = 1;
 		return harness.jdbc.execute((ConnectionCallback<String>) (connection) -> {
-			try (Statement statement = connection.createStatement()) {
+			try (Statement statement = connection.createStatement();
+					PreparedStatement explain = connection.prepareStatement("EXPLAIN SELECT document_id FROM"
+							+ " document_chunks WHERE embedding_model = '" + model + "' ORDER BY embedding::vector("
+							+ dimension + ") <=> ? LIMIT 5")) {
 				statement.execute("SET enable_seqscan = off");
 				StringBuilder plan = new StringBuilder();
-				try (ResultSet rs = statement.executeQuery("EXPLAIN SELECT document_id FROM document_chunks"
-						+ " WHERE embedding_model = '" + model + "' ORDER BY embedding::vector(" + dimension + ") <=> '"
-						+ probe + "'::vector(" + dimension + ") LIMIT 5")) {
+				// As the retriever sends it: a PGvector parameter.
+				explain.setObject(1, new PGvector(probe));
+				try (ResultSet rs = explain.executeQuery()) {
 					while (rs.next()) {
 						plan.append(rs.getString(1)).append('\n');
 					}

@@ -5,13 +5,19 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 
+import com.pgvector.PGvector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.core.BaseConnection;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.EmbeddingException;
@@ -56,6 +62,33 @@ class HybridRetrieverIntegrationTests {
 	@BeforeEach
 	void reset() {
 		fixture.reset();
+	}
+
+	/**
+	 * Vectors travel as pgvector-java's type, registered on every connection of the pool
+	 * (VectorTypes): read back as a PGvector, sent and received in binary form. A pool
+	 * without the registration still works, in text, and would fail this test.
+	 */
+	@Test
+	void vectorsTravelAsPgvectorsInBinaryForm() {
+		float[] written = jitter(new Random(7), 0.5);
+		UUID id = fixture.document("round trip", DocumentAccess.PUBLIC, "ready");
+		fixture.chunks(id, List.of("round trip"), List.of(written), MODEL);
+
+		Object read = fixture.jdbc.queryForObject("SELECT embedding FROM document_chunks WHERE document_id = ?",
+				Object.class, id);
+		assertThat(read).isInstanceOf(PGvector.class);
+		assertThat(((PGvector) read).toArray()).containsExactly(written);
+		assertThat(fixture.jdbc.execute((ConnectionCallback<Boolean>) (connection) -> {
+			BaseConnection pg = connection.unwrap(BaseConnection.class);
+			int oid = pg.getTypeInfo().getPGType("vector");
+			return oid > 0 && pg.binaryTransferSend(oid);
+		})).as("vectors are sent in binary").isTrue();
+
+		Object unregistered = new JdbcTemplate(new DriverManagerDataSource(postgres.getJdbcUrl(),
+				postgres.getUsername(), postgres.getPassword()))
+			.queryForObject("SELECT embedding FROM document_chunks WHERE document_id = ?", Object.class, id);
+		assertThat(unregistered).isNotInstanceOf(PGvector.class);
 	}
 
 	@Test
@@ -111,7 +144,7 @@ class HybridRetrieverIntegrationTests {
 		List<String> plan = fixture.transactions.execute((status) -> {
 			fixture.jdbc.queryForList("SELECT set_config('hnsw.iterative_scan', 'off', true)");
 			return fixture.jdbc.queryForList("EXPLAIN " + retriever.vectorSql(DocumentAccess.PUBLIC), String.class,
-					EmbeddingProvider.pgvector(towards(DIM, 0, 1, 0)), 10);
+					new PGvector(towards(DIM, 0, 1, 0)), 10);
 		});
 		assertThat(String.join("\n", plan)).as("the model's partial HNSW index is used")
 			.contains("document_chunks_hnsw_all_minilm_l6_v2_q_384");
@@ -119,7 +152,7 @@ class HybridRetrieverIntegrationTests {
 		int without = fixture.transactions.execute((status) -> {
 			fixture.jdbc.queryForList("SELECT set_config('hnsw.iterative_scan', 'off', true)");
 			return fixture.jdbc.queryForList(retriever.vectorSql(DocumentAccess.PUBLIC),
-					EmbeddingProvider.pgvector(towards(DIM, 0, 1, 0)), 10).size();
+					new PGvector(towards(DIM, 0, 1, 0)), 10).size();
 		});
 		assertThat(without).isLessThan(10);
 

@@ -15,10 +15,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
+import com.pgvector.PGvector;
 import org.postgresql.PGConnection;
 
 import dev.protostar.contract.access.DocumentAccess;
-import dev.protostar.worker.embedding.EmbeddingProvider;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 
 /**
@@ -179,7 +179,7 @@ public final class RetrievalBenchmark {
 			fixture.jdbc.execute("SET LOCAL enable_indexscan = off");
 			return fixture.jdbc.query(retriever.vectorSql(DocumentAccess.PUBLIC),
 					(rs, n) -> new HybridRetriever.Hit(rs.getObject(1, UUID.class), null, rs.getInt(3), null),
-					EmbeddingProvider.pgvector(vector), 10);
+					new PGvector(vector), 10);
 		});
 	}
 
@@ -213,7 +213,7 @@ public final class RetrievalBenchmark {
 				rows.append(ids.get(i / PER_DOCUMENT)).append('\t').append(i % PER_DOCUMENT).append('\t')
 					.append(content).append("\tsha\t").append(content.length())
 					.append("\tall-minilm-l6-v2-q\t384\t")
-					.append(EmbeddingProvider.pgvector(TestVectors.normalised(vector))).append('\t')
+					.append(new PGvector(TestVectors.normalised(vector)).getValue()).append('\t')
 					.append(LexicalTerms.tsvector(content)).append('\n');
 				if (rows.length() > 8_000_000 || i == chunks - 1) {
 					copy.copyIn("COPY document_chunks (document_id, chunk_index, content, content_sha256, char_count,"

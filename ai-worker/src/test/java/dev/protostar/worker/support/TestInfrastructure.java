@@ -20,6 +20,7 @@ import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 import dev.protostar.contract.storage.StorageProperties;
+import dev.protostar.worker.embedding.VectorTypes;
 
 /**
  * Containers and clients shared by the integration tests: PostgreSQL with pgvector and
@@ -131,6 +132,8 @@ public final class TestInfrastructure {
 		config.setPassword(password);
 		config.setMaximumPoolSize(8);
 		config.setConnectionTimeout(5000);
+		// As the worker's own pool (EmbeddingConfiguration): vectors travel as PGvector.
+		VectorTypes.registerOnEveryConnection(config);
 		return new HikariDataSource(config);
 	}
 
