@@ -24,6 +24,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.context.ApplicationContext;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -101,6 +103,15 @@ class WorkerApplicationIntegrationTests {
 		Object vector = this.jdbc.queryForObject("SELECT '[1,2,3]'::vector", Object.class);
 		assertThat(vector).isInstanceOf(PGvector.class);
 		assertThat(((PGvector) vector).toArray()).containsExactly(1f, 2f, 3f);
+	}
+
+	@Test
+	void redisIsReachedThroughPooledJedis() {
+		assertThat(this.context.getBean(RedisConnectionFactory.class)).isInstanceOfSatisfying(
+				JedisConnectionFactory.class, (jedis) -> {
+					assertThat(jedis.getClientConfiguration().isUsePooling()).isTrue();
+					assertThat(jedis.getPoolConfig().getMaxTotal()).isEqualTo(16);
+				});
 	}
 
 	@Test

@@ -7,16 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 import dev.protostar.contract.queue.JobProducer;
 import dev.protostar.contract.queue.QueueKeys;
 import dev.protostar.contract.queue.QueueScripts;
+import dev.protostar.contract.redis.BlockingRedis;
 
 /**
  * The worker's side of the queue in Redis: claiming, renewing, completing, failing and
@@ -33,7 +32,7 @@ public class JobQueue implements AutoCloseable {
 
 	private final StringRedisTemplate redis;
 
-	private final LettuceConnectionFactory connectionFactory;
+	private final RedisConnectionFactory connectionFactory;
 
 	private final QueueProperties properties;
 
@@ -41,9 +40,13 @@ public class JobQueue implements AutoCloseable {
 
 	private final JobProducer producer;
 
-	private StatefulRedisConnection<String, String> waitConnection;
+	private BlockingRedis waitConnections;
 
-	public JobQueue(StringRedisTemplate redis, LettuceConnectionFactory connectionFactory,
+	/**
+	 * @param connectionFactory the application's (Jedis); the wait for work gets a
+	 * connection of its own with the same settings ({@link #awaitWork})
+	 */
+	public JobQueue(StringRedisTemplate redis, RedisConnectionFactory connectionFactory,
 			QueueProperties properties) {
 		this.redis = redis;
 		this.connectionFactory = connectionFactory;
@@ -158,29 +161,33 @@ public class JobQueue implements AutoCloseable {
 	 * again after {@code timeout} (the poll interval) — that bounds a missed wake-up,
 	 * and the wait is also when delayed jobs become due. The alternative, BLMOVE on the
 	 * waiting list itself, cannot take two priority lists plus a lease in one atomic
-	 * step. The wait uses its own connection: a blocking command on the shared one
-	 * would stall every other command of this process.
+	 * step. The wait uses a connection of its own ({@link BlockingRedis}): with Jedis a
+	 * connection runs one command at a time, so a wait on one of the application's pool
+	 * would hold it away from the job threads' commands for up to {@code timeout}.
+	 * BLPOP is sent as a plain command, with its timeout in (fractional) seconds, so it
+	 * is bound by that connection's read timeout (the poll interval plus 5 s), which
+	 * bounds a wait on a Redis that went away.
 	 */
 	public void awaitWork(Duration timeout) {
-		waitConnection().sync().blpop(Math.max(timeout.toMillis(), 10) / 1000.0, this.keys.wake());
+		String seconds = Double.toString(Math.max(timeout.toMillis(), 10) / 1000.0);
+		try (RedisConnection connection = waitConnections().connection()) {
+			connection.execute("BLPOP", bytes(this.keys.wake()), bytes(seconds));
+		}
 	}
 
-	private synchronized StatefulRedisConnection<String, String> waitConnection() {
-		if (this.waitConnection == null) {
-			RedisClient client = (RedisClient) this.connectionFactory.getRequiredNativeClient();
-			StatefulRedisConnection<String, String> connection = client.connect();
-			// Longer than the block itself; bounds a wait on a Redis that went away.
-			connection.setTimeout(this.properties.pollInterval().plusSeconds(5));
-			this.waitConnection = connection;
+	private synchronized BlockingRedis waitConnections() {
+		if (this.waitConnections == null) {
+			this.waitConnections = new BlockingRedis(this.connectionFactory, 1,
+					this.properties.pollInterval().plusSeconds(5));
 		}
-		return this.waitConnection;
+		return this.waitConnections;
 	}
 
 	@Override
 	public synchronized void close() {
-		if (this.waitConnection != null) {
-			this.waitConnection.close();
-			this.waitConnection = null;
+		if (this.waitConnections != null) {
+			this.waitConnections.close();
+			this.waitConnections = null;
 		}
 	}
 
@@ -249,6 +256,10 @@ public class JobQueue implements AutoCloseable {
 		all[0] = this.properties.prefix();
 		System.arraycopy(args, 0, all, 1, args.length);
 		return this.redis.execute(script, List.of(), (Object[]) all);
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 	}
 
 	static String str(Object value) {

@@ -34,7 +34,10 @@ import dev.protostar.contract.queue.JobEvents;
  * handlers; a timer renews the leases of running jobs every {@code heartbeat} and, every
  * {@code pollInterval}, promotes due retries and takes over jobs whose lease expired.
  * Redis errors (a restart, a network blip) are logged and retried with a growing pause:
- * the loop never dies, and Lettuce reconnects by itself.
+ * the loop never dies. Each command borrows a pooled Jedis connection; one that broke
+ * is dropped and the next command opens a new one, and idle connections a Redis restart
+ * left dead are tested and dropped within a second
+ * ({@code spring.data.redis.jedis.pool.time-between-eviction-runs}).
  *
  * <p>
  * Shutdown ({@link #stop(Runnable)}): stop claiming, let running jobs finish within

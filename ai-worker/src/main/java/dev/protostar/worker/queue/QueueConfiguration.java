@@ -3,12 +3,15 @@ package dev.protostar.worker.queue;
 import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.protostar.contract.queue.JobEvents;
@@ -18,9 +21,19 @@ import dev.protostar.contract.queue.JobEvents;
 @ConditionalOnProperty(name = "protostar.queue.enabled", havingValue = "true", matchIfMissing = true)
 class QueueConfiguration {
 
+	private static final Logger log = LoggerFactory.getLogger(QueueConfiguration.class);
+
 	@Bean
-	JobQueue jobQueue(StringRedisTemplate redis, LettuceConnectionFactory connectionFactory,
+	JobQueue jobQueue(StringRedisTemplate redis, RedisConnectionFactory connectionFactory,
 			QueueProperties properties) {
+		// Each job thread, the dispatcher and the lease timer hold a pooled connection at
+		// once at most; fewer make job threads wait for one (up to the pool's max-wait).
+		if (connectionFactory instanceof JedisConnectionFactory jedis && jedis.getPoolConfig() != null
+				&& jedis.getPoolConfig().getMaxTotal() < properties.concurrency() + 2) {
+			log.warn("The Redis pool has {} connections for {} job threads; set REDIS_POOL_SIZE"
+					+ " (spring.data.redis.jedis.pool.max-active) to at least {}", jedis.getPoolConfig().getMaxTotal(),
+					properties.concurrency(), properties.concurrency() + 2);
+		}
 		return new JobQueue(redis, connectionFactory, properties);
 	}
 

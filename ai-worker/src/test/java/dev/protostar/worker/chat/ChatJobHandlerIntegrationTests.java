@@ -21,8 +21,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.data.domain.Range;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -110,7 +109,7 @@ class ChatJobHandlerIntegrationTests {
 
 	private static TransactionTemplate transactions;
 
-	private static LettuceConnectionFactory redisConnections;
+	private static JedisConnectionFactory redisConnections;
 
 	private static StringRedisTemplate redis;
 
@@ -129,10 +128,8 @@ class ChatJobHandlerIntegrationTests {
 		documents = new RetrievalFixture(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
 		messages = new ChatMessages(JdbcClient.create(dataSource));
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		redisConnections = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration(redisContainer.getHost(), redisContainer.getMappedPort(6379)));
-		redisConnections.afterPropertiesSet();
-		redisConnections.start();
+		redisConnections = TestInfrastructure.redisConnections(redisContainer.getHost(),
+				redisContainer.getMappedPort(6379));
 		redis = new StringRedisTemplate(redisConnections);
 		redis.afterPropertiesSet();
 	}

@@ -13,9 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.minio.MinioClient;
 import org.testcontainers.containers.GenericContainer;
 
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -52,7 +50,7 @@ final class IngestionHarness implements AutoCloseable {
 
 	final MinioObjectStorage storage;
 
-	final LettuceConnectionFactory redisFactory;
+	final JedisConnectionFactory redisFactory;
 
 	final StringRedisTemplate redis;
 
@@ -74,10 +72,7 @@ final class IngestionHarness implements AutoCloseable {
 		this.s3 = TestInfrastructure.s3Client(s3Endpoint);
 		TestInfrastructure.bucket(this.s3, TestInfrastructure.BUCKET);
 		this.storage = MinioObjectStorage.of(TestInfrastructure.storageProperties(s3Endpoint));
-		this.redisFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(redisHost, redisPort),
-				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(5)).build());
-		this.redisFactory.afterPropertiesSet();
-		this.redisFactory.start();
+		this.redisFactory = TestInfrastructure.redisConnections(redisHost, redisPort);
 		this.redis = new StringRedisTemplate(this.redisFactory);
 		this.redis.afterPropertiesSet();
 		this.producer = new JobQueue(this.redis, this.redisFactory, properties("producer", 1, Duration.ofSeconds(30),

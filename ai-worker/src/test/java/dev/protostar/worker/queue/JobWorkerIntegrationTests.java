@@ -1,6 +1,7 @@
 package dev.protostar.worker.queue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +10,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +20,13 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.SubscriptionListener;
 import org.springframework.data.redis.connection.stream.MapRecord;
+
+import dev.protostar.contract.redis.BlockingRedis;
 
 import static dev.protostar.worker.queue.QueueFixture.await;
 import static dev.protostar.worker.queue.QueueFixture.chatPayload;
@@ -293,15 +297,27 @@ class JobWorkerIntegrationTests {
 	@Test
 	void progressEventsLandInTheUsersStreamAndAreAnnounced() throws Exception {
 		BlockingQueue<String> announced = new LinkedBlockingQueue<>();
-		RedisClient client = (RedisClient) this.fixture.connectionFactory.getRequiredNativeClient();
-		try (StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub()) {
-			pubSub.addListener(new RedisPubSubAdapter<>() {
-				@Override
-				public void message(String channel, String message) {
-					announced.add(channel + " " + message);
-				}
-			});
-			pubSub.sync().subscribe("protostar:events:notify:user:u-42");
+		CountDownLatch subscribed = new CountDownLatch(1);
+		// A listener of its own, as the backend's (a Jedis subscription blocks its thread).
+		final class Announcements implements MessageListener, SubscriptionListener {
+
+			@Override
+			public void onMessage(Message message, byte[] pattern) {
+				announced.add(new String(message.getChannel(), StandardCharsets.UTF_8) + " "
+						+ new String(message.getBody(), StandardCharsets.UTF_8));
+			}
+
+			@Override
+			public void onChannelSubscribed(byte[] channel, long count) {
+				subscribed.countDown();
+			}
+
+		}
+		try (BlockingRedis blocking = new BlockingRedis(this.fixture.connectionFactory, 1, Duration.ofSeconds(5));
+				RedisConnection pubSub = blocking.connection()) {
+			Thread subscriber = Thread.ofPlatform().daemon().start(() -> pubSub.subscribe(new Announcements(),
+					"protostar:events:notify:user:u-42".getBytes(StandardCharsets.UTF_8)));
+			assertThat(subscribed.await(10, TimeUnit.SECONDS)).as("subscribed").isTrue();
 
 			TestHandler chat = new TestHandler("chat", (job, context) -> {
 				context.progress(Map.of("stage", "retrieving"));
@@ -329,6 +345,8 @@ class JobWorkerIntegrationTests {
 				assertThat(announced.poll(10, TimeUnit.SECONDS))
 					.isEqualTo("protostar:events:notify:user:u-42 " + record.getId().getValue());
 			}
+			pubSub.getSubscription().close();
+			subscriber.join(5_000);
 		}
 	}
 

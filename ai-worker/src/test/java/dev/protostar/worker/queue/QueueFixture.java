@@ -9,9 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -20,6 +18,7 @@ import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobPayloads;
+import dev.protostar.worker.support.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -34,7 +33,7 @@ final class QueueFixture implements AutoCloseable {
 		.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
 		.asCompatibleSubstituteFor("redis");
 
-	final LettuceConnectionFactory connectionFactory;
+	final JedisConnectionFactory connectionFactory;
 
 	final StringRedisTemplate redis;
 
@@ -45,10 +44,7 @@ final class QueueFixture implements AutoCloseable {
 	private final List<JobQueue> queues = new ArrayList<>();
 
 	QueueFixture(String host, int port) {
-		this.connectionFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(host, port),
-				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(5)).build());
-		this.connectionFactory.afterPropertiesSet();
-		this.connectionFactory.start();
+		this.connectionFactory = TestInfrastructure.redisConnections(host, port);
 		this.redis = new StringRedisTemplate(this.connectionFactory);
 		this.redis.afterPropertiesSet();
 	}

@@ -18,6 +18,11 @@ import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
+import redis.clients.jedis.ConnectionPoolConfig;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 
 import dev.protostar.contract.storage.StorageProperties;
 import dev.protostar.worker.embedding.VectorTypes;
@@ -119,6 +124,30 @@ public final class TestInfrastructure {
 			.stream(new java.io.ByteArrayInputStream(content), content.length, -1)
 			.contentType(contentType)
 			.build());
+	}
+
+	/**
+	 * A started Redis connection factory made as the worker's own (Jedis, pooled, the
+	 * pool settings of application.properties: 16 connections, a 5 s wait for one, idle
+	 * ones tested every second); destroy it when done.
+	 */
+	public static JedisConnectionFactory redisConnections(String host, int port) {
+		// Jedis's pool defaults, as Spring Boot starts from them (JedisConnectionConfiguration).
+		ConnectionPoolConfig pool = new ConnectionPoolConfig();
+		pool.setMaxTotal(16);
+		pool.setMaxIdle(16);
+		pool.setMaxWait(Duration.ofSeconds(5));
+		pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(1));
+		JedisConnectionFactory factory = new JedisConnectionFactory(new RedisStandaloneConfiguration(host, port),
+				JedisClientConfiguration.builder()
+					.readTimeout(Duration.ofSeconds(5))
+					.connectTimeout(Duration.ofSeconds(5))
+					.usePooling()
+					.poolConfig(pool)
+					.build());
+		factory.afterPropertiesSet();
+		factory.start();
+		return factory;
 	}
 
 	public static HikariDataSource dataSource(PostgreSQLContainer postgres) {
