@@ -3,6 +3,7 @@ package dev.protostar.worker.queue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -292,6 +293,42 @@ class JobWorkerIntegrationTests {
 		this.fixture.worker(settings().worker("next"), next);
 		await(WAIT, "another worker ran it", () -> "completed".equals(this.producer.job("h1").get("state")));
 		assertThat(this.producer.job("h1")).containsEntry("worker", "next").containsEntry("attempts", "1");
+	}
+
+	/**
+	 * More workers waiting for work at once than the shared pool has connections (16):
+	 * their BLPOPs each hold a connection of their own (BlockingRedis), so the short
+	 * commands on the shared pool meanwhile neither wait for one nor fail. Were the waits
+	 * on the shared pool, these commands would queue behind them for up to 2 s.
+	 */
+	@Test
+	void workersWaitingForWorkLeaveThePoolToOtherCommands() throws Exception {
+		int waiters = 24;
+		List<JobQueue> queues = new ArrayList<>();
+		for (int i = 0; i < waiters; i++) {
+			queues.add(this.fixture.queue(settings().worker("idle-" + i)));
+		}
+		CountDownLatch started = new CountDownLatch(waiters);
+		List<Thread> threads = new ArrayList<>();
+		for (JobQueue queue : queues) {
+			threads.add(Thread.ofPlatform().start(() -> {
+				started.countDown();
+				queue.awaitWork(Duration.ofSeconds(2));
+			}));
+		}
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		Thread.sleep(300); // every BLPOP is blocking by now
+		long slowest = 0;
+		for (int i = 0; i < 200; i++) {
+			long start = System.nanoTime();
+			this.producer.stats();
+			slowest = Math.max(slowest, System.nanoTime() - start);
+		}
+		assertThat(Duration.ofNanos(slowest)).as("slowest of 200 stats calls while %d workers wait", waiters)
+			.isLessThan(Duration.ofMillis(1000));
+		for (Thread thread : threads) {
+			thread.join(10_000);
+		}
 	}
 
 	@Test
