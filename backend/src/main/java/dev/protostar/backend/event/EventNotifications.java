@@ -1,17 +1,22 @@
 package dev.protostar.backend.event;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.SubscriptionListener;
 import org.springframework.stereotype.Component;
 
 import dev.protostar.backend.queue.QueueClientProperties;
 import dev.protostar.contract.queue.QueueKeys;
+import dev.protostar.contract.redis.BlockingRedis;
 
 /**
  * How this instance learns that a user has new events: one pattern
@@ -28,12 +33,19 @@ import dev.protostar.contract.queue.QueueKeys;
  * The message only says "look"; the events themselves are read from the
  * user's Redis stream (see EventStreams), so a notification missed while the
  * subscription was down loses nothing: every (re)subscription wakes every
- * stream once. Lettuce reconnects and resubscribes by itself; the first
- * connection is retried in the background, so the backend starts (and serves
- * everything else) while Redis is away.
+ * stream once.
  * <p>
- * The same connection also subscribes to the channel on which any instance
- * announces that a user's streams must end (see StreamRevocations).
+ * A Jedis subscription holds its connection and a thread for as long as it
+ * lasts, so it runs on a platform thread of its own, on a connection of its
+ * own ({@link BlockingRedis}), never one of the pool the requests and event
+ * reads share. When Redis goes away (a restart) the subscription ends with an
+ * error and this thread subscribes again, pausing longer each time (up to 5
+ * s); the first subscription is made the same way, so the backend starts
+ * (and serves everything else) while Redis is away.
+ * <p>
+ * The same subscription also hears the channel on which any instance
+ * announces that a user's streams must end (see StreamRevocations): a second
+ * pattern that matches that channel's name only.
  */
 @Component
 class EventNotifications implements SmartLifecycle {
@@ -42,22 +54,36 @@ class EventNotifications implements SmartLifecycle {
 
 	private static final long MAX_PAUSE_MILLIS = 5_000;
 
-	private final LettuceConnectionFactory connections;
+	/** For the connection's handshake only: Jedis waits for a subscription's messages without a timeout. */
+	private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
-	private final QueueKeys keys;
+	private final RedisConnectionFactory connections;
 
 	private final EventStreams streams;
 
+	private final QueueKeys keys;
+
+	private final String userPattern;
+
+	private final String revocations;
+
 	private volatile boolean running;
 
-	private volatile StatefulRedisPubSubConnection<String, String> connection;
+	private volatile boolean subscribed;
 
-	private Thread connector;
+	private volatile RedisConnection connection;
 
-	EventNotifications(LettuceConnectionFactory connections, QueueClientProperties queue, EventStreams streams) {
+	private BlockingRedis blocking;
+
+	private Thread subscriber;
+
+	EventNotifications(RedisConnectionFactory connections, QueueClientProperties queue, EventStreams streams) {
 		this.connections = connections;
-		this.keys = queue.keys();
 		this.streams = streams;
+		QueueKeys keys = queue.keys();
+		this.userPattern = keys.userChannelPattern();
+		this.revocations = StreamRevocations.channel(keys);
+		this.keys = keys;
 	}
 
 	@Override
@@ -66,56 +92,73 @@ class EventNotifications implements SmartLifecycle {
 			return;
 		}
 		this.running = true;
-		this.connector = Thread.ofVirtual().name("sse-subscribe").start(this::connect);
+		this.blocking = new BlockingRedis(this.connections, 1, HANDSHAKE_TIMEOUT);
+		this.subscriber = Thread.ofPlatform().name("sse-subscribe").daemon().start(this::subscribeLoop);
 	}
 
-	private void connect() {
+	private void subscribeLoop() {
 		long pause = 100;
+		Listener listener = new Listener();
 		while (this.running) {
-			try {
-				RedisClient client = (RedisClient) this.connections.getRequiredNativeClient();
-				StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
-				pubSub.addListener(new Listener());
-				pubSub.sync().psubscribe(this.keys.userChannelPattern());
-				pubSub.sync().subscribe(StreamRevocations.channel(this.keys));
-				this.connection = pubSub;
-				if (!this.running) {
-					pubSub.close();
-				}
-				return;
+			try (RedisConnection subscription = this.blocking.connection()) {
+				this.connection = subscription;
+				// Blocks until the subscription ends: stop(), or an error.
+				subscription.pSubscribe(listener, bytes(this.userPattern), bytes(literalPattern(this.revocations)));
 			}
 			catch (RuntimeException ex) {
-				if (pause >= MAX_PAUSE_MILLIS / 2) {
-					logger.warn("Cannot subscribe to event notifications yet (" + ex.getMessage() + "); retrying");
+				if (this.running && pause >= MAX_PAUSE_MILLIS / 2) {
+					logger.warn("Cannot subscribe to event notifications (" + ex.getMessage() + "); retrying");
 				}
-				try {
-					Thread.sleep(pause);
-				}
-				catch (InterruptedException interrupted) {
-					return;
-				}
-				pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
 			}
+			finally {
+				this.connection = null;
+			}
+			if (listener.established) {
+				listener.established = false;
+				pause = 100;
+			}
+			this.subscribed = false;
+			if (!this.running) {
+				return;
+			}
+			try {
+				Thread.sleep(pause);
+			}
+			catch (InterruptedException interrupted) {
+				return;
+			}
+			pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
 		}
 	}
 
 	/** Whether the subscription is in place (for tests and health). */
 	boolean subscribed() {
-		StatefulRedisPubSubConnection<String, String> current = this.connection;
-		return current != null && current.isOpen();
+		return this.subscribed;
 	}
 
 	@Override
 	public synchronized void stop() {
+		if (!this.running) {
+			return;
+		}
 		this.running = false;
-		if (this.connector != null) {
-			this.connector.interrupt();
-		}
-		StatefulRedisPubSubConnection<String, String> current = this.connection;
+		RedisConnection current = this.connection;
 		if (current != null) {
-			current.close();
-			this.connection = null;
+			try {
+				current.close(); // unsubscribes: the subscriber's pSubscribe returns
+			}
+			catch (RuntimeException ex) {
+				// Redis is away: the subscription has ended (or is ending) with an error.
+			}
 		}
+		this.subscriber.interrupt();
+		try {
+			this.subscriber.join(2_000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.blocking.close();
 	}
 
 	@Override
@@ -129,29 +172,49 @@ class EventNotifications implements SmartLifecycle {
 		return SmartLifecycle.DEFAULT_PHASE - 256;
 	}
 
-	private final class Listener extends RedisPubSubAdapter<String, String> {
+	/**
+	 * A glob pattern that matches exactly this channel name: Redis's glob
+	 * characters escaped with a backslash.
+	 */
+	static String literalPattern(String channel) {
+		return channel.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private final class Listener implements MessageListener, SubscriptionListener {
+
+		/** Set once a subscription is in place; read and reset by the subscriber thread. */
+		volatile boolean established;
 
 		@Override
-		public void message(String pattern, String channel, String message) {
+		public void onMessage(Message message, byte[] pattern) {
+			String channel = new String(message.getChannel(), StandardCharsets.UTF_8);
+			if (channel.equals(EventNotifications.this.revocations)) {
+				// A user's access shrank, announced by any instance: "<user id> <reason>".
+				String body = new String(message.getBody(), StandardCharsets.UTF_8);
+				int space = body.indexOf(' ');
+				if (space > 0) {
+					EventNotifications.this.streams.revoke(body.substring(0, space), body.substring(space + 1));
+				}
+				return;
+			}
 			String userId = EventNotifications.this.keys.userIdOfChannel(channel);
 			if (userId != null) {
 				EventNotifications.this.streams.notifyUser(userId);
 			}
 		}
 
-		/** A user's access shrank, announced by any instance: "<user id> <reason>". */
+		/** Also after every resubscription: whatever was published meanwhile is read now. */
 		@Override
-		public void message(String channel, String message) {
-			int space = message.indexOf(' ');
-			if (space > 0) {
-				EventNotifications.this.streams.revoke(message.substring(0, space), message.substring(space + 1));
+		public void onPatternSubscribed(byte[] pattern, long count) {
+			if (new String(pattern, StandardCharsets.UTF_8).equals(EventNotifications.this.userPattern)) {
+				this.established = true;
+				EventNotifications.this.subscribed = true;
+				EventNotifications.this.streams.notifyEveryone();
 			}
-		}
-
-		/** Also called when Lettuce resubscribes after a reconnect. */
-		@Override
-		public void psubscribed(String pattern, long count) {
-			EventNotifications.this.streams.notifyEveryone();
 		}
 
 	}

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.protostar.backend.IntegrationTestSupport;
@@ -208,6 +209,26 @@ class EventStreamIntegrationTests extends IntegrationTestSupport {
 			assertThat(data.get("jobId").asString()).isEqualTo(body(asked).at("/data/jobId").asString());
 			assertThat(data.get("messageId").asString()).isEqualTo(body(asked).at("/data/messageId").asString());
 			assertThat(data.get("conversationId").asString()).isEqualTo(conversationId);
+		}
+	}
+
+	/**
+	 * Redis cuts the notification subscription (as a restart does): EventNotifications
+	 * subscribes again on its own connection and wakes every stream, so an event
+	 * published while it was away arrives, and later ones too.
+	 */
+	@Test
+	void aSubscriptionCutByRedisIsRestoredAndNoEventIsLost() throws Exception {
+		User user = user();
+		try (SseClient client = events(user.token, null)) {
+			assertThat(client.next().name()).isEqualTo("ready");
+			Long killed = this.redis.execute((RedisCallback<Long>) (connection) -> (Long) connection.execute("CLIENT",
+					"KILL".getBytes(), "TYPE".getBytes(), "pubsub".getBytes()));
+			assertThat(killed).isPositive();
+			String meanwhile = publish(user, "token", "meanwhile");
+			assertThat(client.next().id()).isEqualTo(meanwhile);
+			String after = publish(user, "token", "after");
+			assertThat(client.next().id()).isEqualTo(after);
 		}
 	}
 

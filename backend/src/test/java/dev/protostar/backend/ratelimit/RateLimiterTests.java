@@ -8,8 +8,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -24,8 +24,8 @@ class RateLimiterTests {
 	@Test
 	void failsOpenWhenRedisIsUnreachable() {
 		// Port 1 on loopback: nothing listens, the connection is refused at once.
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", 1),
-				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(2)).build());
+		JedisConnectionFactory factory = new JedisConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", 1),
+				JedisClientConfiguration.builder().readTimeout(Duration.ofSeconds(2)).usePooling().build());
 		factory.afterPropertiesSet();
 		try {
 			RateLimiter limiter = new RateLimiter(new StringRedisTemplate(factory), new SimpleMeterRegistry());
