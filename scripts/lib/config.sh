@@ -162,6 +162,8 @@ declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_TIER_AUTO_PROMOTION]=boolean
   [AI_WORKER_CONCURRENCY]=concurrency
   [AI_WORKER_CPU_SHARES]=cpu_shares
+  [AI_WORKER_REDIS_POOL_SIZE]=pool_size
+  [BACKEND_REDIS_POOL_SIZE]=pool_size
   [BACKEND_JAVA_OPTIONS]=java_options
   [S3_ENDPOINT]=url
   [LOKI_URL]=url
@@ -218,6 +220,7 @@ check_value() {
     duration) [[ "$v" =~ ^[1-9][0-9]{0,5}(ms|s|m)$ ]] || echo "a duration such as 30s, 500ms or 2m" ;;
     lifetime) [[ "$v" =~ ^[1-9][0-9]{0,5}(m|h|d)$ ]] || echo "a lifetime such as 30d, 12h or 90m" ;;
     concurrency) [[ "$v" =~ ^[1-9][0-9]?$ ]] && ((v <= 64)) || echo "a whole number from 1 to 64" ;;
+    pool_size) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] && ((v >= 2 && v <= 1024)) || echo "a whole number from 2 to 1024" ;;
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;
     cpu_shares) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] && ((v >= 2 && v <= 262144)) || echo "a whole number from 2 to 262144 (1024 is a normal service's weight)" ;;

@@ -105,6 +105,13 @@ up_rejects() {
   up_rejects "AI_WORKER_CONCURRENCY=65 is malformed: expected a whole number from 1 to 64"
 }
 
+@test "a Redis pool size must be a whole number from 2 to 1024" {
+  write_env "BACKEND_REDIS_POOL_SIZE=1"
+  up_rejects "BACKEND_REDIS_POOL_SIZE=1 is malformed: expected a whole number from 2 to 1024"
+  write_env "AI_WORKER_REDIS_POOL_SIZE=16x"
+  up_rejects "AI_WORKER_REDIS_POOL_SIZE=16x is malformed: expected a whole number from 2 to 1024"
+}
+
 @test "AI_WORKER_CPU_SHARES must be a CPU weight Docker takes" {
   write_env "AI_WORKER_CPU_SHARES=1"
   up_rejects "AI_WORKER_CPU_SHARES=1 is malformed: expected a whole number from 2 to 262144"
