@@ -43,9 +43,12 @@ import dev.protostar.contract.redis.BlockingRedis;
  * s); the first subscription is made the same way, so the backend starts
  * (and serves everything else) while Redis is away.
  * <p>
- * The same subscription also hears the channel on which any instance
- * announces that a user's streams must end (see StreamRevocations): a second
- * pattern that matches that channel's name only.
+ * The same connection also subscribes to the channel on which any instance
+ * announces that a user's streams must end (see StreamRevocations), once the
+ * pattern is in place. A plain SUBSCRIBE, not a second pattern: Redis's ACL
+ * matches a PSUBSCRIBE pattern literally against the user's channel rules, and
+ * the backend's user may subscribe to any protostar:* channel but psubscribe
+ * only to the users' pattern (scripts/lib/roles.sh).
  */
 @Component
 class EventNotifications implements SmartLifecycle {
@@ -103,7 +106,7 @@ class EventNotifications implements SmartLifecycle {
 			try (RedisConnection subscription = this.blocking.connection()) {
 				this.connection = subscription;
 				// Blocks until the subscription ends: stop(), or an error.
-				subscription.pSubscribe(listener, bytes(this.userPattern), bytes(literalPattern(this.revocations)));
+				subscription.pSubscribe(listener, bytes(this.userPattern));
 			}
 			catch (RuntimeException ex) {
 				if (this.running && pause >= MAX_PAUSE_MILLIS / 2) {
@@ -172,14 +175,6 @@ class EventNotifications implements SmartLifecycle {
 		return SmartLifecycle.DEFAULT_PHASE - 256;
 	}
 
-	/**
-	 * A glob pattern that matches exactly this channel name: Redis's glob
-	 * characters escaped with a backslash.
-	 */
-	static String literalPattern(String channel) {
-		return channel.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
-	}
-
 	private static byte[] bytes(String text) {
 		return text.getBytes(StandardCharsets.UTF_8);
 	}
@@ -211,6 +206,10 @@ class EventNotifications implements SmartLifecycle {
 		@Override
 		public void onPatternSubscribed(byte[] pattern, long count) {
 			if (new String(pattern, StandardCharsets.UTF_8).equals(EventNotifications.this.userPattern)) {
+				RedisConnection current = EventNotifications.this.connection;
+				if (current != null && current.getSubscription() != null) {
+					current.getSubscription().subscribe(bytes(EventNotifications.this.revocations));
+				}
 				this.established = true;
 				EventNotifications.this.subscribed = true;
 				EventNotifications.this.streams.notifyEveryone();

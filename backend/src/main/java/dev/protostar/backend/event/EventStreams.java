@@ -5,8 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +90,23 @@ class EventStreams implements SmartLifecycle {
 
 	private final ExecutorService delivery = Executors
 		.newThreadPerTaskExecutor(Thread.ofVirtual().name("sse-delivery-", 0).factory());
+
+	/**
+	 * Platform threads that run the deliveries' Redis reads ({@link #readOffVirtual}).
+	 * Jedis borrows from a commons-pool2 pool, which waits in {@code Object.wait()}
+	 * inside {@code synchronized} when connections are being made at once; on the JRE
+	 * 21 that pins a virtual thread's carrier. With 2 cores (2 carriers) two such
+	 * waits stalled every virtual thread, the ones holding connections too, and the
+	 * pool ran dry: 669 of 15,000 streams opened in 300 s (scripts/bench/api). A
+	 * delivery now waits for its read on a future (which unmounts it) while one of
+	 * these threads talks to Redis; their number also leaves the rest of the Redis
+	 * pool to requests.
+	 */
+	private final ExecutorService redisReads = Executors.newFixedThreadPool(REDIS_READERS,
+			Thread.ofPlatform().name("sse-redis-", 0).daemon(true).factory());
+
+	/** Deliveries reading Redis at once; below the Redis pool's size (32 by default). */
+	static final int REDIS_READERS = 8;
 
 	private ScheduledExecutorService heartbeats;
 
@@ -309,7 +329,7 @@ class EventStreams implements SmartLifecycle {
 		String key = this.keys.userStream(stream.userId);
 		try {
 			while (!stream.closed) {
-				List<MapRecord<String, Object, Object>> records = read(key,
+				List<MapRecord<String, Object, Object>> records = readOffVirtual(key,
 						Range.rightUnbounded(Range.Bound.inclusive(successor(stream.lastId))),
 						this.properties.replayBatch());
 				for (MapRecord<String, Object, Object> record : records) {
@@ -437,6 +457,34 @@ class EventStreams implements SmartLifecycle {
 		List<MapRecord<String, Object, Object>> last = this.redis.opsForStream()
 			.reverseRange(key, Range.unbounded(), Limit.limit().count(1));
 		return (last == null || last.isEmpty()) ? null : last.get(0).getId().getValue();
+	}
+
+	/** {@link #read}, run on a platform thread of {@link #redisReads}: never Jedis on a virtual thread. */
+	private List<MapRecord<String, Object, Object>> readOffVirtual(String key, Range<String> range, int count) {
+		if (!Thread.currentThread().isVirtual()) {
+			return read(key, range, count);
+		}
+		Future<List<MapRecord<String, Object, Object>>> reading;
+		try {
+			reading = this.redisReads.submit(() -> read(key, range, count));
+		}
+		catch (RejectedExecutionException ex) {
+			throw new IllegalStateException("shutting down", ex);
+		}
+		try {
+			return reading.get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			reading.cancel(false);
+			throw new IllegalStateException("interrupted", ex);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new IllegalStateException(ex.getCause());
+		}
 	}
 
 	private List<MapRecord<String, Object, Object>> read(String key, Range<String> range, int count) {
