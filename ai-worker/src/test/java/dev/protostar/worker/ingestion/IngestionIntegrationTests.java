@@ -401,8 +401,12 @@ class IngestionIntegrationTests {
 			assertThat(row.get("status")).as((String) row.get("filename")).isEqualTo("failed");
 			assertThat(row.get("error")).as((String) row.get("filename")).asString().contains(entry.getValue());
 			assertThat(harness.chunkRows(entry.getKey())).isZero();
-			Map<String, String> job = harness.producer.job("ingest-" + entry.getKey() + "-1");
-			assertThat(job).containsEntry("state", "dead").containsEntry("attempts", "1");
+			// The handler records the failure in PostgreSQL before the worker dead-letters
+			// the job in Redis: a round trip later.
+			String jobId = "ingest-" + entry.getKey() + "-1";
+			IngestionHarness.await(Duration.ofSeconds(10), jobId + " is dead",
+					() -> "dead".equals(harness.producer.job(jobId).get("state")));
+			assertThat(harness.producer.job(jobId)).containsEntry("state", "dead").containsEntry("attempts", "1");
 		}
 	}
 
