@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import com.deque.html.axecore.results.Results;
 import com.deque.html.axecore.selenium.AxeBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -223,6 +224,18 @@ class WebAppBrowserTests {
 				"//tr[td[contains(., '" + file.getFileName() + "') or contains(., '" + TOPIC + "')]]/td[contains(@class,'doc-status') and contains(@class,'ready')]"));
 		assertThat(row.getText()).contains("ready");
 		assertThat(driver.findElements(By.cssSelector("#uploads progress"))).isNotEmpty();
+		// Filtered by status: among the failed it is not, among the ready it is, and every
+		// row shown has the status chosen.
+		By mine = By.xpath("//div[@id='document-list']//tr[td[contains(., '" + TOPIC + "')]]");
+		for (String status : List.of("failed", "ready")) {
+			new Select(find(By.id("status-filter"))).selectByValue(status);
+			new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class).until((d) -> {
+				List<WebElement> statuses = d.findElements(By.cssSelector("#document-list td.doc-status"));
+				return statuses.stream().allMatch((cell) -> cell.getAttribute("class").contains(status))
+						&& d.findElements(mine).isEmpty() == status.equals("failed");
+			});
+		}
+		new Select(find(By.id("status-filter"))).selectByValue("");
 		screenshot("markup-documents-desktop");
 		driver.manage().window().setSize(PHONE);
 		assertNoHorizontalScroll();
@@ -449,6 +462,18 @@ class WebAppBrowserTests {
 		else {
 			assertThat(driver.findElements(By.cssSelector("#admin-queue tbody tr"))).hasSize(Math.min(dead, 50));
 		}
+		// The job the suite dead-lettered, with the worker's reason, replayed from its row.
+		String letter = System.getProperty("protostar.browser.dead-letter");
+		if (letter != null) {
+			assertThat(dead).as("dead letters counted").isPositive();
+			By row = By.xpath("//*[@id='admin-queue']//tr[td[1][.='" + letter + "']]");
+			List<String> cells = find(row).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+			assertThat(cells.get(1)).isEqualTo("ingestion");
+			assertThat(cells.get(2)).isEqualTo("NonRetryableJobException: documentId 'not-a-uuid' is not a UUID");
+			driver.findElement(row).findElement(By.xpath(".//button[.='Replay']")).click();
+			new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> d
+				.findElement(By.cssSelector("#admin-queue .message-line")).getText().equals("Done."));
+		}
 
 		String adminId = (String) ((JavascriptExecutor) driver)
 			.executeScript("return JSON.parse(localStorage.getItem('protostar.session')).user.id;");
@@ -499,6 +524,43 @@ class WebAppBrowserTests {
 		finally {
 			korean.quit();
 		}
+	}
+
+	/**
+	 * The first administrator's page, with a link from {@code protostar admin reset-link}
+	 * (in {@code PROTOSTAR_BROWSER_SETUP_LINK}, not a property: it holds a secret): it makes
+	 * an admin and signs them in, the token leaves the address bar, and the same link
+	 * a second time shows the envelope's reason.
+	 */
+	@Test
+	@Order(12)
+	void theSetupLinkCreatesAnAdministratorOnce() {
+		String link = System.getenv("PROTOSTAR_BROWSER_SETUP_LINK");
+		Assumptions.assumeTrue(link != null && !link.isEmpty(), "no setup link given");
+		driver.manage().window().setSize(DESKTOP);
+		signOutIfSignedIn();
+		String email = "setup-" + UUID.randomUUID() + "@example.com";
+		submitWaitingOutTheLimit(By.id("document-list"), () -> {
+			driver.get(link);
+			find(By.id("displayName")).sendKeys("First Admin");
+			find(By.id("email")).sendKeys(email);
+			find(By.id("password")).sendKeys("first-admin-password", Keys.ENTER);
+		});
+		assertThat(driver.getCurrentUrl()).isEqualTo(baseUrl + "/admin/documents");
+		Object tier = ((JavascriptExecutor) driver)
+			.executeScript("return JSON.parse(localStorage.getItem('protostar.session')).user.tier;");
+		assertThat(tier).isEqualTo("ADMIN");
+
+		signOut();
+		By refused = By.xpath("//p[@role='alert' and starts-with(., 'the setup link is invalid, used or expired')]");
+		submitWaitingOutTheLimit(refused, () -> {
+			driver.get(link);
+			find(By.id("displayName")).sendKeys("Second Admin");
+			find(By.id("email")).sendKeys("second-" + email);
+			find(By.id("password")).sendKeys("second-admin-password", Keys.ENTER);
+		});
+		assertAccessible("setup");
+		assertThat(driver.findElements(By.cssSelector(".topbar"))).as("signed in").isEmpty();
 	}
 
 	@Test
