@@ -209,17 +209,21 @@ wrong_document_type_is_refused() {
 redis_cli() { protostar_compose exec -T redis redis-cli "$@"; }
 job_field() { redis_cli HGET "protostar:jobs:job:$1" "$2"; }
 job_is() { [[ $(job_field "$1" state) == "$2" ]]; }
-# A job the worker dead-letters for real: an ingestion whose documentId is not a UUID is
-# not retryable (ai-worker/QUEUE.md), so it dies at its first attempt. It is enqueued with
-# the worker's own script, as the backend would.
-dead_letters_are_listed_replayed_and_purged() {
-  local id="e2e-dead-$RANDOM" payload out enqueue
+# dead_letter_a_job ID — a job the worker dead-letters for real: an ingestion whose
+# documentId is not a UUID is not retryable (ai-worker/QUEUE.md), so it dies at its first
+# attempt. It is enqueued with the worker's own script, as the backend would.
+dead_letter_a_job() {
+  local id=$1 payload enqueue
   # Wherever the queue's scripts live in the ai-worker's modules: exactly one enqueue.lua.
   enqueue=$(find "$PROTOSTAR_ROOT/ai-worker" -path '*/src/main/resources/queue/enqueue.lua' -not -path '*/target/*')
   [[ -f "$enqueue" ]]
   payload=$(jq -cn --arg id "$id" '{v: 1, jobId: $id, documentId: "not-a-uuid"}')
   [[ $(redis_cli EVAL "$(<"$enqueue")" 0 protostar:jobs: "$id" ingestion "$payload" 5) == 1 ]]
   wait_until 60 "$id to be dead-lettered" job_is "$id" dead
+}
+dead_letters_are_listed_replayed_and_purged() {
+  local id="e2e-dead-$RANDOM" out
+  dead_letter_a_job "$id"
   out=$(protostar jobs dlq list)
   echo "$out"
   grep -qE "^$id +ingestion +1/5 +[0-9T:-]+Z +NonRetryableJobException: documentId 'not-a-uuid' is not a UUID$" <<<"$out"
@@ -507,14 +511,27 @@ unreachable_backend_gets_502_envelope() {
 # The web app in headless chromium (Selenium, backend/browser-tests/) against this stack: an
 # admin's upload seen ready, a new employee's streamed answer citing it, the passage
 # dialog, markup kept inert, the 360 px and desktop layouts; screenshots in
-# backend/browser-tests/target/screenshots. Not in the fresh tier's inner run (PROTOSTAR_FRESH_MACHINE):
+# backend/browser-tests/target/screenshots. The page gets a dead letter to show and replay,
+# and a setup link from `protostar admin reset-link` to create an admin with (a link works
+# whether an admin exists or not). Not in the fresh tier's inner run (PROTOSTAR_FRESH_MACHINE):
 # there it would only repeat this run's browser and Maven work at the cost of minutes.
 web_app_in_a_real_browser() {
+  local dead="e2e-browser-dead-$RANDOM" link status=0
+  dead_letter_a_job "$dead"
+  link=$(protostar admin reset-link | grep -oE "https://localhost:$HTTPS_PORT/setup#token=[0-9a-f]{64}$")
   local mvn=("$PROTOSTAR_ROOT/mvnw" -B -q -pl backend/browser-tests test
     "-Dprotostar.browser.base-url=https://localhost:$HTTPS_PORT"
     "-Dprotostar.browser.admin-email=$PROTOSTAR_ADMIN_EMAIL"
-    "-Dprotostar.browser.admin-password=$PROTOSTAR_ADMIN_PASSWORD")
-  (cd "$PROTOSTAR_ROOT" && "${mvn[@]}")
+    "-Dprotostar.browser.admin-password=$PROTOSTAR_ADMIN_PASSWORD"
+    "-Dprotostar.browser.dead-letter=$dead")
+  # The link holds a secret: it goes in the environment, not on Maven's command line (ps).
+  (cd "$PROTOSTAR_ROOT" && PROTOSTAR_BROWSER_SETUP_LINK=$link "${mvn[@]}") || status=1
+  # The page replayed the job, which dies again; the queue is left empty of dead jobs for
+  # the dead-letter check below.
+  wait_until 60 "the replayed $dead to die again" job_is "$dead" dead || status=1
+  [[ $(job_field "$dead" replays) == 1 ]] || status=1
+  protostar jobs dlq purge --yes >/dev/null || status=1
+  ((status == 0)) || return 1
   ls "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots"
   [[ -s "$PROTOSTAR_ROOT/backend/browser-tests/target/screenshots/answer-desktop.png" ]]
 }
@@ -611,7 +628,8 @@ password_change_ends_the_other_session() {
 # Redis paused (frozen, not gone: connections hang): a right and a wrong password get
 # the same 503 envelope, so the outage tells nothing about the password.
 redis_paused_logins_answer_the_same_503() {
-  local redis right wrong
+  local redis right wrong token
+  token=$(admin_login)
   redis=$(protostar_compose ps -q redis)
   docker pause "$redis" >/dev/null
   trap 'docker unpause "$redis" >/dev/null 2>&1 || true' EXIT
@@ -625,11 +643,23 @@ redis_paused_logins_answer_the_same_503() {
   tail -n +2 <<<"$right" | jq -e '.resultCode == "SERVICE_UNAVAILABLE" and .data == null'
   [[ "$right" == "$wrong" ]]
   wait_until 60 "redis healthy again" redis_healthy
-  wait_until 60 "a login through the backend again" admin_can_log_in
+  # Polled with the token from before: polling logins would spend this address's login
+  # allowance (10 a minute) and leave the next checks waiting it out.
+  wait_until 60 "the backend counting in Redis again" signed_in_request_is_counted "$token"
+  expect_auth 200 OK POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"$PROTOSTAR_ADMIN_PASSWORD\"}"
 }
 redis_healthy() { [[ $(container_health redis) == healthy ]]; }
-admin_can_log_in() {
-  [[ $(api POST /api/auth/login "{\"email\":\"$PROTOSTAR_ADMIN_EMAIL\",\"password\":\"$PROTOSTAR_ADMIN_PASSWORD\"}" | head -n 1) == 200 ]]
+# signed_in_request_is_counted TOKEN — a signed-in call answers 200 and its per-user limit
+# was counted in Redis (remaining below the limit; without Redis the limit fails open and
+# reports the whole limit remaining).
+signed_in_request_is_counted() {
+  local headers limit remaining
+  headers=$(curl -sS -o /dev/null -D - --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $1" \
+    "https://localhost:$HTTPS_PORT/api/me" | tr -d '\r') || return 1
+  limit=$(sed -n 's/^ratelimit-limit: *//Ip' <<<"$headers")
+  remaining=$(sed -n 's/^ratelimit-remaining: *//Ip' <<<"$headers")
+  [[ $(head -n 1 <<<"$headers") == HTTP/*" 200"* && "$limit" =~ ^[0-9]+$ && "$remaining" =~ ^[0-9]+$ ]] &&
+    ((remaining < limit))
 }
 # A login shows up in the audit, with who and from where.
 login_is_in_the_audit() {

@@ -97,11 +97,13 @@ function documents() {
   }
 
   let timer = null;
-  async function load() {
+  // Latest only: the poll and a change of filter can both be on their way.
+  const load = latestOnly(async (current) => {
     clearTimeout(timer);
     const status = filter.value;
     try {
       const page = await call('GET', `/api/admin/documents?size=100${status ? `&status=${status}` : ''}`);
+      if (!current()) return;
       const items = page.items || [];
       clear(list, table([t('title'), t('access'), t('status'), t('chunks'), t('when'), t('actions')], items.map((doc) =>
         h('tr', { 'data-document': doc.id },
@@ -118,9 +120,9 @@ function documents() {
       // Live status: poll while something is on its way to ready or failed.
       if (items.some((doc) => !['ready', 'failed'].includes(doc.status))) timer = setTimeout(load, 1500);
     } catch (error) {
-      message.textContent = errorText(error);
+      if (current()) message.textContent = errorText(error);
     }
-  }
+  });
 
   async function act(method, path) {
     try {

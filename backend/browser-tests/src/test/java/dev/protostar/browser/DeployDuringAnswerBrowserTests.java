@@ -18,11 +18,14 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -180,13 +183,13 @@ class DeployDuringAnswerBrowserTests {
 		WebElement question = waitFor(Duration.ofSeconds(10), By.id("question"));
 		question.sendKeys("How long is parental leave, and when do I tell my manager?", Keys.ENTER);
 		// Streaming: several words on screen, the stored answer not yet.
-		new WebDriverWait(driver, Duration.ofSeconds(90)).until((d) -> streamedWords() >= 8);
+		waitUpTo(Duration.ofSeconds(90)).until((d) -> streamedWords() >= 8);
 		String job = driver.findElement(By.cssSelector(".message.assistant[data-job]")).getAttribute("data-job");
 		assertThat(driver.findElements(By.cssSelector(".message.assistant.answered"))).isEmpty();
 		Files.writeString(signals.resolve("streaming"), Instant.now() + "\n");
 		// The suite deploys: starting the new colour, switching, draining and stopping the
 		// old one takes a minute or two on two busy cores.
-		new WebDriverWait(driver, Duration.ofSeconds(400)).pollingEvery(Duration.ofSeconds(1))
+		waitUpTo(Duration.ofSeconds(400)).pollingEvery(Duration.ofSeconds(1))
 			.until((d) -> Files.exists(signals.resolve("deployed")));
 		assertThat(driver.findElements(By.cssSelector(".message.assistant.answered")))
 			.as("the answer is still streaming when the deploy is over").isEmpty();
@@ -211,7 +214,8 @@ class DeployDuringAnswerBrowserTests {
 		// Shown once: one question, one answer bubble, its text the stored answer.
 		assertThat(driver.findElements(By.cssSelector("#messages .message.user"))).hasSize(1);
 		assertThat(driver.findElements(By.cssSelector("#messages .message.assistant"))).hasSize(1);
-		assertThat(normalized(answer.findElement(By.cssSelector(".markdown")).getText())).isEqualTo(said);
+		assertThat(normalized(driver.findElement(By.cssSelector(".message.assistant.answered .markdown")).getText()))
+			.isEqualTo(said);
 		// While it streamed, the text only grew, and it grew into the whole answer: no word
 		// was lost in the reconnect and none came twice.
 		assertThat((List<?>) streamed.get("shrank")).as("streamed text that did not extend the one before").isEmpty();
@@ -253,9 +257,14 @@ class DeployDuringAnswerBrowserTests {
 		}
 	}
 
+	/**
+	 * Words in the streaming bubble, read in one script: the page repaints the bubble on every
+	 * token, so an element found by one WebDriver call can be gone by the next (stale).
+	 */
 	private static int streamedWords() {
-		List<WebElement> streaming = driver.findElements(By.cssSelector("#messages .markdown.streaming"));
-		return streaming.isEmpty() ? 0 : streaming.get(0).getText().split("\\s+").length;
+		String text = (String) js("const e = document.querySelector('#messages .markdown.streaming');"
+				+ " return e ? e.innerText : '';");
+		return text.isBlank() ? 0 : text.strip().split("\\s+").length;
 	}
 
 	private static String normalized(String text) {
@@ -272,6 +281,14 @@ class DeployDuringAnswerBrowserTests {
 		driver.findElement(By.id("email")).sendKeys("deploy-" + UUID.randomUUID() + "@example.com");
 		driver.findElement(By.id("password")).sendKeys("correct-horse-battery", Keys.ENTER);
 		waitFor(Duration.ofSeconds(15), By.id("question"));
+	}
+
+	/**
+	 * A wait that tries again when the element it looked at was repainted meanwhile: the
+	 * app redraws the streaming answer on every token often, so "stale" means "look again".
+	 */
+	private static FluentWait<WebDriver> waitUpTo(Duration timeout) {
+		return new WebDriverWait(driver, timeout).ignoring(StaleElementReferenceException.class);
 	}
 
 	private static WebElement waitFor(Duration timeout, By by) {

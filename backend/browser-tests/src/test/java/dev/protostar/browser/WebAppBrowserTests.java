@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import com.deque.html.axecore.results.Results;
 import com.deque.html.axecore.selenium.AxeBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -41,6 +42,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -223,6 +225,18 @@ class WebAppBrowserTests {
 				"//tr[td[contains(., '" + file.getFileName() + "') or contains(., '" + TOPIC + "')]]/td[contains(@class,'doc-status') and contains(@class,'ready')]"));
 		assertThat(row.getText()).contains("ready");
 		assertThat(driver.findElements(By.cssSelector("#uploads progress"))).isNotEmpty();
+		// Filtered by status: among the failed it is not, among the ready it is, and every
+		// row shown has the status chosen.
+		By mine = By.xpath("//div[@id='document-list']//tr[td[contains(., '" + TOPIC + "')]]");
+		for (String status : List.of("failed", "ready")) {
+			new Select(find(By.id("status-filter"))).selectByValue(status);
+			waitUpTo(Duration.ofSeconds(10)).until((d) -> {
+				List<WebElement> statuses = d.findElements(By.cssSelector("#document-list td.doc-status"));
+				return statuses.stream().allMatch((cell) -> cell.getAttribute("class").contains(status))
+						&& d.findElements(mine).isEmpty() == status.equals("failed");
+			});
+		}
+		new Select(find(By.id("status-filter"))).selectByValue("");
 		screenshot("markup-documents-desktop");
 		driver.manage().window().setSize(PHONE);
 		assertNoHorizontalScroll();
@@ -257,7 +271,7 @@ class WebAppBrowserTests {
 		screenshot("markup-answer-desktop");
 		citations.get(0).click();
 		WebElement dialog = waitFor(Duration.ofSeconds(10), By.cssSelector("dialog#passage[open]"));
-		new WebDriverWait(driver, Duration.ofSeconds(10))
+		waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> d.findElement(By.id("passage-text")).getText().contains("42"));
 		assertThat(dialog.findElement(By.id("passage-title")).getText()).contains(TOPIC);
 		// The document's markup is shown as text, and nothing of it ran or was inserted.
@@ -310,13 +324,13 @@ class WebAppBrowserTests {
 		int[] before = quota();
 		assertThat(before[0]).as("questions left").isPositive().isLessThanOrEqualTo(before[1]);
 		ask("How many " + TOPIC + " credits does an employee receive each quarter in Lisbon?");
-		new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 1);
+		waitUpTo(Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 1);
 		waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
 		find(By.id("new-conversation")).click();
-		new WebDriverWait(driver, Duration.ofSeconds(10))
+		waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> d.findElements(By.cssSelector("#messages .message")).isEmpty());
 		ask("What is the " + TOPIC + " dress code on Fridays?");
-		new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 2);
+		waitUpTo(Duration.ofSeconds(15)).until((d) -> quota()[0] == before[0] - 2);
 		assertThat(quota()[1]).as("the tier's questions a day").isEqualTo(before[1]);
 		waitFor(Duration.ofSeconds(90), By.cssSelector(".message.assistant.answered"));
 	}
@@ -333,7 +347,7 @@ class WebAppBrowserTests {
 
 		String renamed = "Dress code " + TOPIC;
 		conversationButton("Rename", dressCode).click();
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
+		waitUpTo(Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
 		driver.switchTo().alert().sendKeys(renamed);
 		driver.switchTo().alert().accept();
 		waitForConversations((titles) -> titles.equals(List.of(renamed, credits)));
@@ -352,7 +366,7 @@ class WebAppBrowserTests {
 		waitForConversations((titles) -> titles.equals(List.of(renamed, credits)));
 
 		conversationButton("Delete", renamed).click();
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
+		waitUpTo(Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent());
 		driver.switchTo().alert().accept();
 		waitForConversations((titles) -> titles.equals(List.of(credits)));
 		search(TOPIC);
@@ -370,11 +384,11 @@ class WebAppBrowserTests {
 		WebElement box = waitFor(Duration.ofSeconds(10), By.cssSelector(".message.assistant.answered .feedback input"));
 		box.sendKeys(comment);
 		answer.findElement(By.xpath(".//button[.='Send']")).click();
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> answer
+		waitUpTo(Duration.ofSeconds(10)).until((d) -> answer
 			.findElement(By.cssSelector(".feedback [role=status]")).getText().equals("Thanks for the feedback."));
 		// Stored: the answer, opened again, shows the vote.
 		conversationButton("", "How many " + TOPIC).click();
-		new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+		waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> "true".equals(d.findElement(By.cssSelector(".message.assistant.answered button[aria-label='Not helpful']"))
 				.getAttribute("aria-pressed")));
 		assertThat(find(By.cssSelector(".message.assistant.answered button[aria-label='Helpful']")).getAttribute("aria-pressed"))
@@ -405,21 +419,21 @@ class WebAppBrowserTests {
 
 		new Select(find(By.cssSelector("select[aria-label='Tier: " + employee + "']"))).selectByValue("STARGAZER");
 		userAction(employee, "Change");
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> userRow(employee).get(2).equals("STARGAZER"));
+		waitUpTo(Duration.ofSeconds(10)).until((d) -> userRow(employee).get(2).equals("STARGAZER"));
 		assertThat(find(By.cssSelector("#admin-users .message-line")).getText()).isEqualTo("Done.");
 
 		// The guard's own message, and the admin stays one.
 		userRow(admin);
 		new Select(find(By.cssSelector("select[aria-label='Tier: " + admin + "']"))).selectByValue("GUEST");
 		userAction(admin, "Change");
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> d
+		waitUpTo(Duration.ofSeconds(10)).until((d) -> d
 			.findElement(By.cssSelector("#admin-users .message-line")).getText().equals("admins cannot demote themselves"));
 		driver.navigate().refresh();
 		assertThat(userRow(admin).get(2)).isEqualTo("ADMIN");
 
 		userRow(employee);
 		userAction(employee, "Revoke sessions");
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> d
+		waitUpTo(Duration.ofSeconds(10)).until((d) -> d
 			.findElement(By.cssSelector("#admin-users .message-line")).getText().equals("Done."));
 		// The employee's page, with its revoked tokens, ends at the sign-in form.
 		String adminSession = (String) ((JavascriptExecutor) driver)
@@ -449,13 +463,25 @@ class WebAppBrowserTests {
 		else {
 			assertThat(driver.findElements(By.cssSelector("#admin-queue tbody tr"))).hasSize(Math.min(dead, 50));
 		}
+		// The job the suite dead-lettered, with the worker's reason, replayed from its row.
+		String letter = System.getProperty("protostar.browser.dead-letter");
+		if (letter != null) {
+			assertThat(dead).as("dead letters counted").isPositive();
+			By row = By.xpath("//*[@id='admin-queue']//tr[td[1][.='" + letter + "']]");
+			List<String> cells = find(row).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+			assertThat(cells.get(1)).isEqualTo("ingestion");
+			assertThat(cells.get(2)).isEqualTo("NonRetryableJobException: documentId 'not-a-uuid' is not a UUID");
+			driver.findElement(row).findElement(By.xpath(".//button[.='Replay']")).click();
+			waitUpTo(Duration.ofSeconds(10)).until((d) -> d
+				.findElement(By.cssSelector("#admin-queue .message-line")).getText().equals("Done."));
+		}
 
 		String adminId = (String) ((JavascriptExecutor) driver)
 			.executeScript("return JSON.parse(localStorage.getItem('protostar.session')).user.id;");
 		driver.get(baseUrl + "/admin/audit");
 		find(By.id("audit-action")).sendKeys("LOGIN", Keys.ENTER);
 		// The newest sign-in is the admin's own, a moment ago.
-		new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+		waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> {
 			List<WebElement> rows = d.findElements(By.cssSelector("#admin-audit tbody tr"));
 			return !rows.isEmpty() && rows.stream().allMatch((r) -> r.findElements(By.tagName("td")).get(2).getText().equals("LOGIN"));
@@ -501,6 +527,43 @@ class WebAppBrowserTests {
 		}
 	}
 
+	/**
+	 * The first administrator's page, with a link from {@code protostar admin reset-link}
+	 * (in {@code PROTOSTAR_BROWSER_SETUP_LINK}, not a property: it holds a secret): it makes
+	 * an admin and signs them in, the token leaves the address bar, and the same link
+	 * a second time shows the envelope's reason.
+	 */
+	@Test
+	@Order(12)
+	void theSetupLinkCreatesAnAdministratorOnce() {
+		String link = System.getenv("PROTOSTAR_BROWSER_SETUP_LINK");
+		Assumptions.assumeTrue(link != null && !link.isEmpty(), "no setup link given");
+		driver.manage().window().setSize(DESKTOP);
+		signOutIfSignedIn();
+		String email = "setup-" + UUID.randomUUID() + "@example.com";
+		submitWaitingOutTheLimit(By.id("document-list"), () -> {
+			driver.get(link);
+			find(By.id("displayName")).sendKeys("First Admin");
+			find(By.id("email")).sendKeys(email);
+			find(By.id("password")).sendKeys("first-admin-password", Keys.ENTER);
+		});
+		assertThat(driver.getCurrentUrl()).isEqualTo(baseUrl + "/admin/documents");
+		Object tier = ((JavascriptExecutor) driver)
+			.executeScript("return JSON.parse(localStorage.getItem('protostar.session')).user.tier;");
+		assertThat(tier).isEqualTo("ADMIN");
+
+		signOut();
+		By refused = By.xpath("//p[@role='alert' and starts-with(., 'the setup link is invalid, used or expired')]");
+		submitWaitingOutTheLimit(refused, () -> {
+			driver.get(link);
+			find(By.id("displayName")).sendKeys("Second Admin");
+			find(By.id("email")).sendKeys("second-" + email);
+			find(By.id("password")).sendKeys("second-admin-password", Keys.ENTER);
+		});
+		assertAccessible("setup");
+		assertThat(driver.findElements(By.cssSelector(".topbar"))).as("signed in").isEmpty();
+	}
+
 	@Test
 	@Order(20)
 	void enterWhileComposingDoesNotSend() {
@@ -526,7 +589,7 @@ class WebAppBrowserTests {
 		assertThat(driver.findElements(By.cssSelector(".message.user"))).hasSize(before);
 		assertThat(question.getAttribute("value")).isEqualTo("연차");
 		question.sendKeys(Keys.ENTER);
-		new WebDriverWait(driver, Duration.ofSeconds(10))
+		waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> d.findElements(By.cssSelector(".message.user")).size() == before + 1);
 	}
 
@@ -564,8 +627,7 @@ class WebAppBrowserTests {
 
 	/** Waits until the list's titles, top to bottom, satisfy the condition. */
 	private static void waitForConversations(Predicate<List<String>> condition) {
-		new WebDriverWait(driver, Duration.ofSeconds(10)).withMessage(() -> "conversations " + conversationTitles())
-			.ignoring(StaleElementReferenceException.class)
+		waitUpTo(Duration.ofSeconds(10)).withMessage(() -> "conversations " + conversationTitles())
 			.until((d) -> condition.test(conversationTitles()));
 	}
 
@@ -576,7 +638,7 @@ class WebAppBrowserTests {
 						+ titleStart + "')]")
 				: By.cssSelector("#conversation-list button[aria-label^='" + action + ": " + titleStart + "']");
 		// A list fetched a moment ago may replace the one on screen between finding and clicking.
-		return () -> new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+		return () -> waitUpTo(Duration.ofSeconds(10))
 			.until((d) -> {
 				d.findElement(button).click();
 				return true;
@@ -602,9 +664,7 @@ class WebAppBrowserTests {
 		WebElement box = find(By.id("user-search"));
 		box.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
 		box.sendKeys(email, Keys.ENTER);
-		return new WebDriverWait(driver, Duration.ofSeconds(10))
-			.ignoring(StaleElementReferenceException.class)
-			.until((d) -> {
+		return waitUpTo(Duration.ofSeconds(10)).until((d) -> {
 				List<WebElement> rows = d.findElements(By.cssSelector("#admin-users tbody tr"));
 				if (rows.size() != 1 || !rows.get(0).findElement(By.tagName("td")).getText().equals(email)) {
 					return null;
@@ -650,7 +710,7 @@ class WebAppBrowserTests {
 		long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
 		for (;;) {
 			fillAndSend.run();
-			WebElement outcome = new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> {
+			WebElement outcome = waitUpTo(Duration.ofSeconds(15)).until((d) -> {
 				List<WebElement> done = d.findElements(signedIn);
 				if (!done.isEmpty()) {
 					return done.get(0);
@@ -696,7 +756,7 @@ class WebAppBrowserTests {
 
 	private static void signOutIfSignedIn() {
 		driver.get(baseUrl + "/");
-		new WebDriverWait(driver, Duration.ofSeconds(10)).until((d) -> !d.findElements(By.id("email")).isEmpty()
+		waitUpTo(Duration.ofSeconds(10)).until((d) -> !d.findElements(By.id("email")).isEmpty()
 				|| !d.findElements(By.id("question")).isEmpty());
 		if (!driver.findElements(By.id("question")).isEmpty()) {
 			signOut();
@@ -713,7 +773,7 @@ class WebAppBrowserTests {
 		int answers = driver.findElements(By.cssSelector(".message.assistant.answered")).size();
 		question.sendKeys(text);
 		question.sendKeys(Keys.ENTER);
-		new WebDriverWait(driver, Duration.ofSeconds(15)).until((d) -> d
+		waitUpTo(Duration.ofSeconds(15)).until((d) -> d
 			.findElements(By.cssSelector(".message.assistant")).size() > answers);
 	}
 
@@ -730,6 +790,14 @@ class WebAppBrowserTests {
 
 	private static WebElement find(By by) {
 		return waitFor(Duration.ofSeconds(10), by);
+	}
+
+	/**
+	 * A wait that tries again when the element it looked at was repainted meanwhile: the
+	 * app redraws lists and the streaming answer often, so "stale" means "look again".
+	 */
+	private static FluentWait<WebDriver> waitUpTo(Duration timeout) {
+		return new WebDriverWait(driver, timeout).ignoring(StaleElementReferenceException.class);
 	}
 
 	private static WebElement waitFor(Duration timeout, By by) {
