@@ -319,6 +319,12 @@ validate_env() {
       [[ -n "${ANSWER_MODEL:-}" ]] || problems+=("ANSWER_PROVIDER=gemini needs ANSWER_MODEL (e.g. gemini-2.5-flash)")
       ;;
   esac
+  # Each job thread, the dispatcher and the lease timer hold one pooled connection at
+  # once; with fewer, job threads wait for one and time out under load.
+  local concurrency=${AI_WORKER_CONCURRENCY:-4} pool=${AI_WORKER_REDIS_POOL_SIZE:-16}
+  if [[ "$concurrency" =~ ^[0-9]+$ && "$pool" =~ ^[0-9]+$ ]] && ((pool < concurrency + 2)); then
+    problems+=("AI_WORKER_REDIS_POOL_SIZE=$pool is too small for AI_WORKER_CONCURRENCY=$concurrency: at least $((concurrency + 2))")
+  fi
   # `up` makes these three roles non-superusers: the superuser must be another.
   case "${POSTGRES_USER:-}" in
     protostar_owner | protostar_backend | protostar_worker)

@@ -112,6 +112,13 @@ up_rejects() {
   up_rejects "AI_WORKER_REDIS_POOL_SIZE=16x is malformed: expected a whole number from 2 to 1024"
 }
 
+@test "the worker's Redis pool must hold its job threads plus two" {
+  write_env "AI_WORKER_CONCURRENCY=20"
+  up_rejects "AI_WORKER_REDIS_POOL_SIZE=16 is too small for AI_WORKER_CONCURRENCY=20: at least 22"
+  write_env "AI_WORKER_CONCURRENCY=8" "AI_WORKER_REDIS_POOL_SIZE=9"
+  up_rejects "AI_WORKER_REDIS_POOL_SIZE=9 is too small for AI_WORKER_CONCURRENCY=8: at least 10"
+}
+
 @test "AI_WORKER_CPU_SHARES must be a CPU weight Docker takes" {
   write_env "AI_WORKER_CPU_SHARES=1"
   up_rejects "AI_WORKER_CPU_SHARES=1 is malformed: expected a whole number from 2 to 262144"
