@@ -377,11 +377,10 @@ assert_load_refused() {
 @test "load-image without jq on the host refuses before reading the archive" {
   make_archive "$TEST_ROOT/ok.tar" protostar/backend:v2
   # The system's commands but jq, after the stubs.
-  local bin="$TEST_ROOT/nojq" tool
+  local bin="$TEST_ROOT/nojq"
   mkdir -p "$bin"
-  for tool in /usr/bin/*; do
-    [[ "${tool##*/}" == jq ]] || ln -sf "$tool" "$bin/${tool##*/}"
-  done
+  # One ln for them all: one per command took 16 s.
+  find /usr/bin -mindepth 1 -maxdepth 1 ! -name jq -exec ln -s -t "$bin" {} +
   SSH_ORIGINAL_COMMAND=load-image PATH="$STUB_BIN:$bin" run protostar deploy-gate <"$TEST_ROOT/ok.tar"
   assert_status 2
   assert_output_contains "load-image: jq is missing on this host"
