@@ -163,10 +163,10 @@ dead_purged_in() {
   assert_output_contains "which one? stats, dlq list, dlq replay <id>, dlq purge"
   run protostar jobs start
   assert_status 1
-  assert_output_contains "unknown jobs command 'start' (see: protostar jobs --help)"
+  assert_output_contains "unknown action 'start': stats dlq (see: protostar jobs --help)"
   run protostar jobs dlq drop
   assert_status 1
-  assert_output_contains "unknown dlq command 'drop'"
+  assert_output_contains "unknown action 'drop': list replay purge"
   run protostar jobs stats --json
   assert_status 1
   assert_output_contains "unknown option '--json'"

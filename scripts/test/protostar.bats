@@ -70,6 +70,47 @@ commands() {
   run protostar help nosuch
   assert_status 1
   assert_output_contains "no such command 'nosuch'"
+  refute_output_contains "did you mean"
+}
+
+@test "a mistyped command names the nearest one, at the top and in help" {
+  run protostar deplyo backend 1.2.3
+  assert_status 1
+  assert_output_contains "no such command 'deplyo'; did you mean 'deploy'?"
+  run protostar help rollbak
+  assert_status 1
+  assert_output_contains "no such command 'rollbak'; did you mean 'rollback'?"
+  run protostar lgos
+  assert_output_contains "did you mean 'logs'?"
+  assert_no_calls
+}
+
+@test "--version and -V print this checkout's version" {
+  local expected
+  expected=$(git -C "$PROTOSTAR_REPO" describe --always --abbrev=12 --dirty)
+  run protostar --version
+  assert_status 0
+  [[ "$output" == "protostar $expected" ]] || fail "output: $output, expected: protostar $expected"
+  run protostar -V
+  [[ "$output" == "protostar $expected" ]] || fail "output: $output"
+}
+
+@test "an unknown action names the nearest and the choices; a flag there is an unknown option" {
+  write_env
+  run protostar maintenance of
+  assert_status 1
+  assert_output_contains "unknown action 'of' (did you mean 'on'?): on off status (see: protostar maintenance --help)"
+  run protostar images lits
+  assert_output_contains "unknown action 'lits' (did you mean 'list'?): list build"
+  run protostar jobs dlq relpay
+  assert_output_contains "unknown action 'relpay' (did you mean 'replay'?): list replay purge"
+  local command
+  for command in images remote deploy-user proxy management admin maintenance jobs; do
+    run protostar "$command" --frobnicate
+    assert_status 1
+    assert_output_contains "unknown option '--frobnicate' (see: protostar $command --help)"
+  done
+  assert_no_calls
 }
 
 @test "unknown command exits 1 with a hint naming help" {
