@@ -34,19 +34,35 @@ image_reference() {
   fi
 }
 
-# The options' values, and the words deploy_options left over.
-DEPLOY_KEEP_WARM="" DEPLOY_DRAIN=5 DEPLOY_TIMEOUT=300 DEPLOY_GRACE=60 DEPLOY_ARGS=()
+# The options' values, the words deploy_options left over, and the options given.
+DEPLOY_KEEP_WARM="" DEPLOY_DRAIN=5 DEPLOY_TIMEOUT=300 DEPLOY_GRACE=60 DEPLOY_ARGS=() DEPLOY_GIVEN=()
+
+# The options each command and service takes (deploy_options reads them all, so that a
+# value is checked before the service is known).
+DEPLOY_BACKEND_OPTIONS="--keep-warm --drain --timeout --canary --step --max-error-rate --max-p95 --min-requests"
+DEPLOY_WORKER_OPTIONS="--grace --timeout"
+ROLLBACK_BACKEND_OPTIONS="--keep-warm --drain --timeout"
+
+# only_options WHAT ALLOWED — aborts when an option given is not among ALLOWED (words):
+# an option that does not apply is refused, never ignored.
+only_options() {
+  local what=$1 allowed=" $2 " option
+  for option in "${DEPLOY_GIVEN[@]}"; do
+    [[ "$allowed" == *" $option "* ]] || abort "$option is not an option of '$what' (its options: $2)"
+  done
+}
 
 # deploy_options ARGS... — the options of deploy and rollback into their DEPLOY_* and
 # CANARY_* variables, the other words (service, version) into DEPLOY_ARGS, in order.
 # Aborts on a bad value or an unknown option.
 deploy_options() {
-  DEPLOY_ARGS=()
+  DEPLOY_ARGS=() DEPLOY_GIVEN=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --keep-warm) DEPLOY_KEEP_WARM=1 ;;
+      --keep-warm) DEPLOY_KEEP_WARM=1 DEPLOY_GIVEN+=("$1") ;;
       -*)
         deploy_option_value "$1" "${2:-}"
+        DEPLOY_GIVEN+=("$1")
         shift
         ;;
       *) DEPLOY_ARGS+=("$1") ;;

@@ -106,6 +106,26 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_no_calls
 }
 
+@test "an option that does not apply to the service is refused, never ignored" {
+  run protostar deploy backend v2 --grace 30
+  assert_status 1
+  assert_output_contains "--grace is not an option of 'deploy backend' (its options: --keep-warm --drain --timeout"
+  run protostar deploy ai-worker v2 --drain 5 --step 30s
+  assert_status 1
+  assert_output_contains "--drain is not an option of 'deploy ai-worker' (its options: --grace --timeout)"
+  run protostar deploy ai-worker v2 --max-p95 500
+  assert_status 1
+  assert_output_contains "--max-p95 is not an option of 'deploy ai-worker'"
+  run protostar rollback --max-p95 5
+  assert_status 1
+  assert_output_contains "--max-p95 is not an option of 'rollback backend' (its options: --keep-warm --drain --timeout)"
+  run protostar rollback ai-worker --drain 5
+  assert_status 1
+  assert_output_contains "--drain is not an option of 'rollback ai-worker'"
+  assert_no_calls
+  assert_state_unchanged
+}
+
 @test "a malformed tag is refused before any docker call" {
   run protostar deploy backend 'v2;reboot'
   assert_status 1

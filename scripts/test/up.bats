@@ -31,6 +31,21 @@ up_rejects() {
 
 # --- validation: nothing starts ---------------------------------------------------------
 
+@test "--offline and --upstream together are refused, in every command that takes them" {
+  write_env
+  run protostar up --offline --upstream
+  assert_status 1
+  assert_output_contains "--offline and --upstream exclude each other: choose one"
+  local command
+  for command in "images build" "proxy up" "management up"; do
+    # shellcheck disable=SC2086 # the command and its action, as two words
+    run protostar $command --upstream --offline
+    assert_status 1
+    assert_output_contains "--offline and --upstream exclude each other"
+  done
+  assert_no_calls
+}
+
 @test "a missing variable is named and nothing starts" {
   write_env -REDIS_MAXMEMORY
   up_rejects "REDIS_MAXMEMORY is missing"
@@ -432,7 +447,7 @@ up_rejects() {
 
 @test "with S3_ENDPOINT set (the management host's MinIO), up starts no embedded object store" {
   use_free_ports
-  write_env "S3_ENDPOINT=https://s3.ops.example.org:8888"
+  write_env "S3_ENDPOINT=https://s3.ops.example.org:8443"
   run protostar up --offline
   assert_status 0
   local prefix
