@@ -39,8 +39,24 @@ load test_helper
   run protostar logs database
   assert_status 1
   assert_output_contains "unknown service 'database'"
-  assert_output_contains "one of: nginx backend backend-blue backend-green ai-worker postgres redis"
+  assert_output_contains "one of: nginx backend backend-blue backend-green ai-worker postgres redis object-store"
   assert_no_calls
+  run protostar logs ngnix
+  assert_status 1
+  assert_output_contains "unknown service 'ngnix'; did you mean 'nginx'?"
+  assert_no_calls
+}
+
+@test "logs object-store shows the embedded object store; with S3_ENDPOINT it is refused" {
+  write_env "S3_ENDPOINT=https://s3.example.org:8443"
+  run protostar logs object-store
+  assert_status 1
+  assert_output_contains "object-store is not part of this stack: documents go to S3_ENDPOINT"
+  assert_no_calls
+  write_env
+  run protostar logs object-store
+  assert_status 0
+  assert_call_line "$(compose_prefix) logs --timestamps object-store"
 }
 
 @test "--tail needs a number" {
