@@ -208,7 +208,7 @@ check_value() {
     java_options) [[ "$v" =~ ^-[A-Za-z0-9=+:.,_/%-]*( -[A-Za-z0-9=+:.,_/%-]*)*$ ]] || echo "JVM options such as -Xmx1g -XX:+ExitOnOutOfMemoryError" ;;
     bucket) [[ "$v" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || echo "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'" ;;
     access_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{3,128}$ ]] || echo "3 to 128 letters, digits or ._~+/=-" ;;
-    url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8888" ;;
+    url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8443" ;;
     api_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$ ]] || echo "an http(s) URL such as http://vllm:8000/v1" ;;
     answer_provider) [[ "$v" =~ ^(offline|openai|gemini)$ ]] || echo "offline, openai or gemini" ;;
     signup_policy) [[ "$v" =~ ^(open|domains|invite|closed)$ ]] || echo "open, domains, invite or closed" ;;

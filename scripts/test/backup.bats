@@ -56,7 +56,7 @@ setup() {
 }
 
 backup_env() {
-  write_env "BACKUP_S3_URL=https://s3.ops.example.org:8888" "BACKUP_S3_BUCKET=backups" \
+  write_env "BACKUP_S3_URL=https://s3.ops.example.org:8443" "BACKUP_S3_BUCKET=backups" \
     "BACKUP_S3_ACCESS_KEY=protostar-backup" "BACKUP_S3_SECRET_KEY=backup-secret-0123456789" "$@"
   write_state_file IMAGE_SOURCE=offline ACTIVE_COLOR=green BACKEND_BLUE_IMAGE=protostar/backend:aaa \
     BACKEND_GREEN_IMAGE=protostar/backend:1a2b3c4d5e6f AI_WORKER_IMAGE=protostar/ai-worker:1a2b3c4d5e6f
@@ -118,7 +118,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   s3_unreachable
   run protostar backup
   assert_status 1
-  assert_output_contains "backup not made, nothing deleted: no answer from https://s3.ops.example.org:8888: (7) Failed to connect"
+  assert_output_contains "backup not made, nothing deleted: no answer from https://s3.ops.example.org:8443: (7) Failed to connect"
   refute_called "pg_dump"
   refute_called "-X DELETE"
 }
@@ -140,7 +140,7 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   grep -qx 'user = "protostar-backup:backup-secret-0123456789"' "$STUB_LOG.credentials"
   assert_called "--aws-sigv4 aws:amz:us-east-1:s3"
   assert_called "-H x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-  assert_called "https://s3.ops.example.org:8888/backups"
+  assert_called "https://s3.ops.example.org:8443/backups"
 }
 
 @test "backup: a failing pg_dump abandons the upload and deletes nothing" {
@@ -164,8 +164,8 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   assert_status 0
   [[ "${lines[1]}" == "protostar-20260501T031500Z-abc.pgdump"*"1.0MiB" ]] || fail "$output"
   [[ "${lines[2]}" == "protostar-20260502T031500Z-abc.pgdump"*"2.0MiB" ]] || fail "$output"
-  assert_output_contains "2 backups in backups/site/ at https://s3.ops.example.org:8888"
-  assert_called "https://s3.ops.example.org:8888/backups?list-type=2&prefix=site%2F"
+  assert_output_contains "2 backups in backups/site/ at https://s3.ops.example.org:8443"
+  assert_called "https://s3.ops.example.org:8443/backups?list-type=2&prefix=site%2F"
 }
 
 @test "backup rejects unknown options before doing anything" {

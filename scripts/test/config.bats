@@ -167,7 +167,7 @@ ENV
 }
 
 @test "compose_command: with S3_ENDPOINT set, the embedded object store is not started" {
-  run lib_run 'COMPOSE_PROJECT_NAME=my-proj S3_ENDPOINT=https://s3.ops.example.org:8888 compose_command'
+  run lib_run 'COMPOSE_PROJECT_NAME=my-proj S3_ENDPOINT=https://s3.ops.example.org:8443 compose_command'
   assert_status 0
   [[ "$output" != *embedded-object-store* ]] || fail "got:" "$output"
   [[ ${#lines[@]} -eq 6 ]] || fail "expected 6 lines, got ${#lines[@]}"
