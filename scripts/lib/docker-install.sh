@@ -42,19 +42,38 @@ install_docker_engine() {
     apt-get install -y -qq docker.io >/dev/null
   fi
   if ! docker_engine_ready; then
-    info "starting the Docker engine"
-    if [[ -d /run/systemd/system ]]; then
-      systemctl start docker
+    local log=/var/log/dockerd.log waited=0 limit=${PROTOSTAR_DOCKER_START_WAIT:-60}
+    [[ -d /run/systemd/system ]] && log="journalctl -u docker"
+    # A daemon that runs but does not answer yet (starting, or busy) is waited for: a
+    # second one would fight it over /var/lib/docker and the socket.
+    if dockerd_running; then
+      info "the Docker engine runs but does not answer yet: waiting for it"
     else
-      # No init system (containers, CI sandboxes): run dockerd as a detached daemon.
-      setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
+      info "starting the Docker engine"
+      if [[ -d /run/systemd/system ]]; then
+        systemctl start docker
+      else
+        # No init system (containers, CI sandboxes): run dockerd as a detached daemon,
+        # its log appended to (an earlier run's may say why it stopped).
+        setsid nohup dockerd >>/var/log/dockerd.log 2>&1 < /dev/null &
+      fi
     fi
-    local waited=0
     until docker_engine_ready; do
-      ((waited++ < 60)) || abort "the Docker engine did not start; see /var/log/dockerd.log"
+      ((waited++ < limit)) || abort "the Docker engine did not answer within ${limit}s; see $log"
       sleep 1
     done
   fi
+}
+
+# dockerd_running — a Docker daemon process runs on this host (its pid file names a live
+# process, or one is found by name).
+dockerd_running() {
+  local pid
+  if [[ -r /var/run/docker.pid ]] && read -r pid </var/run/docker.pid && [[ "$pid" =~ ^[0-9]+$ ]] &&
+    kill -0 "$pid" 2>/dev/null; then
+    return 0
+  fi
+  pgrep -x dockerd >/dev/null 2>&1
 }
 
 # Fetches Debian 13's docker-compose package (Compose v2) with a private apt state, so

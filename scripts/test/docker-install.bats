@@ -28,6 +28,21 @@ load test_helper
   refute_called "systemctl"
 }
 
+@test "a daemon that runs but does not answer is waited for, never started twice" {
+  stub_output docker info '' 1
+  stub pgrep
+  stub dockerd
+  export PROTOSTAR_DOCKER_START_WAIT=1
+  run lib_run 'can_install_packages() { return 0; }; dockerd_running() { pgrep -x dockerd; }; install_docker_engine'
+  assert_status 1
+  assert_output_contains "the Docker engine runs but does not answer yet: waiting for it"
+  assert_output_contains "the Docker engine did not answer within 1s"
+  refute_output_contains "starting the Docker engine"
+  assert_call_line "pgrep -x dockerd"
+  ! grep -q '^dockerd' "$STUB_LOG" || fail "a second dockerd was started" "$(cat "$STUB_LOG")"
+  refute_called "systemctl"
+}
+
 @test "compose v2 missing and no way to install: manual instructions, no apt-get" {
   stub_output docker 'compose version' '' 1
   run lib_run 'can_install_packages() { return 1; }; ensure_docker'
