@@ -337,6 +337,24 @@ validate_env() {
   report_problems "$(env_file)" compose/production.env.example "${problems[@]}"
 }
 
+# unknown_settings EXAMPLE COMPOSE_FILE — a line per variable of the settings file just
+# read that nothing reads: not in the example (set or commented out), not a variable the
+# compose file uses. With the nearest known name, for a typo.
+unknown_settings() {
+  local example=$1 compose_file=$2 key near
+  local -A known=()
+  for key in "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" "${QUIET_VARIABLES[@]}" \
+    $(sed -nE 's/^#? *([A-Z][A-Z0-9_]*)=.*/\1/p' "$example") \
+    $(grep -oE '\$\{[A-Z][A-Z0-9_]*' "$compose_file" | cut -c3-); do
+    known[$key]=1
+  done
+  for key in $(printf '%s\n' "${!OPERATOR_SET[@]}" | sort); do
+    [[ -z "${known[$key]:-}" ]] || continue
+    near=$(nearest_word "$key" "${!known[@]}")
+    printf "unknown setting %s in %s: nothing reads it%s\n" "$key" "$(env_file)" "${near:+; did you mean $near?}"
+  done
+}
+
 # absolute PATH — relative paths in .env are relative to the repository root.
 absolute() {
   case "$1" in

@@ -337,6 +337,18 @@ up_rejects() {
   assert_called "$(compose_prefix) up --detach --wait"
 }
 
+@test "a variable nothing reads is named, with the nearest known one; up goes on" {
+  use_free_ports
+  write_env "POSTGRES_SHARED_BUFER=512MB" "PROTOSTAR_TIERS_GUEST_REQUESTSPERMINUTE=5"
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "warning: unknown setting POSTGRES_SHARED_BUFER in $ENV_FILE: nothing reads it; did you mean POSTGRES_SHARED_BUFFERS?"
+  assert_output_contains "warning: unknown setting PROTOSTAR_TIERS_GUEST_REQUESTSPERMINUTE in $ENV_FILE: nothing reads it"
+  refute_output_contains "unknown setting POSTGRES_SHARED_BUFFERS"
+  refute_output_contains "unknown setting COMPOSE_PROJECT_NAME"
+  assert_called "$(compose_prefix) up --detach --wait"
+}
+
 @test "happy path: state, gateway include, certificate, compose up, URL" {
   use_free_ports
   write_env
@@ -344,6 +356,7 @@ up_rejects() {
   run protostar up --offline
   assert_status 0
   assert_output_contains "[1/8] checking settings"
+  refute_output_contains "unknown setting"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
   assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
   # state: offline images, blue active, app images of this version
