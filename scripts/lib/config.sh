@@ -478,9 +478,54 @@ ensure_self_signed_pair() {
   info "created a self-signed certificate for $name in $dir (replace it with your own)"
 }
 
-# A self-signed certificate for PUBLIC_HOSTNAME when TLS_DIR has none.
+# A self-signed certificate for PUBLIC_HOSTNAME when TLS_DIR has none, made anew when
+# the one `up` generated names another host (PUBLIC_HOSTNAME changed): the old one would
+# fail every client's check and every deploy's verification. The old pair is kept as
+# tls.crt.old/tls.key.old. Prints "renewed" when it replaced one.
 ensure_certificate() {
+  local dir=$TLS_DIR
+  if [[ -f "$dir/tls.crt" && -f "$dir/tls.key" ]] && generated_certificate "$dir/tls.crt" &&
+    ! certificate_names "$dir/tls.crt" "$PUBLIC_HOSTNAME"; then
+    mv -f "$dir/tls.crt" "$dir/tls.crt.old"
+    mv -f "$dir/tls.key" "$dir/tls.key.old"
+    info "PUBLIC_HOSTNAME is now $PUBLIC_HOSTNAME: the generated certificate named another host (kept as tls.crt.old)"
+    ensure_self_signed_pair "$dir" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
+    echo renewed
+    return 0
+  fi
   ensure_self_signed_pair "$TLS_DIR" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
+}
+
+# check_certificate — before anything starts: a certificate the operator provided must
+# name PUBLIC_HOSTNAME (a generated one is made anew by ensure_certificate).
+check_certificate() {
+  local crt=$TLS_DIR/tls.crt
+  [[ -f "$crt" ]] || return 0
+  openssl x509 -in "$crt" -noout >/dev/null 2>&1 || abort "$crt is not a PEM certificate: replace it, or remove tls.crt and tls.key from $TLS_DIR for a self-signed pair"
+  generated_certificate "$crt" && return 0
+  certificate_names "$crt" "$PUBLIC_HOSTNAME" ||
+    abort "the certificate in $crt does not name PUBLIC_HOSTNAME=$PUBLIC_HOSTNAME (it names: $(certificate_subject_names "$crt")): install one for $PUBLIC_HOSTNAME, or correct PUBLIC_HOSTNAME in $(env_file); nothing was started"
+}
+
+# certificate_names CRT HOST — CRT is valid for HOST (its names, wildcards included).
+certificate_names() { openssl x509 -in "$1" -noout -checkhost "$2" 2>/dev/null | grep -q ' does match '; }
+
+# certificate_subject_names CRT — the names in CRT's subjectAltName, else its subject.
+certificate_subject_names() {
+  local names
+  names=$(openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | sed 's/^ *//')
+  [[ -n "$names" ]] || names=$(openssl x509 -in "$1" -noout -subject 2>/dev/null)
+  printf '%s\n' "$names"
+}
+
+# generated_certificate CRT — CRT is one `up` made: self-signed, for a host name plus
+# localhost and 127.0.0.1 (ensure_certificate's names), not one the operator installed.
+generated_certificate() {
+  local subject issuer
+  subject=$(openssl x509 -in "$1" -noout -subject 2>/dev/null) || return 1
+  issuer=$(openssl x509 -in "$1" -noout -issuer 2>/dev/null) || return 1
+  [[ "${subject#subject=}" == "${issuer#issuer=}" ]] &&
+    certificate_subject_names "$1" | grep -qE '^DNS:[^,]+, DNS:localhost, IP Address:127\.0\.0\.1$'
 }
 
 public_url() {

@@ -293,6 +293,48 @@ ENV
   cmp "$TEST_ROOT/crt.before" "$TLS_DIR_T/tls.crt"
 }
 
+@test "a generated certificate for another host is made anew; the old pair is kept" {
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=old.test; ensure_certificate"
+  assert_status 0
+  cp "$TLS_DIR_T/tls.crt" "$TEST_ROOT/crt.before"
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=chat.example.net; check_certificate; ensure_certificate"
+  assert_status 0
+  assert_output_contains "PUBLIC_HOSTNAME is now chat.example.net: the generated certificate named another host"
+  assert_output_contains "renewed"
+  cmp "$TEST_ROOT/crt.before" "$TLS_DIR_T/tls.crt.old"
+  run openssl x509 -in "$TLS_DIR_T/tls.crt" -noout -checkhost chat.example.net
+  assert_output_contains "does match"
+  [[ "$(stat -c %a "$TLS_DIR_T/tls.key")" == 600 ]] || fail "key mode $(stat -c %a "$TLS_DIR_T/tls.key")"
+  # the same name again: nothing changes
+  cp "$TLS_DIR_T/tls.crt" "$TEST_ROOT/crt.after"
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=chat.example.net; ensure_certificate"
+  refute_output_contains "renewed"
+  cmp "$TEST_ROOT/crt.after" "$TLS_DIR_T/tls.crt"
+}
+
+@test "a provided certificate that does not name PUBLIC_HOSTNAME stops up before anything starts" {
+  mkdir -p "$TLS_DIR_T"
+  # An operator's certificate: issued by a CA of theirs, for their names.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ca.test -keyout "$TEST_ROOT/ca.key" \
+    -out "$TEST_ROOT/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=chat.corp.test -keyout "$TLS_DIR_T/tls.key" \
+    -out "$TEST_ROOT/tls.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:chat.corp.test,DNS:*.chat.corp.test\n' >"$TEST_ROOT/san.ext"
+  openssl x509 -req -in "$TEST_ROOT/tls.csr" -CA "$TEST_ROOT/ca.crt" -CAkey "$TEST_ROOT/ca.key" \
+    -CAcreateserial -days 2 -extfile "$TEST_ROOT/san.ext" -out "$TLS_DIR_T/tls.crt" 2>/dev/null
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=eu.chat.corp.test; check_certificate; echo checked"
+  assert_status 0
+  assert_output_contains checked
+  write_env "PUBLIC_HOSTNAME=chat.other.test"
+  cp "$TLS_DIR_T/tls.crt" "$TEST_ROOT/crt.before"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "does not name PUBLIC_HOSTNAME=chat.other.test (it names: DNS:chat.corp.test, DNS:*.chat.corp.test)"
+  assert_output_contains "nothing was started"
+  refute_called " up "
+  cmp "$TEST_ROOT/crt.before" "$TLS_DIR_T/tls.crt"
+}
+
 @test "every variable production.yml uses is documented in production.env.example" {
   local var missing=()
   while read -r var; do

@@ -349,6 +349,19 @@ up_rejects() {
   assert_called "$(compose_prefix) up --detach --wait"
 }
 
+@test "PUBLIC_HOSTNAME changed: up makes the certificate anew and nginx reloads it" {
+  use_free_ports
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=old.test; ensure_certificate"
+  write_env "PUBLIC_HOSTNAME=chat.example.net"
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "PUBLIC_HOSTNAME is now chat.example.net"
+  assert_output_contains "nginx now serves the certificate for chat.example.net"
+  assert_call_line "$(compose_prefix) exec -T nginx nginx -s reload"
+  run openssl x509 -in "$TLS_DIR_T/tls.crt" -noout -checkhost chat.example.net
+  assert_output_contains "does match"
+}
+
 @test "happy path: state, gateway include, certificate, compose up, URL" {
   use_free_ports
   write_env
@@ -357,6 +370,7 @@ up_rejects() {
   assert_status 0
   assert_output_contains "[1/8] checking settings"
   refute_output_contains "unknown setting"
+  refute_called "nginx -s reload"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
   assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
   # state: offline images, blue active, app images of this version
