@@ -483,17 +483,16 @@ ensure_self_signed_pair() {
 # fail every client's check and every deploy's verification. The old pair is kept as
 # tls.crt.old/tls.key.old. Prints "renewed" when it replaced one.
 ensure_certificate() {
-  local dir=$TLS_DIR
+  local dir=$TLS_DIR renewed=""
   if [[ -f "$dir/tls.crt" && -f "$dir/tls.key" ]] && generated_certificate "$dir/tls.crt" &&
     ! certificate_names "$dir/tls.crt" "$PUBLIC_HOSTNAME"; then
     mv -f "$dir/tls.crt" "$dir/tls.crt.old"
     mv -f "$dir/tls.key" "$dir/tls.key.old"
     info "PUBLIC_HOSTNAME is now $PUBLIC_HOSTNAME: the generated certificate named another host (kept as tls.crt.old)"
-    ensure_self_signed_pair "$dir" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
-    echo renewed
-    return 0
+    renewed=1
   fi
-  ensure_self_signed_pair "$TLS_DIR" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
+  ensure_self_signed_pair "$dir" "$PUBLIC_HOSTNAME" "DNS:$PUBLIC_HOSTNAME,DNS:localhost,IP:127.0.0.1"
+  [[ -z "$renewed" ]] || echo renewed
 }
 
 # check_certificate — before anything starts: a certificate the operator provided must
