@@ -11,6 +11,9 @@ import { showStatus, errorText } from './status.js';
 export function chatView(shell) {
   const jobs = new Map(); // jobId -> {text, answer, error, bubble}
   let conversations = [];
+  // Lists arrive out of order (a search typed while a rename is saved): only the list of
+  // the latest request is shown, so an older one cannot bring back a stale title.
+  let listRequest = 0;
   let current = null;
   let searchTimer = null;
 
@@ -80,12 +83,15 @@ export function chatView(shell) {
 
   async function loadConversations() {
     const q = search.value.trim();
+    const request = ++listRequest;
     try {
       const page = await call('GET', `/api/conversations?size=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+      if (request !== listRequest) return;
       // The server matches titles and messages alike: filtering titles here again would
       // hide a conversation found by what was asked in it.
       conversations = page.items || [];
     } catch (error) {
+      if (request !== listRequest) return;
       showStatus(errorText(error), 'warn', 8);
     }
     renderList();
@@ -122,6 +128,8 @@ export function chatView(shell) {
         if (c.id === conversation.id) c.title = updated?.title ?? title.trim();
       }
       renderList();
+      // Asked after the change: a list requested while it was saved is dropped.
+      await loadConversations();
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
     }
@@ -137,6 +145,7 @@ export function chatView(shell) {
         clear(messages);
       }
       renderList();
+      await loadConversations();
     } catch (error) {
       showStatus(errorText(error), 'warn', 8);
     }
