@@ -51,12 +51,18 @@ color_health() {
   docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo unknown
 }
 
-# color_ready COLOR IMAGE — that colour runs IMAGE and its health check passes.
+# color_ready COLOR IMAGE — that colour runs IMAGE with the settings as they are now (a
+# warm colour started before .env or .env.backend changed is not ready: it would bring
+# back the old settings) and its health check passes.
 color_ready() {
   local id
   id=$(service_containers "backend-$1" | head -n 1)
   [[ -n "$id" ]] || return 1
-  [[ "$(docker inspect -f '{{.State.Health.Status}} {{.Config.Image}}' "$id" 2>/dev/null)" == "healthy $2" ]]
+  [[ "$(docker inspect -f '{{.State.Health.Status}} {{.Config.Image}}' "$id" 2>/dev/null)" == "healthy $2" ]] || return 1
+  [[ -z "$(
+    export "$(color_image_var "$1")=$2"
+    outdated_services "backend-$1"
+  )" ]]
 }
 
 # starting_progress COLOR TIMEOUT SECONDS — how the start goes, SECONDS into it.

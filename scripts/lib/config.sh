@@ -98,9 +98,10 @@ ensure_env_file() {
 # The variables the operator set in .env: image defaults never replace them.
 declare -A OPERATOR_SET=()
 
-# read_env_file FILE — exports its KEY=VALUE lines. The file is parsed, never sourced:
-# a value is taken literally (one pair of surrounding quotes is removed).
-read_env_file() {
+# settings_pairs FILE — its KEY=VALUE lines, comments and blank lines left out; stops at
+# the first line that is neither. The file is parsed, never sourced: a value is taken
+# literally (one pair of surrounding quotes is removed).
+settings_pairs() {
   local file=$1 line key value n=0
   while IFS= read -r line || [[ -n "$line" ]]; do
     n=$((n + 1))
@@ -108,14 +109,23 @@ read_env_file() {
     if [[ ! "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
       abort "$file:$n: not a VARIABLE=value line: $line"
     fi
-    key=${BASH_REMATCH[1]}
-    value=${BASH_REMATCH[2]}
+    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
     if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
       value=${BASH_REMATCH[1]}
     fi
-    export "$key=$value"
-    OPERATOR_SET[$key]=1
+    printf '%s=%s\n' "$key" "$value"
   done <"$file"
+}
+
+# read_env_file FILE — exports its KEY=VALUE lines (settings_pairs).
+read_env_file() {
+  local pairs pair
+  pairs=$(settings_pairs "$1") || exit 1
+  while IFS= read -r pair; do
+    [[ -n "$pair" ]] || continue
+    export "${pair?}"
+    OPERATOR_SET[${pair%%=*}]=1
+  done <<<"$pairs"
 }
 
 # The checks, by variable: a name for a check function below.
@@ -341,7 +351,7 @@ validate_env() {
 # read that nothing reads: not in the example (set or commented out), not a variable the
 # compose file uses. With the nearest known name, for a typo.
 unknown_settings() {
-  local example=$1 compose_file=$2 key near
+  local example=$1 compose_file=$2 key near app
   local -A known=()
   for key in "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" "${QUIET_VARIABLES[@]}" \
     $(sed -nE 's/^#? *([A-Z][A-Z0-9_]*)=.*/\1/p' "$example") \
@@ -350,8 +360,90 @@ unknown_settings() {
   done
   for key in $(printf '%s\n' "${!OPERATOR_SET[@]}" | sort); do
     [[ -z "${known[$key]:-}" ]] || continue
+    app=$(app_of_setting "$key")
+    if [[ -n "$app" ]]; then
+      printf "unknown setting %s in %s: nothing reads it there; it is the %s's, set it in %s\n" "$key" "$(env_file)" "$app" "$(app_settings_file "$app")"
+      continue
+    fi
     near=$(nearest_word "$key" "${!known[@]}")
     printf "unknown setting %s in %s: nothing reads it%s\n" "$key" "$(env_file)" "${near:+; did you mean $near?}"
+  done
+}
+
+# --- The apps' own settings ---------------------------------------------------------------
+# What .env does not carry (tier limits, token lifetimes, ingestion, the queue, ...) is set
+# for one app in a file of its own beside .env, which Compose hands to that app's
+# containers only (env_file); compose/<app>.env.example lists what each app reads.
+
+# app_settings_file APP — .env.backend or .env.ai-worker, beside .env.
+app_settings_file() { printf '%s/.env.%s\n' "$(dirname "$(env_file)")" "$1"; }
+
+# app_of_setting KEY — the app (backend, ai-worker) whose settings file takes KEY.
+app_of_setting() {
+  local app
+  for app in backend ai-worker; do
+    if grep -qE "^#? *$1=" "$PROTOSTAR_ROOT/compose/$app.env.example"; then
+      printf '%s\n' "$app"
+      return 0
+    fi
+  done
+}
+
+# compose_sets KEY — the .env variable Compose gives an app as KEY (its environment
+# sections), "-" for a fixed value; nothing when Compose does not set KEY.
+compose_sets() {
+  local line
+  line=$(grep -m1 -E "^ +$1: " "$COMPOSE_FILE_PRODUCTION") || return 0
+  if [[ "$line" =~ \$\{([A-Z][A-Z0-9_]*) ]]; then
+    printf '%s\n' "${BASH_REMATCH[1]}"
+  else
+    printf -- '-\n'
+  fi
+}
+
+# app_settings_check APP — a line per key of the app's settings file that cannot work,
+# prefixed "problem: " (Compose sets it from .env, overriding the file) or "unknown: "
+# (the app reads no such setting: a typo would leave the default in force, silently).
+app_settings_check() {
+  local app=$1 file example key from near pairs
+  file=$(app_settings_file "$app") example=$PROTOSTAR_ROOT/compose/$app.env.example
+  [[ -f "$file" ]] || return 0
+  pairs=$(settings_pairs "$file") || exit 1
+  local -a known
+  mapfile -t known < <(sed -nE 's/^#? *([A-Z][A-Z0-9_]*)=.*/\1/p' "$example")
+  while IFS='=' read -r key _; do
+    [[ -n "$key" ]] || continue
+    from=$(compose_sets "$key")
+    if [[ "$from" == - ]]; then
+      printf 'problem: %s is fixed by compose/production.yml: remove it\n' "$key"
+    elif [[ -n "$from" ]]; then
+      printf 'problem: %s comes from .env: set %s there instead\n' "$key" "$from"
+    elif [[ "$key" != LOGGING_LEVEL_* ]] && ! printf '%s\n' "${known[@]}" | grep -qx "$key"; then
+      near=$(nearest_word "$key" "${known[@]}")
+      printf 'unknown: unknown setting %s in %s: the %s reads no such setting%s\n' "$key" "$file" "$app" "${near:+; did you mean $near?}"
+    fi
+  done <<<"$pairs"
+}
+
+# check_app_settings — stops on a problem in either app's settings file.
+check_app_settings() {
+  local app findings line problems
+  for app in backend ai-worker; do
+    findings=$(app_settings_check "$app") || exit 1
+    problems=()
+    while IFS= read -r line; do
+      [[ "$line" != problem:* ]] || problems+=("${line#problem: }")
+    done <<<"$findings"
+    report_problems "$(app_settings_file "$app")" "compose/$app.env.example" "${problems[@]}"
+  done
+}
+
+# unknown_app_settings — a line per key of either app's settings file that the app does
+# not read.
+unknown_app_settings() {
+  local app
+  for app in backend ai-worker; do
+    app_settings_check "$app" | sed -n 's/^unknown: //p'
   done
 }
 
@@ -375,6 +467,9 @@ load_config() {
     IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env
+  check_app_settings
+  BACKEND_SETTINGS_FILE=$(app_settings_file backend) AI_WORKER_SETTINGS_FILE=$(app_settings_file ai-worker)
+  export BACKEND_SETTINGS_FILE AI_WORKER_SETTINGS_FILE
   STATE_DIR=$(absolute "$STATE_DIR")
   TLS_DIR=$(absolute "$TLS_DIR")
   export STATE_DIR TLS_DIR
@@ -435,6 +530,15 @@ compose() {
   local -a cmd
   mapfile -t cmd < <(compose_command)
   "${cmd[@]}" "$@"
+}
+
+# outdated_services SERVICE... — those of the running SERVICEs that Compose would create
+# anew: their settings (.env, an app's settings file, the compose file) or image changed
+# since they started. Compose decides, in a dry run of `up`: its config hash counts the
+# contents of an env_file, which `config --hash` leaves out.
+outdated_services() {
+  compose --dry-run up --detach --no-deps "$@" 2>&1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+    sed -nE "s/.* Container ${COMPOSE_PROJECT_NAME}-(.+)-[0-9]+ +Recreate *$/\1/p" | sort -u
 }
 
 # active_backend_conf COLOR [PERCENT OTHER] — the nginx include that selects the backend:

@@ -113,6 +113,28 @@ deploy_worker() {
   deploy_finish "Deployed $image as ai-worker (was ${DEPLOY_FROM:-nothing})"
 }
 
+# redeploy_backend ACTION COMMAND_LINE — deploy_backend with the image the active colour
+# runs: the idle colour starts with the settings as they are now, then takes the traffic.
+# Both colours would then name that image; the one that served gets the idle colour's
+# previous image instead, so a rollback still goes back a version (it recreates that
+# colour's container with it).
+redeploy_backend() {
+  local serving=$ACTIVE_COLOR image idle_image
+  image=$(color_image "$serving") idle_image=$(color_image "$(other_color "$serving")")
+  deploy_backend "$1" "$image" "$2"
+  if [[ -n "$idle_image" && "$idle_image" != "$image" ]]; then
+    write_state "$(color_image_var "$serving")=$idle_image"
+  fi
+}
+
+# redeploy_worker ACTION COMMAND_LINE — deploy_worker with the image the worker runs, which
+# would become its own previous image: the one before stays the rollback target.
+redeploy_worker() {
+  local previous=${AI_WORKER_PREVIOUS_IMAGE:-}
+  deploy_worker "$1" "$AI_WORKER_IMAGE" "$2"
+  [[ -z "$previous" ]] || write_state "AI_WORKER_PREVIOUS_IMAGE=$previous"
+}
+
 # rollback_problem — why the backend cannot go back to the idle colour (nothing when it
 # can): it must hold another image, still present in Docker.
 rollback_problem() {

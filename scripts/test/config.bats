@@ -340,7 +340,55 @@ ENV
   while read -r var; do
     # The deployed app images come from the state file (deploy, rollback), not from .env.
     [[ "$var" =~ ^(AI_WORKER|BACKEND_BLUE|BACKEND_GREEN)_IMAGE$ ]] && continue
+    # The apps' settings files are beside .env: the CLI sets their paths.
+    [[ "$var" =~ ^(AI_WORKER|BACKEND)_SETTINGS_FILE$ ]] && continue
     grep -qE "^#? ?$var=" "$PROTOSTAR_REPO/compose/production.env.example" || missing+=("$var")
   done < <(grep -oE '\$\{[A-Z0-9_]+' "$PROTOSTAR_REPO/compose/production.yml" | cut -c3- | sort -u)
   ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"
+}
+
+# --- The apps' settings files ---------------------------------------------------------------
+
+# relaxed_names PROPERTIES — the environment names Spring binds to the file's settings: the
+# ${VARIABLE:default} placeholders, and each key upper-cased, dots to underscores, dashes
+# dropped (protostar.tiers.guest.requests-per-minute: PROTOSTAR_TIERS_GUEST_REQUESTSPERMINUTE).
+relaxed_names() {
+  grep -oE '\$\{[A-Z][A-Z0-9_]*:' "$1" | tr -d '${:'
+  sed -nE 's/^([a-z][a-z0-9.-]*)=.*/\1/p' "$1" | tr 'a-z.' 'A-Z_' | tr -d -- -
+}
+
+# example_keys APP — the keys its example documents.
+example_keys() { sed -nE 's/^#? *([A-Z][A-Z0-9_]*)=.*/\1/p' "$PROTOSTAR_REPO/compose/$1.env.example"; }
+
+@test "every key of backend.env.example and ai-worker.env.example is one its app reads, and none is set by Compose" {
+  local app key properties
+  for app in backend ai-worker; do
+    properties=$PROTOSTAR_REPO/$app/src/main/resources/application.properties
+    [[ $(example_keys "$app" | wc -l) -gt 15 ]] || fail "$app: too few keys"
+    for key in $(example_keys "$app"); do
+      [[ "$key" == LOGGING_LEVEL_* ]] && continue
+      # The worker's queue settings have their defaults in QueueProperties (a record).
+      if [[ "$app" == ai-worker && "$key" == PROTOSTAR_QUEUE_* ]]; then
+        grep -qiE "[> ]${key#PROTOSTAR_QUEUE_}[,)]" "$PROTOSTAR_REPO/ai-worker/src/main/java/dev/protostar/worker/queue/QueueProperties.java" ||
+          fail "$app: $key is no component of QueueProperties"
+        continue
+      fi
+      relaxed_names "$properties" | grep -qx "$key" || fail "$app: $key is not read by $properties"
+      ! grep -qE "^ +$key: " "$PROTOSTAR_REPO/compose/production.yml" || fail "$app: $key is set by compose/production.yml"
+    done
+  done
+}
+
+@test "every variable an app's properties read is set by Compose or documented in its example" {
+  local app var properties
+  # Set in the image or fixed for good: the colour and version, the stores' ports.
+  local internal=" COLOR PROTOSTAR_VERSION POSTGRES_PORT REDIS_PORT "
+  for app in backend ai-worker; do
+    properties=$PROTOSTAR_REPO/$app/src/main/resources/application.properties
+    for var in $(grep -oE '\$\{[A-Z][A-Z0-9_]*:' "$properties" | tr -d '${:' | sort -u); do
+      [[ "$internal" != *" $var "* ]] || continue
+      grep -qE "^ +$var: " "$PROTOSTAR_REPO/compose/production.yml" || example_keys "$app" | grep -qx "$var" ||
+        fail "$app reads $var, which neither Compose sets nor compose/$app.env.example documents"
+    done
+  done
 }

@@ -136,10 +136,23 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_status 0
   assert_output_contains "backend-blue runs protostar/backend:v1 and is ready (warm)"
   assert_call_line "docker inspect -f {{.State.Health.Status}} {{.Config.Image}} id-backend-blue"
-  refute_called " up "
+  # Compose's dry run says the warm colour has the settings as they are now.
+  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps backend-blue"
+  refute_called " up --detach --no-deps --wait"
   refute_called " stop "
   assert_call_line "docker exec id-nginx nginx -s reload"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+}
+
+@test "a warm colour started before the settings changed is started anew, not switched to" {
+  stub_running nginx backend-green backend-blue
+  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
+  stub_output docker 'compose * --dry-run up *' ' DRY-RUN MODE -  Container ptest-backend-blue-1  Recreate\n'
+  run protostar rollback --keep-warm
+  assert_status 0
+  refute_output_contains "(warm)"
+  assert_output_contains "starting backend-blue with protostar/backend:v1"
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
 }
 
 @test "a running colour with another image is started again with the recorded one" {

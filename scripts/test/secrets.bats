@@ -108,7 +108,7 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   run protostar secrets rotate jwt --drain 0
   assert_status 0
   assert_call_line "$(compose_prefix) rm --stop --force backend-green"
-  (($(grep -nF " rm --stop --force backend-green" "$STUB_LOG" | cut -d: -f1) < $(grep -nF " up --detach" "$STUB_LOG" | cut -d: -f1))) ||
+  (($(grep -nF " rm --stop --force backend-green" "$STUB_LOG" | cut -d: -f1) < $(grep -nF -m1 " up --detach --no-deps --wait" "$STUB_LOG" | cut -d: -f1))) ||
     fail "removed after the start" "$(cat "$STUB_LOG")"
 }
 

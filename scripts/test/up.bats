@@ -343,10 +343,74 @@ up_rejects() {
   run protostar up --offline
   assert_status 0
   assert_output_contains "warning: unknown setting POSTGRES_SHARED_BUFER in $ENV_FILE: nothing reads it; did you mean POSTGRES_SHARED_BUFFERS?"
-  assert_output_contains "warning: unknown setting PROTOSTAR_TIERS_GUEST_REQUESTSPERMINUTE in $ENV_FILE: nothing reads it"
+  assert_output_contains "warning: unknown setting PROTOSTAR_TIERS_GUEST_REQUESTSPERMINUTE in $ENV_FILE: nothing reads it there; it is the backend's, set it in $TEST_ROOT/.env.backend"
   refute_output_contains "unknown setting POSTGRES_SHARED_BUFFERS"
   refute_output_contains "unknown setting COMPOSE_PROJECT_NAME"
   assert_called "$(compose_prefix) up --detach --wait"
+}
+
+@test "app settings: a typo in .env.backend or .env.ai-worker is named with the nearest; up goes on" {
+  use_free_ports
+  write_env
+  printf '# mine\nPROTOSTAR_TIERS_GUEST_QUESTONSPERDAY=7\nLOGGING_LEVEL_DEV_PROTOSTAR=DEBUG\n' >"$TEST_ROOT/.env.backend"
+  printf 'PROTOSTAR_EMBEDING_PROVIDER=onnx\nPROTOSTAR_ANSWER_PASSAGES=4\n' >"$TEST_ROOT/.env.ai-worker"
+  record_docker_env BACKEND_SETTINGS_FILE AI_WORKER_SETTINGS_FILE
+  run protostar up --offline
+  assert_status 0
+  assert_output_contains "warning: unknown setting PROTOSTAR_TIERS_GUEST_QUESTONSPERDAY in $TEST_ROOT/.env.backend: the backend reads no such setting; did you mean PROTOSTAR_TIERS_GUEST_QUESTIONSPERDAY?"
+  assert_output_contains "warning: unknown setting PROTOSTAR_EMBEDING_PROVIDER in $TEST_ROOT/.env.ai-worker: the ai-worker reads no such setting; did you mean PROTOSTAR_EMBEDDING_PROVIDER?"
+  refute_output_contains "LOGGING_LEVEL_DEV_PROTOSTAR"
+  refute_output_contains "PROTOSTAR_ANSWER_PASSAGES"
+  # Compose is told where each app's file is.
+  grep -qx "BACKEND_SETTINGS_FILE=$TEST_ROOT/.env.backend" "$STUB_ENV_LOG" || fail "$(cat "$STUB_ENV_LOG")"
+  grep -qx "AI_WORKER_SETTINGS_FILE=$TEST_ROOT/.env.ai-worker" "$STUB_ENV_LOG" || fail "$(cat "$STUB_ENV_LOG")"
+}
+
+@test "app settings: what .env sets, or Compose fixes, is refused in an app's file before anything starts" {
+  write_env
+  printf 'PROTOSTAR_SIGNUP_POLICY=closed\nCOLOR=red\n' >"$TEST_ROOT/.env.backend"
+  up_rejects "$TEST_ROOT/.env.backend: PROTOSTAR_SIGNUP_POLICY comes from .env: set PROTOSTAR_SIGNUP_POLICY there instead" \
+    "$TEST_ROOT/.env.backend: COLOR is fixed by compose/production.yml: remove it" \
+    "fix $TEST_ROOT/.env.backend (documented in compose/backend.env.example)"
+  rm "$TEST_ROOT/.env.backend"
+  printf 'PROTOSTAR_ANSWER_TIMEOUT=10s\n' >"$TEST_ROOT/.env.ai-worker"
+  up_rejects "$TEST_ROOT/.env.ai-worker: PROTOSTAR_ANSWER_TIMEOUT comes from .env: set ANSWER_TIMEOUT there instead"
+  printf 'not a setting\n' >"$TEST_ROOT/.env.ai-worker"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "$TEST_ROOT/.env.ai-worker:1: not a VARIABLE=value line: not a setting"
+  assert_no_calls
+}
+
+@test "up on a running stack: an app whose settings changed is redeployed, not recreated in place" {
+  use_free_ports
+  write_env
+  stub_output docker 'compose * --dry-run up *' \
+    ' DRY-RUN MODE -  Container ptest-postgres-1  Running\n DRY-RUN MODE -  Container ptest-backend-blue-1  Recreate\n DRY-RUN MODE -  Container ptest-ai-worker-1  Recreate\n'
+  run protostar up --offline
+  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps object-store postgres redis nginx ai-worker backend-blue"
+  # Neither serving app is in a plain `up` (which would recreate it in place)...
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
+  refute_called "--remove-orphans object-store postgres redis ai-worker"
+  refute_called "backend-blue nginx"
+  # ...each is redeployed (here, with nothing running, the redeploy fails: up says so).
+  assert_output_contains "[redeploy] backend: settings or image changed, applying them without downtime (protostar redeploy backend)"
+  assert_output_contains "backend still runs with its previous settings (see above); fix them, then run 'protostar up' again"
+  assert_status 1
+}
+
+@test "up on a running stack: a data store or nginx that would restart needs --yes" {
+  use_free_ports
+  write_env
+  stub_output docker 'compose * --dry-run up *' \
+    ' DRY-RUN MODE -  Container ptest-postgres-1  Recreate\n DRY-RUN MODE -  Container ptest-nginx-1  Recreate\n'
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "postgres nginx would restart to apply changed settings or a new image (a short outage for users): run 'protostar up --yes' to go ahead; nothing was changed"
+  refute_called "up --detach --wait"
+  run protostar up --offline --yes
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
 }
 
 @test "PUBLIC_HOSTNAME changed: up makes the certificate anew and nginx reloads it" {

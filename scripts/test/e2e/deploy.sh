@@ -550,6 +550,35 @@ rotate_jwt_signs_nobody_out() {
   [[ $(api GET /api/me '' -H "Authorization: Bearer $(cat "$after")" | head -n 1) == 200 ]] || die "the token from after was refused"
 }
 
+# anonymous_limit — the backend's limit for calls without a token, as its RateLimit-Limit
+# header says it.
+anonymous_limit() { https_headers /api/openapi.json | tr -d '\r' | sed -n 's/^ratelimit-limit: //Ip'; }
+
+# Settings changed in .env.backend and .env.ai-worker reach the apps through `up`: the
+# backend blue/green, the worker rolling, while the load counts every failed request.
+up_applies_changed_app_settings_under_load() {
+  local colour worker
+  [[ "$(anonymous_limit)" == 60 ]] || die "the anonymous limit is not the default 60: $(anonymous_limit)"
+  colour=$(state_value ACTIVE_COLOR) worker=$(worker_container)
+  printf 'PROTOSTAR_RATE_LIMIT_ANONYMOUS_PER_MINUTE=1000\n' >"$E2E_DIR/.env.backend"
+  printf 'PROTOSTAR_ANSWER_PASSAGES=4\n' >"$E2E_DIR/.env.ai-worker"
+  start_load settings
+  protostar up >"$E2E_DIR/up-settings.out" 2>&1 || {
+    cat "$E2E_DIR/up-settings.out"
+    die "up failed"
+  }
+  stop_load 50 || die "requests failed while up applied the settings"
+  grep -E '^\[redeploy\] (backend|ai-worker):' "$E2E_DIR/up-settings.out" || die "up did not redeploy the apps"
+  [[ "$(anonymous_limit)" == 1000 ]] || die "the new limit did not reach the backend: $(anonymous_limit)"
+  [[ $(state_value ACTIVE_COLOR) != "$colour" ]] || die "no blue/green switch"
+  [[ "$(worker_container)" != "$worker" ]] || die "the worker was not replaced"
+  docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(worker_container)" | grep -qx PROTOSTAR_ANSWER_PASSAGES=4 ||
+    die "the worker does not have the new setting"
+  # Nothing changed since: a second run redeploys nothing.
+  protostar up >"$E2E_DIR/up-again.out" 2>&1 || die "up again failed"
+  ! grep -q '^\[redeploy\]' "$E2E_DIR/up-again.out" || die "up redeployed again with nothing changed"
+}
+
 e2e_setup deploy
 e2e_with_admin
 with_slow_model
@@ -583,6 +612,7 @@ check "the web app in chromium, a deploy mid-answer: the full answer shown once,
 check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 check "secrets rotate jwt: a token from before the rotation and one from after both work" rotate_jwt_signs_nobody_out
+check "settings changed in .env.backend and .env.ai-worker: up applies them blue/green and rolling, 0 failed requests" up_applies_changed_app_settings_under_load
 
 echo "audit log of this run (durations):"
 sed 's/^/  /' "$E2E_DIR/state/audit.log" 2>/dev/null || true
