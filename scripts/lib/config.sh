@@ -292,6 +292,39 @@ setting_problem() {
   fi
 }
 
+# documentation_name NAME — NAME (a host name or an IPv4 address) is one kept for
+# examples, which no real host has: example.org/.com/.net and below, .example, .localhost,
+# .invalid (RFC 2606, 6761) and the documentation networks 192.0.2.0/24, 198.51.100.0/24,
+# 203.0.113.0/24 (RFC 5737).
+documentation_name() {
+  local name=${1,,}
+  [[ "$name" =~ (^|\.)example\.(org|com|net)$ || "$name" =~ (^|\.)(example|localhost|invalid)$ ||
+    "$name" =~ ^(192\.0\.2|198\.51\.100|203\.0\.113)\.[0-9]+$ ]]
+}
+
+# placeholder_problems EXAMPLE VAR... — a line for each VAR (set) whose value is still the
+# example's, or names a host or address kept for documentation (documentation_name; in a
+# list, URL or HOST:PORT): a first `up` must not go on to serve, or trust, nobody's host.
+placeholder_problems() {
+  local example=$1 var value item host
+  shift
+  for var in "$@"; do
+    value=${!var:-}
+    [[ -n "$value" ]] || continue
+    if grep -qxF "$var=$value" "$example"; then
+      echo "$var=$value is the example's placeholder: set this site's own"
+      continue
+    fi
+    for item in ${value//,/ }; do
+      host=${item#*://} && host=${host#*@} && host=${host%%[/:]*}
+      if documentation_name "$host"; then
+        echo "$var=$value: $host is a name or address kept for documentation, no real host's: set this site's own"
+        break
+      fi
+    done
+  done
+}
+
 # report_problems FILE EXAMPLE [PROBLEM...] — names every problem, then stops before
 # anything starts; nothing when there is none.
 report_problems() {

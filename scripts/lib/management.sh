@@ -28,7 +28,6 @@ declare -A MANAGEMENT_ENV_RULES=(
   [OPS_PUBLIC_PORT]=port
   [OPS_TLS_DIR]=path
   [OPS_PROXY_ADDRESS]=ipv4_network
-  [OPS_ADMIN_ALLOW]=ipv4_networks
   [OPS_LAN_ALLOW]=ipv4_networks
   [OPS_ADMIN_USER]=identifier
   [OPS_ADMIN_PASSWORD]=secret
@@ -68,6 +67,8 @@ declare -A MANAGEMENT_ENV_RULES=(
 # Checked only when set.
 declare -A MANAGEMENT_OPTIONAL_ENV_RULES=(
   [OPS_CLIENT_CA_FILE]=file
+  # Empty (the default): no admin address is let through until the operator adds theirs.
+  [OPS_ADMIN_ALLOW]=ipv4_networks
 )
 
 # management_check_value RULE VALUE — the rules config.sh lacks, else config.sh's.
@@ -102,6 +103,11 @@ load_management_config() {
   mapfile -t problems < <(settings_problems management_check_value MANAGEMENT_ENV_RULES \
     MANAGEMENT_OPTIONAL_ENV_RULES MANAGEMENT_SECRET_VARIABLES)
   [[ "${OPS_LAN_HTTPS_PORT:-}" != "${OPS_HTTPS_PORT:-}" ]] || problems+=("OPS_HTTPS_PORT and OPS_LAN_HTTPS_PORT are both ${OPS_HTTPS_PORT:-}")
+  local placeholders
+  mapfile -t placeholders < <(placeholder_problems "$MANAGEMENT_ENV_EXAMPLE" OPS_PROXY_ADDRESS OPS_ADMIN_ALLOW \
+    JENKINS_HOSTNAME GRAFANA_HOSTNAME MINIO_CONSOLE_HOSTNAME MINIO_API_HOSTNAME LOKI_HOSTNAME \
+    PROTOSTAR_REPOSITORY_URL PROTOSTAR_DEPLOY_HOST PROTOSTAR_PUBLIC_URL)
+  problems+=("${placeholders[@]}")
   report_problems "$file" compose/management.env.example "${problems[@]}"
   MANAGEMENT_STATE_DIR=$(absolute "$MANAGEMENT_STATE_DIR")
   OPS_TLS_DIR=$(absolute "$OPS_TLS_DIR")

@@ -61,7 +61,8 @@ load_proxy_config() {
   [[ -f "$file" ]] || abort "$file not found: run 'protostar proxy up' to create it"
   unset "${!PROXY_ENV_RULES[@]}" PROXY_NGINX_IMAGE
   read_env_file "$file"
-  mapfile -t problems < <(settings_problems proxy_check_value PROXY_ENV_RULES PROXY_OPTIONAL_ENV_RULES PROXY_QUIET_VARIABLES)
+  mapfile -t problems < <(settings_problems proxy_check_value PROXY_ENV_RULES PROXY_OPTIONAL_ENV_RULES PROXY_QUIET_VARIABLES
+    placeholder_problems "$PROXY_ENV_EXAMPLE" PROXY_ADMIN_HOSTNAMES PROXY_UPSTREAM)
   report_problems "$file" compose/proxy.env.example "${problems[@]}"
   PROXY_STATE_DIR=$(absolute "$PROXY_STATE_DIR")
   export PROXY_STATE_DIR

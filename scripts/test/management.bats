@@ -57,17 +57,17 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   # minio-init runs after the services are healthy
   [[ $(grep -n ' up --detach' "$STUB_LOG" | cut -d: -f1) -lt $(grep -n 'run --rm --no-deps minio-init' "$STUB_LOG" | cut -d: -f1) ]]
   # admins through the cloud proxy (OPS_PUBLIC_PORT), the S3 API on the LAN port
-  assert_output_contains "JENKINS                  https://jenkins.ops.localhost:443/"
-  assert_output_contains "MINIO_API                https://s3.ops.localhost:$TEST_OPS_LAN_PORT/"
+  assert_output_contains "JENKINS                  https://jenkins.ops.internal:443/"
+  assert_output_contains "MINIO_API                https://s3.ops.internal:$TEST_OPS_LAN_PORT/"
   # ops-nginx reads the access files it wrote, also when it was running already
   assert_call_line "$(mprefix) exec -T ops-nginx nginx -s reload"
-  [[ $(grep -c '^allow ' "$TEST_ROOT/mstate/nginx/admin-access.conf") == 3 ]]
+  [[ $(grep -c '^allow ' "$TEST_ROOT/mstate/nginx/admin-access.conf") == 1 ]]
   grep -q '^admin:\$6\$' "$TEST_ROOT/mstate/nginx/htpasswd" || fail "$(cat "$TEST_ROOT/mstate/nginx/htpasswd")"
   # The files it creates: a certificate for every host name, the deploy key, a known_hosts
   # placeholder that pins nothing.
   local san
   san=$(openssl x509 -in "$TEST_ROOT/mstate/tls/tls.crt" -noout -ext subjectAltName)
-  for name in jenkins grafana minio s3 loki; do [[ "$san" == *"DNS:$name.ops.localhost"* ]] || fail "$san"; done
+  for name in jenkins grafana minio s3 loki; do [[ "$san" == *"DNS:$name.ops.internal"* ]] || fail "$san"; done
   [[ -f "$TEST_ROOT/mstate/jenkins/deploy-key" && -f "$TEST_ROOT/mstate/jenkins/deploy-key.pub" ]]
   ! grep -v '^#' "$TEST_ROOT/mstate/jenkins/known-hosts" || fail "the placeholder pins a key"
   assert_output_contains "deploy-user setup --key"
@@ -148,7 +148,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   stub_ps_states 'ops-nginx|running|healthy|nginx:1.26.3|1 hour\njenkins|running|healthy|protostar/jenkins:2.541.1|1 hour\nminio|running|healthy|minio/minio:R|1 hour\nminio-init|exited||minio/mc:R|1 hour\n'
   run protostar management status
   assert_status 0
-  assert_output_contains "GRAFANA                  https://grafana.ops.localhost:443/"
+  assert_output_contains "GRAFANA                  https://grafana.ops.internal:443/"
   assert_output_line_matches '^minio-init +exited +-'
   stub_ps_states 'ops-nginx|running|healthy|nginx|1 hour\njenkins|running|starting|j|1 min\n'
   run protostar management status
@@ -186,11 +186,11 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
 mgmt_lib() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/management.sh\"; load_management_config; $1"; }
 
 @test "admin access: the allow-list, then basic auth; client certificates only when OPS_CLIENT_CA_FILE is set" {
-  write_management_env "OPS_ADMIN_ALLOW=203.0.113.7, 198.51.100.0/24"
+  write_management_env "OPS_ADMIN_ALLOW=81.2.69.7, 145.40.0.0/24"
   run mgmt_lib ops_admin_access_conf
   assert_status 0
-  [[ "$(grep -v '^#' <<<"$output")" == 'allow 203.0.113.7;
-allow 198.51.100.0/24;
+  [[ "$(grep -v '^#' <<<"$output")" == 'allow 81.2.69.7;
+allow 145.40.0.0/24;
 deny all;
 auth_basic "Protostar operations";
 auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
@@ -302,4 +302,34 @@ auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
   assert_status 1
   assert_output_contains "ops-nginx refused its configuration"
   refute_called "nginx -s reload"
+}
+
+@test "the example's placeholders, example.org names and documentation addresses are refused before anything starts" {
+  local example="$PROTOSTAR_REPO/compose/management.env.example"
+  write_management_env "JENKINS_HOSTNAME=$(sed -n 's/^JENKINS_HOSTNAME=//p' "$example")" \
+    "OPS_PROXY_ADDRESS=$(sed -n 's/^OPS_PROXY_ADDRESS=//p' "$example")" \
+    "PROTOSTAR_DEPLOY_HOST=prod.example.com" "PROTOSTAR_REPOSITORY_URL=git@git.example.org:team/protostar.git" \
+    "OPS_ADMIN_ALLOW=81.2.69.7,198.51.100.0/24"
+  run protostar management up
+  assert_status 1
+  assert_output_contains "JENKINS_HOSTNAME=jenkins.ops.localhost is the example's placeholder: set this site's own"
+  assert_output_contains "OPS_PROXY_ADDRESS=203.0.113.10 is the example's placeholder"
+  assert_output_contains "PROTOSTAR_DEPLOY_HOST=prod.example.com: prod.example.com is a name or address kept for documentation"
+  assert_output_contains "PROTOSTAR_REPOSITORY_URL=git@git.example.org:team/protostar.git: git.example.org is a name"
+  assert_output_contains "OPS_ADMIN_ALLOW=81.2.69.7,198.51.100.0/24: 198.51.100.0 is a name or address kept for documentation"
+  refute_output_contains "GRAFANA_HOSTNAME"
+  assert_output_contains "nothing was started"
+  assert_no_calls
+}
+
+@test "OPS_ADMIN_ALLOW empty (the default): nobody is allowed, and up, status and reload say how to add admins" {
+  write_management_env "OPS_ADMIN_ALLOW="
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; load_management_config; ops_admin_access_conf'
+  assert_status 0
+  [[ "$(grep -vE '^#|auth_basic' <<<"$output")" == 'deny all;' ]] || fail "$output"
+  grep -qx 'OPS_ADMIN_ALLOW=' "$PROTOSTAR_REPO/compose/management.env.example" || fail "the example lets someone in"
+  stub_output docker 'compose * ps *' 'ops-nginx|running|healthy|img|1 minute\n'
+  run protostar management status
+  assert_output_contains "warning: OPS_ADMIN_ALLOW is empty: every admin gets 403. Add their public addresses"
+  assert_output_contains "then run 'protostar management reload'"
 }

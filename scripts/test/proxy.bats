@@ -14,6 +14,8 @@ write_proxy_env() {
   sed -e "s|^PROXY_STATE_DIR=.*|PROXY_STATE_DIR=$TEST_ROOT/pstate|" \
     -e "s|^PROXY_BIND_ADDRESS=.*|PROXY_BIND_ADDRESS=127.0.0.1|" \
     -e "s|^PROXY_HTTPS_PORT=.*|PROXY_HTTPS_PORT=${TEST_PROXY_PORT:-18443}|" \
+    -e "s|^PROXY_ADMIN_HOSTNAMES=.*|PROXY_ADMIN_HOSTNAMES=jenkins.ops.internal,grafana.ops.internal,minio.ops.internal|" \
+    -e "s|^PROXY_UPSTREAM=.*|PROXY_UPSTREAM=router.corp.internal:8888|" \
     "$PROTOSTAR_REPO/compose/proxy.env.example" >"$file"
   for arg in "$@"; do sed -i "s|^${arg%%=*}=.*|$arg|" "$file"; done
   export PROTOSTAR_PROXY_ENV_FILE=$file
@@ -52,12 +54,12 @@ proxy_lib() {
 }
 
 @test "every malformed setting is named at once, before Docker is touched" {
-  write_proxy_env "PROXY_ADMIN_HOSTNAMES=jenkins.ops.example.org,bad_name" "PROXY_UPSTREAM=router.example.org" \
+  write_proxy_env "PROXY_ADMIN_HOSTNAMES=jenkins.ops.corp.internal,bad_name" "PROXY_UPSTREAM=router.example.org" \
     "PROXY_IDLE_TIMEOUT=forever" "PROXY_MAX_CONNECTIONS_PER_CLIENT=0"
   sed -i '/^PROXY_HTTPS_PORT=/d' "$PROTOSTAR_PROXY_ENV_FILE"
   run protostar proxy up
   assert_status 1
-  assert_output_contains "PROXY_ADMIN_HOSTNAMES=jenkins.ops.example.org,bad_name is malformed: expected host names separated by commas"
+  assert_output_contains "PROXY_ADMIN_HOSTNAMES=jenkins.ops.corp.internal,bad_name is malformed: expected host names separated by commas"
   assert_output_contains "(bad_name is not one)"
   assert_output_contains "PROXY_UPSTREAM=router.example.org is malformed: expected HOST:PORT"
   assert_output_contains "PROXY_IDLE_TIMEOUT=forever is malformed: expected a time such as 90s, 10m or 1h"
@@ -69,10 +71,10 @@ proxy_lib() {
 }
 
 @test "the map sends each admin name (lowercased) to the management host, nothing else" {
-  write_proxy_env "PROXY_ADMIN_HOSTNAMES=Jenkins.OPS.example.org, grafana.ops.example.org"
+  write_proxy_env "PROXY_ADMIN_HOSTNAMES=Jenkins.OPS.corp.internal, grafana.ops.corp.internal"
   run proxy_lib 'load_proxy_config; proxy_hostnames_map'
   assert_status 0
-  [[ "$(grep -v '^#' <<<"$output")" == $'jenkins.ops.example.org management;\ngrafana.ops.example.org management;' ]] || fail "$output"
+  [[ "$(grep -v '^#' <<<"$output")" == $'jenkins.ops.corp.internal management;\ngrafana.ops.corp.internal management;' ]] || fail "$output"
   # the template routes everything else to the closing upstream, with PROXY protocol on
   local t="$PROTOSTAR_REPO/nginx/proxy/templates/proxy.conf.template"
   grep -q 'default reject;' "$t"
@@ -85,14 +87,14 @@ proxy_lib() {
 
 @test "up: settings, the map, compose up --wait, a reload for a running proxy; prints the route" {
   TEST_PROXY_PORT=$(free_port)
-  write_proxy_env "PROXY_UPSTREAM=198.51.100.20:8888"
+  write_proxy_env "PROXY_UPSTREAM=81.2.69.20:8888"
   run protostar proxy up
   assert_status 0
   assert_call_line "$(pprefix) up --detach --wait --wait-timeout 120 --remove-orphans"
   assert_call_line "$(pprefix) exec -T proxy nginx -s reload"
-  grep -qx 'minio.ops.localhost management;' "$TEST_ROOT/pstate/nginx/admin-hostnames.map"
+  grep -qx 'minio.ops.internal management;' "$TEST_ROOT/pstate/nginx/admin-hostnames.map"
   [[ $(stat -c %a "$TEST_ROOT/pstate/nginx/admin-hostnames.map") == 644 ]]
-  assert_output_contains "-> 198.51.100.20:8888"
+  assert_output_contains "-> 81.2.69.20:8888"
 }
 
 @test "up --offline builds and uses protostar/nginx, and remembers it" {
@@ -120,7 +122,7 @@ proxy_lib() {
   stub_ps_states 'proxy|running|healthy|nginx:1.26.3|1 hour\n'
   run protostar proxy status
   assert_status 0
-  assert_output_contains "Passes: jenkins.ops.localhost, grafana.ops.localhost, minio.ops.localhost (port 18443) -> router.example.org:8888"
+  assert_output_contains "Passes: jenkins.ops.internal, grafana.ops.internal, minio.ops.internal (port 18443) -> router.corp.internal:8888"
   stub_ps_states 'proxy|restarting|unhealthy|nginx:1.26.3|1 min\n'
   run protostar proxy status
   assert_status 1
@@ -170,4 +172,15 @@ proxy_lib() {
   # the state directory's default is the one .env.proxy names, at the repository root
   grep -q '${PROXY_STATE_DIR:-../.protostar-proxy}/nginx:/etc/nginx/protostar:ro' "$PROTOSTAR_REPO/compose/proxy.yml"
   grep -qx 'PROXY_STATE_DIR=./.protostar-proxy' "$PROTOSTAR_REPO/compose/proxy.env.example"
+}
+
+@test "the example's placeholders are refused: admin names and the upstream must be this site's" {
+  write_proxy_env "PROXY_ADMIN_HOSTNAMES=$(sed -n 's/^PROXY_ADMIN_HOSTNAMES=//p' "$PROTOSTAR_REPO/compose/proxy.env.example")" \
+    "PROXY_UPSTREAM=203.0.113.5:8888"
+  run protostar proxy up
+  assert_status 1
+  assert_output_contains "PROXY_ADMIN_HOSTNAMES=jenkins.ops.localhost,grafana.ops.localhost,minio.ops.localhost is the example's placeholder"
+  assert_output_contains "PROXY_UPSTREAM=203.0.113.5:8888: 203.0.113.5 is a name or address kept for documentation"
+  assert_output_contains "nothing was started"
+  assert_no_calls
 }

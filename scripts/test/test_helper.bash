@@ -510,6 +510,11 @@ write_management_env() {
     -e "s|^OPS_BIND_ADDRESS=.*|OPS_BIND_ADDRESS=127.0.0.1|" \
     -e "s|^OPS_HTTPS_PORT=.*|OPS_HTTPS_PORT=${TEST_OPS_PORT:-18888}|" \
     -e "s|^OPS_LAN_HTTPS_PORT=.*|OPS_LAN_HTTPS_PORT=${TEST_OPS_LAN_PORT:-18443}|" \
+    -e "s|\.ops\.localhost\$|.ops.internal|" -e "s|^OPS_PROXY_ADDRESS=.*|OPS_PROXY_ADDRESS=192.168.50.10|" \
+    -e "s|^OPS_ADMIN_ALLOW=.*|OPS_ADMIN_ALLOW=10.0.0.0/8|" \
+    -e "s|^PROTOSTAR_REPOSITORY_URL=.*|PROTOSTAR_REPOSITORY_URL=https://git.corp.internal/protostar.git|" \
+    -e "s|^PROTOSTAR_DEPLOY_HOST=.*|PROTOSTAR_DEPLOY_HOST=prod.corp.internal|" \
+    -e "s|^PROTOSTAR_PUBLIC_URL=.*|PROTOSTAR_PUBLIC_URL=https://chat.corp.internal/|" \
     "$PROTOSTAR_REPO/compose/management.env.example" >"$file"
   for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD; do
     sed -i "s|^$var=\$|$var=${var,,}-0123456789abcdef0123|" "$file"

@@ -26,9 +26,14 @@ ID=$(basename "$E2E_DIR" | cut -d. -f2 | tr '[:upper:]' '[:lower:]')
 E2E_PASSED=0 E2E_FAILED=0 E2E_FAILURES=()
 trap 'docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" >/dev/null 2>&1 || true; rm -rf "$E2E_DIR"' EXIT
 
-# Settings as `management up` would create them, paths in the temp directory.
+# Settings as `management up` would create them, paths in the temp directory, and the
+# example's placeholders (which it refuses) replaced by a site's own names and addresses.
 export PROTOSTAR_MANAGEMENT_ENV_FILE="$E2E_DIR/management.env"
 sed -e "s|^MANAGEMENT_STATE_DIR=.*|MANAGEMENT_STATE_DIR=$E2E_DIR/state|" \
+  -e "s|\.ops\.localhost\$|.ops.internal|" -e "s|^OPS_PROXY_ADDRESS=.*|OPS_PROXY_ADDRESS=192.168.50.10|" \
+  -e "s|^PROTOSTAR_REPOSITORY_URL=.*|PROTOSTAR_REPOSITORY_URL=https://git.corp.internal/protostar.git|" \
+  -e "s|^PROTOSTAR_DEPLOY_HOST=.*|PROTOSTAR_DEPLOY_HOST=prod.corp.internal|" \
+  -e "s|^PROTOSTAR_PUBLIC_URL=.*|PROTOSTAR_PUBLIC_URL=https://chat.corp.internal/|" \
   -e "s|^OPS_TLS_DIR=.*|OPS_TLS_DIR=$E2E_DIR/tls|" \
   -e "s|^JENKINS_DEPLOY_KEY_FILE=.*|JENKINS_DEPLOY_KEY_FILE=$E2E_DIR/deploy-key|" \
   -e "s|^JENKINS_KNOWN_HOSTS_FILE=.*|JENKINS_KNOWN_HOSTS_FILE=$E2E_DIR/known-hosts|" \
@@ -94,7 +99,7 @@ nginx_rejects_a_broken_config() {
 
 started=$SECONDS
 build_management_offline_images
-check "docker compose config accepts management.yml with the example's settings" compose_config_validates
+check "docker compose config accepts management.yml with a site's settings" compose_config_validates
 check "after interpolation only ops-nginx publishes (8888, 8443) and every service is health-checked" compose_sees_only_ops_nginx_publishing
 check "a missing secret is named and compose is not run" compose_config_refuses_a_missing_secret
 check "promtool check config accepts the Prometheus configuration" promtool_accepts_prometheus_config
