@@ -260,6 +260,36 @@ status_reports_healthy_blue() {
   protostar status | tee "$E2E_DIR/status.log"
   grep -q 'Active colour: blue' "$E2E_DIR/status.log"
 }
+doctor_finds_nothing_wrong() {
+  local service
+  protostar doctor | tee "$E2E_DIR/doctor.log" || return 1
+  if grep -q '^FAIL' "$E2E_DIR/doctor.log"; then return 1; fi
+  for service in postgres redis nginx ai-worker backend-blue object-store; do
+    grep -qx "ok    $service: running, healthy" "$E2E_DIR/doctor.log" || return 1
+  done
+  grep -q "^ok    certificate: valid until" "$E2E_DIR/doctor.log" &&
+    grep -q "changes *$E2E_DIR/state/audit.log" "$E2E_DIR/doctor.log"
+}
+# With the apps stopped (the checks before) and an expired certificate in TLS_DIR (nginx
+# keeps the one it loaded; the real one is put back after): each is named, exit 1.
+doctor_names_what_is_broken() {
+  local ca="$E2E_DIR/expired-ca" rc=0
+  mkdir -p "$ca/db" && touch "$ca/db/index" && echo 01 >"$ca/db/serial"
+  printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $ca/db/index" "new_certs_dir = $ca/db" \
+    "serial = $ca/db/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' >"$ca/ca.cnf"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$ca/tls.key" -subj /CN=localhost -out "$ca/req.csr" 2>/dev/null
+  openssl ca -batch -config "$ca/ca.cnf" -selfsign -keyfile "$ca/tls.key" -in "$ca/req.csr" \
+    -startdate 20200101000000Z -enddate 20200102000000Z -out "$ca/tls.crt" 2>/dev/null
+  cp "$TLS_DIR/tls.crt" "$ca/kept.crt" && cp "$ca/tls.crt" "$TLS_DIR/tls.crt"
+  protostar doctor >"$E2E_DIR/doctor-broken.log" 2>&1 || rc=$?
+  cp "$ca/kept.crt" "$TLS_DIR/tls.crt"
+  cat "$E2E_DIR/doctor-broken.log"
+  ((rc == 1)) &&
+    grep -q "^FAIL  certificate: $TLS_DIR/tls.crt expired on Jan  2 00:00:00 2020 GMT" "$E2E_DIR/doctor-broken.log" &&
+    grep -q "^FAIL  backend-blue: exited: protostar logs backend-blue" "$E2E_DIR/doctor-broken.log" &&
+    grep -q "^FAIL  ai-worker: exited: protostar logs ai-worker" "$E2E_DIR/doctor-broken.log" &&
+    grep -q "^ok    postgres: running, healthy" "$E2E_DIR/doctor-broken.log"
+}
 worker_healthy() { [[ $(container_health ai-worker) == healthy ]]; }
 idle_color_not_running() { [[ -z $(protostar_compose ps --quiet backend-green) ]]; }
 vector_extension_present() {
@@ -703,6 +733,7 @@ check "a PNG sent as a PDF is refused (415 envelope) and nothing is stored" wron
 check "password guessing from one address is rate limited: 429 with Retry-After" login_guessing_is_rate_limited
 check "a job the worker rejects is dead-lettered; jobs dlq lists, replays (it runs again) and purges it" dead_letters_are_listed_replayed_and_purged
 check "status reports every service healthy and the active colour" status_reports_healthy_blue
+check "doctor on the healthy stack: every check passes, the logs' places are printed" doctor_finds_nothing_wrong
 check "the ai-worker is healthy" worker_healthy
 check "the idle colour is not running (one colour receives traffic)" idle_color_not_running
 check "PostgreSQL has the vector extension in the application database" vector_extension_present
@@ -740,5 +771,6 @@ check "no backend reachable: nginx's 502 on /api/ is a JSON envelope" unreachabl
 # The worker's first: its job comes through the backend.
 check "the ai-worker stopped mid-job lets the job finish, then stops; nothing handed back" worker_shuts_down_gracefully
 check "the backend shuts down gracefully on stop" backend_shuts_down_gracefully
+check "doctor on a broken stack names the stopped apps and an expired certificate, exit 1" doctor_names_what_is_broken
 
 e2e_summary

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# protostar doctor: each check's verdict and advice, exit 1 when one failed, the logs'
+# places — against the docker stub.
+
+load test_helper
+
+setup() {
+  protostar_setup
+  write_env
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=blue" "BACKEND_BLUE_IMAGE=protostar/backend:v1" \
+    "BACKEND_GREEN_IMAGE=protostar/backend:v1" "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+  stub_output docker 'info *' "24.0.7 $TEST_ROOT\n"
+  stub_output docker 'compose version --short' '2.26.1\n'
+  run lib_run "TLS_DIR='$TLS_DIR_T' PUBLIC_HOSTNAME=localhost; ensure_certificate"
+  export PROTOSTAR_SYSTEM_ROOT="$TEST_ROOT/system"
+}
+
+HEALTHY='postgres|running|healthy|id-postgres\nredis|running|healthy|id-redis\nobject-store|running|healthy|id-object-store\nnginx|running|healthy|id-nginx\nai-worker|running|healthy|id-ai-worker\nbackend-blue|running|healthy|id-backend-blue\n'
+
+@test "a healthy stack: every check ok, exit 0, and where each log lives" {
+  stub_ps_states "$HEALTHY"
+  run protostar doctor
+  assert_status 0
+  assert_output_contains "ok    settings: $ENV_FILE and the apps' files pass every check"
+  assert_output_contains "ok    Docker engine 24.0.7 answers"
+  assert_output_contains "ok    Docker Compose 2.26.1"
+  assert_output_line_matches "^ok    certificate: valid until "
+  assert_output_contains "ok    backend-blue: running, healthy"
+  assert_output_contains "ok    deploy lock: free"
+  assert_output_contains "warn  backup timer: not installed (protostar backup schedule install)"
+  assert_output_line_matches "^ +changes +$STATE_DIR_T/audit.log"
+  assert_output_line_matches "^ +deploy gate +$STATE_DIR_T/gate.log"
+  assert_output_line_matches "^ +backup timer +journalctl -u protostar-backup.service"
+  refute_output_contains "FAIL"
+}
+
+@test "a stopped service and an unhealthy one are named with their last error; exit 1" {
+  stub_ps_states 'postgres|running|healthy|id-postgres\nredis|running|unhealthy|id-redis\nobject-store|running|healthy|id-object-store\nnginx|running|healthy|id-nginx\nai-worker|exited||id-ai-worker\n'
+  stub_output docker 'inspect -f exit code *' 'exit code 137, at 2026-12-06T01:00:00Z\n'
+  stub_output docker 'inspect -f {{if .State.Health}}* id-redis' 'NOAUTH Authentication required.\n'
+  stub_output docker 'logs --tail 3 *' 'ERROR something broke\n'
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  redis: running, unhealthy: protostar logs redis"
+  assert_output_contains "health check: NOAUTH Authentication required."
+  assert_output_contains "FAIL  ai-worker: exited: protostar logs ai-worker"
+  assert_output_contains "exit code 137, at 2026-12-06T01:00:00Z"
+  assert_output_contains "log: ERROR something broke"
+  assert_output_contains "FAIL  backend-blue: no container: protostar up"
+  assert_output_contains "ok    postgres: running, healthy"
+}
+
+@test "bad settings, an engine that does not answer, an expired certificate: each named, exit 1" {
+  write_env "HTTPS_PORT=99999"
+  stub_output docker 'info *' 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock\n' 1
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  settings: $ENV_FILE has problems"
+  assert_output_contains "HTTPS_PORT=99999 is malformed"
+  assert_output_contains "FAIL  the Docker engine does not answer: Cannot connect to the Docker daemon"
+  # An expired certificate, with good settings again.
+  write_env
+  stub_ps_states "$HEALTHY"
+  local ca="$TEST_ROOT/ca"
+  mkdir -p "$ca/db" && touch "$ca/db/index" && echo 01 >"$ca/db/serial"
+  printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $ca/db/index" "new_certs_dir = $ca/db" \
+    "serial = $ca/db/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' >"$ca/ca.cnf"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$TLS_DIR_T/tls.key" -subj /CN=localhost -out "$ca/req.csr" 2>/dev/null
+  openssl ca -batch -config "$ca/ca.cnf" -selfsign -keyfile "$TLS_DIR_T/tls.key" -in "$ca/req.csr" \
+    -startdate 20200101000000Z -enddate 20200102000000Z -out "$TLS_DIR_T/tls.crt" 2>/dev/null
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  certificate: $TLS_DIR_T/tls.crt expired on Jan  2 00:00:00 2020 GMT"
+}
+
+@test "a backup timer whose last run failed is a failure; the lock and failed changes are warnings" {
+  stub_ps_states "$HEALTHY"
+  mkdir -p "$TEST_ROOT/system/etc/systemd/system" "$STATE_DIR_T/deploy.lock"
+  touch "$TEST_ROOT/system/etc/systemd/system/protostar-backup.timer"
+  stub_output systemctl 'show protostar-backup.service -p Result --value' 'exit-code\n'
+  stub_output systemctl 'show protostar-backup.service -p ExecMainExitTimestamp --value' 'Sun 2026-12-06 03:15:09 UTC\n'
+  printf '%s\n' '2026-12-06T01:00:00Z action=deploy service=backend user=ci from=a to=b color=blue->green result=failed reason="x" duration=3.0s' >"$STATE_DIR_T/audit.log"
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  backup timer: the last run (Sun 2026-12-06 03:15:09 UTC) ended with 'exit-code': journalctl -u protostar-backup.service"
+  assert_output_line_matches "^warn  deploy lock: "
+  assert_output_contains "warn  audit log: 1 of the last 5 changes did not succeed:"
+}
