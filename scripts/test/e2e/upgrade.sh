@@ -11,7 +11,8 @@
 # stay until the next deploy), and the checks look at the result: the new secrets added to
 # .env and nothing else changed, the roles created and owning the schema, the apps
 # connected as their own non-superuser roles and Redis users, the data and the sessions
-# still there, a new question answered. Always torn down (the worktree too); --keep
+# still there, a new question answered. Last, `uninstall --purge` removes it all (the
+# images of this release too: the suite runs last). Always torn down (the worktree too); --keep
 # leaves the stack running. Needs the repository's history (a clone, not an export).
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -152,6 +153,25 @@ expect_status() {
   [[ $(head -n 1 <<<"$response") == "$1" ]]
 }
 
+# Last, the way out: `uninstall --purge` (the project's name typed) leaves no container,
+# network or volume of the project, none of the images its state named, and neither its
+# state directory nor its settings.
+uninstall_purge_leaves_nothing() {
+  local label="label=com.docker.compose.project=$E2E_PROJECT" images image
+  images=$(sed -nE 's/^(BACKEND_BLUE_IMAGE|BACKEND_GREEN_IMAGE|AI_WORKER_IMAGE)=//p' "$E2E_DIR/state/state.env" | sort -u)
+  [[ -n "$images" ]]
+  echo "$E2E_PROJECT" | protostar uninstall --purge
+  [[ -z "$(docker ps -aq --filter "$label")" && -z "$(docker network ls -q --filter "$label")" ]]
+  [[ -z "$(docker volume ls -q --filter "$label")" ]]
+  for image in $images; do
+    if docker image inspect "$image" >/dev/null 2>&1; then
+      echo "image $image is still there"
+      return 1
+    fi
+  done
+  [[ ! -e "$E2E_DIR/state" && ! -e "$PROTOSTAR_ENV_FILE" ]]
+}
+
 # upgrade_teardown STATUS — e2e_teardown, then what it could not remove when the upgrade
 # never happened (this release's CLI refuses the previous .env): the project's
 # containers, networks and volumes by their Compose label, and the worktree.
@@ -186,6 +206,7 @@ check "the apps connect as their own roles, none a superuser; the worker holds n
 check "the conversation, its answer and the session from before are still there" data_and_sessions_survive
 check "a new question is answered (the worker's grants and Redis user are enough)" new_question_is_answered
 check "the worker's Redis user cannot read a refresh token" worker_redis_user_is_confined
+check "uninstall --purge leaves no container, network, volume or image of the project, nor its files" uninstall_purge_leaves_nothing
 
 info "upgrade suite: $((SECONDS - started))s"
 e2e_summary
