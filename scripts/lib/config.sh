@@ -403,6 +403,44 @@ unknown_settings() {
   done
 }
 
+# --- Settings read at the first start only ------------------------------------------------
+# PostgreSQL creates its superuser and database when its volume is new, and Compose names
+# the volumes after the project: changed later, these would point at nothing or be ignored.
+# The first `up` records a fingerprint of each in the state; a later one refuses a change.
+FIRST_START_SETTINGS=(COMPOSE_PROJECT_NAME POSTGRES_USER POSTGRES_DB POSTGRES_PASSWORD)
+
+# setting_fingerprint VALUE — a short hash, so that no secret is copied into the state.
+setting_fingerprint() { printf '%s' "$1" | sha256sum | cut -c1-16; }
+
+# first_start_problems — a line for each first-start setting changed since it was recorded,
+# saying what to do instead.
+first_start_problems() {
+  local var recorded
+  for var in "${FIRST_START_SETTINGS[@]}"; do
+    recorded=$(sed -n "s/^FIRST_START_$var=//p" "$(state_file)" 2>/dev/null)
+    [[ -n "$recorded" && "$recorded" != "$(setting_fingerprint "${!var:-}")" ]] || continue
+    case "$var" in
+      COMPOSE_PROJECT_NAME)
+        echo "COMPOSE_PROJECT_NAME changed since the first start: the volumes of the data are named after the old project, so the new one would start empty. Put the old name back (the state's containers: docker ps -a --filter label=com.docker.compose.project), or move the data: protostar backup, then restore it into a new install with its own STATE_DIR" ;;
+      POSTGRES_PASSWORD)
+        echo "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with: put the old value back. To change it, first in the database (protostar compose exec postgres psql -U $POSTGRES_USER -c '\\password'), then in .env, then 'protostar up --yes'" ;;
+      *)
+        echo "$var changed since the first start, but PostgreSQL created it then and keeps it: put the old value back" ;;
+    esac
+  done
+}
+
+# record_first_start — the fingerprints, once: on the first `up` (or the first one of a
+# release that records them, which takes the values in force as the reference).
+record_first_start() {
+  local var pairs=()
+  for var in "${FIRST_START_SETTINGS[@]}"; do
+    grep -q "^FIRST_START_$var=" "$(state_file)" 2>/dev/null ||
+      pairs+=("FIRST_START_$var=$(setting_fingerprint "${!var:-}")")
+  done
+  ((${#pairs[@]} == 0)) || write_state "${pairs[@]}"
+}
+
 # --- The apps' own settings ---------------------------------------------------------------
 # What .env does not carry (tier limits, token lifetimes, ingestion, the queue, ...) is set
 # for one app in a file of its own beside .env, which Compose hands to that app's
@@ -565,13 +603,19 @@ compose() {
   "${cmd[@]}" "$@"
 }
 
-# outdated_services SERVICE... — those of the running SERVICEs that Compose would create
+# outdated_services GROUP... — those of the running services that Compose would create
 # anew: their settings (.env, an app's settings file, the compose file) or image changed
-# since they started. Compose decides, in a dry run of `up`: its config hash counts the
-# contents of an env_file, which `config --hash` leaves out.
+# since they started. Compose decides, in a dry run of `up` per GROUP (services separated
+# by spaces): its config hash counts the contents of an env_file, which `config --hash`
+# leaves out, and also the dependencies started together with a service, so an app is a
+# group of its own, as it is started (up's start_app, deploys).
 outdated_services() {
-  compose --dry-run up --detach --no-deps "$@" 2>&1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-    sed -nE "s/.* Container ${COMPOSE_PROJECT_NAME}-(.+)-[0-9]+ +Recreate *$/\1/p" | sort -u
+  local group
+  for group in "$@"; do
+    # shellcheck disable=SC2086 # a group is split into its services
+    compose --dry-run up --detach --no-deps $group 2>&1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+      sed -nE "s/.* Container ${COMPOSE_PROJECT_NAME}-(.+)-[0-9]+ +Recreate *$/\1/p"
+  done | sort -u
 }
 
 # active_backend_conf COLOR [PERCENT OTHER] — the nginx include that selects the backend:

@@ -388,11 +388,14 @@ up_rejects() {
   stub_output docker 'compose * --dry-run up *' \
     ' DRY-RUN MODE -  Container ptest-postgres-1  Running\n DRY-RUN MODE -  Container ptest-backend-blue-1  Recreate\n DRY-RUN MODE -  Container ptest-ai-worker-1  Recreate\n'
   run protostar up --offline
-  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps object-store postgres redis nginx ai-worker backend-blue"
-  # Neither serving app is in a plain `up` (which would recreate it in place)...
+  # The data stores and nginx in one dry run, each app in its own.
+  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps object-store postgres redis nginx"
+  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps ai-worker"
+  assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps backend-blue"
+  # Neither serving app is started by `up` (which would recreate it in place)...
   assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
-  refute_called "--remove-orphans object-store postgres redis ai-worker"
-  refute_called "backend-blue nginx"
+  refute_called "--no-deps --wait --wait-timeout 300 ai-worker"
+  refute_called "--no-deps --wait --wait-timeout 300 backend-blue"
   # ...each is redeployed (here, with nothing running, the redeploy fails: up says so).
   assert_output_contains "[redeploy] backend: settings or image changed, applying them without downtime (protostar redeploy backend)"
   assert_output_contains "backend still runs with its previous settings (see above); fix them, then run 'protostar up' again"
@@ -410,7 +413,7 @@ up_rejects() {
   refute_called "up --detach --wait"
   run protostar up --offline --yes
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
 }
 
 @test "PUBLIC_HOSTNAME changed: up makes the certificate anew and nginx reloads it" {
@@ -436,7 +439,10 @@ up_rejects() {
   refute_output_contains "unknown setting"
   refute_called "nginx -s reload"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx"
+  # The apps each on their own (as deploys start them), after the data stores and nginx.
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 ai-worker"
   # state: offline images, blue active, app images of this version
   grep -qx 'IMAGE_SOURCE=offline' "$STATE_DIR_T/state.env"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
@@ -464,7 +470,7 @@ up_rejects() {
   stores=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis")
   roles=$(call_number "$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar")
   acl=$(call_number "$(compose_prefix) exec -T redis redis-cli ACL LOAD")
-  apps=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis ai-worker backend-blue nginx")
+  apps=$(call_number "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 ai-worker")
   ((stores > 0 && roles > stores && acl > roles && apps > acl)) || fail "order: $stores $roles $acl $apps" "$(cat "$STUB_LOG")"
   # and once more after the backend, before the worker is waited for: a fresh install's
   # tables exist only once the backend has started (the worker's grants need them)
@@ -472,7 +478,7 @@ up_rejects() {
   psql="$(compose_prefix) exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U protostar -d protostar"
   [[ $(grep -cxF "$psql" "$STUB_LOG") == 2 ]] || fail "$(cat "$STUB_LOG")"
   local backend second_roles
-  backend=$(call_number "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis backend-blue nginx")
+  backend=$(call_number "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue")
   second_roles=$(grep -nxF "$psql" "$STUB_LOG" | tail -n 1 | cut -d: -f1)
   ((backend > acl && second_roles > backend && apps > second_roles)) ||
     fail "order: backend $backend, roles again $second_roles, all $apps" "$(cat "$STUB_LOG")"
@@ -543,7 +549,7 @@ up_rejects() {
   assert_status 0
   local prefix
   prefix="docker compose --project-name ptest --file $PROTOSTAR_REPO/compose/production.yml"
-  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis ai-worker backend-blue nginx"
+  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis nginx"
   refute_called "embedded-object-store"
 }
 
@@ -562,7 +568,7 @@ up_rejects() {
   echo "# kept" >"$STATE_DIR_T/nginx/active-backend.conf"
   run protostar up --timeout 42
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 42 --remove-orphans object-store postgres redis ai-worker backend-green nginx"
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 42 backend-green"
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "# kept" ]] || fail "include rewritten"
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:new' "$STATE_DIR_T/state.env"
   # the image source came from the state: no registry probe
@@ -692,4 +698,26 @@ stub_admins() {
   assert_status 0
   assert_output_contains "could not check whether an administrator exists; 'protostar admin reset-link' prints a setup link"
   refute_output_contains "setup#token="
+}
+
+@test "settings read at the first start only: recorded by the first up, a later change refused" {
+  use_free_ports
+  write_env
+  run protostar up --offline
+  assert_status 0
+  grep -qE '^FIRST_START_POSTGRES_PASSWORD=[0-9a-f]{16}$' "$STATE_DIR_T/state.env" || fail "$(cat "$STATE_DIR_T/state.env")"
+  ! grep -q pgpgpg "$STATE_DIR_T/state.env" || fail "a secret in the state"
+  # Unchanged: up goes on.
+  run protostar up --offline
+  assert_status 0
+  write_env "POSTGRES_USER=admin" "POSTGRES_PASSWORD=anotheranotheranotheranother" "COMPOSE_PROJECT_NAME=ptest2"
+  : >"$STUB_LOG"
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "POSTGRES_USER changed since the first start, but PostgreSQL created it then and keeps it: put the old value back"
+  assert_output_contains "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with"
+  assert_output_contains "COMPOSE_PROJECT_NAME changed since the first start: the volumes of the data are named after the old project"
+  refute_output_contains "POSTGRES_DB changed"
+  assert_output_contains "nothing was started"
+  refute_called "compose"
 }
