@@ -61,13 +61,7 @@ HEALTHY='postgres|running|healthy|id-postgres\nredis|running|healthy|id-redis\no
   # An expired certificate, with good settings again.
   write_env
   stub_ps_states "$HEALTHY"
-  local ca="$TEST_ROOT/ca"
-  mkdir -p "$ca/db" && touch "$ca/db/index" && echo 01 >"$ca/db/serial"
-  printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $ca/db/index" "new_certs_dir = $ca/db" \
-    "serial = $ca/db/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' >"$ca/ca.cnf"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$TLS_DIR_T/tls.key" -subj /CN=localhost -out "$ca/req.csr" 2>/dev/null
-  openssl ca -batch -config "$ca/ca.cnf" -selfsign -keyfile "$TLS_DIR_T/tls.key" -in "$ca/req.csr" \
-    -startdate 20200101000000Z -enddate 20200102000000Z -out "$TLS_DIR_T/tls.crt" 2>/dev/null
+  "$PROTOSTAR_REPO/scripts/test/expired-certificate.sh" "$TLS_DIR_T"
   run protostar doctor
   assert_status 1
   assert_output_contains "FAIL  certificate: $TLS_DIR_T/tls.crt expired on Jan  2 00:00:00 2020 GMT"

@@ -273,16 +273,11 @@ doctor_finds_nothing_wrong() {
 # With the apps stopped (the checks before) and an expired certificate in TLS_DIR (nginx
 # keeps the one it loaded; the real one is put back after): each is named, exit 1.
 doctor_names_what_is_broken() {
-  local ca="$E2E_DIR/expired-ca" rc=0
-  mkdir -p "$ca/db" && touch "$ca/db/index" && echo 01 >"$ca/db/serial"
-  printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $ca/db/index" "new_certs_dir = $ca/db" \
-    "serial = $ca/db/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' >"$ca/ca.cnf"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$ca/tls.key" -subj /CN=localhost -out "$ca/req.csr" 2>/dev/null
-  openssl ca -batch -config "$ca/ca.cnf" -selfsign -keyfile "$ca/tls.key" -in "$ca/req.csr" \
-    -startdate 20200101000000Z -enddate 20200102000000Z -out "$ca/tls.crt" 2>/dev/null
-  cp "$TLS_DIR/tls.crt" "$ca/kept.crt" && cp "$ca/tls.crt" "$TLS_DIR/tls.crt"
+  local rc=0
+  "$PROTOSTAR_ROOT/scripts/test/expired-certificate.sh" "$E2E_DIR/expired"
+  cp "$TLS_DIR/tls.crt" "$E2E_DIR/expired/kept.crt" && cp "$E2E_DIR/expired/tls.crt" "$TLS_DIR/tls.crt"
   protostar doctor >"$E2E_DIR/doctor-broken.log" 2>&1 || rc=$?
-  cp "$ca/kept.crt" "$TLS_DIR/tls.crt"
+  cp "$E2E_DIR/expired/kept.crt" "$TLS_DIR/tls.crt"
   cat "$E2E_DIR/doctor-broken.log"
   ((rc == 1)) &&
     grep -q "^FAIL  certificate: $TLS_DIR/tls.crt expired on Jan  2 00:00:00 2020 GMT" "$E2E_DIR/doctor-broken.log" &&
