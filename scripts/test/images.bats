@@ -57,6 +57,29 @@ load test_helper
   [[ -f "$PROTOSTAR_LOG_DIR/image-redis.log" ]] || fail "no build log"
 }
 
+@test "images build --tag: a bad tag or one that exists is refused before anything is built" {
+  write_env
+  run protostar images build --offline --tag 'v 1'
+  assert_status 1
+  assert_output_contains "--tag needs a tag: letters, digits and _.-"
+  assert_no_calls
+  run protostar images build --offline --tag test-1
+  assert_status 1
+  assert_output_contains "protostar/backend:test-1 exists already: a tag names one build; choose another"
+  refute_called "docker build"
+}
+
+@test "images build --tag: the app images of this checkout under that tag, with that version" {
+  write_env
+  stub_missing_images protostar/backend:hotfix-7 protostar/ai-worker:hotfix-7
+  # The jars are Maven's work (the java tier's): only that they are asked for is checked.
+  run lib_run 'build_app_jars() { echo "jars for $1"; }; build_app_images offline hotfix-7'
+  assert_status 0
+  assert_output_contains "jars for offline"
+  assert_call_line "docker build -f $PROTOSTAR_REPO/backend/Dockerfile --build-arg BASE_IMAGE=protostar/jre:21 --build-arg VERSION=hotfix-7 -t protostar/backend:hotfix-7 $PROTOSTAR_REPO"
+  assert_call_line "docker build -f $PROTOSTAR_REPO/ai-worker/Dockerfile --build-arg BASE_IMAGE=protostar/jre:21 --build-arg VERSION=hotfix-7 -t protostar/ai-worker:hotfix-7 $PROTOSTAR_REPO"
+}
+
 @test "images build: a failing build shows its log and fails" {
   write_env
   stub_missing_images protostar/nginx:1.26
