@@ -613,9 +613,17 @@ outdated_services() {
   local group
   for group in "$@"; do
     # shellcheck disable=SC2086 # a group is split into its services
-    compose --dry-run up --detach --no-deps $group 2>&1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-      sed -nE "s/.* Container ${COMPOSE_PROJECT_NAME}-(.+)-[0-9]+ +Recreate *$/\1/p"
+    dry_run_recreates compose "$COMPOSE_PROJECT_NAME" $group
   done | sort -u
+}
+
+# dry_run_recreates COMPOSE_FUNCTION PROJECT SERVICE... — the services a dry run of `up`
+# through COMPOSE_FUNCTION (compose, management_compose, proxy_compose) would recreate.
+dry_run_recreates() {
+  local run=$1 project=$2
+  shift 2
+  "$run" --dry-run up --detach --no-deps "$@" 2>&1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+    sed -nE "s/.* Container ${project}-(.+)-[0-9]+ +Recreate *$/\1/p"
 }
 
 # active_backend_conf COLOR [PERCENT OTHER] — the nginx include that selects the backend:

@@ -322,6 +322,18 @@ auth_basic_user_file /etc/nginx/protostar/htpasswd;' ]] || fail "$output"
   assert_no_calls
 }
 
+@test "reload after a host name changed: checked in a one-off container, then ops-nginx recreated" {
+  write_management_env "GRAFANA_HOSTNAME=dashboards.ops.internal"
+  stub_output docker 'compose * ps --status running --quiet ops-nginx' 'id-ops-nginx\n'
+  stub_output docker 'compose * --dry-run up *' ' DRY-RUN MODE -  Container protostar-management-ops-nginx-1  Recreate\n'
+  run protostar management reload
+  assert_status 0
+  assert_output_contains "ops-nginx's settings changed (host names, ports or OPS_PROXY_ADDRESS): checking them, then recreating it"
+  assert_call_line "$(mprefix) run --rm --no-deps -T ops-nginx nginx -t -q"
+  assert_call_line "$(mprefix) up --detach --no-deps --wait ops-nginx"
+  refute_called "nginx -s reload"
+}
+
 @test "OPS_ADMIN_ALLOW empty (the default): nobody is allowed, and up, status and reload say how to add admins" {
   write_management_env "OPS_ADMIN_ALLOW="
   run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; load_management_config; ops_admin_access_conf'

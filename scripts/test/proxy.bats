@@ -152,6 +152,26 @@ proxy_lib() {
   refute_called "nginx -s reload"
 }
 
+@test "reload after PROXY_UPSTREAM changed: checked in a one-off container, then the proxy recreated" {
+  write_proxy_env "PROXY_UPSTREAM=router.corp.internal:9999"
+  stub_running proxy
+  stub_output docker 'compose * --dry-run up *' ' DRY-RUN MODE -  Container protostar-proxy-proxy-1  Recreate\n'
+  run protostar proxy reload
+  assert_status 0
+  assert_output_contains "the proxy's settings changed (upstream, limits or port): checking them, then recreating it"
+  assert_call_line "$(pprefix) run --rm --no-deps -T proxy nginx -t -q"
+  assert_call_line "$(pprefix) up --detach --no-deps --wait proxy"
+  refute_called "nginx -s reload"
+  assert_output_contains "proxy recreated: jenkins.ops.internal, grafana.ops.internal, minio.ops.internal -> router.corp.internal:9999"
+  # Refused by nginx: the running proxy is left alone.
+  : >"$STUB_LOG"
+  stub_output docker 'compose * run --rm *' 'nginx: [emerg] host not found in upstream\n' 1
+  run protostar proxy reload
+  assert_status 1
+  assert_output_contains "nginx refused the new settings (see above): the proxy keeps running with the previous ones"
+  refute_called "up --detach --no-deps --wait"
+}
+
 @test "every variable compose/proxy.yml uses is documented in compose/proxy.env.example" {
   local var missing=()
   for var in $(grep -oE '\$\{[A-Z0-9_]+' "$PROTOSTAR_REPO/compose/proxy.yml" | cut -c3- | sort -u); do
