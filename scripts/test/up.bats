@@ -409,7 +409,7 @@ up_rejects() {
     ' DRY-RUN MODE -  Container ptest-postgres-1  Recreate\n DRY-RUN MODE -  Container ptest-nginx-1  Recreate\n'
   run protostar up --offline
   assert_status 1
-  assert_output_contains "postgres nginx would restart to apply changed settings or a new image (a short outage for users): run 'protostar up --yes' to go ahead; nothing was changed"
+  assert_output_contains "postgres nginx would restart to apply changed settings or a new image (a short outage for users): run 'protostar up --yes' to go ahead; nothing was restarted"
   refute_called "up --detach --wait"
   run protostar up --offline --yes
   assert_status 0

@@ -87,7 +87,14 @@ previous_release_holds_data() {
 # --- The upgrade -----------------------------------------------------------------------------
 upgrade_with_up() {
   local started=$SECONDS
-  protostar up --offline >"$E2E_DIR/up-upgrade.log" 2>&1 || { tail -n 40 "$E2E_DIR/up-upgrade.log" && return 1; }
+  # This release configures Redis and nginx otherwise: they can only restart, which `up`
+  # does when told so, and says before anything is started.
+  if protostar up --offline >"$E2E_DIR/up-refused.log" 2>&1; then
+    echo "up went on without --yes"
+    return 1
+  fi
+  grep -E "(redis|nginx).* would restart to apply changed settings or a new image .*run 'protostar up --yes'" "$E2E_DIR/up-refused.log"
+  protostar up --offline --yes >"$E2E_DIR/up-upgrade.log" 2>&1 || { tail -n 40 "$E2E_DIR/up-upgrade.log" && return 1; }
   echo "upgrade took $((SECONDS - started))s"
   grep -q "added POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD" \
     "$E2E_DIR/up-upgrade.log"
@@ -198,7 +205,7 @@ info "upgrading from $(git -C "$PROTOSTAR_ROOT" log -1 --format='%h %s' "$PREVIO
 
 check "the previous release comes up; its apps connect as the superuser" previous_release_runs
 check "a user signs up, opens a conversation and gets an answer (previous release)" previous_release_holds_data
-check "protostar up from this checkout upgrades it and names the secrets it added" upgrade_with_up
+check "protostar up from this checkout upgrades it (data stores restart with --yes) and names the secrets it added" upgrade_with_up
 CLI=protostar
 check ".env keeps every line it had and gains the five new secrets only" env_gains_only_the_new_secrets
 check "the three roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
