@@ -62,7 +62,7 @@ commands() {
 @test "multi-line usage is shown whole (images)" {
   run protostar images --help
   assert_status 0
-  assert_output_line_matches '^ +protostar images build \[--offline \| --upstream\] \[--rebuild\]$'
+  assert_output_line_matches '^ +protostar images build \[--offline \| --upstream\] \[--rebuild\] \[--tag TAG\]$'
   assert_output_contains "--rebuild rebuilds offline images"
 }
 

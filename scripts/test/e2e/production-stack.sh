@@ -275,7 +275,8 @@ doctor_finds_nothing_wrong() {
 doctor_names_what_is_broken() {
   local rc=0
   "$PROTOSTAR_ROOT/scripts/test/expired-certificate.sh" "$E2E_DIR/expired"
-  cp "$TLS_DIR/tls.crt" "$E2E_DIR/expired/kept.crt" && cp "$E2E_DIR/expired/tls.crt" "$TLS_DIR/tls.crt"
+  cp "$TLS_DIR/tls.crt" "$E2E_DIR/expired/kept.crt"
+  cp "$E2E_DIR/expired/tls.crt" "$TLS_DIR/tls.crt"
   protostar doctor >"$E2E_DIR/doctor-broken.log" 2>&1 || rc=$?
   cp "$E2E_DIR/expired/kept.crt" "$TLS_DIR/tls.crt"
   cat "$E2E_DIR/doctor-broken.log"
