@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Summary: End-to-end test of upgrading an install of the previous release with `protostar up`
+# Summary: End-to-end test of `protostar upgrade`: from the previous release, then to a next one under load
 # Usage: scripts/test/e2e/upgrade.sh [--keep]
 #
-# The previous release is checked out into a git worktree (PROTOSTAR_UPGRADE_FROM, or the
-# commit before the services got database roles and Redis users of their own) and brought
-# up from there with `protostar up --offline`, under a unique project on free ports, with
-# that release's .env: its apps connect as the superuser and Redis's default user. A user
-# signs up and asks a question. Then `protostar up --offline` runs from this checkout on
-# the same .env, state and volumes, as an operator upgrading does (the deployed images
-# stay until the next deploy), and the checks look at the result: the new secrets added to
-# .env and nothing else changed, the roles created and owning the schema, the apps
-# connected as their own non-superuser roles and Redis users, the data and the sessions
-# still there, a new question answered. Last, `uninstall --purge` removes it all (the
-# images of this release too: the suite runs last). Always torn down (the worktree too); --keep
-# leaves the stack running. Needs the repository's history (a clone, not an export).
+# An operator's checkout is cloned from a copy of this repository (the "release
+# repository"), put on the previous release (PROTOSTAR_UPGRADE_FROM, or the commit before
+# the services got database roles and Redis users of their own) and brought up from there
+# with `protostar up --offline`, under a unique project on free ports, with that release's
+# .env: its apps connect as the superuser and Redis's default user. A user signs up and
+# asks a question. Then, as from any release older than the command, the operator checks
+# out this commit (HEAD, committed: the clone has no uncommitted change) and runs `protostar up`
+# (refused: Redis and nginx would restart) and `protostar upgrade --yes`; the checks look
+# at the result: the new secrets added to .env and nothing else changed, the roles
+# created and owning the schema, the apps connected as their own non-superuser roles and
+# Redis users, the data and the sessions still there, a new question answered. Next, a
+# release made here on top (a changed JVM option of both apps) is pushed to the release
+# repository and `protostar upgrade main` fetches and applies it while HTTPS requests run:
+# none may fail. Last, `uninstall --purge` removes it all (the images of this release
+# too: the suite runs last). Always torn down (the clones too); --keep leaves the stack
+# running. Needs the repository's history (a clone, not an export).
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export PROTOSTAR_ROOT
@@ -41,14 +45,13 @@ previous_release() {
 previous_env() {
   awk 'NR == FNR { if ($0 ~ /^[A-Z][A-Z0-9_]*=/) value[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1); next }
     /^[A-Z][A-Z0-9_]*=/ { key = substr($0, 1, index($0, "=") - 1); if (key in value) { print key "=" value[key]; next } }
-    { print }' "$PROTOSTAR_ENV_FILE" "$PREVIOUS_TREE/compose/production.env.example"
+    { print }' "$PROTOSTAR_ENV_FILE" "$INSTALL/compose/production.env.example"
 }
 
-previous() { "$PREVIOUS_TREE/scripts/protostar" "$@"; }
-# The CLI the stack is run with: the previous release's until the upgrade (this one's
-# refuses the .env before `up` has added the new secrets, as it would on a real host).
-CLI=previous
-db() { "$CLI" compose exec -T postgres psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"; }
+# The operator's CLI: the checkout's, whichever release it is on (this one's refuses the
+# previous .env before `up` has added the new secrets, as it would on a real host).
+installed() { "$INSTALL/scripts/protostar" "$@"; }
+db() { installed compose exec -T postgres psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"; }
 
 # question TOKEN-FILE CONVERSATION TEXT — asks; waits until the answer is stored (the
 # worker wrote it, so its database rights and Redis user are enough); prints the job id.
@@ -66,7 +69,7 @@ question() {
 
 # --- The previous release, with data ---------------------------------------------------------
 previous_release_runs() {
-  previous up --offline >"$E2E_DIR/up-previous.log" 2>&1 || { tail -n 30 "$E2E_DIR/up-previous.log" && return 1; }
+  installed up --offline >"$E2E_DIR/up-previous.log" 2>&1 || { tail -n 30 "$E2E_DIR/up-previous.log" && return 1; }
   https_get /api/health | jq -e '.resultCode == "OK"'
   # as it was: the apps connect as the superuser
   [[ $(db "SELECT count(*) FROM pg_stat_activity WHERE usename = '$POSTGRES_USER' AND backend_type = 'client backend' AND pid <> pg_backend_pid()") -gt 0 ]]
@@ -85,22 +88,27 @@ previous_release_holds_data() {
 }
 
 # --- The upgrade -----------------------------------------------------------------------------
-upgrade_with_up() {
+upgrade_from_a_release_without_the_command() {
   local started=$SECONDS
+  git -C "$INSTALL" checkout --quiet --detach "$(git -C "$PROTOSTAR_ROOT" rev-parse HEAD)"
   # This release configures Redis and nginx otherwise: they can only restart, which `up`
   # does when told so, and says before anything is started.
-  if protostar up --offline >"$E2E_DIR/up-refused.log" 2>&1; then
+  if installed up --offline >"$E2E_DIR/up-refused.log" 2>&1; then
     echo "up went on without --yes"
     return 1
   fi
   grep -E "(redis|nginx).* would restart to apply changed settings or a new image .*run 'protostar up --yes'" "$E2E_DIR/up-refused.log"
-  protostar up --offline --yes >"$E2E_DIR/up-upgrade.log" 2>&1 || { tail -n 40 "$E2E_DIR/up-upgrade.log" && return 1; }
+  installed upgrade --yes --offline >"$E2E_DIR/upgrade.log" 2>&1 || { tail -n 40 "$E2E_DIR/upgrade.log" && return 1; }
   echo "upgrade took $((SECONDS - started))s"
+  grep -E "^Upgrade from $(git -C "$INSTALL" rev-parse --short=12 "$PREVIOUS") to $(git -C "$INSTALL" rev-parse --short=12 HEAD):" "$E2E_DIR/upgrade.log"
+  grep -E "^  migrations   V[0-9]+__" "$E2E_DIR/upgrade.log"
+  grep -E "^Upgraded from " "$E2E_DIR/upgrade.log"
   # The first run, which stopped before restarting anything, already added the secrets.
   grep -q "added POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD" \
     "$E2E_DIR/up-refused.log"
-  # no admin, and the deployed backend's schema has no setup links yet: said, not failed
-  grep -q "the running backend predates setup links: after 'protostar deploy'" "$E2E_DIR/up-upgrade.log"
+  # no admin, and the deployed backend's schema had no setup links yet: said, not failed
+  grep -q "the running backend predates setup links: after 'protostar deploy'" "$E2E_DIR/upgrade.log"
+  grep -qx "RELEASE=$(git -C "$INSTALL" rev-parse HEAD)" "$E2E_DIR/state/state.env"
 }
 env_gains_only_the_new_secrets() {
   local var
@@ -161,6 +169,35 @@ expect_status() {
   [[ $(head -n 1 <<<"$response") == "$1" ]]
 }
 
+# --- The next release, under load ----------------------------------------------------------
+# next_release — a commit on top of HEAD in the release repository's main: both apps get
+# one more JVM option (a setting, so blue/green and rolling, no new image).
+next_release() {
+  local work="$E2E_DIR/next"
+  git clone --quiet "$RELEASES" "$work"
+  git -C "$work" checkout --quiet -B main "$(git -C "$PROTOSTAR_ROOT" rev-parse HEAD)"
+  sed -i 's/^\(  JAVA_TOOL_OPTIONS: .*-XX:+ExitOnOutOfMemoryError\)$/\1 -Dprotostar.e2e-release=next/' "$work/compose/production.yml"
+  grep -q 'protostar.e2e-release=next' "$work/compose/production.yml"
+  git -C "$work" -c user.name=e2e -c user.email=e2e@example.com commit --quiet -am "e2e: the next release"
+  git -C "$work" push --quiet --force origin main
+  git -C "$work" rev-parse HEAD
+}
+next_release_under_load() {
+  local next
+  next=$(next_release)
+  start_load next-release
+  installed upgrade main --yes --offline >"$E2E_DIR/upgrade-next.log" 2>&1 || { tail -n 40 "$E2E_DIR/upgrade-next.log" && return 1; }
+  stop_load 100 || { tail -n 30 "$E2E_DIR/upgrade-next.log" && return 1; }
+  grep -E "app images   unchanged|compose      1 file\(s\) changed|^Upgraded from " "$E2E_DIR/upgrade-next.log"
+  [[ $(git -C "$INSTALL" rev-parse HEAD) == "$next" ]]
+  grep -qx "RELEASE=$next" "$E2E_DIR/state/state.env"
+  grep -qE "action=upgrade service=release .*result=ok" "$E2E_DIR/state/audit.log"
+  # both apps run with the new option, the backend that serves and the worker
+  docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(installed compose ps -q "backend-$(sed -n 's/^ACTIVE_COLOR=//p' "$E2E_DIR/state/state.env")")" |
+    grep -q 'protostar.e2e-release=next'
+  docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(installed compose ps -q ai-worker)" | grep -q 'protostar.e2e-release=next'
+}
+
 # Last, the way out: `uninstall --purge` (the project's name typed) leaves no container,
 # network or volume of the project, none of the images its state named, and neither its
 # state directory nor its settings.
@@ -168,7 +205,7 @@ uninstall_purge_leaves_nothing() {
   local label="label=com.docker.compose.project=$E2E_PROJECT" images image
   images=$(sed -nE 's/^(BACKEND_BLUE_IMAGE|BACKEND_GREEN_IMAGE|AI_WORKER_IMAGE)=//p' "$E2E_DIR/state/state.env" | sort -u)
   [[ -n "$images" ]]
-  echo "$E2E_PROJECT" | protostar uninstall --purge
+  echo "$E2E_PROJECT" | installed uninstall --purge
   [[ -z "$(docker ps -aq --filter "$label")" && -z "$(docker network ls -q --filter "$label")" ]]
   [[ -z "$(docker volume ls -q --filter "$label")" ]]
   for image in $images; do
@@ -182,7 +219,7 @@ uninstall_purge_leaves_nothing() {
 
 # upgrade_teardown STATUS — e2e_teardown, then what it could not remove when the upgrade
 # never happened (this release's CLI refuses the previous .env): the project's
-# containers, networks and volumes by their Compose label, and the worktree.
+# containers, networks and volumes by their Compose label.
 upgrade_teardown() {
   local status=$1 label="label=com.docker.compose.project=$E2E_PROJECT"
   e2e_teardown "$status"
@@ -190,15 +227,16 @@ upgrade_teardown() {
   docker ps -aq --filter "$label" | xargs -r docker rm -f >/dev/null || true
   docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null || true
   docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null || true
-  git -C "$PROTOSTAR_ROOT" worktree prune
 }
 
 started=$SECONDS
 e2e_setup upgrade
 trap 'upgrade_teardown $?' EXIT
 PREVIOUS=$(previous_release)
-PREVIOUS_TREE="$E2E_DIR/previous"
-git -C "$PROTOSTAR_ROOT" worktree add --quiet --detach "$PREVIOUS_TREE" "$PREVIOUS"
+RELEASES="$E2E_DIR/releases.git" INSTALL="$E2E_DIR/install"
+git clone --quiet --bare "$PROTOSTAR_ROOT" "$RELEASES"
+git clone --quiet "$RELEASES" "$INSTALL"
+git -C "$INSTALL" checkout --quiet --detach "$PREVIOUS"
 previous_env >"$E2E_DIR/env.previous"
 mv "$E2E_DIR/env.previous" "$PROTOSTAR_ENV_FILE"
 chmod 600 "$PROTOSTAR_ENV_FILE"
@@ -206,14 +244,14 @@ info "upgrading from $(git -C "$PROTOSTAR_ROOT" log -1 --format='%h %s' "$PREVIO
 
 check "the previous release comes up; its apps connect as the superuser" previous_release_runs
 check "a user signs up, opens a conversation and gets an answer (previous release)" previous_release_holds_data
-check "protostar up from this checkout upgrades it (data stores restart with --yes) and names the secrets it added" upgrade_with_up
-CLI=protostar
+check "from a release without the command: HEAD checked out, up refused, upgrade --yes applies it" upgrade_from_a_release_without_the_command
 check ".env keeps every line it had and gains the five new secrets only" env_gains_only_the_new_secrets
 check "the three roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
 check "the apps connect as their own roles, none a superuser; the worker holds no JWT_SECRET" apps_connect_as_their_own_roles
 check "the conversation, its answer and the session from before are still there" data_and_sessions_survive
 check "a new question is answered (the worker's grants and Redis user are enough)" new_question_is_answered
 check "the worker's Redis user cannot read a refresh token" worker_redis_user_is_confined
+check "the next release, pushed to the release repository: upgrade main applies it with no request failed" next_release_under_load
 check "uninstall --purge leaves no container, network, volume or image of the project, nor its files" uninstall_purge_leaves_nothing
 
 info "upgrade suite: $((SECONDS - started))s"
