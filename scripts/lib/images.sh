@@ -84,14 +84,40 @@ build_offline_base() {
 # that need one or two offline images (management host, cloud proxy).
 build_offline_image() {
   local name=$1 image=$2
-  image_exists "$image" && return 0
+  offline_image_current "$name" "$image" && return 0
   image_exists "$OFFLINE_BASE_IMAGE" || {
     step base "building $OFFLINE_BASE_IMAGE with debootstrap"
     build_offline_base
   }
-  step "$name" "building $image"
+  build_from_recipe "$name" "$image"
+}
+
+# recipe_digest NAME — a digest of the recipe of an offline image (every file of
+# compose/images/NAME), kept on the image as a label.
+recipe_digest() {
+  (cd "$PROTOSTAR_ROOT/compose/images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) |
+    sha256sum | cut -c1-16
+}
+
+# offline_image_current NAME IMAGE — IMAGE is present and was built from the recipe as it
+# is now. A release that changes a recipe (a new entrypoint, say) keeps the tag; without
+# this the host would go on running the image built from the old recipe.
+offline_image_current() {
+  image_exists "$2" &&
+    [[ "$(docker image inspect -f '{{index .Config.Labels "dev.protostar.recipe"}}' "$2" 2>/dev/null)" == "$(recipe_digest "$1")" ]]
+}
+
+# build_from_recipe NAME IMAGE — IMAGE from compose/images/NAME on the offline base,
+# labelled with the recipe's digest.
+build_from_recipe() {
+  local name=$1 image=$2
+  if image_exists "$image"; then
+    step "$name" "rebuilding $image: its recipe changed"
+  else
+    step "$name" "building $image"
+  fi
   quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
-    -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
+    --label "dev.protostar.recipe=$(recipe_digest "$name")" -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
 }
 
 # recorded_image_source DIR [FLAG] — offline or upstream for a host without state.env
@@ -120,14 +146,12 @@ build_offline_images() {
   for name in "${OFFLINE_IMAGES[@]}"; do
     var=${name//-/_}
     image=$(sed -n "s/^${var^^}_IMAGE=//p" "$PROTOSTAR_ROOT/compose/images/offline.env")
-    if [[ "$rebuild" == --rebuild ]] || ! image_exists "$image"; then
+    [[ "$rebuild" == --rebuild ]] || ! offline_image_current "$name" "$image" || continue
+    if [[ "$name" == object-store ]]; then
       step "$name" "building $image"
-      if [[ "$name" == object-store ]]; then
-        build_object_store_image "$image"
-      else
-        quietly "$(log_file "image-$name")" docker build --build-arg "BASE_IMAGE=$OFFLINE_BASE_IMAGE" \
-          -t "$image" "$PROTOSTAR_ROOT/compose/images/$name"
-      fi
+      build_object_store_image "$image"
+    else
+      build_from_recipe "$name" "$image"
     fi
   done
 }
@@ -139,7 +163,7 @@ build_object_store_image() {
   context=$(mktemp -d "${TMPDIR:-/tmp}/protostar-object-store.XXXXXX")
   cp -r "$PROTOSTAR_ROOT/compose/images/object-store/." "$context/"
   s3proxy_jar "$context/s3proxy.jar"
-  quietly "$(log_file image-object-store)" docker build \
+  quietly "$(log_file image-object-store)" docker build --label "dev.protostar.recipe=$(recipe_digest object-store)" \
     --build-arg "JRE_IMAGE=$(sed -n 's/^JRE_IMAGE=//p' "$PROTOSTAR_ROOT/compose/images/offline.env")" -t "$image" "$context" ||
     { rm -rf "$context" && return 1; }
   rm -rf "$context"

@@ -48,13 +48,24 @@ load test_helper
   stub_missing_images protostar/redis:8
   run protostar images build --offline
   assert_status 0
-  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/redis:8 $PROTOSTAR_REPO/compose/images/redis"
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of redis) -t protostar/redis:8 $PROTOSTAR_REPO/compose/images/redis"
   [[ $(grep -c '^docker build' "$STUB_LOG") -eq 1 ]] || fail "expected one build" "$(cat "$STUB_LOG")"
   refute_called "debootstrap"
   refute_called "docker import"
   grep -qx 'IMAGE_SOURCE=offline' "$STATE_DIR_T/state.env"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:test-1' "$STATE_DIR_T/state.env"
   [[ -f "$PROTOSTAR_LOG_DIR/image-redis.log" ]] || fail "no build log"
+}
+
+@test "images build: an offline image built from an older recipe is rebuilt under its tag" {
+  write_env
+  # postgres's label names another recipe; the others are current
+  stub_output docker 'image inspect -f * protostar/postgres:17-pgvector0.8' 'feedfacefeedface\n'
+  run protostar images build --offline
+  assert_status 0
+  assert_output_contains "rebuilding protostar/postgres:17-pgvector0.8: its recipe changed"
+  assert_called "--label dev.protostar.recipe=$(recipe_of postgres) -t protostar/postgres:17-pgvector0.8 $PROTOSTAR_REPO/compose/images/postgres"
+  [[ $(grep -c '^docker build' "$STUB_LOG") -eq 1 ]] || fail "expected one build" "$(cat "$STUB_LOG")"
 }
 
 @test "images build --tag: a bad tag or one that exists is refused before anything is built" {

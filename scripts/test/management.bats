@@ -94,8 +94,8 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   record_docker_env OPS_NGINX_IMAGE PROMETHEUS_IMAGE
   run protostar management up --offline
   assert_status 0
-  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/nginx:1.26 $PROTOSTAR_REPO/compose/images/nginx"
-  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie -t protostar/prometheus:2.53 $PROTOSTAR_REPO/compose/images/prometheus"
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of nginx) -t protostar/nginx:1.26 $PROTOSTAR_REPO/compose/images/nginx"
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of prometheus) -t protostar/prometheus:2.53 $PROTOSTAR_REPO/compose/images/prometheus"
   grep -qx "OPS_NGINX_IMAGE=protostar/nginx:1.26" "$STUB_ENV_LOG"
   grep -qx "PROMETHEUS_IMAGE=protostar/prometheus:2.53" "$STUB_ENV_LOG"
   # remembered: a later `up` uses them again

@@ -221,6 +221,12 @@ stub_docker_engine() {
 image=${!#}
 [[ "$*" != *"{{.Size}}"* ]] || echo 123000000
 [[ "$*" != *".Config.Env"* ]] || printf 'PATH=/usr/bin\nPROTOSTAR_VERSION=%s\n' "${image##*:}"
+# an offline image is built from its recipe as it is (the label the CLI compares)
+if [[ "$*" == *dev.protostar.recipe* ]]; then
+  name=${image%%:*}
+  source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+  recipe_digest "${name##*/}"
+fi
 BODY
   stub docker 'exec * sh -c nginx -t*nginx -s reload*' - <<'BODY'
 relog
@@ -272,6 +278,9 @@ stub_workers() {
   stub_tap docker 'compose * up *--scale*' 'echo id-ai-worker-new >>"$STUB_LOG.workers"'
   stub_tap docker 'rm *' 'for id in "${@:2}"; do sed -i "/^$id\$/d" "$STUB_LOG.workers"; done'
 }
+
+# recipe_of NAME — the digest of compose/images/NAME the CLI labels its image with.
+recipe_of() { lib_run "recipe_digest $1"; }
 
 # protostar ARGS... — the CLI under test (the real script of this checkout).
 protostar() { "$PROTOSTAR_BIN" "$@"; }
