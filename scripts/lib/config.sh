@@ -423,7 +423,7 @@ first_start_problems() {
       COMPOSE_PROJECT_NAME)
         echo "COMPOSE_PROJECT_NAME changed since the first start: the volumes of the data are named after the old project, so the new one would start empty. Put the old name back (the state's containers: docker ps -a --filter label=com.docker.compose.project), or move the data: protostar backup, then restore it into a new install with its own STATE_DIR" ;;
       POSTGRES_PASSWORD)
-        echo "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with: put the old value back. To change it, first in the database (protostar compose exec postgres psql -U $POSTGRES_USER -c '\\password'), then in .env, then 'protostar up --yes'" ;;
+        echo "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with: put the old value back, then run 'protostar secrets rotate postgres', which changes it in the database and .env without downtime" ;;
       *)
         echo "$var changed since the first start, but PostgreSQL created it then and keeps it: put the old value back" ;;
     esac

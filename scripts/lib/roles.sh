@@ -48,6 +48,37 @@ load_redis_acl() {
   [[ "$reply" == OK ]] || abort "Redis refused its users file ($STATE_DIR/redis/users.acl): $reply"
 }
 
+# write_superuser_password_file — STATE_DIR/postgres/superuser-password from .env: the
+# secret the postgres container's first start reads (POSTGRES_PASSWORD_FILE). Its
+# directory only root may enter; the file must be readable by the image's postgres user.
+write_superuser_password_file() {
+  local dir="$STATE_DIR/postgres" tmp
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  tmp=$(mktemp "$dir/.superuser-password.XXXXXX")
+  printf '%s' "$POSTGRES_PASSWORD" >"$tmp"
+  chmod 644 "$tmp"
+  mv "$tmp" "$dir/superuser-password"
+}
+
+# set_database_passwords SUPERUSER OWNER BACKEND WORKER — the four passwords in the running
+# database, in one transaction (all or none). Connections open already stay open: the
+# server checks a password only when a connection starts.
+set_database_passwords() {
+  local out secret
+  if ! out=$({
+    printf '\\set superuser %s\n\\set su_password %s\n' "$POSTGRES_USER" "$1"
+    printf '\\set owner_password %s\n\\set backend_password %s\n\\set worker_password %s\n' "$2" "$3" "$4"
+    printf '%s\n' 'BEGIN;' "ALTER ROLE :\"superuser\" PASSWORD :'su_password';" \
+      "ALTER ROLE protostar_owner PASSWORD :'owner_password';" "ALTER ROLE protostar_backend PASSWORD :'backend_password';" \
+      "ALTER ROLE protostar_worker PASSWORD :'worker_password';" 'COMMIT;'
+  } | compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" 2>&1); then
+    for secret in "$@"; do out=${out//"$secret"/"***"}; done
+    echo "$out" >&2
+    return 1
+  fi
+}
+
 # database_roles_input — what psql reads: the passwords as psql variables (never on a
 # command line), then roles.sql.
 database_roles_input() {

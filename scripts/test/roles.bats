@@ -56,10 +56,14 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
   done
 }
 
-@test "only postgres gets the superuser's password; only redis the default user's" {
+@test "only postgres gets the superuser's password, as a file; only redis the default user's" {
   local holders
-  holders=$(yaml_query "$PROD" '[s for s, v in d["services"].items() if any("${POSTGRES_PASSWORD}" == str(x) for x in (v.get("environment") or {}).values())]')
-  [[ "$holders" == postgres ]] || fail "POSTGRES_PASSWORD given to: $holders"
+  holders=$(yaml_query "$PROD" '[s for s, v in d["services"].items() if any("${POSTGRES_PASSWORD}" in str(x) for x in (v.get("environment") or {}).values())]')
+  [[ -z "$holders" ]] || fail "POSTGRES_PASSWORD in the environment of: $holders"
+  holders=$(yaml_query "$PROD" '[s for s, v in d["services"].items() if "postgres-superuser-password" in (v.get("secrets") or [])]')
+  [[ "$holders" == postgres ]] || fail "the superuser's password file given to: $holders"
+  yaml_query "$PROD" 'd["services"]["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"]' | grep -qx /run/secrets/postgres-superuser-password
+  yaml_query "$PROD" 'd["secrets"]["postgres-superuser-password"]["file"]' | grep -qx '${STATE_DIR}/postgres/superuser-password'
   holders=$(yaml_query "$PROD" '[s for s, v in d["services"].items() if any("${REDIS_PASSWORD}" == str(x) for x in (v.get("environment") or {}).values())]')
   [[ "$holders" == redis ]] || fail "REDIS_PASSWORD given to: $holders"
 }

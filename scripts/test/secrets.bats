@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # protostar secrets rotate jwt: the key moves under the deploy lock, .env is rewritten
 # atomically, the backend is redeployed blue/green with the image it runs.
+# protostar secrets rotate postgres: four passwords set in the database in one
+# transaction, then .env, then both apps redeployed; put back when the backend's fails.
 
 load test_helper
 
@@ -28,9 +30,13 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   before=$(cat "$ENV_FILE")
   run protostar secrets rotate
   assert_status 1
-  assert_output_contains "usage: protostar secrets rotate jwt"
-  run protostar secrets rotate postgres
+  assert_output_contains "usage: protostar secrets rotate jwt|postgres"
+  run protostar secrets rotate redis
   assert_status 1
+  assert_output_contains "usage: protostar secrets rotate jwt|postgres"
+  run protostar secrets rotate postgres --drain 5
+  assert_status 1
+  assert_output_contains "--drain is not an option of 'secrets rotate postgres'"
   run protostar secrets rotate jwt --bogus 1
   assert_status 1
   assert_output_contains "unknown option '--bogus'"
@@ -118,4 +124,85 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   assert_status 1
   assert_output_contains "nothing is deployed yet"
   [[ "$(env_value JWT_SECRET)" == "$OLD_KEY" ]]
+}
+
+# --- rotate postgres ------------------------------------------------------------------------
+POSTGRES_NAMES=(POSTGRES_PASSWORD POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD)
+
+# postgres_running [FAIL-AT] — postgres runs; psql's input is kept in psql.N (one per call);
+# the call numbered FAIL-AT fails.
+postgres_running() {
+  stub_running nginx backend-blue postgres
+  stub_workers id-ai-worker-old
+  stub docker 'compose * exec -T postgres psql *' "n=\$(ls \"\$STUB_LOG\".psql.* 2>/dev/null | wc -l); cat >\"\$STUB_LOG.psql.\$((n + 1))\"; [[ \$((n + 1)) != ${1:-0} ]]"
+}
+
+@test "rotate postgres: four new passwords in the database in one transaction, then .env, both apps redeployed" {
+  local var before=()
+  postgres_running
+  for var in "${POSTGRES_NAMES[@]}"; do before+=("$(env_value "$var")"); done
+  run protostar secrets rotate postgres
+  assert_status 0
+  assert_output_contains "PostgreSQL's passwords rotated; the backend and the ai-worker connect with the new ones"
+  local i new
+  for i in "${!POSTGRES_NAMES[@]}"; do
+    new=$(env_value "${POSTGRES_NAMES[i]}")
+    [[ "$new" =~ ^[0-9a-f]{48}$ && "$new" != "${before[i]}" ]] || fail "${POSTGRES_NAMES[i]}=$new"
+    # never on a command line, only on psql's input
+    refute_called "$new"
+  done
+  grep -qxF "BEGIN;" "$STUB_LOG.psql.1"
+  grep -qxF "ALTER ROLE :\"superuser\" PASSWORD :'su_password';" "$STUB_LOG.psql.1"
+  grep -qxF "ALTER ROLE protostar_worker PASSWORD :'worker_password';" "$STUB_LOG.psql.1"
+  grep -qxF "\\set su_password $(env_value POSTGRES_PASSWORD)" "$STUB_LOG.psql.1"
+  grep -qxF "COMMIT;" "$STUB_LOG.psql.1"
+  # the superuser's file for the container's first start, and the fingerprint `up` checks
+  [[ "$(cat "$STATE_DIR_T/postgres/superuser-password")" == "$(env_value POSTGRES_PASSWORD)" ]]
+  [[ $(stat -c %a "$STATE_DIR_T/postgres") == 700 && $(stat -c %a "$STATE_DIR_T/postgres/superuser-password") == 644 ]]
+  grep -qx "FIRST_START_POSTGRES_PASSWORD=$(printf '%s' "$(env_value POSTGRES_PASSWORD)" | sha256sum | cut -c1-16)" "$STATE_DIR_T/state.env"
+  [[ $(stat -c %a "$ENV_FILE") == 640 ]]
+  # then the apps, blue/green and rolling
+  assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-green"
+  grep -q "action=rotate-postgres service=postgres .*result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=redeploy service=backend .*result=ok" "$STATE_DIR_T/audit.log"
+  grep -q "action=redeploy service=ai-worker .*result=ok" "$STATE_DIR_T/audit.log"
+  assert_unlocked
+}
+
+@test "rotate postgres: the database refuses — nothing changes, nothing is redeployed" {
+  local before
+  postgres_running 1
+  before=$(cat "$ENV_FILE")
+  run protostar secrets rotate postgres
+  assert_status 1
+  assert_output_contains "the database refused the new passwords (see above): nothing was changed"
+  [[ "$(cat "$ENV_FILE")" == "$before" ]] || fail ".env changed"
+  refute_called "up --detach"
+  assert_unlocked
+}
+
+@test "rotate postgres: the backend's redeploy fails — the old passwords go back into the database and .env" {
+  local before
+  postgres_running
+  before=$(cat "$ENV_FILE")
+  stub docker 'compose * up *backend-green' 'exit 1'
+  run protostar secrets rotate postgres
+  assert_status 1
+  assert_output_contains "the old passwords are back in the database and $ENV_FILE; the old colour kept serving"
+  [[ "$(cat "$ENV_FILE")" == "$before" ]] || fail ".env not restored: $(diff <(echo "$before") "$ENV_FILE")"
+  grep -qxF "\\set su_password $(env_value POSTGRES_PASSWORD)" "$STUB_LOG.psql.2"
+  [[ "$(cat "$STATE_DIR_T/postgres/superuser-password")" == "$(env_value POSTGRES_PASSWORD)" ]]
+  refute_called "ai-worker"
+  assert_unlocked
+}
+
+@test "rotate postgres: refused when nothing is deployed or postgres does not run" {
+  stub_running nginx backend-blue
+  run protostar secrets rotate postgres
+  assert_status 1
+  assert_output_contains "postgres is not running"
+  rm "$STATE_DIR_T/state.env"
+  run protostar secrets rotate postgres
+  assert_status 1
+  assert_output_contains "nothing is deployed yet"
 }

@@ -715,7 +715,7 @@ stub_admins() {
   run protostar up --offline
   assert_status 1
   assert_output_contains "POSTGRES_USER changed since the first start, but PostgreSQL created it then and keeps it: put the old value back"
-  assert_output_contains "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with"
+  assert_output_contains "POSTGRES_PASSWORD changed since the first start, but PostgreSQL keeps the one it was created with: put the old value back, then run 'protostar secrets rotate postgres'"
   assert_output_contains "COMPOSE_PROJECT_NAME changed since the first start: the volumes of the data are named after the old project"
   refute_output_contains "POSTGRES_DB changed"
   assert_output_contains "nothing was started"

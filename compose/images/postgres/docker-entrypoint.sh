@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# First start: initdb from POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, enable the
+# First start: initdb from POSTGRES_USER / POSTGRES_PASSWORD(_FILE) / POSTGRES_DB, enable the
 # `vector` extension in the application database, run /docker-entrypoint-initdb.d, then
 # start the real server. Mirrors the official image so the same tooling works with both.
 set -Eeuo pipefail
@@ -7,7 +7,12 @@ set -Eeuo pipefail
 if [[ "${1:0:1}" == - ]]; then set -- postgres "$@"; fi
 
 init_cluster() {
-  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set (the superuser password)}"
+  # POSTGRES_PASSWORD_FILE as the official image reads it: a mounted secret, which shows
+  # in no `docker inspect` and can change without making the container outdated.
+  if [[ -z "${POSTGRES_PASSWORD:-}" && -n "${POSTGRES_PASSWORD_FILE:-}" ]]; then
+    POSTGRES_PASSWORD=$(<"$POSTGRES_PASSWORD_FILE")
+  fi
+  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE must be set (the superuser password)}"
   local user=${POSTGRES_USER:-postgres}
   local db=${POSTGRES_DB:-$user}
   initdb --username="$user" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \

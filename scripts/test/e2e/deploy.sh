@@ -508,6 +508,42 @@ rotate_jwt_signs_nobody_out() {
   [[ $(api GET /api/me '' -H "Authorization: Bearer $(cat "$after")" | head -n 1) == 200 ]] || die "the token from after was refused"
 }
 
+# role_connects ROLE PASSWORD — ROLE opens a connection over TCP (password checked) with it.
+role_connects() {
+  [[ $(protostar_compose exec -T -e "PGPASSWORD=$2" postgres psql -X -h 127.0.0.1 -U "$1" -d "$POSTGRES_DB" -tAc 'select 1' 2>/dev/null) == 1 ]]
+}
+
+# secrets rotate postgres under load: new passwords in the database and .env, both apps
+# redeployed with them, PostgreSQL never restarted, no request failed; then `up` finds
+# nothing to restart or redeploy.
+rotate_postgres_under_load() {
+  local postgres_run old new worker
+  postgres_run=$(docker inspect -f '{{.Id}} {{.State.StartedAt}}' "$(protostar_compose ps -q postgres)")
+  old=$(sed -n 's/^POSTGRES_BACKEND_PASSWORD=//p' "$PROTOSTAR_ENV_FILE") worker=$(worker_container)
+  start_load rotate-postgres
+  protostar secrets rotate postgres >"$E2E_DIR/rotate-postgres.out" 2>&1 || {
+    cat "$E2E_DIR/rotate-postgres.out"
+    die "the rotation failed"
+  }
+  stop_load 50 || die "requests failed during the rotation"
+  new=$(sed -n 's/^POSTGRES_BACKEND_PASSWORD=//p' "$PROTOSTAR_ENV_FILE")
+  [[ "$new" =~ ^[0-9a-f]{48}$ && "$new" != "$old" ]] || die "no new POSTGRES_BACKEND_PASSWORD in .env"
+  [[ $(docker inspect -f '{{.Id}} {{.State.StartedAt}}' "$(protostar_compose ps -q postgres)") == "$postgres_run" ]] ||
+    die "postgres was restarted"
+  role_connects protostar_backend "$new" || die "the backend's role does not log in with the new password"
+  refute role_connects protostar_backend "$old" || die "the old password still opens a connection"
+  role_connects "$POSTGRES_USER" "$(sed -n 's/^POSTGRES_PASSWORD=//p' "$PROTOSTAR_ENV_FILE")" || die "the superuser's new password does not log in"
+  [[ "$(worker_container)" != "$worker" ]] || die "the worker was not replaced"
+  # the apps' own connections (a fixed pool each), opened with the new passwords
+  [[ $(psql_app "SELECT count(DISTINCT usename) FROM pg_stat_activity WHERE usename IN ('protostar_backend', 'protostar_worker')") == 2 ]] ||
+    die "the apps hold no connections"
+  protostar up >"$E2E_DIR/up-after-rotate.out" 2>&1 || {
+    cat "$E2E_DIR/up-after-rotate.out"
+    die "up failed after the rotation"
+  }
+  ! grep -q '^\[redeploy\]' "$E2E_DIR/up-after-rotate.out" || die "up redeployed after the rotation"
+}
+
 # anonymous_limit — the backend's limit for calls without a token, as its RateLimit-Limit
 # header says it.
 anonymous_limit() { https_headers /api/openapi.json | tr -d '\r' | sed -n 's/^ratelimit-limit: //Ip'; }
@@ -570,6 +606,7 @@ check "the web app in chromium, a deploy mid-answer: the full answer shown once,
 check "deploy ai-worker: the new worker is healthy before the old one stops gracefully" worker_rolling_deploy
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 check "secrets rotate jwt: a token from before the rotation and one from after both work" rotate_jwt_signs_nobody_out
+check "secrets rotate postgres under load: new passwords in use, PostgreSQL not restarted, 0 failed requests" rotate_postgres_under_load
 check "settings changed in .env.backend and .env.ai-worker: up applies them blue/green and rolling, 0 failed requests" up_applies_changed_app_settings_under_load
 
 echo "audit log of this run (durations):"
