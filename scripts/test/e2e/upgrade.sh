@@ -171,13 +171,14 @@ expect_status() {
 
 # --- The next release, under load ----------------------------------------------------------
 # next_release — a commit on top of HEAD in the release repository's main: both apps get
-# one more JVM option (a setting, so blue/green and rolling, no new image).
+# one more JVM option (a setting, so blue/green and rolling, no new image) wherever their
+# JAVA_TOOL_OPTIONS are written (the colours have theirs).
 next_release() {
   local work="$E2E_DIR/next"
   git clone --quiet "$RELEASES" "$work"
   git -C "$work" checkout --quiet -B main "$(git -C "$PROTOSTAR_ROOT" rev-parse HEAD)"
-  sed -i 's/^\(  JAVA_TOOL_OPTIONS: .*-XX:+ExitOnOutOfMemoryError\)$/\1 -Dprotostar.e2e-release=next/' "$work/compose/production.yml"
-  grep -q 'protostar.e2e-release=next' "$work/compose/production.yml"
+  sed -i 's/-XX:+ExitOnOutOfMemoryError/& -Dprotostar.e2e-release=next/' "$work/compose/production.yml"
+  [[ $(grep -c 'JAVA_TOOL_OPTIONS: .*-Dprotostar.e2e-release=next' "$work/compose/production.yml") -ge 2 ]]
   git -C "$work" -c user.name=e2e -c user.email=e2e@example.com commit --quiet -am "e2e: the next release"
   git -C "$work" push --quiet --force origin main
   git -C "$work" rev-parse HEAD
@@ -189,12 +190,15 @@ next_release_under_load() {
   installed upgrade main --yes --offline >"$E2E_DIR/upgrade-next.log" 2>&1 || { tail -n 40 "$E2E_DIR/upgrade-next.log" && return 1; }
   stop_load 100 || { tail -n 30 "$E2E_DIR/upgrade-next.log" && return 1; }
   grep -E "app images   unchanged|compose      1 file\(s\) changed|^Upgraded from " "$E2E_DIR/upgrade-next.log"
+  grep -E "^\[redeploy\] backend" "$E2E_DIR/upgrade-next.log"
+  grep -E "^\[redeploy\] ai-worker" "$E2E_DIR/upgrade-next.log"
+  echo "checkout on $(git -C "$INSTALL" rev-parse HEAD), the next release is $next"
   [[ $(git -C "$INSTALL" rev-parse HEAD) == "$next" ]]
-  grep -qx "RELEASE=$next" "$E2E_DIR/state/state.env"
-  grep -qE "action=upgrade service=release .*result=ok" "$E2E_DIR/state/audit.log"
+  grep -x "RELEASE=$next" "$E2E_DIR/state/state.env"
+  grep -E "action=upgrade service=release .*result=ok" "$E2E_DIR/state/audit.log"
   # both apps run with the new option, the backend that serves and the worker
   docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(installed compose ps -q "backend-$(sed -n 's/^ACTIVE_COLOR=//p' "$E2E_DIR/state/state.env")")" |
-    grep -q 'protostar.e2e-release=next'
+    grep 'protostar.e2e-release=next'
   docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(installed compose ps -q ai-worker)" | grep -q 'protostar.e2e-release=next'
 }
 
