@@ -177,6 +177,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [BACKEND_JAVA_OPTIONS]=java_options
   [S3_ENDPOINT]=url
   [LOKI_URL]=url
+  [MANAGEMENT_CACERT]=pem_file
   [NGINX_RATE_LIMIT]=rate
   [NGINX_RATE_BURST]=rate
   [ANSWER_PROVIDER]=answer_provider
@@ -218,6 +219,12 @@ check_value() {
     java_options) [[ "$v" =~ ^-[A-Za-z0-9=+:.,_/%-]*( -[A-Za-z0-9=+:.,_/%-]*)*$ ]] || echo "JVM options such as -Xmx1g -XX:+ExitOnOutOfMemoryError" ;;
     bucket) [[ "$v" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || echo "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'" ;;
     access_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=-]{3,128}$ ]] || echo "3 to 128 letters, digits or ._~+/=-" ;;
+    pem_file)
+      local file
+      file=$(absolute "$v")
+      [[ -r "$file" ]] && openssl x509 -in "$file" -noout 2>/dev/null ||
+        echo "a readable PEM certificate, a path on this host (the management host's tls.crt, or its CA)"
+      ;;
     url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || echo "an http(s) URL such as https://s3.ops.example.org:8443" ;;
     api_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$ ]] || echo "an http(s) URL such as http://vllm:8000/v1" ;;
     answer_provider) [[ "$v" =~ ^(offline|openai|gemini)$ ]] || echo "offline, openai or gemini" ;;
@@ -544,7 +551,51 @@ load_config() {
   STATE_DIR=$(absolute "$STATE_DIR")
   TLS_DIR=$(absolute "$TLS_DIR")
   export STATE_DIR TLS_DIR
+  export_app_trust_options
   load_state
+}
+
+# --- What the apps trust -----------------------------------------------------------------
+# The management host's HTTPS endpoints (S3 on 8443, Loki) carry ops-nginx's certificate,
+# self-signed unless the operator brought one: the apps trust it when MANAGEMENT_CACERT
+# names it. `up` builds a trust store (the JRE's own authorities plus that one) in
+# STATE_DIR/trust, mounted into both apps; the JVM is pointed at it by JAVA_TOOL_OPTIONS.
+readonly APP_TRUSTSTORE=/etc/protostar/trust/cacerts
+
+# export_app_trust_options — APP_TRUST_OPTIONS for Compose: empty, or the trust store's
+# system properties ahead of the apps' JVM options. The CA's fingerprint is among them, so
+# another CA is a changed setting, which `up` applies by redeploying the apps. The store's
+# password is the JDK's well-known default: it holds public certificates only.
+export_app_trust_options() {
+  APP_TRUST_OPTIONS=""
+  if [[ -n "${MANAGEMENT_CACERT:-}" ]]; then
+    MANAGEMENT_CACERT=$(absolute "$MANAGEMENT_CACERT")
+    APP_TRUST_OPTIONS="-Djavax.net.ssl.trustStore=$APP_TRUSTSTORE -Djavax.net.ssl.trustStorePassword=changeit"
+    APP_TRUST_OPTIONS+=" -Dprotostar.management-ca=$(sha256sum <"$MANAGEMENT_CACERT" | cut -c1-16) "
+  fi
+  export APP_TRUST_OPTIONS
+}
+
+# write_app_truststore IMAGE — STATE_DIR/trust/cacerts: IMAGE's JRE authorities plus
+# MANAGEMENT_CACERT, made with that JRE's keytool; removed when MANAGEMENT_CACERT is empty.
+# The directory is always there: both apps mount it.
+write_app_truststore() {
+  local dir="$STATE_DIR/trust" out
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  if [[ -z "${MANAGEMENT_CACERT:-}" ]]; then
+    rm -f "$dir/cacerts"
+    return 0
+  fi
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  out=$(docker run --rm --user 0 --network none --entrypoint sh -v "$dir:/out" -v "$MANAGEMENT_CACERT:/management-ca.pem:ro" "$1" -c '
+    set -e
+    java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+    cp "$java_home/lib/security/cacerts" /out/.cacerts.new
+    "$java_home/bin/keytool" -importcert -noprompt -alias protostar-management -file /management-ca.pem       -keystore /out/.cacerts.new -storepass changeit
+    chmod 644 /out/.cacerts.new
+    mv /out/.cacerts.new /out/cacerts' 2>&1) ||
+    abort "could not build the apps' trust store with MANAGEMENT_CACERT=$MANAGEMENT_CACERT: $out"
 }
 
 state_file() { printf '%s/state.env\n' "$STATE_DIR"; }

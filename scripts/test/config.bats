@@ -342,6 +342,8 @@ ENV
     [[ "$var" =~ ^(AI_WORKER|BACKEND_BLUE|BACKEND_GREEN)_IMAGE$ ]] && continue
     # The apps' settings files are beside .env: the CLI sets their paths.
     [[ "$var" =~ ^(AI_WORKER|BACKEND)_SETTINGS_FILE$ ]] && continue
+    # Made by the CLI from MANAGEMENT_CACERT (the trust store's JVM options).
+    [[ "$var" == APP_TRUST_OPTIONS ]] && continue
     grep -qE "^#? ?$var=" "$PROTOSTAR_REPO/compose/production.env.example" || missing+=("$var")
   done < <(grep -oE '\$\{[A-Z0-9_]+' "$PROTOSTAR_REPO/compose/production.yml" | cut -c3- | sort -u)
   ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"

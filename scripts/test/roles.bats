@@ -51,7 +51,7 @@ env_of() { yaml_query "$PROD" "[f'{k}={v}' for k, v in d['services']['$1']['envi
     grep -qx 'JWT_SECRET=${JWT_SECRET}' <<<"$env"
     grep -qx "COLOR=$color" <<<"$env"
     # the colour's own JVM options win over the shared ones
-    grep -qx 'JAVA_TOOL_OPTIONS=${BACKEND_JAVA_OPTIONS:--XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError}' <<<"$env"
+    grep -qx 'JAVA_TOOL_OPTIONS=${APP_TRUST_OPTIONS:-}${BACKEND_JAVA_OPTIONS:--XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError}' <<<"$env"
     ! grep -E '^(PROTOSTAR_ANSWER_|PROTOSTAR_QUEUE_CONCURRENCY)' <<<"$env" || fail "backend-$color gets the worker's settings"
   done
 }

@@ -366,6 +366,41 @@ up_rejects() {
   grep -qx "AI_WORKER_SETTINGS_FILE=$TEST_ROOT/.env.ai-worker" "$STUB_ENV_LOG" || fail "$(cat "$STUB_ENV_LOG")"
 }
 
+@test "MANAGEMENT_CACERT: a file that is not there or no PEM certificate is refused before anything starts" {
+  write_env "MANAGEMENT_CACERT=/nonexistent/ca.pem"
+  up_rejects "MANAGEMENT_CACERT=/nonexistent/ca.pem is malformed: expected a readable PEM certificate, a path on this host"
+  printf 'not a certificate\n' >"$TEST_ROOT/ca.pem"
+  write_env "MANAGEMENT_CACERT=$TEST_ROOT/ca.pem"
+  up_rejects "MANAGEMENT_CACERT=$TEST_ROOT/ca.pem is malformed: expected a readable PEM certificate"
+}
+
+@test "MANAGEMENT_CACERT: up builds the apps' trust store with it and points their JVMs there; empty, none" {
+  use_free_ports
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=s3.ops.test -keyout "$TEST_ROOT/ca.key" -out "$TEST_ROOT/ca.pem" 2>/dev/null
+  write_env "MANAGEMENT_CACERT=$TEST_ROOT/ca.pem"
+  record_docker_env APP_TRUST_OPTIONS
+  run protostar up --offline
+  assert_status 0
+  # keytool of the app image's own JRE, the CA mounted read-only, no network
+  assert_called "docker run --rm --user 0 --network none --entrypoint sh -v $STATE_DIR_T/trust:/out -v $TEST_ROOT/ca.pem:/management-ca.pem:ro protostar/backend:test-1 -c"
+  assert_called "keytool\" -importcert -noprompt -alias protostar-management -file /management-ca.pem"
+  [[ $(stat -c %a "$STATE_DIR_T/trust") == 755 ]]
+  local fingerprint
+  fingerprint=$(sha256sum <"$TEST_ROOT/ca.pem" | cut -c1-16)
+  grep -qx "APP_TRUST_OPTIONS=-Djavax.net.ssl.trustStore=/etc/protostar/trust/cacerts -Djavax.net.ssl.trustStorePassword=changeit -Dprotostar.management-ca=$fingerprint " "$STUB_ENV_LOG" ||
+    fail "$(cat "$STUB_ENV_LOG")"
+  # without it: no store, no options
+  touch "$STATE_DIR_T/trust/cacerts"
+  write_env
+  : >"$STUB_LOG"
+  : >"$STUB_ENV_LOG"
+  run protostar up --offline
+  assert_status 0
+  refute_called "keytool"
+  [[ ! -e "$STATE_DIR_T/trust/cacerts" ]]
+  grep -qx "APP_TRUST_OPTIONS=" "$STUB_ENV_LOG" || fail "$(cat "$STUB_ENV_LOG")"
+}
+
 @test "app settings: what .env sets, or Compose fixes, is refused in an app's file before anything starts" {
   write_env
   printf 'PROTOSTAR_SIGNUP_POLICY=closed\nCOLOR=red\n' >"$TEST_ROOT/.env.backend"

@@ -14,6 +14,10 @@
 #   systemd would run it, makes a backup; restore into production is refused while the
 #   apps run; a corrupt dump or the store dying mid-download changes nothing in
 #   production; then restore replaces the database (--stop-apps) keeping the old one.
+# Last, documents move to S3Proxy behind a TLS front with a self-signed certificate (as
+# the management host's MinIO behind ops-nginx): without MANAGEMENT_CACERT an upload is
+# refused (503) and the backend logs the TLS failure; with it, `up` redeploys both apps
+# trusting it, and a document is stored and ingested.
 # Always tears everything down (--keep leaves it for inspection).
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -28,7 +32,8 @@ keep=""
 [[ "${1:-}" == --keep ]] && keep=1
 
 e2e_setup backup
-S3_NAME=$E2E_PROJECT-s3
+e2e_with_admin
+S3_NAME=$E2E_PROJECT-s3 S3_TLS_NAME=$E2E_PROJECT-s3-tls
 S3_PORT=$(free_port)
 S3_ACCESS=e2e-backup-key
 S3_SECRET=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
@@ -38,7 +43,7 @@ cleanup() {
     echo "---- S3Proxy ----" >&2
     docker logs --tail 40 "$S3_NAME" >&2 2>&1 || true
   fi
-  [[ -n "$keep" ]] || docker rm -f "$S3_NAME" >/dev/null 2>&1 || true
+  [[ -n "$keep" ]] || docker rm -f "$S3_NAME" "$S3_TLS_NAME" >/dev/null 2>&1 || true
   e2e_teardown "$status"
 }
 trap 'cleanup $?' EXIT
@@ -360,6 +365,99 @@ restore_into_production_replaces_the_database() {
 }
 
 started=$SECONDS
+# --- Documents on the management host's S3, over HTTPS with its own CA -------------------
+# As ops-nginx's 8443 serves MinIO: a TLS front (nginx, a self-signed certificate for
+# s3.ops.test) before S3Proxy, on the apps' egress network. Without MANAGEMENT_CACERT the
+# apps refuse the certificate (an upload answers 503, saying why); with it, a document is
+# stored by the backend and fetched by the worker over TLS.
+s3_tls_front_starts() {
+  local dir="$E2E_DIR/s3-tls"
+  mkdir -p "$dir"
+  # self-signed, as `protostar management up` makes ops-nginx's (the key readable by
+  # nginx's user in the container; a test key)
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 2 -subj /CN=s3.ops.test \
+    -addext subjectAltName=DNS:s3.ops.test -keyout "$dir/tls.key" -out "$dir/tls.crt" 2>/dev/null
+  chmod 644 "$dir/tls.key"
+  cat >"$dir/nginx.conf" <<'CONF'
+pid /tmp/nginx.pid;
+events {}
+http {
+  client_body_temp_path /tmp/client-body;
+  proxy_temp_path /tmp/proxy;
+  server {
+    listen 8443 ssl;
+    server_name s3.ops.test;
+    ssl_certificate /etc/s3-tls/tls.crt;
+    ssl_certificate_key /etc/s3-tls/tls.key;
+    client_max_body_size 0;
+    location / {
+      proxy_pass http://s3proxy:8080;
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  docker network connect --alias s3proxy "${E2E_PROJECT}_egress" "$S3_NAME"
+  docker run -d --name "$S3_TLS_NAME" --network "${E2E_PROJECT}_egress" --network-alias s3.ops.test \
+    -v "$dir:/etc/s3-tls:ro" --entrypoint nginx "$(image_of NGINX_IMAGE offline)" -c /etc/s3-tls/nginx.conf -g 'daemon off;' >/dev/null
+  sleep 1
+  # from the backend's own network: the front answers, S3Proxy behind it signs the refusal
+  docker run --rm --network "${E2E_PROJECT}_egress" -v "$dir:/etc/s3-tls:ro" "$(image_of NGINX_IMAGE offline)" \
+    curl -sS --cacert /etc/s3-tls/tls.crt -o /dev/null -w '%{http_code}\n' https://s3.ops.test:8443/ | grep -qE '^(400|403)$'
+}
+# set_documents_store [KEY=VALUE...] — the documents' S3 settings in .env, then `up`, which
+# redeploys both apps with them.
+set_documents_store() {
+  local pair
+  for pair in "S3_ENDPOINT=https://s3.ops.test:8443" "S3_ACCESS_KEY=$S3_ACCESS" "S3_SECRET_KEY=$S3_SECRET" "$@"; do
+    if grep -q "^${pair%%=*}=" "$PROTOSTAR_ENV_FILE"; then
+      sed -i "s|^${pair%%=*}=.*|$pair|" "$PROTOSTAR_ENV_FILE"
+    else
+      printf '%s\n' "$pair" >>"$PROTOSTAR_ENV_FILE"
+    fi
+  done
+  protostar up >"$E2E_DIR/up-s3.log" 2>&1 || { tail -n 30 "$E2E_DIR/up-s3.log" && return 1; }
+  grep -E '^\[redeploy\] backend' "$E2E_DIR/up-s3.log"
+}
+# upload_as_admin — a small text document, uploaded by the admin: "<status>" then the body.
+upload_as_admin() {
+  login_to "$E2E_DIR/admin.token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null
+  printf 'Parental leave: 20 weeks, paid.\n' >"$E2E_DIR/parental.txt"
+  curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$E2E_DIR/admin.token")" \
+    -F "file=@$E2E_DIR/parental.txt;type=text/plain" -F 'title=Parental leave' -F access=PUBLIC \
+    -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents" |
+    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+}
+untrusted_management_certificate_is_refused() {
+  local response
+  set_documents_store
+  response=$(upload_as_admin)
+  echo "$response"
+  [[ $(head -n 1 <<<"$response") == 503 ]]
+  tail -n +2 <<<"$response" | jq -e '.resultCode != null and .message != null'
+  # the reason is the backend's to log, not the client's to read
+  protostar logs backend --tail 300 2>&1 | grep -m 1 -E "PKIX path building failed|unable to find valid certification path"
+}
+documents_reach_the_management_s3_with_its_ca() {
+  local response id status
+  set_documents_store "MANAGEMENT_CACERT=$E2E_DIR/s3-tls/tls.crt"
+  response=$(upload_as_admin)
+  echo "$response"
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  id=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
+  for _ in $(seq 1 60); do
+    status=$(psql_app "select status from documents where id = '$id'")
+    [[ "$status" == ready || "$status" == failed ]] && break
+    sleep 2
+  done
+  psql_app "select status, coalesce(error, '') from documents where id = '$id'"
+  [[ "$status" == ready ]]
+  # the object is in S3Proxy's store, behind the TLS front
+  find "$E2E_DIR/s3data/documents" -type f | grep -q .
+}
+
 check "the stack and the S3 stand-in start; the backups bucket exists" stack_and_s3_start
 check "rows with 384-dimension vectors and an HNSW index are in the database" seed_rows_with_vectors
 check "backup: pg_dump streamed in several parts, verified, named with time and version" backup_succeeds_in_parts
@@ -376,5 +474,8 @@ check "restore into production needs --yes and is refused while the apps run" re
 check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
 check "the S3 store dying mid-download fails a restore into production: same rows, scratch dropped, apps up" s3_dying_mid_download_fails_and_changes_nothing
 check "restore --yes --stop-apps replaces the database, keeps the old one, apps healthy again" restore_into_production_replaces_the_database
+check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
+check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
+check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca
 echo "backup e2e: $((SECONDS - started))s"
 e2e_summary
