@@ -48,6 +48,38 @@ remove_new_workers() {
 # worker_progress TIMEOUT SECONDS — how the new worker's start goes, SECONDS into it.
 worker_progress() { info "      waiting for the new ai-worker: ${2}s of ${1}s"; }
 
+# new_workers_healthy TIMEOUT — waits until the health check of every new worker passes;
+# fails as soon as one is unhealthy or has stopped, or after TIMEOUT seconds. Only the new
+# ones count: an old worker that is unhealthy (its Redis restarted under it, say) is what
+# a replacement is for, and must not hold it up, as `compose up --wait` would.
+new_workers_healthy() {
+  local deadline=$((SECONDS + $1)) id state ready
+  local -a ids
+  while ((SECONDS < deadline)); do
+    mapfile -t ids < <(worker_new_ids)
+    ready=$((${#ids[@]} > 0))
+    for id in "${ids[@]}"; do
+      state=$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id" 2>/dev/null)
+      case "$state" in
+        "running healthy") ;;
+        "running unhealthy")
+          echo "container ${id:0:12} is unhealthy"
+          return 1
+          ;;
+        exited* | dead*)
+          echo "container ${id:0:12} stopped (${state%% *})"
+          return 1
+          ;;
+        *) ready=0 ;;
+      esac
+    done
+    ((ready)) && return 0
+    sleep 1
+  done
+  echo "no health check passed within ${1}s"
+  return 1
+}
+
 # start_new_workers IMAGE COUNT TIMEOUT — COUNT workers with IMAGE beside the old ones,
 # waited for (at most TIMEOUT seconds, with progress). On failure: their last log lines,
 # them removed, the run aborted.
@@ -61,7 +93,11 @@ start_new_workers() {
   # --no-recreate leaves the running workers alone; --scale adds the new ones, created
   # from the configuration as it is now, so with the new image.
   run_watched "$log" worker_progress "$timeout" -- "${cmd[@]}" up --detach --no-deps --no-recreate \
-    --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" --wait --wait-timeout "$timeout" ai-worker || rc=$?
+    --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" ai-worker || rc=$?
+  if ((rc == 0)); then
+    run_watched "$log.health" worker_progress "$timeout" -- new_workers_healthy "$timeout" || rc=$?
+    cat "$log.health" >>"$log"
+  fi
   mapfile -t WORKER_NEW_IDS < <(worker_new_ids)
   if ((rc != 0)); then
     info "the new ai-worker ($image) did not become ready (after $((SECONDS - began))s, at most ${timeout}s):"

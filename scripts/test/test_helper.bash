@@ -277,6 +277,8 @@ stub_workers() {
   stub docker 'ps *label=com.docker.compose.service=ai-worker *' 'cat "$STUB_LOG.workers"'
   stub_tap docker 'compose * up *--scale*' 'echo id-ai-worker-new >>"$STUB_LOG.workers"'
   stub_tap docker 'rm *' 'for id in "${@:2}"; do sed -i "/^$id\$/d" "$STUB_LOG.workers"; done'
+  # each new worker passes its health check
+  stub_output docker 'inspect -f {{.State.Status}} * id-ai-worker-new' 'running healthy\n'
 }
 
 # recipe_of NAME — the digest of compose/images/NAME the CLI labels its image with.

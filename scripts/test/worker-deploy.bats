@@ -8,14 +8,16 @@ load test_helper
 setup() {
   deployed_stack_setup blue v1 v1
   stub_workers id-ai-worker-old
-  stub_output docker 'inspect *' '143\n'
+  stub_output docker 'inspect -f {{.State.ExitCode}} *' '143\n'
 }
 
 @test "rolling deploy: the new worker starts beside the old and passes its health check, then the old stops gracefully" {
   record_docker_env AI_WORKER_IMAGE
   run protostar deploy ai-worker v2
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --no-deps --no-recreate --scale ai-worker=2 --wait --wait-timeout 300 ai-worker"
+  assert_call_line "$(compose_prefix) up --detach --no-deps --no-recreate --scale ai-worker=2 ai-worker"
+  # the gate is the new worker's own health check, not the service's (see below)
+  assert_called "docker inspect -f {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} id-ai-worker-new"
   grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STUB_ENV_LOG" || fail "new image not exported" "$(cat "$STUB_ENV_LOG")"
   assert_call_line "docker stop --time 60 id-ai-worker-old"
   assert_call_line "docker rm id-ai-worker-old"
@@ -49,8 +51,27 @@ setup() {
   assert_unlocked
 }
 
+@test "a new worker whose health check fails is removed at once, without waiting for the timeout" {
+  stub_output docker 'inspect -f {{.State.Status}} * id-ai-worker-new' 'running unhealthy\n'
+  run protostar deploy ai-worker v2
+  assert_status 1
+  assert_output_contains "compose: container id-ai-worker is unhealthy"
+  assert_call_line "docker rm --force id-ai-worker-new"
+  refute_called "docker stop"
+  assert_state_unchanged
+}
+
+@test "an old worker that is unhealthy does not hold up its replacement" {
+  # as after a Redis restart under it: compose up --wait would wait for it, and fail
+  stub_output docker 'inspect -f {{.State.Status}} * id-ai-worker-old' 'running unhealthy\n'
+  run protostar deploy ai-worker v2
+  assert_status 0
+  assert_call_line "docker stop --time 60 id-ai-worker-old"
+  grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STATE_DIR_T/state.env"
+}
+
 @test "--grace bounds the old worker's shutdown; a worker killed at the bound is reported" {
-  stub_output docker 'inspect *' '137\n'
+  stub_output docker 'inspect -f {{.State.ExitCode}} *' '137\n'
   run protostar deploy ai-worker v2 --grace 5
   assert_status 0
   assert_call_line "docker stop --time 5 id-ai-worker-old"
