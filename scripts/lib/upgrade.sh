@@ -52,6 +52,15 @@ migrations_only_in() {
     <(in_checkout ls-tree --name-only "$2" "$MIGRATIONS_DIR/" | sed 's|.*/||' | sort)
 }
 
+# migrations_left_behind FROM_IMAGE TO_IMAGE — for going back from one app image to
+# another: the migrations FROM's release has and TO's does not, on one line, when both
+# images are tagged with commits of this checkout (nothing otherwise).
+migrations_left_behind() {
+  local from to
+  from=$(commit_of "${1##*:}") && to=$(commit_of "${2##*:}") || return 0
+  migrations_only_in "$from" "$to" | paste -sd' '
+}
+
 # count_lines — how many non-empty lines stdin has.
 count_lines() { grep -c . || true; }
 

@@ -201,3 +201,21 @@ serving() { echo "$1" >"$STUB_DIR/serving"; }
   run grep -inE '\b(drop|rename)\b' "$TEST_ROOT/V99__x.sql"
   assert_status 0
 }
+
+@test "a rollback to an older release's image names the migrations that stay applied" {
+  V2=$(release "v2" "backend/App.java=two" "ai-worker/contract/src/main/resources/db/migration/V2__more.sql=select 2;")
+  git -C "$CHECKOUT" fetch -q
+  in_release_checkout() {
+    PROTOSTAR_ROOT=$CHECKOUT bash -c 'set -Eeuo pipefail
+      source "$PROTOSTAR_ROOT/scripts/lib/common.sh"; source "$PROTOSTAR_ROOT/scripts/lib/config.sh"
+      source "$PROTOSTAR_ROOT/scripts/lib/upgrade.sh"; eval "$1"' in_release_checkout "$1"
+  }
+  run in_release_checkout "migrations_left_behind protostar/backend:$V2 protostar/backend:$V1"
+  assert_status 0
+  [[ "$output" == V2__more.sql ]] || fail "$output"
+  # forward, or with a tag that is no commit: nothing to say
+  run in_release_checkout "migrations_left_behind protostar/backend:$V1 protostar/backend:$V2"
+  [[ -z "$output" ]] || fail "$output"
+  run in_release_checkout "migrations_left_behind protostar/backend:$V2 protostar/backend:hotfix-7"
+  [[ -z "$output" && $status == 0 ]] || fail "$status $output"
+}
