@@ -425,10 +425,7 @@ set_documents_store() {
 upload_as_admin() {
   login_to "$E2E_DIR/admin.token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null
   printf 'Parental leave: 20 weeks, paid.\n' >"$E2E_DIR/parental.txt"
-  curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$E2E_DIR/admin.token")" \
-    -F "file=@$E2E_DIR/parental.txt;type=text/plain" -F 'title=Parental leave' -F access=PUBLIC \
-    -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents" |
-    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+  upload "$E2E_DIR/parental.txt" text/plain "$E2E_DIR/admin.token" "Parental leave"
 }
 untrusted_management_certificate_is_refused() {
   local response
@@ -442,19 +439,16 @@ untrusted_management_certificate_is_refused() {
   grep -m 1 -E "PKIX path building failed|unable to find valid certification path" "$E2E_DIR/backend-tls.log"
 }
 documents_reach_the_management_s3_with_its_ca() {
-  local response id status
+  local response id
   set_documents_store "MANAGEMENT_CACERT=$E2E_DIR/s3-tls/tls.crt"
   response=$(upload_as_admin)
   echo "$response"
   [[ $(head -n 1 <<<"$response") == 201 ]]
   id=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
-  for _ in $(seq 1 60); do
-    status=$(psql_app "select status from documents where id = '$id'")
-    [[ "$status" == ready || "$status" == failed ]] && break
-    sleep 2
-  done
-  psql_app "select status, coalesce(error, '') from documents where id = '$id'"
-  [[ "$status" == ready ]]
+  wait_until 120 "document $id to be ingested" document_is "$id" ready || {
+    psql_app "select status, coalesce(error, '') from documents where id = '$id'"
+    return 1
+  }
   # the object is in S3Proxy's store, behind the TLS front
   find "$E2E_DIR/s3data/documents" -type f | grep -q .
 }

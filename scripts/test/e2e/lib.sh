@@ -167,6 +167,15 @@ sse_job_events() {
   jq -c --arg job "$1" 'select(.data != null) | {event, data: (.data | fromjson? // {})}
     | select(.data.jobId == $job)' "$SSE_OUT"
 }
+# upload FILE TYPE TOKEN-FILE [TITLE] — a multipart upload of a PUBLIC document through
+# nginx (title "Leave <policy>" unless given): "<status>" then the body.
+upload() {
+  curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$3")" -F "file=@$1;type=$2" \
+    -F "title=${4:-Leave <policy>}" -F access=PUBLIC -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents" |
+    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
+}
+document_status() { psql_app "select status from documents where id = '$1'"; }
+document_is() { [[ $(document_status "$1") == "$2" ]]; }
 container_health() { docker inspect -f '{{.State.Health.Status}}' "$(protostar_compose ps -q "$1")"; }
 container_ids() { protostar_compose ps -q | sort | tr '\n' ' '; }
 # "service hostip:port ..." for every container that publishes a port.

@@ -132,12 +132,6 @@ ask_and_receive_the_answer_over_sse() {
     and .data.items[0].content == "How many days of annual leave do I get? <script>alert(1)</script>"
     and .data.items[1].content == $a' "$E2E_DIR/api.json"
 }
-# upload FILE TYPE TOKEN-FILE — a multipart upload through nginx: "<status>" then the body.
-upload() {
-  curl -sS --cacert "$TLS_DIR/tls.crt" -H "Authorization: Bearer $(cat "$3")" -F "file=@$1;type=$2" \
-    -F 'title=Leave <policy>' -F access=PUBLIC -w '\n%{http_code}' "https://localhost:$HTTPS_PORT/api/admin/documents" |
-    { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
-}
 # An admin's upload goes through nginx and the backend to the embedded object store, and
 # the ai-worker ingests it: fetched, chunked, embedded into pgvector, ready.
 uploaded_document_is_ingested() {
@@ -380,8 +374,6 @@ backend_shuts_down_gracefully() {
   protostar_compose stop backend-blue
   protostar_compose logs backend-blue | grep -E 'Graceful shutdown complete'
 }
-document_status() { psql_app "select status from documents where id = '$1'"; }
-document_is() { [[ $(document_status "$1") == "$2" ]]; }
 # line_of PATTERN FILE — the number of the first line matching PATTERN (ERE), or fails.
 line_of() { grep -nE -m 1 "$1" "$2" | cut -d: -f1 | grep .; }
 # Stopped while it embeds a long document (600 chunks: about 10 s on an idle machine, well
