@@ -642,10 +642,21 @@ write_state() {
 
 # compose_command — the exact `docker compose` invocation for this host (printed by
 # tests; run by compose()). Variables come from the environment load_config built.
-# Without S3_ENDPOINT the embedded object store runs (its Compose profile).
+# Without S3_ENDPOINT the embedded object store runs (its Compose profile); --every-profile
+# names it anyway, for what must reach every container the project may have (down).
 compose_command() {
   printf '%s\n' docker compose --project-name "$COMPOSE_PROJECT_NAME" --file "$COMPOSE_FILE_PRODUCTION"
-  [[ -n "${S3_ENDPOINT:-}" ]] || printf '%s\n' --profile embedded-object-store
+  [[ -n "${S3_ENDPOINT:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile embedded-object-store
+}
+
+# compose_every_profile ARGS... — compose() with the embedded object store's profile on even
+# when S3_ENDPOINT is set: a store that ran before documents moved to another S3 is still
+# the project's, and `down --remove-orphans` does not count a service of an inactive
+# profile as an orphan.
+compose_every_profile() {
+  local -a cmd
+  mapfile -t cmd < <(compose_command --every-profile)
+  "${cmd[@]}" "$@"
 }
 
 compose() {

@@ -36,6 +36,14 @@ load test_helper
   refute_called "--volumes"
 }
 
+@test "down reaches the embedded object store after documents moved to another S3" {
+  write_env "S3_ENDPOINT=https://s3.ops.corp.internal:8443"
+  run protostar down --yes --volumes
+  assert_status 0
+  # the profile is on although S3_ENDPOINT is set: its container, network and volume go too
+  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60 --volumes"
+}
+
 @test "down uses the project name from .env" {
   write_env "COMPOSE_PROJECT_NAME=other-site"
   run protostar down
