@@ -461,7 +461,11 @@ class WebAppBrowserTests {
 			assertThat(find(By.cssSelector("#admin-queue p.muted")).getText()).isEqualTo("Nothing here.");
 		}
 		else {
-			assertThat(driver.findElements(By.cssSelector("#admin-queue tbody tr"))).hasSize(Math.min(dead, 50));
+			// The list comes by a request of its own, which may answer after the figures.
+			int listed = Math.min(dead, 50);
+			waitUpTo(Duration.ofSeconds(10))
+				.until((d) -> d.findElements(By.cssSelector("#admin-queue tbody tr")).size() == listed);
+			assertThat(driver.findElements(By.cssSelector("#admin-queue tbody tr"))).hasSize(listed);
 		}
 		// The job the suite dead-lettered, with the worker's reason, replayed from its row.
 		String letter = System.getProperty("protostar.browser.dead-letter");
