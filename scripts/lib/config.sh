@@ -578,15 +578,18 @@ export_app_trust_options() {
 
 # write_app_truststore IMAGE — STATE_DIR/trust/cacerts: IMAGE's JRE authorities plus
 # MANAGEMENT_CACERT, made with that JRE's keytool; removed when MANAGEMENT_CACERT is empty.
-# The directory is always there: both apps mount it.
+# The directory is always there: both apps mount it. Made again only when the certificate
+# or the image changed (the stamp beside it says for which), not at every `up`.
 write_app_truststore() {
-  local dir="$STATE_DIR/trust" out
+  local dir="$STATE_DIR/trust" out stamp
   mkdir -p "$dir"
   chmod 755 "$dir"
   if [[ -z "${MANAGEMENT_CACERT:-}" ]]; then
-    rm -f "$dir/cacerts"
+    rm -f "$dir/cacerts" "$dir/cacerts.stamp"
     return 0
   fi
+  stamp="$(sha256sum <"$MANAGEMENT_CACERT" | cut -c1-16) $1"
+  [[ ! -f "$dir/cacerts" || "$(cat "$dir/cacerts.stamp" 2>/dev/null)" != "$stamp" ]] || return 0
   # shellcheck disable=SC2016 # expanded by the container's shell
   out=$(docker run --rm --user 0 --network none --entrypoint sh -v "$dir:/out" -v "$MANAGEMENT_CACERT:/management-ca.pem:ro" "$1" -c '
     set -e
@@ -596,6 +599,7 @@ write_app_truststore() {
     chmod 644 /out/.cacerts.new
     mv /out/.cacerts.new /out/cacerts' 2>&1) ||
     abort "could not build the apps' trust store with MANAGEMENT_CACERT=$MANAGEMENT_CACERT: $out"
+  printf '%s\n' "$stamp" >"$dir/cacerts.stamp"
 }
 
 state_file() { printf '%s/state.env\n' "$STATE_DIR"; }

@@ -65,18 +65,25 @@ write_superuser_password_file() {
 # database, in one transaction (all or none). Connections open already stay open: the
 # server checks a password only when a connection starts.
 set_database_passwords() {
-  local out secret
-  if ! out=$({
+  {
     printf '\\set superuser %s\n\\set su_password %s\n' "$POSTGRES_USER" "$1"
     printf '\\set owner_password %s\n\\set backend_password %s\n\\set worker_password %s\n' "$2" "$3" "$4"
     printf '%s\n' 'BEGIN;' "ALTER ROLE :\"superuser\" PASSWORD :'su_password';" \
       "ALTER ROLE protostar_owner PASSWORD :'owner_password';" "ALTER ROLE protostar_backend PASSWORD :'backend_password';" \
       "ALTER ROLE protostar_worker PASSWORD :'worker_password';" 'COMMIT;'
-  } | compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" 2>&1); then
-    for secret in "$@"; do out=${out//"$secret"/"***"}; done
-    echo "$out" >&2
-    return 1
-  fi
+  } | superuser_psql "$POSTGRES_DB" "$@"
+}
+
+# superuser_psql DATABASE SECRET... — psql as the superuser in DATABASE of the running
+# postgres service, reading stdin. On failure its output goes to stderr with every SECRET
+# masked: psql may quote the failing statement, never its password.
+superuser_psql() {
+  local db=$1 out secret
+  shift
+  out=$(compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$db" 2>&1) && return 0
+  for secret in "$@"; do out=${out//"$secret"/"***"}; done
+  printf '%s\n' "$out" >&2
+  return 1
 }
 
 # database_roles_input — what psql reads: the passwords as psql variables (never on a
@@ -92,13 +99,6 @@ database_roles_input() {
 # to date, the schema's objects owned by the owner role, the apps' grants.
 provision_database_roles() {
   local db=${1:-$POSTGRES_DB} out
-  if ! out=$(database_roles_input | compose exec -T postgres \
-    psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$db" 2>&1); then
-    local secret
-    # psql may quote the failing statement: never its password.
-    for secret in "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" "$POSTGRES_WORKER_PASSWORD"; do
-      out=${out//"$secret"/"***"}
-    done
-    abort "could not set up the database roles in $db: $out"
-  fi
+  out=$(database_roles_input | superuser_psql "$db" "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" \
+    "$POSTGRES_WORKER_PASSWORD" 2>&1) || abort "could not set up the database roles in $db: $out"
 }
