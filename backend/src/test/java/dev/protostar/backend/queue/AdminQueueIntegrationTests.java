@@ -5,6 +5,7 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -26,6 +27,9 @@ class AdminQueueIntegrationTests extends IntegrationTestSupport {
 
 	@Autowired
 	private StringRedisTemplate redis;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	private final String deadJob = "dead-" + UUID.randomUUID();
 
@@ -62,6 +66,21 @@ class AdminQueueIntegrationTests extends IntegrationTestSupport {
 		assertThat(after.at("/byType/ingestion/oldestWaitingSeconds").asLong()).isBetween(3600L, 3700L);
 		assertThat(after.get("oldestWaitingSeconds").asLong()).isGreaterThanOrEqualTo(3600L);
 		assertThat(after.propertyNames()).contains("running", "delayed", "deadLetters");
+	}
+
+	@Test
+	void theBackendReportsTheOldestWaitingJobsAgeToPrometheus() throws Exception {
+		long hourAgo = System.currentTimeMillis() - 3_600_000;
+		this.redis.opsForHash().putAll(PREFIX + "job:" + this.oldJob,
+				Map.of("type", "ingestion", "state", "waiting", "enqueuedAt", Long.toString(hourAgo)));
+		this.redis.opsForList().rightPush(PREFIX + "wait:ingestion", this.oldJob);
+		Thread.sleep(1100); // past the gauges' one-second snapshot
+
+		assertThat(this.meters.get("protostar.queue.oldest.waiting.age").tag("type", "ingestion").gauge().value())
+			.isBetween(3600.0, 3700.0);
+		assertThat(this.meters.get("protostar.queue.waiting").tag("type", "ingestion").gauge().value())
+			.isGreaterThanOrEqualTo(1.0);
+		assertThat(this.meters.get("protostar.queue.dead").gauge().value()).isGreaterThanOrEqualTo(0.0);
 	}
 
 	@Test
