@@ -1,8 +1,9 @@
 -- The services' database roles (compose/README.md, "Database roles"). Run by
 -- `protostar up` (before the apps start) and `protostar restore` (on the restored
 -- database, before it is swapped in), as the superuser, in the application database:
---   psql -v ON_ERROR_STOP=1 -d <POSTGRES_DB>, with owner_password, backend_password and
---   worker_password set by \set lines on stdin (never on a command line).
+--   psql -v ON_ERROR_STOP=1 -d <POSTGRES_DB>, with owner_password, backend_password,
+--   worker_password and monitor_password set by \set lines on stdin (never on a command
+--   line).
 -- Idempotent: creates what is missing, sets the passwords from .env every time, moves
 -- objects the superuser made (every table of an install from before the roles) to the
 -- owner, and grants. A fresh database has no tables before the backend's first start
@@ -17,7 +18,7 @@ BEGIN;
 -- Roles are the cluster's; none is a superuser or may create roles or databases, and
 -- none inherits another's rights.
 SELECT format('CREATE ROLE %I', name)
-  FROM unnest(ARRAY['protostar_owner', 'protostar_backend', 'protostar_worker']) AS name
+  FROM unnest(ARRAY['protostar_owner', 'protostar_backend', 'protostar_worker', 'protostar_monitor']) AS name
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = name) \gexec
 ALTER ROLE protostar_owner WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT
   PASSWORD :'owner_password';
@@ -25,6 +26,11 @@ ALTER ROLE protostar_backend WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NORE
   PASSWORD :'backend_password';
 ALTER ROLE protostar_worker WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT
   PASSWORD :'worker_password';
+-- The metrics exporter: pg_monitor's statistics and settings (it must inherit them), no
+-- table's rows and nothing in the schema.
+ALTER ROLE protostar_monitor WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT
+  CONNECTION LIMIT 3 PASSWORD :'monitor_password';
+GRANT pg_monitor TO protostar_monitor;
 
 -- pgvector is not a trusted extension: only a superuser may create it, so it is made
 -- here and V3__documents.sql's CREATE EXTENSION IF NOT EXISTS finds it present.

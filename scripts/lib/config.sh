@@ -6,11 +6,11 @@ readonly COMPOSE_FILE_PRODUCTION="$PROTOSTAR_ROOT/compose/production.yml"
 readonly ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/production.env.example"
 readonly SECRET_VARIABLES=(POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY
   POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD
-  REDIS_WORKER_PASSWORD)
+  REDIS_WORKER_PASSWORD METRICS_PASSWORD POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD)
 # The secrets a release added after the first: `up` generates those an existing .env lacks
 # (an upgrade), while one of the others missing is a mistake it names.
 readonly ADDED_SECRET_VARIABLES=(POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD
-  REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD)
+  REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD METRICS_PASSWORD POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD)
 
 env_file() { printf '%s\n' "${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env}"; }
 
@@ -145,6 +145,9 @@ declare -A ENV_RULES=(
   [POSTGRES_WORKER_PASSWORD]=secret
   [REDIS_BACKEND_PASSWORD]=secret
   [REDIS_WORKER_PASSWORD]=secret
+  [METRICS_PASSWORD]=secret
+  [POSTGRES_MONITOR_PASSWORD]=secret
+  [REDIS_MONITOR_PASSWORD]=secret
   [S3_BUCKET]=bucket
   [S3_ACCESS_KEY]=access_key
   [S3_SECRET_KEY]=secret
@@ -178,6 +181,8 @@ declare -A OPTIONAL_ENV_RULES=(
   [S3_ENDPOINT]=url
   [LOKI_URL]=url
   [MANAGEMENT_CACERT]=pem_file
+  [METRICS_PORT]=port
+  [METRICS_ALLOW]=ipv4_networks
   [NGINX_RATE_LIMIT]=rate
   [NGINX_RATE_BURST]=rate
   [ANSWER_PROVIDER]=answer_provider
@@ -541,7 +546,7 @@ load_config() {
   # .env is the only source of settings: a value inherited from the caller's environment
   # must not hide a variable missing from the file.
   unset "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE OBJECT_STORE_IMAGE \
-    JRE_IMAGE JDK_IMAGE \
+    NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE JRE_IMAGE JDK_IMAGE \
     IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env
@@ -717,6 +722,42 @@ write_active_backend() {
   active_backend_conf "$@" >"$tmp"
   chmod 644 "$tmp"
   mv "$tmp" "$dir/active-backend.conf"
+  write_routing_metrics
+}
+
+# routing_metrics — from an active-backend include on stdin, the share of requests each
+# colour gets, in Prometheus' text format: nginx serves it on the metrics listener
+# (/metrics/routing), so alerts and dashboards know which colour is live, and a canary's
+# split while it runs.
+routing_metrics() {
+  awk '
+    match($0, /^[[:space:]]*[0-9.]+%[[:space:]]+backend-(blue|green)[[:space:]]*;/) {
+      c = $0; sub(/.*backend-/, "", c); sub(/[[:space:]]*;.*/, "", c)
+      share[c] += ($1 + 0) / 100; given += ($1 + 0) / 100
+    }
+    /^[[:space:]]*\*[[:space:]]+backend-(blue|green)[[:space:]]*;/ {
+      c = $0; sub(/.*backend-/, "", c); sub(/[[:space:]]*;.*/, "", c); rest = c
+    }
+    END {
+      if (rest != "") share[rest] += 1 - given
+      print "# HELP protostar_backend_traffic_share Share of the requests nginx sends to the backend colour."
+      print "# TYPE protostar_backend_traffic_share gauge"
+      for (i = 1; i <= 2; i++) { c = (i == 1) ? "blue" : "green"; printf "protostar_backend_traffic_share{color=\"%s\"} %g\n", c, share[c] + 0 }
+      print "# HELP protostar_active_color Whether nginx sends requests to the backend colour (1) or none (0)."
+      print "# TYPE protostar_active_color gauge"
+      for (i = 1; i <= 2; i++) { c = (i == 1) ? "blue" : "green"; printf "protostar_active_color{color=\"%s\"} %d\n", c, (share[c] > 0) }
+    }'
+}
+
+# write_routing_metrics — STATE_DIR/nginx/routing.prom from the include as it is now
+# (after a switch, and after an undone one), replaced atomically.
+write_routing_metrics() {
+  local dir=$STATE_DIR/nginx tmp
+  [[ -f "$dir/active-backend.conf" ]] || return 0
+  tmp=$(mktemp "$dir/.routing.XXXXXX")
+  routing_metrics <"$dir/active-backend.conf" >"$tmp"
+  chmod 644 "$tmp"
+  mv "$tmp" "$dir/routing.prom"
 }
 
 # ensure_self_signed_pair DIR NAME [SAN] — DIR/tls.crt + DIR/tls.key, a self-signed pair
@@ -804,9 +845,9 @@ check_ports_free() {
   if [[ -n "$(compose ps --status running --quiet nginx 2>/dev/null)" ]]; then
     return 0
   fi
-  for port in "$HTTPS_PORT" "$HTTP_PORT"; do
+  for port in "$HTTPS_PORT" "$HTTP_PORT" "${METRICS_PORT:-9443}"; do
     if port_in_use "$BIND_ADDRESS" "$port"; then
-      abort "port $port on $BIND_ADDRESS is already in use by another program: stop it, or set HTTPS_PORT/HTTP_PORT in $(env_file)"
+      abort "port $port on $BIND_ADDRESS is already in use by another program: stop it, or set HTTPS_PORT/HTTP_PORT/METRICS_PORT in $(env_file)"
     fi
   done
 }

@@ -4,6 +4,10 @@
 
 # shellcheck source=scripts/lib/images.sh
 source "$PROTOSTAR_ROOT/scripts/lib/images.sh"
+# shellcheck source=scripts/lib/nginx-access.sh
+source "$PROTOSTAR_ROOT/scripts/lib/nginx-access.sh"
+# shellcheck source=scripts/lib/alerting.sh
+source "$PROTOSTAR_ROOT/scripts/lib/alerting.sh"
 
 readonly COMPOSE_FILE_MANAGEMENT="$PROTOSTAR_ROOT/compose/management.yml"
 readonly MANAGEMENT_ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/management.env.example"
@@ -12,9 +16,7 @@ readonly MANAGEMENT_SECRET_VARIABLES=(JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSW
 # The images `up --offline` builds from Debian packages (the others are not packaged).
 readonly MANAGEMENT_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26
 readonly MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE=protostar/prometheus:2.53
-# The group ops-nginx's workers run as (nginx/management/nginx.conf: `user www-data`):
-# www-data is 33 in both the registry image and the offline one (Debian's base-passwd).
-readonly OPS_NGINX_WORKER_GID=33
+readonly MANAGEMENT_OFFLINE_ALERTMANAGER_IMAGE=protostar/alertmanager:0.28
 
 management_env_file() { printf '%s\n' "${PROTOSTAR_MANAGEMENT_ENV_FILE:-$PROTOSTAR_ROOT/.env.management}"; }
 
@@ -69,6 +71,21 @@ declare -A MANAGEMENT_OPTIONAL_ENV_RULES=(
   [OPS_CLIENT_CA_FILE]=file
   # Empty (the default): no admin address is let through until the operator adds theirs.
   [OPS_ADMIN_ALLOW]=ipv4_networks
+  [PRODUCTION_METRICS_ADDRESS]=host_port
+  [PRODUCTION_METRICS_PASSWORD]=secret
+  [PRODUCTION_CACERT]=file
+  [ALERT_WEBHOOK_URL]=webhook_url
+  [ALERT_SLACK_WEBHOOK_URL]=webhook_url
+  [ALERT_SLACK_CHANNEL]=slack_channel
+  [ALERT_EMAIL_TO]=email
+  [ALERT_EMAIL_FROM]=email
+  [ALERT_SMTP_SMARTHOST]=host_port
+  [ALERT_SMTP_USER]=access_key
+  [ALERT_SMTP_PASSWORD]=password
+  [ALERT_GROUP_WAIT]=alert_duration
+  [ALERT_GROUP_INTERVAL]=alert_duration
+  [ALERT_REPEAT_INTERVAL]=alert_duration
+  [ALERT_FOR_OVERRIDE]=alert_duration
 )
 
 # management_check_value RULE VALUE — the rules config.sh lacks, else config.sh's.
@@ -82,6 +99,10 @@ management_check_value() {
     access_key) [[ "$v" =~ ^[A-Za-z0-9._-]{3,64}$ ]] || echo "3 to 64 letters, digits or ._-" ;;
     duration) [[ "$v" =~ ^[0-9]+[hdwy]$ ]] || echo "a duration such as 30d or 12w" ;;
     file) [[ -f "$v" && -r "$v" ]] || [[ -f "$PROTOSTAR_ROOT/${v#./}" ]] || echo "a readable file" ;;
+    webhook_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/+=-]*)?(\?[A-Za-z0-9._~%/+=&-]*)?$ ]] || echo "an http(s) URL such as https://hooks.example.org/services/T0/B0/x" ;;
+    slack_channel) [[ "$v" =~ ^[#@][a-z0-9._-]{1,80}$ ]] || echo "a channel such as #ops or a user such as @oncall" ;;
+    alert_duration) [[ "$v" =~ ^[1-9][0-9]{0,4}[smh]$ ]] || echo "a duration such as 30s, 5m or 4h" ;;
+    host_port) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[1-9][0-9]{0,4}$ ]] || echo "a host name and port such as chat.example.org:9443" ;;
     *) check_value "$rule" "$v" ;;
   esac
 }
@@ -108,6 +129,10 @@ load_management_config() {
     JENKINS_HOSTNAME GRAFANA_HOSTNAME MINIO_CONSOLE_HOSTNAME MINIO_API_HOSTNAME LOKI_HOSTNAME \
     PROTOSTAR_REPOSITORY_URL PROTOSTAR_DEPLOY_HOST PROTOSTAR_PUBLIC_URL)
   problems+=("${placeholders[@]}")
+  # E-mail needs its three settings together.
+  if [[ -n "${ALERT_EMAIL_TO:-}" && (-z "${ALERT_EMAIL_FROM:-}" || -z "${ALERT_SMTP_SMARTHOST:-}") ]]; then
+    problems+=("ALERT_EMAIL_TO needs ALERT_EMAIL_FROM and ALERT_SMTP_SMARTHOST")
+  fi
   report_problems "$file" compose/management.env.example "${problems[@]}"
   MANAGEMENT_STATE_DIR=$(absolute "$MANAGEMENT_STATE_DIR")
   OPS_TLS_DIR=$(absolute "$OPS_TLS_DIR")
@@ -177,14 +202,6 @@ ensure_management_files() {
 # by `management up` and `management reload`: the settings are lists (and a password) that
 # nginx's template rendering cannot expand.
 
-# allow_list_conf LIST — nginx access rules: each address or network of LIST (commas or
-# spaces between them) allowed, any other address answered 403.
-allow_list_conf() {
-  local item
-  for item in ${1//,/ }; do printf 'allow %s;\n' "$item"; done
-  printf 'deny all;\n'
-}
-
 # ops_admin_access_conf — included by each admin server (8888): the allow-list on the
 # admin's own address (from the PROXY protocol header), then basic auth, then client
 # certificates when OPS_CLIENT_CA_FILE is set. All must pass (nginx's `satisfy all`).
@@ -202,11 +219,8 @@ ops_lan_access_conf() {
   allow_list_conf "$OPS_LAN_ALLOW"
 }
 
-# ops_htpasswd — OPS_ADMIN_USER with a salted SHA-512 crypt hash of OPS_ADMIN_PASSWORD
-# (the password goes to openssl on stdin, never on a command line).
-ops_htpasswd() {
-  printf '%s:%s\n' "$OPS_ADMIN_USER" "$(openssl passwd -6 -stdin <<<"$OPS_ADMIN_PASSWORD")"
-}
+# ops_htpasswd — OPS_ADMIN_USER and a hash of OPS_ADMIN_PASSWORD.
+ops_htpasswd() { htpasswd_line "$OPS_ADMIN_USER" "$OPS_ADMIN_PASSWORD"; }
 
 ops_client_ca() { cat "$OPS_CLIENT_CA_FILE"; }
 
@@ -215,7 +229,7 @@ ops_client_ca() { cat "$OPS_CLIENT_CA_FILE"; }
 # by them only (mode 640, group www-data), when this runs as root or as a member of that
 # group. Otherwise it stays readable by all, with a warning.
 write_ops_nginx_files() {
-  local dir="$MANAGEMENT_STATE_DIR/nginx" name builder mode
+  local dir="$MANAGEMENT_STATE_DIR/nginx" name builder
   command -v openssl >/dev/null || abort "openssl is needed to hash OPS_ADMIN_PASSWORD (apt-get install openssl)"
   mkdir -p "$dir"
   for name in admin-access.conf lan-access.conf htpasswd client-ca.crt; do
@@ -229,16 +243,56 @@ write_ops_nginx_files() {
         ;;
     esac
     "$builder" >"$dir/.$name.new" || abort "could not write $dir/$name"
-    mode=644
     if [[ "$name" == htpasswd ]]; then
-      if chgrp "$OPS_NGINX_WORKER_GID" "$dir/.$name.new" 2>/dev/null; then
-        mode=640
-      else
-        warn "$dir/htpasswd is readable by every user of this host: run 'protostar management up' as root to give it to ops-nginx's group ($OPS_NGINX_WORKER_GID) only"
-      fi
+      restrict_to_nginx "$dir/.$name.new" "$dir/$name" "protostar management up"
+    else
+      chmod 644 "$dir/.$name.new"
     fi
-    chmod "$mode" "$dir/.$name.new"
     mv "$dir/.$name.new" "$dir/$name"
+  done
+}
+
+# write_prometheus_site_files — MANAGEMENT_STATE_DIR/prometheus, Prometheus'
+# /etc/prometheus-site: the production listener's address (production-targets.yml, none
+# when PRODUCTION_METRICS_ADDRESS is empty), its password and the certificate to check it
+# against, and the alert rules. Prometheus reads the targets again by itself, the password
+# and certificate at each scrape; the rules at a reload (reload_prometheus).
+write_prometheus_site_files() {
+  local dir=$MANAGEMENT_STATE_DIR/prometheus ca=${PRODUCTION_CACERT:-/etc/ssl/certs/ca-certificates.crt}
+  mkdir -p "$dir"
+  [[ "$ca" == /* ]] || ca=$PROTOSTAR_ROOT/${ca#./}
+  [[ -r "$ca" ]] || abort "$ca is missing: set PRODUCTION_CACERT to the production host's certificate (its TLS_DIR/tls.crt)"
+  cp "$ca" "$dir/.ca.crt.new"
+  if [[ -n "${PRODUCTION_METRICS_ADDRESS:-}" ]]; then
+    printf -- '- targets: ["%s"]\n  labels: { host: production }\n' "$PRODUCTION_METRICS_ADDRESS"
+  else
+    echo '[]'
+  fi >"$dir/.targets.yml.new"
+  printf '%s' "${PRODUCTION_METRICS_PASSWORD:-}" >"$dir/.password.new"
+  # Prometheus runs as nobody (65534) in the official image and as prometheus (100) in
+  # the offline one: readable by all (the management host's users are its operators).
+  chmod 644 "$dir/.ca.crt.new" "$dir/.targets.yml.new" "$dir/.password.new"
+  mv "$dir/.ca.crt.new" "$dir/production-ca.crt"
+  mv "$dir/.targets.yml.new" "$dir/production-targets.yml"
+  mv "$dir/.password.new" "$dir/production-password"
+  render_alert_rules "$dir/rules"
+}
+
+# write_management_monitoring_files — what Prometheus and Alertmanager read from the
+# state directory (the site files above, alertmanager.yml and its secrets).
+write_management_monitoring_files() {
+  write_prometheus_site_files
+  write_alertmanager_files "$MANAGEMENT_STATE_DIR/alertmanager"
+}
+
+# reload_monitoring — running Prometheus and Alertmanager read their files again (SIGHUP:
+# both keep their old configuration when the new one is refused, and log why).
+reload_monitoring() {
+  local service
+  for service in prometheus alertmanager; do
+    [[ -n "$(management_compose ps --status running --quiet "$service" 2>/dev/null)" ]] || continue
+    management_compose kill -s SIGHUP "$service" >/dev/null 2>&1 ||
+      warn "$service did not take the signal to reload: protostar management compose restart $service"
   done
 }
 
@@ -246,14 +300,16 @@ write_ops_nginx_files() {
 # used before (recorded in MANAGEMENT_STATE_DIR), else upstream.
 management_image_source() { recorded_image_source "$MANAGEMENT_STATE_DIR" "${1:-}"; }
 
-# use_management_offline_images — ops-nginx and Prometheus from Debian packages (built
+# use_management_offline_images — ops-nginx, Prometheus and Alertmanager from Debian packages (built
 # when missing), unless .env.management names its own; exported for Compose.
 use_management_offline_images() {
   [[ -n "${OPERATOR_SET[OPS_NGINX_IMAGE]:-}" ]] || export OPS_NGINX_IMAGE=$MANAGEMENT_OFFLINE_NGINX_IMAGE
   [[ -n "${OPERATOR_SET[PROMETHEUS_IMAGE]:-}" ]] || export PROMETHEUS_IMAGE=$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE
+  [[ -n "${OPERATOR_SET[ALERTMANAGER_IMAGE]:-}" ]] || export ALERTMANAGER_IMAGE=$MANAGEMENT_OFFLINE_ALERTMANAGER_IMAGE
 }
 
 build_management_offline_images() {
   build_offline_image nginx "$MANAGEMENT_OFFLINE_NGINX_IMAGE"
   build_offline_image prometheus "$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE"
+  build_offline_image alertmanager "$MANAGEMENT_OFFLINE_ALERTMANAGER_IMAGE"
 }

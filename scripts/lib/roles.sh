@@ -11,7 +11,7 @@ readonly ROLES_SQL="$PROTOSTAR_ROOT/compose/postgres/roles.sql"
 redis_password_hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
 # redis_acl — the ACL file Redis starts with, from .env. Passwords appear only as hashes,
-# so the file holds nothing that logs in. Key patterns: the backend every protostar:* key
+# so the file holds nothing that logs in. The metrics exporter's user reads statistics only. Key patterns: the backend every protostar:* key
 # (refresh tokens, rate limits, the queue, the events, and its channel pattern, which
 # PSUBSCRIBE matches literally); the worker only the queue's and the events' keys and
 # channels, so it can read no refresh token. Commands: everything but @dangerous (KEYS,
@@ -24,6 +24,10 @@ redis_acl() {
     "$(redis_password_hash "$REDIS_BACKEND_PASSWORD")"
   printf 'user worker on #%s resetkeys ~protostar:jobs:* ~protostar:events:* resetchannels &protostar:events:* +@all -@dangerous +info -scan -randomkey\n' \
     "$(redis_password_hash "$REDIS_WORKER_PASSWORD")"
+  # What the exporter asks (INFO, CONFIG GET for maxmemory and the like, the slow log,
+  # latency, CLIENT LIST, memory stats), nothing that reads or writes a key.
+  printf 'user monitor on #%s resetkeys resetchannels -@all +ping +info +config|get +client|list +client|info +slowlog|get +slowlog|len +latency|latest +latency|histogram +memory|stats +select +cluster|info\n' \
+    "$(redis_password_hash "$REDIS_MONITOR_PASSWORD")"
 }
 
 # write_redis_acl — STATE_DIR/redis/users.acl (written by `up` from .env: edits are
@@ -89,8 +93,8 @@ superuser_psql() {
 # database_roles_input — what psql reads: the passwords as psql variables (never on a
 # command line), then roles.sql.
 database_roles_input() {
-  printf '\\set owner_password %s\n\\set backend_password %s\n\\set worker_password %s\n' \
-    "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" "$POSTGRES_WORKER_PASSWORD"
+  printf '\\set owner_password %s\n\\set backend_password %s\n\\set worker_password %s\n\\set monitor_password %s\n' \
+    "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" "$POSTGRES_WORKER_PASSWORD" "$POSTGRES_MONITOR_PASSWORD"
   cat "$ROLES_SQL"
 }
 
@@ -100,5 +104,5 @@ database_roles_input() {
 provision_database_roles() {
   local db=${1:-$POSTGRES_DB} out
   out=$(database_roles_input | superuser_psql "$db" "$POSTGRES_OWNER_PASSWORD" "$POSTGRES_BACKEND_PASSWORD" \
-    "$POSTGRES_WORKER_PASSWORD" 2>&1) || abort "could not set up the database roles in $db: $out"
+    "$POSTGRES_WORKER_PASSWORD" "$POSTGRES_MONITOR_PASSWORD" 2>&1) || abort "could not set up the database roles in $db: $out"
 }

@@ -131,6 +131,7 @@ switch_to() {
 undo_switch() {
   [[ -n "$DEPLOY_INCLUDE_BACKUP" && -f "$DEPLOY_INCLUDE_BACKUP" ]] || return 1
   mv -f "$DEPLOY_INCLUDE_BACKUP" "$(active_include)"
+  write_routing_metrics
   DEPLOY_INCLUDE_BACKUP=""
   DEPLOY_PHASE=started
   if [[ -n "$DEPLOY_RELOADED" ]]; then

@@ -37,8 +37,19 @@ prepare_images() {
     build_offline_images "$rebuild"
   else
     local var
+    local var name
     for var in NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE OBJECT_STORE_IMAGE; do
       image_exists "${!var}" || quietly "$(log_file pull)" docker pull "${!var}"
+    done
+    for name in "${DEBIAN_ONLY_IMAGES[@]}"; do
+      var=${name//-/_}
+      var=${var^^}_IMAGE
+      # An image of the operator's own (set in .env) is pulled like the others.
+      if [[ "${!var}" == "$(image_of "$var" upstream)" ]]; then
+        build_offline_image "$name" "${!var}"
+      else
+        image_exists "${!var}" || quietly "$(log_file pull)" docker pull "${!var}"
+      fi
     done
   fi
   version=$(app_version)

@@ -154,6 +154,8 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   assert_called "docker exec id-postgres pg_dump -U protostar -d protostar -Fc --compress=zstd:3"
   grep -E -- '-X DELETE .*\?uploadId=up%2F1%2Bx$' "$STUB_LOG" >/dev/null || fail "upload not aborted" "$(cat "$STUB_LOG")"
   [[ $(grep -c -- '-X DELETE' "$STUB_LOG") == 1 ]]
+  # no backup recorded for the alert on the last one's age
+  [[ ! -e "$STATE_DIR_T/metrics/backup.prom" ]] || fail "a failed backup was recorded"
 }
 
 @test "backup list shows the backups under the prefix, oldest first, sizes readable" {

@@ -7,9 +7,9 @@ load test_helper
 # --- ensure_env_file ----------------------------------------------------------------------
 
 # Every secret ensure_env_file generates, as an extended regex alternation.
-SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY|POSTGRES_OWNER_PASSWORD|POSTGRES_BACKEND_PASSWORD|POSTGRES_WORKER_PASSWORD|REDIS_BACKEND_PASSWORD|REDIS_WORKER_PASSWORD'
+SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY|POSTGRES_OWNER_PASSWORD|POSTGRES_BACKEND_PASSWORD|POSTGRES_WORKER_PASSWORD|REDIS_BACKEND_PASSWORD|REDIS_WORKER_PASSWORD|METRICS_PASSWORD|POSTGRES_MONITOR_PASSWORD|REDIS_MONITOR_PASSWORD'
 
-@test "ensure_env_file creates .env from the example, mode 600, with ten distinct 48-hex secrets" {
+@test "ensure_env_file creates .env from the example, mode 600, with thirteen distinct 48-hex secrets" {
   run lib_run ensure_env_file
   assert_status 0
   assert_output_contains "created $ENV_FILE with generated secrets"
@@ -22,7 +22,7 @@ SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_
     [[ "$value" =~ ^[0-9a-f]{48}$ ]] || fail "$var=$value is not 48 hex characters"
     secrets+=("$value")
   done
-  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 10 ]] || fail "secrets not distinct: ${secrets[*]}"
+  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 13 ]] || fail "secrets not distinct: ${secrets[*]}"
   # everything else is the example, line for line (nothing appended to a new file)
   diff <(grep -vE "^($SECRETS_RE)=" "$ENV_FILE") <(grep -vE "^($SECRETS_RE)=" "$PROTOSTAR_REPO/compose/production.env.example")
   # and no temp file is left beside it
@@ -211,7 +211,11 @@ ENV
   assert_output_line_matches '^  \* backend-green;$'
   refute_output_contains "backend-blue"
   [[ "$(stat -c %a "$conf")" == 644 ]] || fail "mode $(stat -c %a "$conf")"
-  [[ "$(ls -A "$STATE_DIR_T/nginx")" == active-backend.conf ]] || fail "left: $(ls -A "$STATE_DIR_T/nginx")"
+  [[ "$(ls -A "$STATE_DIR_T/nginx" | paste -sd' ')" == "active-backend.conf routing.prom" ]] ||
+    fail "left: $(ls -A "$STATE_DIR_T/nginx")"
+  # the metrics listener's view of it: green takes every request
+  grep -qx 'protostar_active_color{color="green"} 1' "$STATE_DIR_T/nginx/routing.prom"
+  grep -qx 'protostar_active_color{color="blue"} 0' "$STATE_DIR_T/nginx/routing.prom"
 }
 
 @test "load_state + export_image_defaults offline: the offline image names" {

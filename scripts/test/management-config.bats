@@ -13,8 +13,8 @@ M="$PROTOSTAR_REPO/compose/management"
 
 services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
 
-@test "the six services and the minio-init one-shot" {
-  [[ "$(services | paste -sd' ')" == "grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
+@test "the seven services and the minio-init one-shot" {
+  [[ "$(services | paste -sd' ')" == "alertmanager grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
 }
 
 @test "nothing but ops-nginx publishes a port, and it publishes only 8888 and 8443 (TLS)" {
@@ -52,7 +52,7 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   for s in minio loki prometheus grafana; do
     yaml_query "$MGMT" "d['services']['$s']['volumes']" | grep -E "^$s-data:/" >/dev/null || fail "$s has no named data volume"
   done
-  [[ "$(yaml_query "$MGMT" 'sorted(d["volumes"])' | paste -sd' ')" == "grafana-data loki-data minio-data prometheus-data" ]]
+  [[ "$(yaml_query "$MGMT" 'sorted(d["volumes"])' | paste -sd' ')" == "alertmanager-data grafana-data loki-data minio-data prometheus-data" ]]
   yaml_query "$MGMT" 'd["services"]["jenkins"]["volumes"]' |
     grep -xF '${JENKINS_HOME_DIR:-/var/lib/protostar-jenkins}:${JENKINS_HOME_DIR:-/var/lib/protostar-jenkins}' >/dev/null
 }
@@ -78,14 +78,25 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   ((${#missing[@]} == 0)) || fail "undocumented: ${missing[*]}"
 }
 
-@test "Prometheus scrapes the production apps' actuator and the management services" {
-  local p="$M/prometheus/prometheus.yml"
-  [[ "$(yaml_query "$p" '[j["metrics_path"] for j in d["scrape_configs"] if j["job_name"] == "protostar-apps"]')" == /actuator/prometheus ]]
-  [[ "$(yaml_query "$p" '[f for j in d["scrape_configs"] if j["job_name"] == "protostar-apps" for s in j["file_sd_configs"] for f in s["files"]]')" == /etc/prometheus/targets/production-apps.yml ]]
-  [[ "$(yaml_query "$p" 'sorted(j["job_name"] for j in d["scrape_configs"])' | paste -sd' ')" == "grafana loki minio prometheus protostar-apps" ]]
-  # the targets file is what the mount provides, one entry per app
-  [[ "$(yaml_query "$M/prometheus/targets/production-apps.yml" '[t["labels"]["app"] + "/" + t["labels"].get("color", "-") for t in d]' | paste -sd' ')" == "backend/blue backend/green ai-worker/-" ]]
+@test "Prometheus scrapes every production target through the metrics listener, and the management services" {
+  local p="$M/prometheus/prometheus.yml" production
+  [[ "$(yaml_query "$p" 'sorted(j["job_name"] for j in d["scrape_configs"])' | paste -sd' ')" == "ai-worker alertmanager backend-blue backend-green grafana loki minio nginx node postgres prometheus redis routing" ]]
+  # each production job: its listener path, over TLS with the password and CA `management
+  # up` writes, from the targets file it writes
+  production='[j for j in d["scrape_configs"] if "file_sd_configs" in j]'
+  [[ "$(yaml_query "$p" "[j['job_name'] + '=' + j['metrics_path'] for j in $production]" | paste -sd' ')" == \
+    "backend-blue=/metrics/backend-blue backend-green=/metrics/backend-green ai-worker=/metrics/ai-worker node=/metrics/node nginx=/metrics/nginx postgres=/metrics/postgres redis=/metrics/redis routing=/metrics/routing" ]]
+  [[ "$(yaml_query "$p" "sorted(set(j['scheme'] + ' ' + j['basic_auth']['username'] + ' ' + j['basic_auth']['password_file'] + ' ' + j['tls_config']['ca_file'] + ' ' + j['file_sd_configs'][0]['files'][0] for j in $production))")" == \
+    "https prometheus /etc/prometheus-site/production-password /etc/prometheus-site/production-ca.crt /etc/prometheus-site/production-targets.yml" ]]
+  # both colours are one job, told apart by their colour
+  [[ "$(yaml_query "$p" "[r['target_label'] + '=' + r['replacement'] for j in $production if j['job_name'].startswith('backend-') for r in j['relabel_configs']]" | paste -sd' ')" == \
+    "job=backend color=blue job=backend color=green" ]]
   yaml_query "$MGMT" 'd["services"]["prometheus"]["volumes"]' | grep -xF './management/prometheus:/etc/prometheus:ro' >/dev/null
+  yaml_query "$MGMT" 'd["services"]["prometheus"]["volumes"]' |
+    grep -xF '${MANAGEMENT_STATE_DIR:-../.protostar-management}/prometheus:/etc/prometheus-site:ro' >/dev/null
+  # the rules `management up` writes, and Alertmanager
+  [[ "$(yaml_query "$p" 'd["rule_files"][0] + " " + d["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]')" == \
+    "/etc/prometheus-site/rules/*.yml alertmanager:9093" ]]
 }
 
 @test "Grafana provisions Prometheus (default) and Loki at their internal addresses" {

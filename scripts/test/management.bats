@@ -87,17 +87,19 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   refute_output_contains "created the deploy key"
 }
 
-@test "up --offline builds ops-nginx and Prometheus from Debian packages and uses them" {
+@test "up --offline builds ops-nginx, Prometheus and Alertmanager from Debian packages and uses them" {
   TEST_OPS_PORT=$(free_port)
   write_management_env
-  stub_missing_images protostar/nginx:1.26 protostar/prometheus:2.53
-  record_docker_env OPS_NGINX_IMAGE PROMETHEUS_IMAGE
+  stub_missing_images protostar/nginx:1.26 protostar/prometheus:2.53 protostar/alertmanager:0.28
+  record_docker_env OPS_NGINX_IMAGE PROMETHEUS_IMAGE ALERTMANAGER_IMAGE
   run protostar management up --offline
   assert_status 0
   assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of nginx) -t protostar/nginx:1.26 $PROTOSTAR_REPO/compose/images/nginx"
   assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of prometheus) -t protostar/prometheus:2.53 $PROTOSTAR_REPO/compose/images/prometheus"
   grep -qx "OPS_NGINX_IMAGE=protostar/nginx:1.26" "$STUB_ENV_LOG"
   grep -qx "PROMETHEUS_IMAGE=protostar/prometheus:2.53" "$STUB_ENV_LOG"
+  assert_called "docker build --build-arg BASE_IMAGE=protostar/debian:trixie --label dev.protostar.recipe=$(recipe_of alertmanager) -t protostar/alertmanager:0.28 $PROTOSTAR_REPO/compose/images/alertmanager"
+  grep -qx "ALERTMANAGER_IMAGE=protostar/alertmanager:0.28" "$STUB_ENV_LOG"
   # remembered: a later `up` uses them again
   : >"$STUB_ENV_LOG"
   run protostar management up

@@ -32,7 +32,7 @@ protostar_setup() {
   export TMPDIR=$TEST_ROOT
   # The settings under test come from the env file only, never from the caller.
   unset DEBUG PROTOSTAR_DEBIAN_MIRROR PROTOSTAR_APT_ETC IMAGE_SOURCE ACTIVE_COLOR \
-    NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
+    NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
     AI_WORKER_IMAGE COMPOSE_PROJECT_NAME STATE_DIR TLS_DIR HTTPS_PORT HTTP_PORT
   : >"$STUB_LOG"
   mkdir -p "$STUB_BIN" "$STUB_DIR"
@@ -311,6 +311,7 @@ write_env() {
     "BIND_ADDRESS=127.0.0.1"
     "HTTPS_PORT=${TEST_HTTPS_PORT:-18443}"
     "HTTP_PORT=${TEST_HTTP_PORT:-18080}"
+    "METRICS_PORT=${TEST_METRICS_PORT:-18943}"
     "TLS_DIR=$TLS_DIR_T"
     "POSTGRES_PASSWORD=pgpgpgpgpgpgpgpgpgpgpgpgpgpgpgpg"
     "REDIS_PASSWORD=rdrdrdrdrdrdrdrdrdrdrdrdrdrdrdrd"
@@ -323,6 +324,9 @@ write_env() {
     "POSTGRES_WORKER_PASSWORD=pgworkerpgworkerpgworkerpgworker"
     "REDIS_BACKEND_PASSWORD=rdbackendrdbackendrdbackend"
     "REDIS_WORKER_PASSWORD=rdworkerrdworkerrdworkerrdworker"
+    "METRICS_PASSWORD=mtmtmtmtmtmtmtmtmtmtmtmtmtmtmtmt"
+    "POSTGRES_MONITOR_PASSWORD=pgmonitorpgmonitorpgmonitor"
+    "REDIS_MONITOR_PASSWORD=rdmonitorrdmonitorrdmonitor"
     "POSTGRES_DB=protostar"
     "POSTGRES_USER=protostar"
     "POSTGRES_SHARED_BUFFERS=256MB"
@@ -373,6 +377,7 @@ use_free_ports() {
   TEST_HTTPS_PORT=$(free_port)
   TEST_HTTP_PORT=$(free_port)
   while [[ "$TEST_HTTP_PORT" == "$TEST_HTTPS_PORT" ]]; do TEST_HTTP_PORT=$(free_port); done
+  TEST_METRICS_PORT=$(free_port)
 }
 
 # start_listener — a real TCP listener on a free 127.0.0.1 port; sets LISTENER_PORT and

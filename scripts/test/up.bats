@@ -433,7 +433,7 @@ up_rejects() {
   assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps ai-worker"
   assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps backend-blue"
   # Neither serving app is started by `up` (which would recreate it in place)...
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
   refute_called "--no-deps --wait --wait-timeout 300 ai-worker"
   refute_called "--no-deps --wait --wait-timeout 300 backend-blue"
   # ...each is redeployed (here, with nothing running, the redeploy fails: up says so).
@@ -453,7 +453,7 @@ up_rejects() {
   refute_called "up --detach --wait"
   run protostar up --offline --yes
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
 }
 
 @test "PUBLIC_HOSTNAME changed: up makes the certificate anew and nginx reloads it" {
@@ -480,7 +480,7 @@ up_rejects() {
   refute_called "nginx -s reload"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
   # The apps each on their own (as deploys start them), after the data stores and nginx.
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 ai-worker"
   # state: offline images, blue active, app images of this version
@@ -527,8 +527,9 @@ up_rejects() {
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set owner_password pgownerpgownerpgownerpgowner'
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set backend_password pgbackendpgbackendpgbackend'
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set worker_password pgworkerpgworkerpgworkerpgworker'
-  diff <(tail -n +4 "$STUB_LOG.psql-stdin") "$PROTOSTAR_REPO/compose/postgres/roles.sql"
-  ! grep -qE 'pgowner|pgbackend|pgworker|rdbackend|rdworker|rdrdrd' "$STUB_LOG" || fail "a password in a call:" "$(cat "$STUB_LOG")"
+  sed -n 4p "$STUB_LOG.psql-stdin" | grep -qx '\\set monitor_password pgmonitorpgmonitorpgmonitor'
+  diff <(tail -n +5 "$STUB_LOG.psql-stdin") "$PROTOSTAR_REPO/compose/postgres/roles.sql"
+  ! grep -qE 'pgowner|pgbackend|pgworker|pgmonitor|rdbackend|rdworker|rdmonitor|rdrdrd' "$STUB_LOG" || fail "a password in a call:" "$(cat "$STUB_LOG")"
 }
 
 @test "the Redis users file: hashes of each user's password from .env, never a password; readable by the image's user" {
@@ -545,8 +546,11 @@ up_rejects() {
   # the worker: the queue's and the events' keys and channels only, no key listing
   grep -qE "^user worker on #$(hash rdworkerrdworkerrdworkerrdworker) resetkeys ~protostar:jobs:\\* ~protostar:events:\\* resetchannels &protostar:events:\\* \\+@all -@dangerous \\+info -scan -randomkey$" "$acl" ||
     fail "$(cat "$acl")"
-  # three users and nothing else: Redis refuses a file with any other line (a comment too)
-  [[ $(grep -c '^user ' "$acl") == 3 && $(wc -l <"$acl") == 3 ]] || fail "$(cat "$acl")"
+  # the metrics exporter: statistics commands only, no key or channel
+  grep -qE "^user monitor on #$(hash rdmonitorrdmonitorrdmonitor) resetkeys resetchannels -@all \+ping \+info " "$acl" ||
+    fail "$(cat "$acl")"
+  # four users and nothing else: Redis refuses a file with any other line (a comment too)
+  [[ $(grep -c '^user ' "$acl") == 4 && $(wc -l <"$acl") == 4 ]] || fail "$(cat "$acl")"
 }
 
 @test "a password changed in .env reaches the users file at the next up; nothing else is rewritten" {
@@ -589,7 +593,7 @@ up_rejects() {
   assert_status 0
   local prefix
   prefix="docker compose --project-name ptest --file $PROTOSTAR_REPO/compose/production.yml"
-  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis nginx"
+  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
   refute_called "embedded-object-store"
 }
 

@@ -197,6 +197,11 @@ backup_succeeds_in_parts() {
   FIRST=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup1.log")
   echo "$FIRST" >"$E2E_DIR/first"
   [[ "$(backup_names)" == "$FIRST" ]]
+  # recorded for node-exporter (the alert on the last backup's age): now, and its size
+  local stamp
+  stamp=$(sed -n 's/^protostar_backup_last_success_timestamp_seconds //p' "$E2E_DIR/state/metrics/backup.prom")
+  (($(date +%s) - stamp < 300))
+  grep -qE '^protostar_backup_last_size_bytes [1-9][0-9]{6,}$' "$E2E_DIR/state/metrics/backup.prom"
 }
 backup_list_shows_it() {
   protostar backup list | tee "$E2E_DIR/list.out"

@@ -20,11 +20,13 @@ e2e_setup() {
     -e "s|^BIND_ADDRESS=.*|BIND_ADDRESS=127.0.0.1|" \
     -e "s|^HTTPS_PORT=.*|HTTPS_PORT=$(free_port)|" \
     -e "s|^HTTP_PORT=.*|HTTP_PORT=$(free_port)|" \
+    -e "s|^METRICS_PORT=.*|METRICS_PORT=$(free_port)|" \
     -e "s|^POSTGRES_SHARED_BUFFERS=.*|POSTGRES_SHARED_BUFFERS=128MB|" \
     "$PROTOSTAR_ROOT/compose/production.env.example" >"$PROTOSTAR_ENV_FILE"
   local var
   for var in POSTGRES_PASSWORD REDIS_PASSWORD JWT_SECRET S3_ACCESS_KEY S3_SECRET_KEY POSTGRES_OWNER_PASSWORD \
-    POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD; do
+    POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD METRICS_PASSWORD \
+    POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD; do
     sed -i "s|^$var=\$|$var=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')|" "$PROTOSTAR_ENV_FILE"
   done
   # The checks read the settings as shell variables; they are not exported, so the CLI

@@ -7,7 +7,10 @@
 #   - `protostar management config` (docker compose config) with settings made from
 #     compose/management.env.example, and compose's own view: only ops-nginx publishes
 #   - `promtool check config` on compose/management/prometheus (promtool from Debian's
-#     prometheus package: the offline image protostar/prometheus, built when missing)
+#     prometheus package: the offline image protostar/prometheus, built when missing);
+#     `promtool check rules` and `promtool test rules` on its alert rules (rules/, every
+#     alert's unit tests in tests/), and the tests failing on a copy of the rules with
+#     the queue-wait threshold changed (the tests can fail)
 #   - `nginx -t` on nginx/management with the templates rendered and the access files
 #     `management up` writes, in protostar/nginx, with a throw-away self-signed certificate
 # Containers are named with a unique prefix and removed; nothing is published.
@@ -24,7 +27,7 @@ handle_help "$@"
 E2E_DIR=$(mktemp -d /tmp/protostar-e2e-mgmt-config.XXXXXX)
 ID=$(basename "$E2E_DIR" | cut -d. -f2 | tr '[:upper:]' '[:lower:]')
 E2E_PASSED=0 E2E_FAILED=0 E2E_FAILURES=()
-trap 'docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" >/dev/null 2>&1 || true; rm -rf "$E2E_DIR"' EXIT
+trap 'docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" "protostar-e2e-mgmt-$ID-amtool" >/dev/null 2>&1 || true; rm -rf "$E2E_DIR"' EXIT
 
 # Settings as `management up` would create them, paths in the temp directory, and the
 # example's placeholders (which it refuses) replaced by a site's own names and addresses.
@@ -74,6 +77,71 @@ promtool_rejects_a_broken_config() {
   ! docker run --rm --name "protostar-e2e-mgmt-$ID-promtool" --network none --entrypoint promtool \
     -v "$E2E_DIR/prom-bad:/etc/prometheus:ro" "$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE" check config /etc/prometheus/prometheus.yml
 }
+# promtool_in DIR ARGS... — promtool ARGS in the offline Prometheus image, with DIR as
+# /etc/prometheus, without a network.
+promtool_in() {
+  local dir=$1
+  shift
+  docker run --rm --name "protostar-e2e-mgmt-$ID-promtool" --network none --entrypoint promtool \
+    -v "$dir:/etc/prometheus:ro" "$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE" "$@"
+}
+promtool_passes_the_alert_rule_tests() {
+  promtool_in "$PROTOSTAR_ROOT/compose/management/prometheus" check rules /etc/prometheus/rules/protostar.yml
+  promtool_in "$PROTOSTAR_ROOT/compose/management/prometheus" test rules /etc/prometheus/tests/protostar.test.yml
+}
+# The queue-wait threshold 60 s changed to 600 s in a copy: the tests must fail, on that
+# alert (not on a file they could not read).
+promtool_fails_a_broken_alert_rule() {
+  cp -r "$PROTOSTAR_ROOT/compose/management/prometheus" "$E2E_DIR/prom-bad-rule"
+  sed -i 's/^\(.*protostar_queue_oldest_waiting_age_seconds.*\) > 60$/\1 > 600/' "$E2E_DIR/prom-bad-rule/rules/protostar.yml"
+  grep -q 'protostar_queue_oldest_waiting_age_seconds.* > 600$' "$E2E_DIR/prom-bad-rule/rules/protostar.yml"
+  if promtool_in "$E2E_DIR/prom-bad-rule" test rules /etc/prometheus/tests/protostar.test.yml >"$E2E_DIR/promtool-bad-rule.out" 2>&1; then
+    cat "$E2E_DIR/promtool-bad-rule.out"
+    return 1
+  fi
+  cat "$E2E_DIR/promtool-bad-rule.out"
+  grep -q 'alertname: QueueWaitTooLong' "$E2E_DIR/promtool-bad-rule.out"
+}
+# The files `management up` writes for Prometheus and Alertmanager, from settings with
+# every channel and an alert drill: Prometheus' whole configuration (with its site files)
+# and the drill's rules pass promtool; Alertmanager's passes amtool.
+write_monitoring_files() {
+  (
+    MANAGEMENT_STATE_DIR=$E2E_DIR/state PRODUCTION_METRICS_ADDRESS=chat.corp.internal:9443
+    PRODUCTION_METRICS_PASSWORD=metrics-password-0123456789 PRODUCTION_CACERT=$E2E_DIR/tls/tls.crt
+    ALERT_WEBHOOK_URL=https://hooks.corp.internal/alerts ALERT_SLACK_WEBHOOK_URL=https://chat.corp.internal/hooks/x
+    ALERT_SLACK_CHANNEL='#ops' ALERT_EMAIL_TO=oncall@corp.internal ALERT_EMAIL_FROM=alerts@corp.internal
+    ALERT_SMTP_SMARTHOST=mail.corp.internal:587 ALERT_SMTP_USER=alerts ALERT_SMTP_PASSWORD=smtp-password-1
+    ALERT_FOR_OVERRIDE=10s
+    write_management_monitoring_files
+  )
+  chmod -R a+rX "$E2E_DIR/state"
+}
+promtool_accepts_the_site_files_and_drill_rules() {
+  write_monitoring_files
+  docker run --rm --name "protostar-e2e-mgmt-$ID-promtool" --network none --entrypoint promtool \
+    -v "$PROTOSTAR_ROOT/compose/management/prometheus:/etc/prometheus:ro" -v "$E2E_DIR/state/prometheus:/etc/prometheus-site:ro" \
+    "$MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE" check config /etc/prometheus/prometheus.yml >"$E2E_DIR/promtool-site.out" 2>&1
+  cat "$E2E_DIR/promtool-site.out"
+  # the rules were found through rule_files, and each for: is the drill's
+  grep -q 'SUCCESS: [1-9][0-9]* rules found' "$E2E_DIR/promtool-site.out"
+  [[ "$(sed -nE 's/^[[:space:]]+for:[[:space:]]*//p' "$E2E_DIR/state/prometheus/rules/"*.yml | sort -u)" == 10s ]]
+}
+amtool_check() {
+  docker run --rm --name "protostar-e2e-mgmt-$ID-amtool" --network none --entrypoint amtool \
+    -v "$1:/etc/alertmanager/site:ro" "$MANAGEMENT_OFFLINE_ALERTMANAGER_IMAGE" check-config /etc/alertmanager/site/alertmanager.yml
+}
+amtool_accepts_alertmanager_config() {
+  write_monitoring_files
+  amtool_check "$E2E_DIR/state/alertmanager" | tee "$E2E_DIR/amtool.out"
+  grep -q ' - 1 receivers' "$E2E_DIR/amtool.out"
+  grep -q ' - 2 inhibit rules' "$E2E_DIR/amtool.out"
+}
+amtool_rejects_a_broken_config() {
+  cp -r "$E2E_DIR/state/alertmanager" "$E2E_DIR/am-bad"
+  sed -i 's/^  group_wait: .*/  group_wait: soon/' "$E2E_DIR/am-bad/alertmanager.yml"
+  refute amtool_check "$E2E_DIR/am-bad"
+}
 nginx_t() {
   docker run --rm --name "protostar-e2e-mgmt-$ID-nginx" --network none \
     -e JENKINS_HOSTNAME=jenkins.ops.localhost -e GRAFANA_HOSTNAME=grafana.ops.localhost \
@@ -104,6 +172,11 @@ check "after interpolation only ops-nginx publishes (8888, 8443) and every servi
 check "a missing secret is named and compose is not run" compose_config_refuses_a_missing_secret
 check "promtool check config accepts the Prometheus configuration" promtool_accepts_prometheus_config
 check "promtool rejects a broken one (the check can fail)" promtool_rejects_a_broken_config
+check "promtool check rules and test rules pass: every alert fires where it should, and only there" promtool_passes_the_alert_rule_tests
+check "the alert rule tests fail on a changed threshold (the tests can fail)" promtool_fails_a_broken_alert_rule
+check "promtool accepts Prometheus' configuration with the site files and an alert drill's rules" promtool_accepts_the_site_files_and_drill_rules
+check "amtool check-config accepts Alertmanager's configuration (webhook, Slack, e-mail, inhibitions)" amtool_accepts_alertmanager_config
+check "amtool rejects a broken one (the check can fail)" amtool_rejects_a_broken_config
 check "nginx -t accepts ops-nginx's configuration (templates rendered, self-signed pair)" nginx_accepts_ops_config
 check "nginx -t rejects a broken one (the check can fail)" nginx_rejects_a_broken_config
 echo "management-config: $((SECONDS - started))s"

@@ -11,6 +11,7 @@ PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export PROTOSTAR_ROOT
 source "$PROTOSTAR_ROOT/scripts/lib/common.sh"
 source "$PROTOSTAR_ROOT/scripts/test/e2e/lib.sh"
+source "$PROTOSTAR_ROOT/scripts/test/e2e/monitoring.sh"
 handle_help "$@"
 keep=""
 [[ "${1:-}" == --keep ]] && keep=1
@@ -298,7 +299,7 @@ only_nginx_publishes() {
   local ports expected
   ports=$(published_ports)
   # published_ports sorts each service's bindings as text; sort the expectation alike.
-  expected="nginx $(printf '127.0.0.1:%s\n' "$HTTP_PORT" "$HTTPS_PORT" | sort | paste -sd' ')"
+  expected="nginx $(printf '127.0.0.1:%s\n' "$HTTP_PORT" "$HTTPS_PORT" "$METRICS_PORT" | sort | paste -sd' ')"
   echo "published: $ports; expected: $expected"
   [[ "$ports" == "$expected" ]]
 }
@@ -417,11 +418,15 @@ no_client_connection_is_a_superusers() {
   sessions=$(psql_app "SELECT a.usename || ' ' || u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid
     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() ORDER BY 1")
   sort -u <<<"$sessions"
-  # both apps are connected, each as its own role, and none as a superuser
+  # both apps are connected, each as its own role, and none as a superuser (the metrics
+  # exporter, when it is, as its own too)
   grep -qx 'protostar_backend false' <<<"$sessions"
   grep -qx 'protostar_worker false' <<<"$sessions"
   ! grep -q ' true$' <<<"$sessions" || return 1
-  [[ $(psql_app "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'protostar\\_%' AND NOT rolsuper") == 3 ]]
+  [[ $(psql_app "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'protostar\\_%' AND NOT rolsuper") == 4 ]]
+  # the exporter's role reads statistics (pg_monitor), no table
+  [[ $(psql_app "SELECT pg_has_role('protostar_monitor', 'pg_monitor', 'USAGE')
+    AND NOT has_table_privilege('protostar_monitor', 'public.users', 'SELECT')") == t ]]
   # the schema belongs to the owner role, not to the superuser
   [[ $(psql_app "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == protostar_owner ]]
 }
@@ -697,7 +702,7 @@ login_is_in_the_audit() {
 }
 
 e2e_setup production
-trap 'e2e_teardown $?' EXIT
+trap 'status=$?; stop_management_monitoring; remove_drill; e2e_teardown $status' EXIT
 e2e_with_admin
 
 check "up starts the stack and prints the URL" up_prints_url
@@ -740,6 +745,14 @@ if [[ -n "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
   e2e_summary
   exit
 fi
+check "the metrics listener refuses every address until METRICS_ALLOW names one (403)" metrics_listener_refuses_everyone_by_default
+check "Prometheus (management config) scrapes every production target through the listener; the idle colour is down" prometheus_scrapes_every_production_target
+check "the listener refuses another address (403), no password and a wrong one (401)" metrics_listener_refuses_others
+check "every metric the alert rules use is in the live scrape" alert_rules_use_only_scraped_metrics
+check "a stopped ai-worker: the queue-wait alert reaches the receiver (webhook and Slack), resolves when it is back" queue_wait_alert_fires_and_resolves
+check "the fault drill on the idle colour: its 5xx alert reaches the receiver, the active colour's does not fire" new_colour_errors_fire_its_5xx_alert
+remove_drill
+check "a stopped exporter: target-down reaches the receiver naming the job, and resolves" stopped_target_fires_target_down
 check "up run twice is harmless: nothing is recreated" up_twice_is_harmless
 check "with no admin, up prints a setup link: it creates an admin once, a second use is refused" setup_link_from_up_creates_an_admin_once
 check "a malformed variable stops up before anything starts, naming it" malformed_variable_named
