@@ -381,7 +381,7 @@ line_of() { grep -nE -m 1 "$1" "$2" | cut -d: -f1 | grep .; }
 # inside the 45 s the worker waits; 120 chunks were done in 2 s, before the stop arrived):
 # the worker takes no new job, lets the running one finish (the document becomes ready) and only then stops; nothing is handed back.
 worker_shuts_down_gracefully() {
-  local id response doc stopping finished stopped
+  local id response doc stopping finished stopped since
   id=$(protostar_compose ps -q ai-worker)
   awk 'BEGIN { for (i = 1; i <= 6000; i++) printf "Rule %d: an employee in team %d may carry over %d days of leave, noted by %d.\n", i, i % 17, i % 30, i * 7 }' \
     >"$E2E_DIR/long.txt"
@@ -390,9 +390,11 @@ worker_shuts_down_gracefully() {
   [[ $(head -n 1 <<<"$response") == 201 ]]
   doc=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
   wait_until 60 "the ai-worker to embed $doc" document_is "$doc" embedding
+  # The log from this stop on: an earlier check stopped and started the same container.
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   protostar_compose stop ai-worker
   [[ $(docker inspect -f '{{.State.ExitCode}}' "$id") =~ ^(0|143)$ ]]
-  protostar_compose logs --no-log-prefix ai-worker >"$E2E_DIR/worker.log"
+  protostar_compose logs --no-log-prefix --since "$since" ai-worker >"$E2E_DIR/worker.log"
   grep -E 'Job worker .* (stopping|stopped$|jobs did not finish)|\(long.txt\) ready: ' "$E2E_DIR/worker.log" || true
   stopping=$(line_of 'Job worker .* stopping: no new jobs, [1-9][0-9]* running' "$E2E_DIR/worker.log")
   finished=$(line_of "Job ingest-$doc-[0-9]+: document $doc \(long.txt\) ready: " "$E2E_DIR/worker.log")
