@@ -190,10 +190,6 @@ receiver_got() {
       .labels.alertname == $name and .status == $status and ($key == "" or .labels[$key] == $value))' >/dev/null &&
     sed -n 's|^/slack ||p' <<<"$log" | grep -q "\[${status^^}[]:].*$name"
 }
-# alert_state ALERTNAME — firing, pending or nothing, as Prometheus sees it now.
-alert_state() {
-  prometheus_api /api/v1/alerts | jq -r --arg name "$1" '[.data.alerts[] | select(.labels.alertname == $name) | .state] | sort | last // ""'
-}
 show_alerting() {
   echo "Prometheus' alerts:"
   prometheus_api /api/v1/alerts | jq -c '.data.alerts[] | {name: .labels.alertname, state, labels}' || true
