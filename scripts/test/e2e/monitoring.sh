@@ -90,8 +90,12 @@ production_targets() {
 }
 production_targets_up() {
   # The idle colour is stopped in this suite (nothing to scrape): every other one is up.
-  [[ "$(production_targets | grep -v '^backend/green ' | awk '$2 != "up"' | wc -l)" == 0 &&
-    "$(production_targets | grep -c ' up$')" == 7 ]]
+  # Each target is scraped at its own offset in the interval, so wait until none is
+  # still "unknown" (never scraped) — the idle colour's first scrape included.
+  local targets
+  targets=$(production_targets)
+  [[ "$(grep -v '^backend/green ' <<<"$targets" | awk '$2 != "up"' | wc -l)" == 0 &&
+    "$(grep -c ' up$' <<<"$targets")" == 7 && "$(grep -c ' unknown$' <<<"$targets")" == 0 ]]
 }
 
 # METRICS_ALLOW names Prometheus' address; `up` applies it with a reload, then every
