@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -124,12 +123,8 @@ class ChatJobHandler implements JobHandler {
 	}
 
 	void handle(Job job, Events events) throws Exception {
-		String previousTrace = MDC.get("traceId");
 		try {
 			ChatJobPayload chat = job.chatPayload();
-			if (chat.traceId() != null) {
-				MDC.put("traceId", chat.traceId());
-			}
 			try {
 				answer(chat, job.lastAttempt(), events);
 			}
@@ -145,14 +140,6 @@ class ChatJobHandler implements JobHandler {
 				markFailed(job.id(), ex);
 			}
 			throw ex;
-		}
-		finally {
-			if (previousTrace != null) {
-				MDC.put("traceId", previousTrace);
-			}
-			else {
-				MDC.remove("traceId");
-			}
 		}
 	}
 

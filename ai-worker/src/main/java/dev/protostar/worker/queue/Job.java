@@ -57,4 +57,9 @@ public record Job(String id, String type, String payload, int attempt, int maxAt
 		return JobPayloads.userIdOrNull(this.id, this.payload);
 	}
 
+	/** The id of the request that enqueued this job, for the logs, or null (see {@link JobPayloads}). */
+	String traceIdOrNull() {
+		return JobPayloads.traceIdOrNull(this.id, this.payload);
+	}
+
 }

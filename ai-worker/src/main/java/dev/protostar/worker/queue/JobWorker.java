@@ -263,6 +263,8 @@ public class JobWorker implements SmartLifecycle {
 		long started = System.nanoTime();
 		String outcome = "lost";
 		JobContext context = new JobContext(job, this.events);
+		// Every line up to the finally carries the job's ids, the outcome's (catch blocks) too.
+		JobLogIds.put(job);
 		try {
 			JobHandler handler = this.handlers.get(job.type());
 			if (handler == null) {
@@ -292,6 +294,7 @@ public class JobWorker implements SmartLifecycle {
 			}
 		}
 		finally {
+			JobLogIds.clear();
 			this.inFlight.remove(job.id());
 			this.slots.release();
 			this.metrics.duration(job.type(), outcome, System.nanoTime() - started);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -103,6 +105,21 @@ class JobWorkerIntegrationTests {
 
 		await(WAIT, "4 jobs completed", () -> this.producer.stats().total("completed") == 4);
 		assertThat(order).containsExactly("c1", "c2", "i1", "i2");
+	}
+
+	@Test
+	void aHandlerLogsWithItsJobsIdAndTheRequestThatEnqueuedIt() {
+		Map<String, String> seen = new ConcurrentHashMap<>();
+		TestHandler chat = new TestHandler("chat", (job, context) -> seen.put(job.id(),
+				MDC.get("jobId") + " " + MDC.get("requestId")));
+		// One thread, so the job without a request runs where the other one ran.
+		this.fixture.worker(settings().concurrency(1), chat);
+
+		this.producer.enqueue("l1", "chat", chatPayload("l1", "u1")); // traceId t-l1
+		this.producer.enqueue("l2", "chat", "{\"v\":1,\"jobId\":\"l2\"}");
+
+		await(WAIT, "2 jobs completed", () -> this.producer.stats().total("completed") == 2);
+		assertThat(seen).containsEntry("l1", "l1 t-l1").containsEntry("l2", "l2 null");
 	}
 
 	@Test

@@ -80,9 +80,24 @@ public final class JobPayloads {
 
 	/** The user to send a job's events to, or null when the payload names none (or is unreadable). */
 	public static String userIdOrNull(String jobId, String payload) {
+		return idOrNull(jobId, payload, "userId");
+	}
+
+	/**
+	 * The id of the request that enqueued the job (the backend's {@code X-Request-Id}),
+	 * for the worker's log lines; null when the payload has none (jobs a worker enqueues
+	 * itself), is unreadable, or holds something other than a plain id: it is written
+	 * into log lines as it is, so it must not be able to break one.
+	 */
+	public static String traceIdOrNull(String jobId, String payload) {
+		return idOrNull(jobId, payload, "traceId");
+	}
+
+	/** The field's value when it is a well-formed id ({@link QueueKeys#isId}), else null. */
+	private static String idOrNull(String jobId, String payload, String field) {
 		try {
-			String userId = optional(parse(jobId, payload), "userId");
-			return QueueKeys.isId(userId) ? userId : null;
+			String id = optional(parse(jobId, payload), field);
+			return QueueKeys.isId(id) ? id : null;
 		}
 		catch (InvalidPayloadException ex) {
 			return null;

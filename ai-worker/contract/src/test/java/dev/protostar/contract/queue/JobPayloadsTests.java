@@ -109,6 +109,19 @@ class JobPayloadsTests {
 		assertThat(JobPayloads.userIdOrNull("j", "garbage")).isNull();
 	}
 
+	@Test
+	void theRequestIdGoesToTheLogsOnlyWhenItIsAPlainId() {
+		assertThat(JobPayloads.traceIdOrNull(CHAT.jobId(), PayloadFixtures.read(PayloadFixtures.CHAT)))
+			.isEqualTo("4bf92f3577b34da6");
+		assertThat(JobPayloads.traceIdOrNull(REEMBED.jobId(), PayloadFixtures.read(PayloadFixtures.INGESTION_REEMBED)))
+			.isNull();
+		// A line break would forge a log line; a space would split the line's rid= field.
+		assertThat(JobPayloads.traceIdOrNull("j", "{\"v\":1,\"jobId\":\"j\",\"traceId\":\"r1\\nl=ERROR\"}"))
+			.isNull();
+		assertThat(JobPayloads.traceIdOrNull("j", "{\"v\":1,\"jobId\":\"j\",\"traceId\":\"r 1\"}")).isNull();
+		assertThat(JobPayloads.traceIdOrNull("j", "garbage")).isNull();
+	}
+
 	private static void assertRejected(String payload, String message) {
 		assertThatExceptionOfType(InvalidPayloadException.class).isThrownBy(() -> JobPayloads.readChat("j", payload))
 			.withMessageContaining(message);
