@@ -183,6 +183,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [MANAGEMENT_CACERT]=pem_file
   [METRICS_PORT]=port
   [METRICS_ALLOW]=ipv4_networks
+  [DOCKER_ROOT_DIR]=path
   [NGINX_RATE_LIMIT]=rate
   [NGINX_RATE_BURST]=rate
   [ANSWER_PROVIDER]=answer_provider
@@ -546,7 +547,7 @@ load_config() {
   # .env is the only source of settings: a value inherited from the caller's environment
   # must not hide a variable missing from the file.
   unset "${!ENV_RULES[@]}" "${!OPTIONAL_ENV_RULES[@]}" NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE OBJECT_STORE_IMAGE \
-    NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE JRE_IMAGE JDK_IMAGE \
+    NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE CONTAINER_METRICS_IMAGE LOG_SHIPPER_IMAGE JRE_IMAGE JDK_IMAGE \
     IMAGE_SOURCE ACTIVE_COLOR BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE AI_WORKER_IMAGE
   read_env_file "$file"
   validate_env
@@ -651,17 +652,19 @@ write_state() {
 
 # compose_command — the exact `docker compose` invocation for this host (printed by
 # tests; run by compose()). Variables come from the environment load_config built.
-# Without S3_ENDPOINT the embedded object store runs (its Compose profile); --every-profile
-# names it anyway, for what must reach every container the project may have (down).
+# Without S3_ENDPOINT the embedded object store runs (its Compose profile), with LOKI_URL
+# the log shipper (profile logs); --every-profile names both anyway, for what must reach
+# every container the project may have (down).
 compose_command() {
   printf '%s\n' docker compose --project-name "$COMPOSE_PROJECT_NAME" --file "$COMPOSE_FILE_PRODUCTION"
   [[ -n "${S3_ENDPOINT:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile embedded-object-store
+  [[ -z "${LOKI_URL:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile logs
 }
 
-# compose_every_profile ARGS... — compose() with the embedded object store's profile on even
-# when S3_ENDPOINT is set: a store that ran before documents moved to another S3 is still
-# the project's, and `down --remove-orphans` does not count a service of an inactive
-# profile as an orphan.
+# compose_every_profile ARGS... — compose() with every optional profile on (the embedded
+# object store, the log shipper), whatever the settings: a store that ran before documents
+# moved to another S3 is still the project's, and `down --remove-orphans` does not count a
+# service of an inactive profile as an orphan.
 compose_every_profile() {
   local -a cmd
   mapfile -t cmd < <(compose_command --every-profile)

@@ -11,11 +11,12 @@ source "${PROTOSTAR_ROOT}/scripts/lib/debian-mirror.sh"
 
 readonly OFFLINE_BASE_IMAGE=protostar/debian:trixie
 # In build order: object-store is built on jre.
-readonly OFFLINE_IMAGES=(postgres redis nginx node-exporter nginx-exporter postgres-exporter redis-exporter jre
+readonly OFFLINE_IMAGES=(postgres redis nginx node-exporter nginx-exporter postgres-exporter redis-exporter
+  container-metrics jre
   object-store)
 # Built from their recipes on the upstream path too (compose/images/upstream.env).
 # shellcheck disable=SC2034 # read by stack.sh
-readonly DEBIAN_ONLY_IMAGES=(node-exporter nginx-exporter postgres-exporter redis-exporter)
+readonly DEBIAN_ONLY_IMAGES=(node-exporter nginx-exporter postgres-exporter redis-exporter container-metrics)
 readonly S3PROXY_VERSION=3.0.0
 
 # image_of NAME SOURCE — the image a variable (POSTGRES_IMAGE, ...) resolves to for the

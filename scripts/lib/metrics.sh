@@ -11,7 +11,7 @@ readonly METRICS_USER=prometheus
 # The exporters' services (production.yml): started, or recreated when changed, by `up`
 # (nobody's requests go through them).
 # shellcheck disable=SC2034 # read by protostar-up
-readonly EXPORTER_SERVICES=(nginx-exporter node-exporter postgres-exporter redis-exporter)
+readonly EXPORTER_SERVICES=(nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics)
 
 metrics_dir() { printf '%s/metrics\n' "$STATE_DIR"; }
 

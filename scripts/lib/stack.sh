@@ -67,3 +67,15 @@ prepare_images() {
     write_state "IMAGE_SOURCE=$source"
   fi
 }
+
+# log_shipper_services — the log shipper's service when logs go to Loki (LOKI_URL set).
+log_shipper_services() { [[ -z "${LOKI_URL:-}" ]] || printf '%s\n' log-shipper; }
+
+# ensure_log_shipper_image — with LOKI_URL set, the log shipper's image present: pulled when
+# a registry answers; otherwise (air-gapped) stop before anything starts, saying how.
+ensure_log_shipper_image() {
+  [[ -n "${LOKI_URL:-}" ]] || return 0
+  image_exists "$LOG_SHIPPER_IMAGE" && return 0
+  timeout "${PROTOSTAR_PULL_TIMEOUT:-600}" docker pull -q "$LOG_SHIPPER_IMAGE" >"$(log_file pull)" 2>&1 && return 0
+  abort "LOKI_URL is set, and the log shipper's image $LOG_SHIPPER_IMAGE is not in Docker and could not be pulled: load it ('docker load' of a 'docker save' made where a registry answers), set LOG_SHIPPER_IMAGE to one you have, or empty LOKI_URL"
+}

@@ -8,7 +8,7 @@ load test_helper
   write_env
   run protostar down
   assert_status 0
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60"
   [[ $(wc -l <"$STUB_LOG") -eq 1 ]] || fail "expected exactly one docker call" "$(cat "$STUB_LOG")"
 }
 
@@ -25,14 +25,14 @@ load test_helper
   write_env
   run protostar down --yes --volumes
   assert_status 0
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60 --volumes"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60 --volumes"
 }
 
 @test "down --yes alone keeps the volumes" {
   write_env
   run protostar down --yes
   assert_status 0
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60"
   refute_called "--volumes"
 }
 
@@ -41,14 +41,14 @@ load test_helper
   run protostar down --yes --volumes
   assert_status 0
   # the profile is on although S3_ENDPOINT is set: its container, network and volume go too
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60 --volumes"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60 --volumes"
 }
 
 @test "down uses the project name from .env" {
   write_env "COMPOSE_PROJECT_NAME=other-site"
   run protostar down
   assert_status 0
-  assert_call_line "$(compose_prefix other-site) down --remove-orphans --timeout 60"
+  assert_call_line "$(every_profile_prefix other-site) down --remove-orphans --timeout 60"
 }
 
 @test "down without .env fails and does not create it" {

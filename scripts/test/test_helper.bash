@@ -32,7 +32,7 @@ protostar_setup() {
   export TMPDIR=$TEST_ROOT
   # The settings under test come from the env file only, never from the caller.
   unset DEBUG PROTOSTAR_DEBIAN_MIRROR PROTOSTAR_APT_ETC IMAGE_SOURCE ACTIVE_COLOR \
-    NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
+    NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE NODE_EXPORTER_IMAGE NGINX_EXPORTER_IMAGE POSTGRES_EXPORTER_IMAGE REDIS_EXPORTER_IMAGE CONTAINER_METRICS_IMAGE LOG_SHIPPER_IMAGE JRE_IMAGE BACKEND_BLUE_IMAGE BACKEND_GREEN_IMAGE \
     AI_WORKER_IMAGE COMPOSE_PROJECT_NAME STATE_DIR TLS_DIR HTTPS_PORT HTTP_PORT
   : >"$STUB_LOG"
   mkdir -p "$STUB_BIN" "$STUB_DIR"
@@ -470,6 +470,9 @@ assert_no_calls() {
 compose_prefix() {
   printf 'docker compose --project-name %s --file %s --profile embedded-object-store' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
 }
+# every_profile_prefix [PROJECT] — the same with every optional profile on, as down and
+# uninstall run it (the log shipper's too).
+every_profile_prefix() { printf '%s --profile logs' "$(compose_prefix "$@")"; }
 
 # include_for COLOR — the active-backend include as protostar writes it for COLOR.
 include_for() {

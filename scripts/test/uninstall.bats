@@ -41,7 +41,7 @@ setup() {
   stub_output docker 'image rm protostar/nginx:*' 'Error: image is being used by stopped container abc\n' 1
   run protostar uninstall --keep-data --yes
   assert_status 0
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60"
   refute_called "--volumes"
   assert_call_line "docker rm --force id-leftover-worker"
   refute_called "docker volume rm"
@@ -64,7 +64,7 @@ setup() {
   assert_no_calls
   run bash -c "echo ptest | '$PROTOSTAR_BIN' uninstall --purge"
   assert_status 0
-  assert_call_line "$(compose_prefix) down --remove-orphans --timeout 60 --volumes"
+  assert_call_line "$(every_profile_prefix) down --remove-orphans --timeout 60 --volumes"
   assert_called "docker volume ls --quiet --filter label=com.docker.compose.project=ptest"
   [[ ! -e "$ENV_FILE" && ! -e "$TEST_ROOT/.env.backend" && ! -e "$TLS_DIR_T" && ! -e "$STATE_DIR_T" ]] ||
     fail "left: $(ls -a "$TEST_ROOT")"

@@ -433,7 +433,7 @@ up_rejects() {
   assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps ai-worker"
   assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps backend-blue"
   # Neither serving app is started by `up` (which would recreate it in place)...
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics"
   refute_called "--no-deps --wait --wait-timeout 300 ai-worker"
   refute_called "--no-deps --wait --wait-timeout 300 backend-blue"
   # ...each is redeployed (here, with nothing running, the redeploy fails: up says so).
@@ -453,7 +453,7 @@ up_rejects() {
   refute_called "up --detach --wait"
   run protostar up --offline --yes
   assert_status 0
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics"
 }
 
 @test "PUBLIC_HOSTNAME changed: up makes the certificate anew and nginx reloads it" {
@@ -480,7 +480,7 @@ up_rejects() {
   refute_called "nginx -s reload"
   assert_output_contains "Protostar is running: https://localhost:$TEST_HTTPS_PORT/"
   # The apps each on their own (as deploys start them), after the data stores and nginx.
-  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
+  assert_call_line "$(compose_prefix) up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics"
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 ai-worker"
   # state: offline images, blue active, app images of this version
@@ -593,7 +593,7 @@ up_rejects() {
   assert_status 0
   local prefix
   prefix="docker compose --project-name ptest --file $PROTOSTAR_REPO/compose/production.yml"
-  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter"
+  assert_call_line "$prefix up --detach --wait --wait-timeout 300 --remove-orphans postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics"
   refute_called "embedded-object-store"
 }
 
@@ -764,4 +764,34 @@ stub_admins() {
   refute_output_contains "POSTGRES_DB changed"
   assert_output_contains "nothing was started"
   refute_called "compose"
+}
+
+@test "with LOKI_URL, up starts the log shipper (profile logs) with the other agents" {
+  use_free_ports
+  write_env "LOKI_URL=http://loki.example.org:3100"
+  run protostar up --offline
+  assert_status 0
+  assert_call_line "$(compose_prefix) --profile logs up --detach --wait --wait-timeout 300 --remove-orphans object-store postgres redis nginx nginx-exporter node-exporter postgres-exporter redis-exporter container-metrics log-shipper"
+  # The audit log exists before the shipper's bind mount names it.
+  [[ -f "$STATE_DIR_T/audit.log" ]]
+}
+
+@test "with LOKI_URL and no log shipper image to be had, up stops before anything starts, saying how" {
+  use_free_ports
+  write_env "LOKI_URL=http://loki.example.org:3100"
+  stub_missing_images grafana/alloy:v1.17.0
+  stub_output docker 'pull *' '' 1
+  run protostar up --offline
+  assert_status 1
+  assert_output_contains "LOKI_URL is set, and the log shipper's image grafana/alloy:v1.17.0 is not in Docker and could not be pulled"
+  refute_called "up --detach"
+}
+
+@test "without LOKI_URL there is no log shipper, and its image is never asked for" {
+  use_free_ports
+  write_env
+  run protostar up --offline
+  assert_status 0
+  refute_called "--profile logs"
+  refute_called "alloy"
 }

@@ -11,6 +11,10 @@
 #     `promtool check rules` and `promtool test rules` on its alert rules (rules/, every
 #     alert's unit tests in tests/), and the tests failing on a copy of the rules with
 #     the queue-wait threshold changed (the tests can fail)
+#   - `promtool check rules` on every PromQL query of the Grafana dashboards
+#     (compose/management/grafana/dashboards, Grafana's variables replaced by
+#     scripts/test/lib/dashboard-queries, each query a recording rule), and on a copy with
+#     one query broken, which it must reject naming the panel
 #   - `nginx -t` on nginx/management with the templates rendered and the access files
 #     `management up` writes, in protostar/nginx, with a throw-away self-signed certificate
 # Containers are named with a unique prefix and removed; nothing is published.
@@ -102,6 +106,36 @@ promtool_fails_a_broken_alert_rule() {
   cat "$E2E_DIR/promtool-bad-rule.out"
   grep -q 'alertname: QueueWaitTooLong' "$E2E_DIR/promtool-bad-rule.out"
 }
+# dashboard_rules DIR DASHBOARD... — DIR/dashboards.yml: the dashboards' PromQL as recording
+# rules, readable by promtool's user in the container.
+dashboard_rules() {
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  "$PROTOSTAR_ROOT/scripts/test/lib/dashboard-queries" --rules "$@" >"$dir/dashboards.yml"
+  chmod -R a+rX "$dir"
+}
+promtool_parses_the_dashboard_queries() {
+  dashboard_rules "$E2E_DIR/dashboards" "$PROTOSTAR_ROOT"/compose/management/grafana/dashboards/*.json
+  promtool_in "$E2E_DIR/dashboards" check rules /etc/prometheus/dashboards.yml >"$E2E_DIR/promtool-dashboards.out" 2>&1
+  cat "$E2E_DIR/promtool-dashboards.out"
+  grep -q 'SUCCESS: [1-9][0-9]* rules found' "$E2E_DIR/promtool-dashboards.out"
+}
+# The overview's p95 query with a parenthesis dropped, in a copy: promtool must refuse it,
+# naming that panel's rule (not a file it could not read).
+promtool_rejects_a_broken_dashboard_query() {
+  mkdir -p "$E2E_DIR/dashboards-bad-src"
+  jq '(.panels[] | select(.title == "p95 latency per colour") | .targets[0].expr) |= sub("by \\(color, le\\)"; "by (color, le")' \
+    "$PROTOSTAR_ROOT/compose/management/grafana/dashboards/overview.json" >"$E2E_DIR/dashboards-bad-src/overview.json"
+  grep -qF 'by (color, le (rate' "$E2E_DIR/dashboards-bad-src/overview.json"
+  dashboard_rules "$E2E_DIR/dashboards-bad" "$E2E_DIR/dashboards-bad-src/overview.json"
+  if promtool_in "$E2E_DIR/dashboards-bad" check rules /etc/prometheus/dashboards.yml >"$E2E_DIR/promtool-dashboards-bad.out" 2>&1; then
+    cat "$E2E_DIR/promtool-dashboards-bad.out"
+    return 1
+  fi
+  cat "$E2E_DIR/promtool-dashboards-bad.out"
+  grep -q 'dashboard:protostar_overview:panel[0-9]*_A.*parse error' "$E2E_DIR/promtool-dashboards-bad.out"
+}
 # The files `management up` writes for Prometheus and Alertmanager, from settings with
 # every channel and an alert drill: Prometheus' whole configuration (with its site files)
 # and the drill's rules pass promtool; Alertmanager's passes amtool.
@@ -174,6 +208,8 @@ check "promtool check config accepts the Prometheus configuration" promtool_acce
 check "promtool rejects a broken one (the check can fail)" promtool_rejects_a_broken_config
 check "promtool check rules and test rules pass: every alert fires where it should, and only there" promtool_passes_the_alert_rule_tests
 check "the alert rule tests fail on a changed threshold (the tests can fail)" promtool_fails_a_broken_alert_rule
+check "promtool parses every PromQL query of the Grafana dashboards (their variables replaced)" promtool_parses_the_dashboard_queries
+check "promtool rejects a dashboard query with a parenthesis dropped, naming its panel (the check can fail)" promtool_rejects_a_broken_dashboard_query
 check "promtool accepts Prometheus' configuration with the site files and an alert drill's rules" promtool_accepts_the_site_files_and_drill_rules
 check "amtool check-config accepts Alertmanager's configuration (webhook, Slack, e-mail, inhibitions)" amtool_accepts_alertmanager_config
 check "amtool rejects a broken one (the check can fail)" amtool_rejects_a_broken_config

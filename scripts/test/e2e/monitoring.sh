@@ -136,27 +136,53 @@ series_exists() {
   [[ "$(prometheus_api "/api/v1/series?match%5B%5D=$1" | jq '.data | length')" -gt 0 ]]
 }
 
-# Every metric name the alert rules use is in a live scrape of this stack — except the
-# backup's (written by `protostar backup` only) and the answer provider's breaker and
-# degraded answers (a remote provider's only; this stack answers offline): a renamed
-# metric fails here.
+# Every metric name the alert rules and the Grafana dashboards' PromQL use is in a live
+# scrape of this stack — except the backup's (written by `protostar backup` only) and the
+# answer provider's breaker, degraded answers, first token and answer duration (a remote
+# provider's only; this stack answers offline): a renamed metric fails here. The
+# dashboards' queries come as recording rules from scripts/test/lib/dashboard-queries.
 alert_rules_use_only_scraped_metrics() {
-  local name missing=() pending='^(protostar_backup_|protostar_answer_(breaker|degraded))'
+  local name missing=() pending='^(protostar_backup_|protostar_answer_(breaker|degraded|first_token|duration))'
   local -a names
-  mapfile -t names < <(rule_metric_names "$PROTOSTAR_ROOT"/compose/management/prometheus/rules/*.yml)
+  "$PROTOSTAR_ROOT/scripts/test/lib/dashboard-queries" --rules \
+    "$PROTOSTAR_ROOT"/compose/management/grafana/dashboards/*.json >"$E2E_DIR/dashboard-rules.yml"
+  mapfile -t names < <(rule_metric_names "$PROTOSTAR_ROOT"/compose/management/prometheus/rules/*.yml \
+    "$E2E_DIR/dashboard-rules.yml")
   ((${#names[@]} > 5))
   # The queue and answer metrics appear once a job ran (earlier checks asked questions).
   for name in "${names[@]}"; do
     [[ ! "$name" =~ $pending ]] || continue
     series_exists "$name" || missing+=("$name")
   done
-  echo "metrics used by the rules: ${names[*]}"
+  echo "metrics used by the rules and the dashboards: ${names[*]}"
   echo "missing from the live scrape: ${missing[*]:-none}"
   ((${#missing[@]} == 0))
 }
 
-# rule_metric_names FILE... — the metric names in the rules' expressions: identifiers
-# that are not functions, keywords, label names or durations.
+# The per-container figures (container-metrics, through node-exporter's textfile
+# collector) reach Prometheus for this stack's containers: memory and CPU of the apps and
+# the data stores, network bytes of postgres (a process of another user than root).
+container_figures_in_prometheus() {
+  local query result service missing=()
+  query="container_memory_working_set_bytes{job=\"node\",project=\"$E2E_PROJECT\"} > 0"
+  result=$(prometheus_api "/api/v1/query?query=$(jq -rn --arg q "$query" '$q | @uri')" |
+    jq -r '.data.result[].metric.service' | sort -u)
+  echo "services with a working set: ${result//$'\n'/ }"
+  for service in backend-blue ai-worker postgres redis nginx; do
+    grep -qx "$service" <<<"$result" || missing+=("$service")
+  done
+  query="container_network_receive_bytes_total{project=\"$E2E_PROJECT\",service=\"postgres\"} > 0"
+  [[ "$(prometheus_api "/api/v1/query?query=$(jq -rn --arg q "$query" '$q | @uri')" | jq '.data.result | length')" == 1 ]] ||
+    missing+=("postgres's network bytes")
+  query="rate(container_cpu_usage_seconds_total{project=\"$E2E_PROJECT\",service=\"backend-blue\"}[1m]) > 0"
+  [[ "$(prometheus_api "/api/v1/query?query=$(jq -rn --arg q "$query" '$q | @uri')" | jq '.data.result | length')" == 1 ]] ||
+    missing+=("backend-blue's CPU rate")
+  echo "missing: ${missing[*]:-none}"
+  ((${#missing[@]} == 0))
+}
+
+# rule_metric_names FILE... — the metric names in the rules' expressions (alerts and
+# recording rules): identifiers that are not functions, keywords, label names or durations.
 rule_metric_names() {
   python3 - "$@" <<'PY'
 import re, sys, yaml

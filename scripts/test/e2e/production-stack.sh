@@ -750,7 +750,8 @@ fi
 check "the metrics listener refuses every address until METRICS_ALLOW names one (403)" metrics_listener_refuses_everyone_by_default
 check "Prometheus (management config) scrapes every production target through the listener; the idle colour is down" prometheus_scrapes_every_production_target
 check "the listener refuses another address (403), no password and a wrong one (401)" metrics_listener_refuses_others
-check "every metric the alert rules use is in the live scrape" alert_rules_use_only_scraped_metrics
+check "every metric the alert rules and the dashboards use is in the live scrape" alert_rules_use_only_scraped_metrics
+check "each container's memory, CPU and network figures reach Prometheus (container-metrics)" container_figures_in_prometheus
 check "a stopped ai-worker: the queue-wait alert reaches the receiver (webhook and Slack), resolves when it is back" queue_wait_alert_fires_and_resolves
 check "the fault drill on the idle colour: its 5xx alert reaches the receiver, the active colour's does not fire" new_colour_errors_fire_its_5xx_alert
 remove_drill
