@@ -26,8 +26,12 @@ load_backup_config() {
   : "${BACKUP_S3_REGION:=us-east-1}" "${BACKUP_S3_PREFIX:=$COMPOSE_PROJECT_NAME/}"
   : "${BACKUP_KEEP_LAST:=3}" "${BACKUP_KEEP_DAILY:=7}" "${BACKUP_KEEP_WEEKLY:=4}"
   : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}" "${BACKUP_RESTORE_WORK_MEM:=1GB}"
-  [[ -z "${BACKUP_S3_URL:-}" || "$BACKUP_S3_URL" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$ ]] ||
+  if [[ ! "$BACKUP_S3_URL" =~ ^https?://([A-Za-z0-9.-]+)(:[0-9]+)?/?$ ]]; then
     problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is malformed: expected the S3 endpoint, e.g. https://s3.ops.example.org:8443")
+  elif [[ "$BACKUP_S3_URL" == http://* && ! "${BASH_REMATCH[1]}" =~ ^(localhost|127\.[0-9.]+)$ ]]; then
+    # The whole database would cross the network in clear; plain HTTP only stays on the host.
+    problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is plain HTTP: backups must travel over TLS (https://); http:// is accepted only for localhost")
+  fi
   [[ -z "${BACKUP_S3_BUCKET:-}" || "$BACKUP_S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
     problems+=("BACKUP_S3_BUCKET=$BACKUP_S3_BUCKET is malformed: expected an S3 bucket name")
   [[ -z "${BACKUP_S3_ACCESS_KEY:-}" || "$BACKUP_S3_ACCESS_KEY" =~ ^[A-Za-z0-9._-]{3,128}$ ]] ||

@@ -100,6 +100,20 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   assert_no_calls
 }
 
+@test "backup: a remote target over plain HTTP is refused, naming the variable; localhost may" {
+  backup_env "BACKUP_S3_URL=http://s3.ops.example.org:9000"
+  run protostar backup
+  assert_status 1
+  assert_output_contains "BACKUP_S3_URL=http://s3.ops.example.org:9000 is plain HTTP: backups must travel over TLS (https://); http:// is accepted only for localhost"
+  assert_no_calls
+  local url
+  for url in http://127.0.0.1:9000 http://localhost:9000; do
+    backup_env "BACKUP_S3_URL=$url"
+    run protostar backup list
+    refute_output_contains "plain HTTP"
+  done
+}
+
 @test "backup: malformed settings are named, the secret never shown" {
   backup_env "BACKUP_S3_URL=s3.example.org" "BACKUP_KEEP_LAST=0" "BACKUP_PART_SIZE_MB=2" "BACKUP_S3_SECRET_KEY=no spaces allowed" "BACKUP_S3_PREFIX=noslash"
   run protostar backup
