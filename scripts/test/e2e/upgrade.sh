@@ -115,15 +115,20 @@ env_gains_only_the_new_secrets() {
   # every line of the previous .env is still there, byte for byte, at the start
   cmp -n "$(stat -c %s "$E2E_DIR/env.before")" "$E2E_DIR/env.before" "$PROTOSTAR_ENV_FILE"
   [[ $(stat -c %a "$PROTOSTAR_ENV_FILE") == $(stat -c %a "$E2E_DIR/env.before") ]]
-  for var in POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD REDIS_WORKER_PASSWORD; do
+  # The previous release (before roles.sql) had none of the secrets added since: the
+  # roles' and Redis users' (roles.sql), the metrics listener's and the exporters'.
+  local -a added=(POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD
+    REDIS_WORKER_PASSWORD METRICS_PASSWORD POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD)
+  for var in "${added[@]}"; do
     grep -qE "^$var=[0-9a-f]{48}$" "$PROTOSTAR_ENV_FILE"
   done
-  [[ $(($(wc -l <"$PROTOSTAR_ENV_FILE") - $(wc -l <"$E2E_DIR/env.before"))) == 6 ]] # a comment and five secrets
+  # a comment and the secrets
+  [[ $(($(wc -l <"$PROTOSTAR_ENV_FILE") - $(wc -l <"$E2E_DIR/env.before"))) == $((${#added[@]} + 1)) ]]
 }
 roles_own_the_schema() {
   psql_app "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname LIKE 'protostar\\_%' ORDER BY 1" |
     tee "$E2E_DIR/roles.txt"
-  [[ "$(cat "$E2E_DIR/roles.txt")" == $'protostar_backend|f|f|f\nprotostar_owner|f|f|f\nprotostar_worker|f|f|f' ]]
+  [[ "$(cat "$E2E_DIR/roles.txt")" == $'protostar_backend|f|f|f\nprotostar_monitor|f|f|f\nprotostar_owner|f|f|f\nprotostar_worker|f|f|f' ]]
   [[ $(psql_app "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'") == protostar_owner ]]
 }
 apps_connect_as_their_own_roles() {
@@ -131,7 +136,8 @@ apps_connect_as_their_own_roles() {
   sessions=$(psql_app "SELECT DISTINCT a.usename || ' ' || u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid
     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() ORDER BY 1")
   echo "$sessions"
-  [[ "$sessions" == $'protostar_backend false\nprotostar_worker false' ]]
+  # (protostar_monitor: postgres-exporter)
+  [[ "$sessions" == $'protostar_backend false\nprotostar_monitor false\nprotostar_worker false' ]]
   # and the worker's container holds no token key
   ! docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(protostar_compose ps -q ai-worker)" | grep -q '^JWT_SECRET=' ||
     return 1
@@ -249,8 +255,8 @@ info "upgrading from $(git -C "$PROTOSTAR_ROOT" log -1 --format='%h %s' "$PREVIO
 check "the previous release comes up; its apps connect as the superuser" previous_release_runs
 check "a user signs up, opens a conversation and gets an answer (previous release)" previous_release_holds_data
 check "from a release without the command: HEAD checked out, up refused, upgrade --yes applies it" upgrade_from_a_release_without_the_command
-check ".env keeps every line it had and gains the five new secrets only" env_gains_only_the_new_secrets
-check "the three roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
+check ".env keeps every line it had and gains the new secrets only" env_gains_only_the_new_secrets
+check "the four roles exist, none a superuser, and the owner role owns every table" roles_own_the_schema
 check "the apps connect as their own roles, none a superuser; the worker holds no JWT_SECRET" apps_connect_as_their_own_roles
 check "the conversation, its answer and the session from before are still there" data_and_sessions_survive
 check "a new question is answered (the worker's grants and Redis user are enough)" new_question_is_answered
