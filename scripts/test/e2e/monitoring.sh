@@ -231,15 +231,19 @@ show_alerting() {
 }
 
 # A stopped ai-worker and a question: the oldest job waits past 60 s; the backend reports
-# its age, so the alert reaches the receiver; with the worker back it resolves.
-queue_wait_alert_fires_and_resolves() {
+# its age, so the alert reaches the receiver; with the worker back it resolves. The drill
+# starts here and the fault drill runs during that minute (the wait is the rule's own).
+queue_wait_drill_starts() {
   local token conversation
   protostar_compose stop ai-worker >/dev/null 2>&1
+  [[ -z "$(protostar_compose ps -q --status running ai-worker)" ]]
   token=$(cat "$E2E_DIR/root.token")
   conversation=$(api POST /api/conversations '{"title":"While the worker is away"}' -H "Authorization: Bearer $token" |
     tail -n +2 | jq -r .data.id)
   [[ $(api POST "/api/conversations/$conversation/messages" '{"message":"Is anyone there?"}' \
     -H "Authorization: Bearer $token" | head -n 1) == 202 ]]
+}
+queue_wait_alert_fires_and_resolves() {
   wait_until 180 "$QUEUE_WAIT_ALERT firing at the receiver" receiver_got "$QUEUE_WAIT_ALERT" firing || {
     show_alerting
     return 1

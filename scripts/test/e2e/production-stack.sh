@@ -752,9 +752,13 @@ check "Prometheus (management config) scrapes every production target through th
 check "the listener refuses another address (403), no password and a wrong one (401)" metrics_listener_refuses_others
 check "every metric the alert rules and the dashboards use is in the live scrape" alert_rules_use_only_scraped_metrics
 check "each container's memory, CPU and network figures reach Prometheus (container-metrics)" container_figures_in_prometheus
-check "a stopped ai-worker: the queue-wait alert reaches the receiver (webhook and Slack), resolves when it is back" queue_wait_alert_fires_and_resolves
+# The queue-wait drill's minute of waiting is spent on the fault drill. Not the
+# target-down drill: its alert and the stopped worker's would share one notification
+# group, whose Slack title stays FIRING while the worker is away.
+check "a stopped ai-worker, a question waiting for it (the queue-wait drill starts)" queue_wait_drill_starts
 check "the fault drill on the idle colour: its 5xx alert reaches the receiver, the active colour's does not fire" new_colour_errors_fire_its_5xx_alert
 remove_drill
+check "the queue-wait alert reaches the receiver (webhook and Slack), resolves when the worker is back" queue_wait_alert_fires_and_resolves
 check "a stopped exporter: target-down reaches the receiver naming the job, and resolves" stopped_target_fires_target_down
 check "up run twice is harmless: nothing is recreated" up_twice_is_harmless
 check "with no admin, up prints a setup link: it creates an admin once, a second use is refused" setup_link_from_up_creates_an_admin_once
