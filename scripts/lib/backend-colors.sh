@@ -30,16 +30,54 @@ color_image() {
   printf '%s\n' "${!var:-}"
 }
 
+# create_color_args COLOR — the compose arguments that create one colour's container
+# (anew when its settings or image changed) without starting it.
+create_color_args() {
+  printf '%s\n' up --no-start --no-deps "backend-$1"
+}
+
 # start_color_args COLOR TIMEOUT — the compose arguments that start one colour and wait
 # for its readiness (the other services are running already: --no-deps).
 start_color_args() {
   printf '%s\n' up --detach --no-deps --wait --wait-timeout "$2" "backend-$1"
 }
 
+# The serving colour's CPU weight (containers.sh explains the weights): Docker's default,
+# as production.yml sets no cpu_shares for the colours; `docker update` cannot set "none"
+# back, so the number itself.
+SERVING_CPU_SHARES=1024
+
+# color_settings_file COLOR — what this CLI knows of the settings that colour's container
+# was started with (see color_settings_current).
+color_settings_file() { printf '%s/colors/backend-%s.settings\n' "$STATE_DIR" "$1"; }
+
+# settings_fingerprint COLOR IMAGE — a hash of everything Compose makes the colour's
+# container from, as it is now, with IMAGE for COLOR: the compose command (project, file,
+# profiles), the compose file, every variable it names and the settings files it reads
+# (the backend's env_file, a .env beside the compose file), and Compose's own COMPOSE_*
+# variables. Secrets go into the hash only.
+settings_fingerprint() {
+  local color=$1 image=$2 var
+  local "$(color_image_var "$color")=$image"
+  {
+    compose_command
+    cat "$COMPOSE_FILE_PRODUCTION"
+    for var in $(grep -oE '\$\{?[A-Za-z_][A-Za-z0-9_]*' "$COMPOSE_FILE_PRODUCTION" | tr -d '{$' | sort -u); do
+      printf '%s=%s\n' "$var" "${!var:-}"
+    done
+    for var in $(compgen -v COMPOSE_ | sort); do printf '%s=%s\n' "$var" "${!var}"; done
+    cat "${BACKEND_SETTINGS_FILE:-/dev/null}" "$(dirname "$COMPOSE_FILE_PRODUCTION")/.env" 2>/dev/null || true
+  } | sha256sum | cut -d' ' -f1
+}
+
 # === Runners ===============================================================================
 
-# The colour this run started (not a warm one it found): what a failure removes.
-DEPLOY_STARTED_COLOR=""
+# The colour this run started (not a warm one it found): what a failure removes; and its
+# container.
+DEPLOY_STARTED_COLOR="" STARTED_COLOR_ID=""
+# The running container color_ready last looked at, and its CPU weight (0: Docker's
+# default, as Compose creates it).
+READY_COLOR_ID="" READY_CPU_SHARES=""
 
 color_health() {
   local id
@@ -51,18 +89,47 @@ color_health() {
   docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo unknown
 }
 
-# color_ready COLOR IMAGE — that colour runs IMAGE with the settings as they are now (a
-# warm colour started before .env or .env.backend changed is not ready: it would bring
-# back the old settings) and its health check passes.
+# color_ready COLOR IMAGE [IMAGE_ID] — that colour runs IMAGE with the settings as they
+# are now (a warm colour started before .env or .env.backend changed is not ready: it
+# would bring back the old settings) and its health check passes.
 color_ready() {
-  local id
-  id=$(service_containers "backend-$1" | head -n 1)
+  local color=$1 image=$2 image_id=${3:-} id health config_image container_image shares
+  READY_COLOR_ID="" READY_CPU_SHARES=""
+  id=$(service_containers "backend-$color" | head -n 1)
   [[ -n "$id" ]] || return 1
-  [[ "$(docker inspect -f '{{.State.Health.Status}} {{.Config.Image}}' "$id" 2>/dev/null)" == "healthy $2" ]] || return 1
+  read -r health config_image container_image shares < <(docker inspect -f \
+    '{{.State.Health.Status}} {{.Config.Image}} {{.Image}} {{.HostConfig.CpuShares}}' "$id" 2>/dev/null) || return 1
+  [[ "$health $config_image" == "healthy $image" ]] || return 1
+  READY_COLOR_ID=$id READY_CPU_SHARES=$shares
+  # The quick answer when this CLI started that very container, from that image, with
+  # the settings as they are now; else Compose's own (a dry run, which loads the whole
+  # project: on a saturated host the slowest call of a rollback to a warm colour).
+  if [[ -n "$image_id" && "$container_image" == "$image_id" ]] && color_settings_current "$color" "$id" "$image"; then
+    return 0
+  fi
   [[ -z "$(
-    export "$(color_image_var "$1")=$2"
-    outdated_services "backend-$1"
-  )" ]]
+    export "$(color_image_var "$color")=$image"
+    outdated_services "backend-$color"
+  )" ]] || return 1
+  record_color_settings "$color" "$id" "$image"
+}
+
+# record_color_settings COLOR ID IMAGE — container ID of COLOR runs IMAGE with the
+# settings as they are now (Compose started it, or its dry run said so).
+record_color_settings() {
+  local file
+  file=$(color_settings_file "$1")
+  mkdir -p "${file%/*}"
+  printf '%s %s\n' "$2" "$(settings_fingerprint "$1" "$3")" >"$file.new" && mv -f "$file.new" "$file"
+}
+
+# color_settings_current COLOR ID IMAGE — whether container ID is the one recorded for
+# COLOR, with the settings as they are now. A Compose upgrade may change Compose's config
+# hash without changing a setting: `up` then recreates the colour blue/green, as always.
+color_settings_current() {
+  local recorded
+  recorded=$(cat "$(color_settings_file "$1")" 2>/dev/null) || return 1
+  [[ "$recorded" == "$2 $(settings_fingerprint "$1" "$3")" ]]
 }
 
 # starting_progress COLOR TIMEOUT SECONDS — how the start goes, SECONDS into it.
@@ -71,17 +138,28 @@ starting_progress() {
 }
 
 # start_color COLOR IMAGE TIMEOUT — starts COLOR with IMAGE (exported for this run only)
-# and waits for its health check, printing progress. On failure: its last log lines, the
-# container removed, the run aborted.
+# and waits for its health check, printing progress. The container is created first and
+# started with the warm-up CPU weight, so no moment of the JVM's start competes with the
+# serving colour as an equal. On failure: its last log lines, the container removed, the
+# run aborted.
 start_color() {
-  local color=$1 image=$2 timeout=$3 log began=$SECONDS
-  local -a cmd args
+  local color=$1 image=$2 timeout=$3 log began=$SECONDS rc=0
+  local -a cmd create args
   export "$(color_image_var "$color")=$image"
   mapfile -t cmd < <(compose_command)
+  mapfile -t create < <(create_color_args "$color")
   mapfile -t args < <(start_color_args "$color" "$timeout")
   log=$(log_file "$DEPLOY_ACTION-backend-$color")
   DEPLOY_PHASE=starting DEPLOY_STARTED_COLOR=$color
-  if ! run_watched "$log" starting_progress "$color" "$timeout" -- "${cmd[@]}" "${args[@]}"; then
+  run_watched "$log" starting_progress "$color" "$timeout" -- "${cmd[@]}" "${create[@]}" || rc=$?
+  if ((rc == 0)); then
+    STARTED_COLOR_ID=$(service_containers "backend-$color" --all | head -n 1)
+    if [[ -z "$STARTED_COLOR_ID" ]] || ! set_cpu_shares "$(warmup_cpu_shares)" "$STARTED_COLOR_ID"; then
+      warn "could not lower backend-$color's CPU weight while it starts: it competes with $DEPLOY_FROM_COLOR as an equal"
+    fi
+    run_watched "$log" starting_progress "$color" "$timeout" -- "${cmd[@]}" "${args[@]}" || rc=$?
+  fi
+  if ((rc != 0)); then
     info "backend-$color ($image) did not become ready (after $((SECONDS - began))s, at most ${timeout}s):"
     tail -n 5 "$log" | strip_terminal_codes | sed 's/^/    compose: /' >&2
     info "its last 30 log lines:"
@@ -89,7 +167,24 @@ start_color() {
     remove_started_color
     deploy_fail "backend-$color ($image) did not become ready: its container was removed, nothing was switched, $DEPLOY_FROM_COLOR keeps serving"
   fi
+  [[ -z "$STARTED_COLOR_ID" ]] || record_color_settings "$color" "$STARTED_COLOR_ID" "$image"
   DEPLOY_PHASE=started
+}
+
+# give_serving_weight COLOR — the colour about to take traffic gets the serving colour's
+# CPU weight: the one this run started (lowered while it started), or a warm one found
+# with another (left low by a run that was cut short). A warm colour that has it already
+# costs no call: a rollback to it stays a switch.
+give_serving_weight() {
+  local color=$1 id
+  if [[ "$color" == "$DEPLOY_STARTED_COLOR" ]]; then
+    id=$STARTED_COLOR_ID
+  elif [[ -n "$READY_COLOR_ID" && "$READY_CPU_SHARES" != 0 && "$READY_CPU_SHARES" != "$SERVING_CPU_SHARES" ]]; then
+    id=$READY_COLOR_ID
+  fi
+  [[ -n "${id:-}" ]] || return 0
+  set_cpu_shares "$SERVING_CPU_SHARES" "$id" ||
+    warn "could not give backend-$color the serving CPU weight ($SERVING_CPU_SHARES): docker update --cpu-shares $SERVING_CPU_SHARES $id"
 }
 
 # remove_started_color — removes the container this run started (not a warm one it found).
@@ -98,7 +193,7 @@ remove_started_color() {
   info "      removing backend-$DEPLOY_STARTED_COLOR"
   compose rm --stop --force "backend-$DEPLOY_STARTED_COLOR" >/dev/null 2>&1 ||
     warn "could not remove backend-$DEPLOY_STARTED_COLOR: protostar compose rm --stop --force backend-$DEPLOY_STARTED_COLOR"
-  DEPLOY_STARTED_COLOR=""
+  DEPLOY_STARTED_COLOR="" STARTED_COLOR_ID=""
   DEPLOY_PHASE=idle
 }
 

@@ -175,6 +175,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [PROTOSTAR_TIER_AUTO_PROMOTION]=boolean
   [AI_WORKER_CONCURRENCY]=concurrency
   [AI_WORKER_CPU_SHARES]=cpu_shares
+  [DEPLOY_WARMUP_CPU_SHARES]=warmup_shares
   [AI_WORKER_REDIS_POOL_SIZE]=pool_size
   [BACKEND_REDIS_POOL_SIZE]=pool_size
   [BACKEND_JAVA_OPTIONS]=java_options
@@ -247,6 +248,8 @@ check_value() {
     memory) [[ "$v" =~ ^[0-9]+[kmg]$ ]] || echo "a memory size such as 512m or 3g" ;;
     rate) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] || echo "a whole number from 1 to 999999" ;;
     cpu_shares) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] && ((v >= 2 && v <= 262144)) || echo "a whole number from 2 to 262144 (1024 is a normal service's weight)" ;;
+    # Below the serving colour's 1024, or a starting colour would not give way to it.
+    warmup_shares) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] && ((v >= 2 && v <= 1023)) || echo "a whole number from 2 to 1023 (below the serving colour's 1024)" ;;
     ipv4_network)
       # An address, or a network in CIDR notation (an address with /0 to /32).
       if [[ -n "$(check_value ipv4 "${v%/*}")" ]] || [[ "$v" == */* && ! "${v#*/}" =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; then

@@ -45,31 +45,33 @@ deploy_service() {
 # an empty IMAGE rolls back to the idle colour's (the version that served before). Any
 # failure leaves the old colour serving and exits 1 (deploy_begin's undo: backend_undo).
 deploy_backend() {
-  local action=$1 image=$2 command_line=$3 from to version problem previous=""
+  local action=$1 image=$2 command_line=$3 from to image_id version problem previous=""
   deploy_begin "$action" backend backend_undo
 
   deploy_step 1/7 "taking the deploy lock"
   deploy_lock "$command_line"
   load_state # what the lock now protects: read again, a deploy may have just finished
   if [[ -z "$image" ]]; then
-    problem=$(rollback_problem)
+    problem=$(rollback_problem --state)
     [[ -z "$problem" ]] || deploy_fail "nothing to roll back to: $problem"
     image=$(color_image "$(other_color "$ACTIVE_COLOR")") previous=1
   fi
   from=$ACTIVE_COLOR
   to=$(other_color "$from") || deploy_fail "the state's ACTIVE_COLOR=$from is neither blue nor green"
   DEPLOY_FROM=$(color_image "$from") DEPLOY_TO=$image DEPLOY_FROM_COLOR=$from DEPLOY_TO_COLOR=$to
-  version=$(image_version "$image")
+  read -r image_id version < <(image_id_version "$image") || deploy_fail "image $image is no longer present in Docker"
 
   deploy_step 2/7 "pre-flight: nginx -t, state agrees with nginx ($from)"
   backend_preflight
 
-  if color_ready "$to" "$image"; then
+  if color_ready "$to" "$image" "$image_id"; then
     deploy_step 3/7 "backend-$to runs $image and is ready (warm)"
   else
-    deploy_step 3/7 "starting backend-$to with $image, waiting until ready (at most ${DEPLOY_TIMEOUT}s)"
+    deploy_step 3/7 "starting backend-$to with $image (CPU weight $(warmup_cpu_shares) until the switch), waiting until ready (at most ${DEPLOY_TIMEOUT}s), then warming it up"
     start_color "$to" "$image" "$DEPLOY_TIMEOUT"
+    warm_up_color "$to"
   fi
+  give_serving_weight "$to"
 
   if [[ -n "$CANARY_STEPS" ]]; then
     deploy_step 4/7 "canary: $to takes ${CANARY_STEPS// /%, }% of requests, ${CANARY_STEP_SECONDS}s each; abort on 5xx > $CANARY_MAX_ERROR_RATE% or p95 > $CANARY_MAX_P95_MS ms"
@@ -135,10 +137,11 @@ redeploy_worker() {
   [[ -z "$previous" ]] || write_state "AI_WORKER_PREVIOUS_IMAGE=$previous"
 }
 
-# rollback_problem — why the backend cannot go back to the idle colour (nothing when it
-# can): it must hold another image, still present in Docker.
+# rollback_problem [--state] — why the backend cannot go back to the idle colour (nothing
+# when it can): it must hold another image, still present in Docker (with --state, the
+# caller looks for the image itself).
 rollback_problem() {
-  local active idle
+  local active idle state_only=${1:-}
   [[ -n "${ACTIVE_COLOR:-}" ]] || {
     echo "nothing is deployed yet"
     return
@@ -153,7 +156,7 @@ rollback_problem() {
     echo "the state names no image for $(other_color "$ACTIVE_COLOR")"
   elif [[ "$idle" == "$active" ]]; then
     echo "both colours have $idle, there is no previous version"
-  elif ! image_exists "$idle"; then
+  elif [[ -z "$state_only" ]] && ! image_exists "$idle"; then
     echo "the previous image $idle is no longer present in Docker"
   fi
 }

@@ -39,6 +39,14 @@ image_version() {
     sed -n 's/^PROTOSTAR_VERSION=//p' | head -n 1
 }
 
+# image_id_version IMAGE — "ID VERSION": the image's id and its PROTOSTAR_VERSION (empty
+# when it has none), in one call; fails when IMAGE is not in Docker.
+image_id_version() {
+  local out
+  out=$(docker image inspect -f '{{println .Id}}{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null) || return 1
+  printf '%s %s\n' "${out%%$'\n'*}" "$(sed -n 's/^PROTOSTAR_VERSION=//p' <<<"$out" | head -n 1)"
+}
+
 # The version the app images are tagged with: the commit, marked when the tree differs.
 app_version() {
   if [[ -n "${PROTOSTAR_APP_VERSION:-}" ]]; then

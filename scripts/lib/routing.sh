@@ -58,6 +58,35 @@ backend_header() {
   tr -d '\r' <<<"$1" | sed -n 's/^[Xx]-[Pp]rotostar-[Bb]ackend:[[:space:]]*//p' | tail -n 1
 }
 
+# The warm-up a new colour answers before it takes traffic: its readiness check runs on
+# the management port, so until then nothing has run the API's path (the dispatcher
+# servlet starts on the first request, the JIT has compiled none of it) and the first user
+# requests after the switch would be the slow ones. WARMUP_REQUESTS health requests (the
+# API's path: filters, security, Jackson) and one anonymous /api/me (the rate limiter's
+# Redis script, the authentication error's envelope), on one keep-alive connection, within
+# WARMUP_SECONDS. Each must get an answer; which status is the canary's and the
+# verification's to judge (a drill release answers 500 on purpose, and must get as far as
+# its canary).
+WARMUP_REQUESTS=20 WARMUP_SECONDS=10
+
+# warmup_paths — the path of each warm-up request, in order.
+warmup_paths() {
+  local i
+  for ((i = 0; i < WARMUP_REQUESTS; i++)); do echo /api/health; done
+  echo /api/me
+}
+
+# warmup_command COLOR — what nginx's container runs to send the warm-up to COLOR directly
+# (not through the public path): one curl, the status of each answer on a line, stopping
+# at the first request without an answer; bounded by WARMUP_SECONDS in all.
+warmup_command() {
+  local path
+  printf '%s\n' timeout "$WARMUP_SECONDS" curl -sS --fail-early --max-time 5 -w '%{http_code}\n'
+  for path in $(warmup_paths); do
+    printf '%s\n' -o /dev/null "http://backend-$1:8080$path"
+  done
+}
+
 # === Runners ===============================================================================
 
 # NGINX_CONTAINER — the running nginx's id, looked up once per command (by
@@ -186,4 +215,23 @@ verify_color() {
   done
   undo_switch || true
   deploy_fail "through nginx, /api/health answered as '${seen:-nothing}' instead of '$expected' for ${PROTOSTAR_VERIFY_TIMEOUT:-30}s: switched back to $DEPLOY_FROM_COLOR"
+}
+
+# warm_up_color COLOR — the warm-up (warmup_command) sent to COLOR from nginx's container;
+# a request without an answer (refused, reset, none within 5 s), or the warm-up taking
+# longer than WARMUP_SECONDS, fails the readiness like an unhealthy colour: nothing was
+# switched, the colour that serves keeps serving.
+warm_up_color() {
+  local color=$1 out rc=0 total answered began=${EPOCHREALTIME/./}
+  local -a cmd
+  mapfile -t cmd < <(warmup_command "$color")
+  find_nginx
+  out=$(docker exec "$NGINX_CONTAINER" "${cmd[@]}" 2>&1) || rc=$?
+  total=$(warmup_paths | wc -l)
+  answered=$(grep -cE '^[1-5][0-9]{2}$' <<<"$out" || true)
+  if ((rc != 0 || answered != total)); then
+    { grep -vE '^[0-9]{3}$' <<<"$out" || true; } | tail -n 3 | sed 's/^/    warm-up: /' >&2
+    deploy_fail "backend-$color answered $answered of $total warm-up requests from nginx's container (at most ${WARMUP_SECONDS}s; exit status $rc): its container was removed, nothing was switched, $DEPLOY_FROM_COLOR keeps serving"
+  fi
+  info "      warm-up: backend-$color answered $total requests in $(seconds_since "$began")s"
 }

@@ -81,19 +81,30 @@ new_workers_healthy() {
 }
 
 # start_new_workers IMAGE COUNT TIMEOUT — COUNT workers with IMAGE beside the old ones,
-# waited for (at most TIMEOUT seconds, with progress). On failure: their last log lines,
-# them removed, the run aborted.
+# waited for (at most TIMEOUT seconds, with progress). They are created first and start
+# with the warm-up CPU weight (backend-colors.sh explains the weights), below the running
+# worker's; once healthy they get their own (AI_WORKER_CPU_SHARES) back. On failure: their
+# last log lines, them removed, the run aborted.
 start_new_workers() {
-  local image=$1 count=$2 timeout=$3 log rc=0 began=$SECONDS id
-  local -a cmd
+  local image=$1 count=$2 timeout=$3 log rc=0 began=$SECONDS id shares=""
+  local -a cmd scale
   export AI_WORKER_IMAGE=$image
   mapfile -t cmd < <(compose_command)
-  log=$(log_file "$DEPLOY_ACTION-ai-worker")
-  DEPLOY_PHASE=starting
   # --no-recreate leaves the running workers alone; --scale adds the new ones, created
   # from the configuration as it is now, so with the new image.
-  run_watched "$log" worker_progress "$timeout" -- "${cmd[@]}" up --detach --no-deps --no-recreate \
-    --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" ai-worker || rc=$?
+  scale=(--no-deps --no-recreate --scale "ai-worker=$((${#WORKER_OLD_IDS[@]} + count))" ai-worker)
+  log=$(log_file "$DEPLOY_ACTION-ai-worker")
+  DEPLOY_PHASE=starting
+  run_watched "$log" worker_progress "$timeout" -- "${cmd[@]}" up --no-start "${scale[@]}" || rc=$?
+  if ((rc == 0)); then
+    mapfile -t WORKER_NEW_IDS < <(worker_new_ids)
+    # The weight Compose gave them (AI_WORKER_CPU_SHARES), to give back once they are ready.
+    ((${#WORKER_NEW_IDS[@]} == 0)) || shares=$(docker inspect -f '{{.HostConfig.CpuShares}}' "${WORKER_NEW_IDS[0]}" 2>/dev/null) || true
+    if ((${#WORKER_NEW_IDS[@]} == 0)) || ! set_cpu_shares "$(warmup_cpu_shares)" "${WORKER_NEW_IDS[@]}"; then
+      warn "could not lower the new ai-worker's CPU weight while it starts"
+    fi
+    run_watched "$log" worker_progress "$timeout" -- "${cmd[@]}" up --detach "${scale[@]}" || rc=$?
+  fi
   if ((rc == 0)); then
     run_watched "$log.health" worker_progress "$timeout" -- new_workers_healthy "$timeout" || rc=$?
     cat "$log.health" >>"$log"
@@ -109,6 +120,10 @@ start_new_workers() {
     remove_new_workers
     deploy_fail "the new ai-worker ($image) did not become ready: it was removed, the previous worker keeps consuming jobs"
   fi
+  # 0 would be Docker's default, which `docker update` cannot set back: 1024 is the same.
+  [[ "$shares" =~ ^[1-9][0-9]*$ ]] || shares=1024
+  set_cpu_shares "$shares" "${WORKER_NEW_IDS[@]}" ||
+    warn "could not give the new ai-worker its CPU weight back: docker update --cpu-shares $shares ${WORKER_NEW_IDS[*]}"
   DEPLOY_PHASE=started
 }
 

@@ -73,6 +73,15 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   [[ "$output" == "up --detach --no-deps --wait --wait-timeout 120 backend-green" ]] || fail "got: $output"
 }
 
+@test "the warm-up: 20 health requests and an anonymous /api/me to the colour itself, one curl, bounded" {
+  run deploy_lib 'warmup_command green | paste -sd" "'
+  assert_status 0
+  local expected="timeout 10 curl -sS --fail-early --max-time 5 -w %{http_code}\\n" i
+  for ((i = 0; i < 20; i++)); do expected+=" -o /dev/null http://backend-green:8080/api/health"; done
+  expected+=" -o /dev/null http://backend-green:8080/api/me"
+  [[ "$output" == "$expected" ]] || fail "got: $output" "expected: $expected"
+}
+
 # --- arguments: refused before anything changes ------------------------------------------
 
 @test "deploy --help prints the usage" {
@@ -186,8 +195,8 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   # order: pre-flight nginx -t, start, switch (nginx -t, reload), verify, stop
   (($(line_of "nginx -t") < $(line_of " up --detach"))) || fail "nginx -t after up" "$(cat "$STUB_LOG")"
   (($(line_of " up --detach") < $(line_of "nginx -s reload"))) || fail "reload before up" "$(cat "$STUB_LOG")"
-  (($(line_of "nginx -s reload") < $(line_of "curl "))) || fail "verified before reload"
-  (($(line_of "curl ") < $(line_of " stop backend-blue"))) || fail "stopped before verifying"
+  (($(line_of "nginx -s reload") < $(line_of "curl -o"))) || fail "verified before reload"
+  (($(line_of "curl -o") < $(line_of " stop backend-blue"))) || fail "stopped before verifying"
   [[ $(grep -c 'nginx -t' "$STUB_LOG") -eq 2 ]] || fail "expected nginx -t in pre-flight and at the switch"
   # compose up ran with the new image for green only, for this run
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STUB_ENV_LOG" || fail "new image not exported" "$(cat "$STUB_ENV_LOG")"
@@ -207,6 +216,91 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
     "$STATE_DIR_T/audit.log" || fail "audit line:" "$(cat "$STATE_DIR_T/audit.log")"
   assert_unlocked
+}
+
+@test "the new colour starts at the warm-up CPU weight, is warmed up directly, and gets the serving weight at the switch" {
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  local p warmup
+  p=$(compose_prefix)
+  # created, lowered, then started: no moment of its start at the serving weight
+  assert_call_line "$p up --no-start --no-deps backend-green"
+  assert_call_line "docker update --cpu-shares 64 id-backend-green"
+  assert_call_line "docker update --cpu-shares 1024 id-backend-green"
+  warmup=$(grep -n '^docker exec id-nginx timeout 10 curl .*http://backend-green:8080/api/me$' "$STUB_LOG" | cut -d: -f1)
+  [[ -n "$warmup" ]] || fail "no warm-up from nginx's container" "$(cat "$STUB_LOG")"
+  (($(line_of " up --no-start") < $(line_of "--cpu-shares 64"))) || fail "lowered before it was created" "$(cat "$STUB_LOG")"
+  (($(line_of "--cpu-shares 64") < $(line_of " up --detach"))) || fail "started before it was lowered" "$(cat "$STUB_LOG")"
+  (($(line_of " up --detach") < warmup)) || fail "warmed up before it was ready" "$(cat "$STUB_LOG")"
+  ((warmup < $(line_of "--cpu-shares 1024"))) || fail "serving weight before the warm-up" "$(cat "$STUB_LOG")"
+  (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
+  refute_called "--cpu-shares 1024 id-backend-blue"
+  assert_output_contains "warm-up: backend-green answered 21 requests"
+}
+
+@test "DEPLOY_WARMUP_CPU_SHARES sets the warm-up weight; one not below the serving colour's is refused" {
+  write_env DEPLOY_WARMUP_CPU_SHARES=32
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_call_line "docker update --cpu-shares 32 id-backend-green"
+  write_env DEPLOY_WARMUP_CPU_SHARES=1024
+  run protostar deploy backend v3
+  assert_status 1
+  assert_output_contains "DEPLOY_WARMUP_CPU_SHARES=1024 is malformed: expected a whole number from 2 to 1023"
+}
+
+@test "a colour that fails its readiness after it was lowered is removed without getting the serving weight" {
+  stub_output docker 'compose * up --detach *' '' 1
+  run protostar deploy backend v2 --timeout 30
+  assert_status 1
+  assert_output_contains "did not become ready: its container was removed, nothing was switched, blue keeps serving"
+  assert_call_line "docker update --cpu-shares 64 id-backend-green"
+  refute_called "--cpu-shares 1024"
+  refute_called "timeout 10 curl"
+  assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+  assert_state_unchanged
+  assert_include_blue
+}
+
+@test "a warm-up request without an answer fails the readiness: the old colour keeps serving, the new one is removed" {
+  local case
+  # refused at the third request; the warm-up's 10 s bound reached
+  for case in '200\n200\ncurl: (7) Failed to connect to backend-green port 8080\n|7' '200\n|124'; do
+    stub_warmup_answers "${case%|*}" "${case#*|}"
+    : >"$STUB_LOG"
+    run protostar deploy backend v2
+    assert_status 1
+    assert_output_line_matches "backend-green answered [0-9]+ of 21 warm-up requests from nginx's container \(at most 10s; exit status ${case#*|}\)"
+    assert_output_contains "its container was removed, nothing was switched, blue keeps serving"
+    assert_call_line "$(compose_prefix) rm --stop --force backend-green"
+    refute_called "nginx -s reload"
+    refute_called "--cpu-shares 1024"
+    assert_state_unchanged
+    assert_include_blue
+    assert_unlocked
+    [[ "${case#*|}" != 7 ]] || assert_output_contains "    warm-up: curl: (7) Failed to connect"
+  done
+  grep -q 'result=failed reason="backend-green answered 2 of 21 warm-up requests' "$STATE_DIR_T/audit.log"
+}
+
+@test "a warm-up answered with errors passes: judging answers is the canary's and the verification's" {
+  stub_warmup_answers "$(printf '500\\n%.0s' {1..21})"
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_contains "warm-up: backend-green answered 21 requests"
+}
+
+@test "once the lock is taken the deploy asks for a higher CPU and I/O priority; a refusal is harmless" {
+  stub_output renice '*' 'renice: failed to set priority for 1234 (process ID): Permission denied\n' 1
+  stub_output ionice '*' 'ionice: ioprio_set failed: Operation not permitted\n' 1
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_output_line_matches "^Deployed protostar/backend:v2 on green"
+  refute_output_contains "Permission denied"
+  refute_output_contains "not permitted"
+  grep -qE '^renice -n -10 -p [0-9]+$' "$STUB_LOG" || fail "no renice" "$(cat "$STUB_LOG")"
+  grep -qE '^ionice -c 2 -n 0 -p [0-9]+$' "$STUB_LOG" || fail "no ionice" "$(cat "$STUB_LOG")"
+  (($(line_of "renice ") < $(line_of " up --no-start"))) || fail "raised after the start" "$(cat "$STUB_LOG")"
 }
 
 @test "a full image reference is deployed as given; PROTOSTAR_ACTOR names the user" {
@@ -297,7 +391,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   stub docker 'compose * up *' "$(blocked_until_released)"
   "$PROTOSTAR_BIN" deploy backend v2 --drain 0 >"$TEST_ROOT/out" 2>&1 3>&- &
   local pid=$!
-  wait_for_call " up --detach"
+  wait_for_call " up --no-start"
   local owner
   owner=$(cat "$STATE_DIR_T/deploy.lock/owner")
   release_stubs
@@ -466,7 +560,7 @@ deploy_in_background() {
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$PROTOSTAR_BIN" deploy backend v2 >"$TEST_ROOT/out" 2>&1 3>&- &
   DEPLOY_PID=$!
-  wait_for_call " up --detach" || fail "the deploy never started the new colour" "$(cat "$TEST_ROOT/out")"
+  wait_for_call " up --no-start" || fail "the deploy never started the new colour" "$(cat "$TEST_ROOT/out")"
 }
 
 @test "SIGTERM while the new colour starts: it is removed, the lock released, state unchanged" {

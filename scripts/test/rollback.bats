@@ -116,7 +116,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_call_line "docker exec id-nginx nginx -s reload"
   assert_call_line "$p stop backend-green"
   (($(line_of " up --detach") < $(line_of "nginx -s reload"))) || fail "switched before the start"
-  (($(line_of "curl ") < $(line_of " stop backend-green"))) || fail "stopped before verifying"
+  (($(line_of "curl -o") < $(line_of " stop backend-green"))) || fail "stopped before verifying"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STUB_ENV_LOG"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STATE_DIR_T/state.env"
@@ -129,24 +129,96 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   [[ ! -e "$STATE_DIR_T/deploy.lock" ]] || fail "lock left"
 }
 
-@test "rollback to a warm colour is only a switch: nothing is started" {
+# stub_warm_blue [INSPECT] — blue runs too (warm), and `docker inspect` of it says INSPECT
+# (health, image, image id, CPU weight; by default healthy, v1 as the tag names it now, 0).
+stub_warm_blue() {
   stub_running nginx backend-green backend-blue
-  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
+  stub_output docker 'inspect *' "${1:-healthy protostar/backend:v1 sha256:id-protostar-backend-v1 0}\n"
+}
+
+# record_blue_settings — what this CLI records when it started blue's container itself.
+record_blue_settings() {
+  PROTOSTAR_ROOT=$PROTOSTAR_REPO bash -c 'set -Eeuo pipefail
+    source "$PROTOSTAR_ROOT/scripts/lib/common.sh"; source "$PROTOSTAR_ROOT/scripts/lib/config.sh"
+    source "$PROTOSTAR_ROOT/scripts/lib/deploy.sh"; load_config
+    record_color_settings blue id-backend-blue protostar/backend:v1'
+}
+
+@test "rollback to a warm colour is only a switch: nothing is started" {
+  stub_warm_blue
   run protostar rollback --keep-warm
   assert_status 0
   assert_output_contains "backend-blue runs protostar/backend:v1 and is ready (warm)"
-  assert_call_line "docker inspect -f {{.State.Health.Status}} {{.Config.Image}} id-backend-blue"
+  assert_call_line "docker inspect -f {{.State.Health.Status}} {{.Config.Image}} {{.Image}} {{.HostConfig.CpuShares}} id-backend-blue"
   # Compose's dry run says the warm colour has the settings as they are now.
   assert_call_line "$(compose_prefix) --dry-run up --detach --no-deps backend-blue"
   refute_called " up --detach --no-deps --wait"
   refute_called " stop "
+  refute_called "docker update"
+  refute_called "timeout 10 curl"
   assert_call_line "docker exec id-nginx nginx -s reload"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
 }
 
+@test "a warm colour this CLI started, with the settings as they are now: a switch without any compose call" {
+  stub_warm_blue
+  record_blue_settings
+  run protostar rollback --keep-warm
+  assert_status 0
+  assert_output_contains "(warm)"
+  refute_called "docker compose"
+  refute_called "docker update"
+  # the calls left: the image (the refusal before the lock; its id and version after it),
+  # nginx (found, nginx -t), the warm colour (found, inspected), the switch (one exec, logged
+  # as its nginx -t and reload)
+  [[ $(grep -c '^docker ' "$STUB_LOG") -eq 8 ]] || fail "expected 7 docker calls" "$(cat "$STUB_LOG")"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+}
+
+@test "a warm colour's record no longer matching: the settings, the tag's image or the container changed" {
+  record_blue_settings
+  local case
+  for case in settings image container; do
+    stub_warm_blue
+    case "$case" in
+      settings) write_env NGINX_RATE_LIMIT=7 ;;
+      image) stub_warm_blue "healthy protostar/backend:v1 sha256:rebuilt 0" ;;
+      container) stub_output docker 'ps *backend-blue*' 'id-backend-blue-2\n' ;;
+    esac
+    : >"$STUB_LOG"
+    write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" \
+      "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" "AI_WORKER_IMAGE=protostar/ai-worker:v1"
+    include_for green >"$STATE_DIR_T/nginx/active-backend.conf"
+    run protostar rollback --keep-warm
+    assert_status 0
+    assert_called "--dry-run up --detach --no-deps backend-blue"
+    write_env
+    record_blue_settings
+  done
+}
+
+@test "a warm colour left with a low CPU weight gets the serving weight before the switch" {
+  stub_warm_blue "healthy protostar/backend:v1 sha256:id-protostar-backend-v1 64"
+  run protostar rollback --keep-warm
+  assert_status 0
+  assert_call_line "docker update --cpu-shares 1024 id-backend-blue"
+  (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
+}
+
+@test "the stopped colour a rollback starts: the warm-up weight while it starts, the serving weight at the switch" {
+  run protostar rollback --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) up --no-start --no-deps backend-blue"
+  assert_call_line "docker update --cpu-shares 64 id-backend-blue"
+  assert_call_line "docker update --cpu-shares 1024 id-backend-blue"
+  (($(line_of "--cpu-shares 64") < $(line_of " up --detach"))) || fail "started before it was lowered" "$(cat "$STUB_LOG")"
+  (($(line_of "timeout 10 curl") < $(line_of "--cpu-shares 1024"))) || fail "no warm-up before the serving weight" "$(cat "$STUB_LOG")"
+  (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
+  refute_called "--cpu-shares 1024 id-backend-green"
+}
+
 @test "a warm colour started before the settings changed is started anew, not switched to" {
-  stub_running nginx backend-green backend-blue
-  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
+  stub_warm_blue
   stub_output docker 'compose * --dry-run up *' ' DRY-RUN MODE -  Container ptest-backend-blue-1  Recreate\n'
   run protostar rollback --keep-warm
   assert_status 0
@@ -156,8 +228,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "a running colour with another image is started again with the recorded one" {
-  stub_running nginx backend-green backend-blue
-  stub_output docker 'inspect *' 'healthy protostar/backend:v0\n'
+  stub_warm_blue "healthy protostar/backend:v0 sha256:id-protostar-backend-v0 0"
   run protostar rollback --drain 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
@@ -178,8 +249,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 }
 
 @test "a warm colour that does not answer through nginx: switched back and left as it was" {
-  stub_running nginx backend-green backend-blue
-  stub_output docker 'inspect *' 'healthy protostar/backend:v1\n'
+  stub_warm_blue
   stub_health_answer 'x-protostar-backend: green v2\r\n'
   run protostar rollback
   assert_status 1

@@ -220,6 +220,7 @@ stub_docker_engine() {
   stub docker 'image inspect *' - <<'BODY'
 image=${!#}
 [[ "$*" != *"{{.Size}}"* ]] || echo 123000000
+[[ "$*" != *"{{println .Id}}"* ]] || echo "sha256:id-${image//[:\/]/-}"
 [[ "$*" != *".Config.Env"* ]] || printf 'PATH=/usr/bin\nPROTOSTAR_VERSION=%s\n' "${image##*:}"
 # an offline image is built from its recipe as it is (the label the CLI compares)
 if [[ "$*" == *dev.protostar.recipe* ]]; then
@@ -236,12 +237,13 @@ BODY
 }
 
 # stub_running SERVICE... — the stack's containers of these services run (id-SERVICE), for
-# `docker ps --filter label=com.docker.compose.service=S` and `compose ps --quiet S`.
+# `docker ps --filter label=com.docker.compose.service=S` and `compose ps --quiet S`; other
+# services do not run (`docker ps --all` for them: an earlier stub answers, if any).
 stub_running() {
   local running
   printf -v running 'running=%q' " $* "
   stub docker 'ps *' "$running"$'\n''[[ "$*" =~ label=com.docker.compose.service=([^ ]*) ]]
-if [[ "$running" == *" ${BASH_REMATCH[1]} "* ]]; then echo "id-${BASH_REMATCH[1]}"; fi'
+if [[ "$running" == *" ${BASH_REMATCH[1]} "* ]]; then echo "id-${BASH_REMATCH[1]}"; elif [[ "$*" == *--all* ]]; then next_stub; fi'
   stub docker 'compose * ps *--quiet*' "$running"$'\n''if [[ "$running" == *" ${!#} "* ]]; then echo "id-${!#}"; fi'
 }
 
@@ -264,18 +266,28 @@ record_docker_env() {
 }
 
 # stub_health_answer TEXT — what a request for the backend's health gets (printf %b; e.g.
-# headers for `curl -D -`): curl on this host (through nginx) and curl in nginx's container.
+# headers for `curl -D -`): curl on this host (through nginx) and curl in nginx's container
+# (the verification's, not the warm-up's: stub_warmup_answers).
 stub_health_answer() {
   stub_output curl '*' "$1"
-  stub_output docker 'exec * curl *' "$1"
+  stub_output docker 'exec * curl -sS --max-time 5 *' "$1"
+}
+
+# stub_warmup_answers [TEXT [STATUS]] — what the warm-up of a new colour (one curl in
+# nginx's container) prints and exits with; by default every request answered as
+# expected (a status line each).
+stub_warmup_answers() {
+  local expected
+  expected=$(printf '200\\n%.0s' {1..20})'401\n'
+  stub_output docker 'exec * timeout * curl *' "${1-$expected}" "${2:-0}"
 }
 
 # stub_workers ID... — the ai-worker containers, kept in $STUB_LOG.workers: `docker ps`
-# lists them, `compose up --scale` adds id-ai-worker-new, `docker rm` removes ids.
+# lists them, the first `compose up --scale` adds id-ai-worker-new, `docker rm` removes ids.
 stub_workers() {
   if (($#)); then printf '%s\n' "$@" >"$STUB_LOG.workers"; else : >"$STUB_LOG.workers"; fi
   stub docker 'ps *label=com.docker.compose.service=ai-worker *' 'cat "$STUB_LOG.workers"'
-  stub_tap docker 'compose * up *--scale*' 'echo id-ai-worker-new >>"$STUB_LOG.workers"'
+  stub_tap docker 'compose * up *--scale*' 'grep -qx id-ai-worker-new "$STUB_LOG.workers" || echo id-ai-worker-new >>"$STUB_LOG.workers"'
   stub_tap docker 'rm *' 'for id in "${@:2}"; do sed -i "/^$id\$/d" "$STUB_LOG.workers"; done'
   # each new worker passes its health check
   stub_output docker 'inspect -f {{.State.Status}} * id-ai-worker-new' 'running healthy\n'
@@ -496,7 +508,10 @@ deployed_stack_setup() {
   mkdir -p "$STATE_DIR_T/nginx"
   include_for "$active" >"$STATE_DIR_T/nginx/active-backend.conf"
   cp "$STATE_DIR_T/state.env" "$TEST_ROOT/state.before"
+  # A colour a deploy creates has a container (`ps --all`) before it runs.
+  stub docker 'ps *--all' '[[ "$*" =~ service=([^ ]*) ]] && echo "id-${BASH_REMATCH[1]}"'
   stub_running nginx "backend-$active"
+  stub_warmup_answers
   export PROTOSTAR_VERIFY_TIMEOUT=1
 }
 

@@ -21,7 +21,7 @@ setup() {
   grep -qx 'AI_WORKER_IMAGE=protostar/ai-worker:v2' "$STUB_ENV_LOG" || fail "new image not exported" "$(cat "$STUB_ENV_LOG")"
   assert_call_line "docker stop --time 60 id-ai-worker-old"
   assert_call_line "docker rm id-ai-worker-old"
-  (($(grep -n -- "--scale" "$STUB_LOG" | cut -d: -f1) < $(grep -n "docker stop" "$STUB_LOG" | cut -d: -f1))) ||
+  (($(grep -n -- " up --detach .*--scale" "$STUB_LOG" | cut -d: -f1) < $(grep -n "docker stop" "$STUB_LOG" | cut -d: -f1))) ||
     fail "the old worker stopped before the new one was ready" "$(cat "$STUB_LOG")"
   refute_called "nginx"
   [[ "$(cat "$STUB_LOG.workers")" == id-ai-worker-new ]] || fail "workers left: $(cat "$STUB_LOG.workers")"
@@ -35,6 +35,23 @@ setup() {
   grep -qE "action=deploy service=ai-worker user=[^ ]+ from=protostar/ai-worker:v1 to=protostar/ai-worker:v2 result=ok duration=[0-9.]+s$" \
     "$STATE_DIR_T/audit.log" || fail "audit:" "$(cat "$STATE_DIR_T/audit.log")"
   assert_unlocked
+}
+
+@test "the new worker starts at the warm-up CPU weight and gets its own back once healthy" {
+  stub_output docker 'inspect -f {{.HostConfig.CpuShares}} id-ai-worker-new' '128\n'
+  run protostar deploy ai-worker v2
+  assert_status 0
+  local p
+  p=$(compose_prefix)
+  assert_call_line "$p up --no-start --no-deps --no-recreate --scale ai-worker=2 ai-worker"
+  assert_call_line "docker update --cpu-shares 64 id-ai-worker-new"
+  assert_call_line "docker update --cpu-shares 128 id-ai-worker-new"
+  line() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
+  (($(line " up --no-start") < $(line "--cpu-shares 64"))) || fail "lowered before it was created" "$(cat "$STUB_LOG")"
+  (($(line "--cpu-shares 64") < $(line " up --detach"))) || fail "started before it was lowered" "$(cat "$STUB_LOG")"
+  (($(line "{{.State.Health.Status}}{{end}} id-ai-worker-new") < $(line "--cpu-shares 128"))) || fail "its weight back before it was healthy" "$(cat "$STUB_LOG")"
+  (($(line "--cpu-shares 128") < $(line "docker stop"))) || fail "the old one stopped first" "$(cat "$STUB_LOG")"
+  refute_called "--cpu-shares 64 id-ai-worker-old"
 }
 
 @test "a new worker that fails its health check is removed; the old one keeps consuming, state unchanged" {
@@ -57,6 +74,9 @@ setup() {
   assert_status 1
   assert_output_contains "compose: container id-ai-worker is unhealthy"
   assert_call_line "docker rm --force id-ai-worker-new"
+  # lowered while it started, never given its weight back
+  assert_call_line "docker update --cpu-shares 64 id-ai-worker-new"
+  [[ $(grep -c -- "--cpu-shares" "$STUB_LOG") -eq 1 ]] || fail "its weight was raised" "$(cat "$STUB_LOG")"
   refute_called "docker stop"
   assert_state_unchanged
 }

@@ -41,18 +41,22 @@ LOAD_TIMEOUT=${LOAD_TIMEOUT:-10}
 # Whatever happens, a load phase ends after this long.
 LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-1500}
 
-# ensure_hey — the load tool, from Debian's packages when missing.
-ensure_hey() {
-  command -v hey >/dev/null && return 0
+# ensure_debian_tool COMMAND — a benchmark's tool (the Debian package of the same name),
+# installed when missing.
+ensure_debian_tool() {
+  command -v "$1" >/dev/null && return 0
   if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
-    abort "hey is missing: install it (apt-get install hey) and retry"
+    abort "$1 is missing: install it (apt-get install $1) and retry"
   fi
-  info "installing hey (Debian package)"
-  if ! apt-get install -y -qq --no-install-recommends hey >/dev/null 2>&1; then
+  info "installing $1 (Debian package)"
+  if ! apt-get install -y -qq --no-install-recommends "$1" >/dev/null 2>&1; then
     apt-get update -qq >/dev/null 2>&1 || true
-    apt-get install -y -qq --no-install-recommends hey >/dev/null 2>&1 || abort "apt-get install hey failed"
+    apt-get install -y -qq --no-install-recommends "$1" >/dev/null 2>&1 || abort "apt-get install $1 failed"
   fi
 }
+
+# ensure_hey — the load tool.
+ensure_hey() { ensure_debian_tool hey; }
 
 now_us() { printf '%s\n' "${EPOCHREALTIME/./}"; }
 
