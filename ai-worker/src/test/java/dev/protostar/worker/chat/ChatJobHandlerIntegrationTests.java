@@ -31,6 +31,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobPayloads;
@@ -126,7 +127,7 @@ class ChatJobHandlerIntegrationTests {
 		jdbc = new JdbcTemplate(dataSource);
 		TestInfrastructure.migrate(dataSource);
 		documents = new RetrievalFixture(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
-		messages = new ChatMessages(JdbcClient.create(dataSource));
+		messages = new ChatMessages(JdbcClient.create(dataSource), DataCipher.plaintext());
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = TestInfrastructure.redisConnections(redisContainer.getHost(),
 				redisContainer.getMappedPort(6379));
@@ -162,7 +163,8 @@ class ChatJobHandlerIntegrationTests {
 				Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), 0.2, 256, 4, 6,
 				new AnswerProperties.Breaker(5, Duration.ofSeconds(30)));
 		return new ChatJobHandler(messages, transactions, this.retriever,
-				AnswerService.from(properties, new SimpleMeterRegistry()), properties.passages(), properties.history());
+				AnswerService.from(properties, new SimpleMeterRegistry()), DataCipher.plaintext(), properties.passages(),
+				properties.history());
 	}
 
 	@Test
