@@ -50,6 +50,14 @@ public final class DataCipher {
 	/** What every stored value starts with; the digit is the format's version. */
 	static final String PREFIX = "pse1:";
 
+	/**
+	 * What plaintext that would read as a stored value (or as such an escape) is
+	 * written with while no key is active: a user may type {@code pse1:k1:} and 38
+	 * base64url characters, and their message must not then be taken for a
+	 * ciphertext, which no key would open. Removed again on reading.
+	 */
+	static final String PLAIN_PREFIX = "pse0:";
+
 	/** What a key id may be: short, and safe in the stored form and in logs. */
 	static final Pattern KEY_ID = Pattern.compile("[a-z0-9-]{1,32}");
 
@@ -164,11 +172,15 @@ public final class DataCipher {
 	 * @param value the plaintext; null stays null
 	 * @param field what the value is, from {@link EncryptedFields}; the same name
 	 * decrypts it
-	 * @return the stored form with the active key, or the value itself when no key is active
+	 * @return the stored form with the active key; with none, the value itself (escaped
+	 * with {@link #PLAIN_PREFIX} when it would otherwise read as a stored value)
 	 */
 	public String encrypt(String value, String field) {
-		if (value == null || this.activeKeyId == null) {
-			return value;
+		if (value == null) {
+			return null;
+		}
+		if (this.activeKeyId == null) {
+			return (isEncrypted(value) || value.startsWith(PLAIN_PREFIX)) ? PLAIN_PREFIX + value : value;
 		}
 		byte[] nonce = new byte[NONCE_BYTES];
 		RANDOM.nextBytes(nonce);
@@ -197,6 +209,9 @@ public final class DataCipher {
 	 * the same id); the message names the key id and the field, never the value
 	 */
 	public String decrypt(String value, String field) {
+		if (value != null && value.startsWith(PLAIN_PREFIX)) {
+			return value.substring(PLAIN_PREFIX.length());
+		}
 		if (value == null || !value.startsWith(PREFIX)) {
 			return value;
 		}

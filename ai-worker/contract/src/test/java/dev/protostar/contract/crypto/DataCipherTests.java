@@ -51,6 +51,20 @@ class DataCipherTests {
 	}
 
 	@Test
+	void plaintextThatLooksLikeAStoredValueIsWrittenSoThatItStaysText() {
+		String lookalike = this.cipher.encrypt("anything", FIELD);
+		DataCipher noKey = DataCipher.plaintext();
+
+		String stored = noKey.encrypt(lookalike, FIELD);
+		assertThat(stored).isEqualTo("pse0:" + lookalike);
+		assertThat(noKey.decrypt(stored, FIELD)).isEqualTo(lookalike);
+		assertThat(this.cipher.decrypt(stored, FIELD)).isEqualTo(lookalike);
+		// The escape itself, typed by a user, survives too; other text is left alone.
+		assertThat(noKey.decrypt(noKey.encrypt("pse0:x", FIELD), FIELD)).isEqualTo("pse0:x");
+		assertThat(noKey.encrypt("pse1: is our file format", FIELD)).isEqualTo("pse1: is our file format");
+	}
+
+	@Test
 	void plaintextFromBeforeEncryptionIsReadAsItIs() {
 		assertThat(this.cipher.decrypt("How many days?", FIELD)).isEqualTo("How many days?");
 		assertThat(this.cipher.decrypt(null, FIELD)).isNull();
