@@ -6,7 +6,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,13 +27,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Conversation data at rest (issue 17). The "green" instance has data key k2 active;
- * this test's own instance has no key, as every install before encryption, and writes
- * plaintext. Each test writes a unique marker and looks for it in the tables directly:
+ * this test's own instance has the same keys and none active, as a colour has between a
+ * key's addition and its activation, and writes plaintext. Each test writes a unique marker and looks for it in the tables directly:
  * what green wrote must not hold it, and yet read back, and be found, through the API.
  */
 class EncryptedConversationsIntegrationTests extends IntegrationTestSupport {
 
-	private static final String KEYS = "k1:" + key(1) + ",k2:" + key(2);
+	private static final String KEYS = DATA_KEYS;
 
 	@RegisterExtension
 	static final OtherInstance green = new OtherInstance("green", "protostar.data-encryption.keys=" + KEYS,
@@ -198,14 +197,6 @@ class EncryptedConversationsIntegrationTests extends IntegrationTestSupport {
 
 	private String token() throws Exception {
 		return signup().get("accessToken").asString();
-	}
-
-	private static String key(int seed) {
-		byte[] key = new byte[32];
-		for (int i = 0; i < key.length; i++) {
-			key[i] = (byte) (seed * 37 + i);
-		}
-		return Base64.getEncoder().encodeToString(key);
 	}
 
 }
