@@ -187,7 +187,7 @@ VERIFY_IN_A_ROW=${PROTOSTAR_VERIFY_IN_A_ROW:-3}
 # failure nginx is switched back. With maintenance on, the public URL answers 503 by
 # design: then nginx's container asks the colour directly.
 verify_color() {
-  local color=$1 version=$2 expected seen="" deadline answers
+  local color=$1 version=$2 expected seen="" deadline answers misses=0 tries=""
   local -a cmd
   expected="$color${version:+ $version}"
   if [[ -f "$(maintenance_file)" ]]; then
@@ -203,9 +203,11 @@ verify_color() {
     answers=$(verify_answers "${cmd[@]}")
     seen=$(first_other_answer "$answers" "$color" "$version")
     if [[ -z "$seen" ]]; then
-      info "      answered by: $(head -n 1 <<<"$answers") ($VERIFY_IN_A_ROW requests at once)"
+      ((misses == 0)) || tries=", after $misses round(s) with another answer"
+      info "      answered by: $(head -n 1 <<<"$answers") ($VERIFY_IN_A_ROW requests at once$tries)"
       return 0
     fi
+    misses=$((misses + 1))
     [[ "$seen" != - ]] || seen=""
     ((SECONDS < deadline)) || break
     sleep 0.2

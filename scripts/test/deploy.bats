@@ -492,6 +492,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   run protostar deploy backend v2 --drain 0
   assert_status 0
   [[ $(grep -c '^curl ' "$STUB_LOG") -eq 6 ]] || fail "expected 6 requests (3 with a miss, then 3 matching)" "$(cat "$STUB_LOG")"
+  assert_output_contains "answered by: green v2 (3 requests at once, after 1 round(s) with another answer)"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
 }
 
