@@ -45,7 +45,7 @@ deploy_service() {
 # an empty IMAGE rolls back to the idle colour's (the version that served before). Any
 # failure leaves the old colour serving and exits 1 (deploy_begin's undo: backend_undo).
 deploy_backend() {
-  local action=$1 image=$2 command_line=$3 from to image_id version problem previous=""
+  local action=$1 image=$2 command_line=$3 from to image_id version problem previous="" warm=""
   deploy_begin "$action" backend backend_undo
 
   deploy_step 1/7 "taking the deploy lock"
@@ -61,10 +61,12 @@ deploy_backend() {
   DEPLOY_FROM=$(color_image "$from") DEPLOY_TO=$image DEPLOY_FROM_COLOR=$from DEPLOY_TO_COLOR=$to
   read -r image_id version < <(image_id_version "$image") || deploy_fail "image $image is no longer present in Docker"
 
-  deploy_step 2/7 "pre-flight: nginx -t, state agrees with nginx ($from)"
-  backend_preflight
+  # Asked before the pre-flight, which a warm colour spares its own nginx -t.
+  color_ready "$to" "$image" "$image_id" && warm=1
+  deploy_step 2/7 "pre-flight: ${warm:+(warm) }nginx -t, state agrees with nginx ($from)"
+  backend_preflight "$warm"
 
-  if color_ready "$to" "$image" "$image_id"; then
+  if [[ -n "$warm" ]]; then
     deploy_step 3/7 "backend-$to runs $image and is ready (warm)"
   else
     deploy_step 3/7 "starting backend-$to with $image (CPU weight $(warmup_cpu_shares) until the switch), waiting until ready (at most ${DEPLOY_TIMEOUT}s), then warming it up"
@@ -161,17 +163,21 @@ rollback_problem() {
   fi
 }
 
-# backend_preflight — nginx runs and accepts its configuration, the recorded active colour
-# is the one nginx's include routes to, and the pre-deploy hook agrees. A canary needs
+# backend_preflight [WARM] — nginx runs and accepts its configuration (asked here unless
+# WARM), the recorded active colour is the one nginx's include routes to, and the
+# pre-deploy hook agrees. A canary needs
 # nginx's own answers, which maintenance replaces.
 backend_preflight() {
-  local live include
+  local warm=${1:-} live include
   if [[ -n "$CANARY_STEPS" && -f "$(maintenance_file)" ]]; then
     deploy_fail "maintenance is on: nginx answers every request itself, so a canary would have nothing to judge. Deploy without --canary, or turn maintenance off first"
   fi
   include=$(active_include)
   nginx_running || deploy_fail "nginx is not running: start the stack first (protostar up)"
-  nginx_test || deploy_fail "nginx -t fails on the running configuration: fix it before changing anything"
+  # Before a colour is started for nothing. A warm one starts nothing, and the switch
+  # runs nginx -t before its reload in the same exec (nothing reloaded if it fails): one
+  # exec less on the path a rollback is timed by.
+  [[ -n "$warm" ]] || nginx_test || deploy_fail "nginx -t fails on the running configuration: fix it before changing anything"
   live=$(include_color "$include")
   if [[ "$live" != "$ACTIVE_COLOR" ]]; then
     deploy_fail "the state says ACTIVE_COLOR=$ACTIVE_COLOR but nginx's include $include routes to ${live:-no colour}: an earlier change was cut short or a file was edited. Decide which colour should serve, make ACTIVE_COLOR in $(state_file) and the include name it, reload nginx (protostar compose exec nginx nginx -s reload), then retry"

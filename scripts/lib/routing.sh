@@ -175,17 +175,19 @@ keep_switch() {
   DEPLOY_INCLUDE_BACKUP=""
 }
 
-# VERIFY_IN_A_ROW — how many answers in a row must match. Right after `nginx -s reload`
-# old workers still accept connections for a moment (with the old configuration), so
-# one matching answer does not prove the switch.
+# VERIFY_IN_A_ROW — how many answers must match, asked at once on connections of their
+# own. Right after `nginx -s reload` old workers still accept connections for a moment
+# (with the old configuration), so one matching answer does not prove the switch. At once,
+# not one after another: on a saturated host each request through nginx takes a few
+# hundred milliseconds, and three in a row were most of a warm rollback's time.
 VERIFY_IN_A_ROW=${PROTOSTAR_VERIFY_IN_A_ROW:-3}
 
-# verify_color COLOR VERSION — requests through nginx until the X-Protostar-Backend
-# header names COLOR and VERSION VERIFY_IN_A_ROW times in a row (bounded); on failure
-# nginx is switched back. With maintenance on, the public URL answers 503 by design: then
-# nginx's container asks the colour directly.
+# verify_color COLOR VERSION — VERIFY_IN_A_ROW requests at once through nginx, repeated
+# (bounded) until the X-Protostar-Backend header of every one names COLOR and VERSION; on
+# failure nginx is switched back. With maintenance on, the public URL answers 503 by
+# design: then nginx's container asks the colour directly.
 verify_color() {
-  local color=$1 version=$2 expected seen="" deadline headers in_a_row=0
+  local color=$1 version=$2 expected seen="" deadline answers misses=0 tries=""
   local -a cmd
   expected="$color${version:+ $version}"
   if [[ -f "$(maintenance_file)" ]]; then
@@ -198,23 +200,45 @@ verify_color() {
   fi
   deadline=$((SECONDS + ${PROTOSTAR_VERIFY_TIMEOUT:-30}))
   while :; do
-    headers=$("${cmd[@]}" 2>/dev/null || true)
-    seen=$(backend_header "$headers")
-    if [[ "$seen" == "$expected" || (-z "$version" && "$seen" == "$color "*) ]]; then
-      in_a_row=$((in_a_row + 1))
-      if ((in_a_row >= VERIFY_IN_A_ROW)); then
-        info "      answered by: $seen ($in_a_row times in a row)"
-        return 0
-      fi
-      sleep 0.05
-      continue
+    answers=$(verify_answers "${cmd[@]}")
+    seen=$(first_other_answer "$answers" "$color" "$version")
+    if [[ -z "$seen" ]]; then
+      ((misses == 0)) || tries=", after $misses round(s) with another answer"
+      info "      answered by: $(head -n 1 <<<"$answers") ($VERIFY_IN_A_ROW requests at once$tries)"
+      return 0
     fi
-    in_a_row=0
+    misses=$((misses + 1))
+    [[ "$seen" != - ]] || seen=""
     ((SECONDS < deadline)) || break
     sleep 0.2
   done
   undo_switch || true
   deploy_fail "through nginx, /api/health answered as '${seen:-nothing}' instead of '$expected' for ${PROTOSTAR_VERIFY_TIMEOUT:-30}s: switched back to $DEPLOY_FROM_COLOR"
+}
+
+# first_other_answer ANSWERS COLOR VERSION — the first of ANSWERS' lines that does not
+# name COLOR and VERSION (any version of COLOR when VERSION is empty); nothing when all do.
+first_other_answer() {
+  local line
+  while IFS= read -r line; do
+    [[ "$line" == "$2${3:+ $3}" || (-z "$3" && "$line" == "$2 "*) ]] || {
+      printf '%s\n' "$line"
+      return
+    }
+  done <<<"$1"
+}
+
+# verify_answers CMD... — CMD (a request whose headers it prints) run VERIFY_IN_A_ROW times
+# at once; a line per request with its X-Protostar-Backend header ("-" when none came).
+verify_answers() {
+  local i
+  for ((i = 0; i < VERIFY_IN_A_ROW; i++)); do
+    (
+      header=$(backend_header "$("$@" 2>/dev/null || true)")
+      printf '%s\n' "${header:--}"
+    ) &
+  done
+  wait
 }
 
 # warm_up_color COLOR — the warm-up (warmup_command) sent to COLOR from nginx's container;

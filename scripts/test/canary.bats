@@ -143,7 +143,7 @@ assert_include_blue() {
   assert_output_contains "canary: green takes 10%, 100% of requests, 1s each; abort on 5xx > 1% or p95 > 1000 ms"
   assert_output_contains "10%: 30 requests to green, 0 with 5xx, p95 12 ms"
   assert_output_contains "100%: 30 requests to green, 0 with 5xx, p95 12 ms"
-  assert_output_contains "answered by: green v2 (3 times in a row)"
+  assert_output_contains "answered by: green v2 (3 requests at once)"
   [[ $(grep -c "nginx -s reload" "$STUB_LOG") -eq 2 ]] || fail "expected a reload per step" "$(cat "$STUB_LOG")"
   assert_called "docker logs --since "
   [[ "$(cat "$STATE_DIR_T/nginx/active-backend.conf")" == "$(include_for green)" ]] || fail "not all on green"

@@ -210,7 +210,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   # steps, summary, audit, lock
   local n
   for n in 1 2 3 4 5 6 7; do assert_output_line_matches "^\[$n/7\] \+[0-9]+\.[0-9]s "; done
-  assert_output_contains "answered by: green v2 (3 times in a row)"
+  assert_output_contains "answered by: green v2 (3 requests at once)"
   assert_output_line_matches "^Deployed protostar/backend:v2 on green \(was protostar/backend:v1 on blue\) in [0-9]+\.[0-9]s$"
   [[ $(wc -l <"$STATE_DIR_T/audit.log") -eq 1 ]] || fail "expected one audit line"
   grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z action=deploy service=backend user=$(id -un) from=protostar/backend:v1 to=protostar/backend:v2 color=blue->green result=ok duration=[0-9]+\.[0-9]s$" \
@@ -486,12 +486,13 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_state_unchanged
 }
 
-@test "verification needs 3 matching answers in a row: an old nginx worker may still answer" {
+@test "verification needs 3 matching answers at once: an old nginx worker may still answer" {
   export PROTOSTAR_VERIFY_TIMEOUT=10 # the miss must not end the verification
   stub_outputs curl '*' 'x-protostar-backend: green v2\r\n' 'x-protostar-backend: blue v1\r\n' 'x-protostar-backend: green v2\r\n'
   run protostar deploy backend v2 --drain 0
   assert_status 0
-  [[ $(grep -c '^curl ' "$STUB_LOG") -eq 5 ]] || fail "expected 5 requests (1 + a miss + 3 in a row)" "$(cat "$STUB_LOG")"
+  [[ $(grep -c '^curl ' "$STUB_LOG") -eq 6 ]] || fail "expected 6 requests (3 with a miss, then 3 matching)" "$(cat "$STUB_LOG")"
+  assert_output_contains "answered by: green v2 (3 requests at once, after 1 round(s) with another answer)"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
 }
 

@@ -111,10 +111,14 @@ relog() {
     (($# == 0)) || printf '%s\n' "$@" >&9
   } 9>>"$STUB_LOG"
 }
-STUB_NTH=0
-[[ ! -f "$STUB_FILE.count" ]] || read -r STUB_NTH <"$STUB_FILE.count"
-STUB_NTH=$((STUB_NTH + 1))
-echo "$STUB_NTH" >"$STUB_FILE.count"
+# Counted under a lock: a command may make calls at once (the verification's requests).
+{
+  flock 8
+  STUB_NTH=0
+  [[ ! -s "$STUB_FILE.count" ]] || read -r STUB_NTH <"$STUB_FILE.count"
+  STUB_NTH=$((STUB_NTH + 1))
+  echo "$STUB_NTH" >"$STUB_FILE.count"
+} 8>>"$STUB_FILE.lock"
 FUNCTIONS
 }
 
