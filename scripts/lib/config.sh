@@ -91,8 +91,33 @@ set_settings() {
 # ensure_env_file — .env from the example with generated secrets, when it is missing;
 # an existing one gains the secrets a newer release added.
 ensure_env_file() {
+  local new=""
+  [[ -e "$(env_file)" ]] || new=1
   create_settings_file "$(env_file)" "$ENV_EXAMPLE" "${SECRET_VARIABLES[@]}"
   add_missing_secrets "$(env_file)" "${ADDED_SECRET_VARIABLES[@]}"
+  ensure_data_key "$new"
+}
+
+# new_data_key — 32 random bytes in base64: an AES-256 key for DATA_ENCRYPTION_KEYS.
+new_data_key() { head -c 32 /dev/urandom | base64 -w 0; }
+
+# ensure_data_key NEW — the conversation data key (compose/README.md, "Conversation data
+# encryption"). A new .env gets key k1, active: nothing was written yet, so nothing can
+# be unreadable to anyone. An .env of a release before encryption (no
+# DATA_ENCRYPTION_KEYS line at all) gets k1 too, but not active: the colour kept for a
+# rollback, and the worker until its replacement, cannot read it, so it is made active in
+# a later deploy, once every app has it. A line that is there, even empty, is the
+# operator's choice and left alone.
+ensure_data_key() {
+  local file
+  file=$(env_file)
+  grep -q '^DATA_ENCRYPTION_KEYS=' "$file" && ! grep -q '^DATA_ENCRYPTION_KEYS=$' "$file" && return 0
+  if [[ -n "$1" ]]; then
+    set_settings "$file" "DATA_ENCRYPTION_KEYS=k1:$(new_data_key)" DATA_ENCRYPTION_ACTIVE_KEY=k1
+  elif ! grep -q '^DATA_ENCRYPTION_KEYS=' "$file"; then
+    set_settings "$file" "DATA_ENCRYPTION_KEYS=k1:$(new_data_key)" DATA_ENCRYPTION_ACTIVE_KEY=
+    info "added DATA_ENCRYPTION_KEYS (key k1, generated; keep a copy) to $file, not active yet: once this start has deployed both apps, set DATA_ENCRYPTION_ACTIVE_KEY=k1 there and run 'protostar up' again to encrypt conversations from then on"
+  fi
 }
 
 # The variables the operator set in .env: image defaults never replace them.
@@ -194,12 +219,14 @@ declare -A OPTIONAL_ENV_RULES=(
   [ANSWER_TIMEOUT]=duration
   [ANSWER_FIRST_TOKEN_TIMEOUT]=duration
   [JWT_PREVIOUS_SECRET]=jwt_secret
+  [DATA_ENCRYPTION_KEYS]=data_keys
+  [DATA_ENCRYPTION_ACTIVE_KEY]=data_key_id
   [JWT_SESSION_MAX_AGE]=lifetime
   [PROTOSTAR_AUDIT_RETENTION]=lifetime
 )
 # Never echoed back in an error message (read by settings_problems, through a nameref).
 # shellcheck disable=SC2034
-readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD ANSWER_API_KEY JWT_PREVIOUS_SECRET)
+readonly QUIET_VARIABLES=(PROTOSTAR_ADMIN_PASSWORD ANSWER_API_KEY JWT_PREVIOUS_SECRET DATA_ENCRYPTION_KEYS)
 
 # check_value RULE VALUE — prints what is expected when VALUE breaks RULE.
 check_value() {
@@ -239,6 +266,12 @@ check_value() {
     # Each a host name; the backend compares them with the part after '@', ignoring case.
     domains) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(,[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)*$ ]] || echo "e-mail domains separated by commas, such as example.com,example.org" ;;
     boolean) [[ "$v" =~ ^(true|false)$ ]] || echo "true or false" ;;
+    # AES-256 keys: 32 bytes, base64 (standard or URL-safe, padding optional), each named.
+    data_keys)
+      local entry='[a-z0-9-]{1,32}:[A-Za-z0-9+/_-]{43}=?'
+      [[ "$v" =~ ^$entry(,$entry)*$ ]] || echo "comma-separated id:key entries, each id 1 to 32 of a-z 0-9 -, each key 32 bytes in base64 (head -c 32 /dev/urandom | base64)"
+      ;;
+    data_key_id) [[ "$v" =~ ^[a-z0-9-]{1,32}$ ]] || echo "the id of one of DATA_ENCRYPTION_KEYS' keys, such as k1" ;;
     api_key) [[ "$v" =~ ^[A-Za-z0-9._~+/=:-]{8,512}$ ]] || echo "8 to 512 letters, digits or ._~+/=:-" ;;
     model) [[ "$v" =~ ^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$ ]] || echo "a model name such as qwen2.5:7b-instruct or gemini-2.5-flash" ;;
     duration) [[ "$v" =~ ^[1-9][0-9]{0,5}(ms|s|m)$ ]] || echo "a duration such as 30s, 500ms or 2m" ;;
@@ -390,6 +423,10 @@ validate_env() {
       problems+=("POSTGRES_USER=$POSTGRES_USER is the name of a service's role: the superuser needs another (e.g. protostar)")
       ;;
   esac
+  # The apps would refuse to start, after the stack came up.
+  if [[ -n "${DATA_ENCRYPTION_ACTIVE_KEY:-}" && ",${DATA_ENCRYPTION_KEYS:-}" != *",$DATA_ENCRYPTION_ACTIVE_KEY:"* ]]; then
+    problems+=("DATA_ENCRYPTION_ACTIVE_KEY=$DATA_ENCRYPTION_ACTIVE_KEY is not the id of a key in DATA_ENCRYPTION_KEYS (add the key there first, and make it active in a later deploy)")
+  fi
   if [[ -n "${HTTPS_PORT:-}" && "$HTTPS_PORT" == "${HTTP_PORT:-}" ]]; then
     problems+=("HTTPS_PORT and HTTP_PORT are both ${HTTPS_PORT:-}")
   fi

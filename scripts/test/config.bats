@@ -23,10 +23,59 @@ SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_
     secrets+=("$value")
   done
   [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 13 ]] || fail "secrets not distinct: ${secrets[*]}"
-  # everything else is the example, line for line (nothing appended to a new file)
-  diff <(grep -vE "^($SECRETS_RE)=" "$ENV_FILE") <(grep -vE "^($SECRETS_RE)=" "$PROTOSTAR_REPO/compose/production.env.example")
+  # everything else is the example, line for line (nothing appended to a new file), but
+  # the conversation data key (below)
+  diff <(grep -vE "^($SECRETS_RE|DATA_ENCRYPTION_KEYS|DATA_ENCRYPTION_ACTIVE_KEY)=" "$ENV_FILE") \
+    <(grep -vE "^($SECRETS_RE|DATA_ENCRYPTION_KEYS|DATA_ENCRYPTION_ACTIVE_KEY)=" "$PROTOSTAR_REPO/compose/production.env.example")
   # and no temp file is left beside it
   [[ -z "$(compgen -G "$ENV_FILE.*")" ]] || fail "left behind: $(compgen -G "$ENV_FILE.*")"
+}
+
+@test "a new .env gets conversation data key k1, 32 random bytes, active at once" {
+  run lib_run ensure_env_file
+  assert_status 0
+  grep -qxE 'DATA_ENCRYPTION_KEYS=k1:[A-Za-z0-9+/]{43}=' "$ENV_FILE" || fail "$(grep '^DATA_ENCRYPTION_KEYS=' "$ENV_FILE")"
+  grep -qx 'DATA_ENCRYPTION_ACTIVE_KEY=k1' "$ENV_FILE"
+  [[ $(grep -c '^DATA_ENCRYPTION_KEYS=' "$ENV_FILE") == 1 ]]
+  local first
+  first=$(grep '^DATA_ENCRYPTION_KEYS=' "$ENV_FILE")
+  rm "$ENV_FILE"
+  run lib_run ensure_env_file
+  [[ "$(grep '^DATA_ENCRYPTION_KEYS=' "$ENV_FILE")" != "$first" ]] || fail "the same key twice"
+}
+
+@test "an .env from before encryption gets key k1 not active, and is told when to make it so" {
+  write_env -DATA_ENCRYPTION_KEYS -DATA_ENCRYPTION_ACTIVE_KEY
+  cp -p "$ENV_FILE" "$TEST_ROOT/before"
+  run lib_run ensure_env_file
+  assert_status 0
+  assert_output_contains "added DATA_ENCRYPTION_KEYS (key k1, generated; keep a copy) to $ENV_FILE, not active yet"
+  assert_output_contains "set DATA_ENCRYPTION_ACTIVE_KEY=k1 there and run 'protostar up' again"
+  refute_output_contains "AAEC"
+  cmp -n "$(stat -c %s "$TEST_ROOT/before")" "$TEST_ROOT/before" "$ENV_FILE"
+  grep -qxE 'DATA_ENCRYPTION_KEYS=k1:[A-Za-z0-9+/]{43}=' "$ENV_FILE"
+  grep -qx 'DATA_ENCRYPTION_ACTIVE_KEY=' "$ENV_FILE"
+  # an emptied line is the operator's choice: left so
+  write_env DATA_ENCRYPTION_KEYS= DATA_ENCRYPTION_ACTIVE_KEY=
+  cp -p "$ENV_FILE" "$TEST_ROOT/before"
+  run lib_run ensure_env_file
+  assert_status 0
+  cmp "$TEST_ROOT/before" "$ENV_FILE"
+}
+
+@test "data keys: a malformed entry or an active id without its key stops up, never echoing a key" {
+  write_env "DATA_ENCRYPTION_KEYS=k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,K2:tooshort" DATA_ENCRYPTION_ACTIVE_KEY=k1
+  run lib_run load_config
+  assert_status 1
+  assert_output_contains "DATA_ENCRYPTION_KEYS"
+  assert_output_contains "each key 32 bytes in base64"
+  refute_output_contains "AAEC"
+  refute_output_contains "tooshort"
+  write_env DATA_ENCRYPTION_ACTIVE_KEY=k2
+  run lib_run load_config
+  assert_status 1
+  assert_output_contains "DATA_ENCRYPTION_ACTIVE_KEY=k2 is not the id of a key in DATA_ENCRYPTION_KEYS"
+  refute_output_contains "AAEC"
 }
 
 @test "ensure_env_file: two runs on fresh hosts make different secrets" {

@@ -343,6 +343,8 @@ write_env() {
     "METRICS_PASSWORD=mtmtmtmtmtmtmtmtmtmtmtmtmtmtmtmt"
     "POSTGRES_MONITOR_PASSWORD=pgmonitorpgmonitorpgmonitor"
     "REDIS_MONITOR_PASSWORD=rdmonitorrdmonitorrdmonitor"
+    "DATA_ENCRYPTION_KEYS=k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    "DATA_ENCRYPTION_ACTIVE_KEY=k1"
     "POSTGRES_DB=protostar"
     "POSTGRES_USER=protostar"
     "POSTGRES_SHARED_BUFFERS=256MB"

@@ -29,6 +29,9 @@ e2e_setup() {
     POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD; do
     sed -i "s|^$var=\$|$var=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')|" "$PROTOSTAR_ENV_FILE"
   done
+  # Conversation data encrypted at rest, as `up` sets it for a new install.
+  sed -i -e "s|^DATA_ENCRYPTION_KEYS=\$|DATA_ENCRYPTION_KEYS=k1:$(head -c 32 /dev/urandom | base64 -w 0)|" \
+    -e "s|^DATA_ENCRYPTION_ACTIVE_KEY=\$|DATA_ENCRYPTION_ACTIVE_KEY=k1|" "$PROTOSTAR_ENV_FILE"
   # The checks read the settings as shell variables; they are not exported, so the CLI
   # under test sees only what its .env says.
   # shellcheck disable=SC1090 # generated above, plain KEY=value lines

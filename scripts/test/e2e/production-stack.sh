@@ -133,6 +133,18 @@ ask_and_receive_the_answer_over_sse() {
     and .data.items[0].content == "How many days of annual leave do I get? <script>alert(1)</script>"
     and .data.items[1].content == $a' "$E2E_DIR/api.json"
 }
+
+# The question just asked (and its conversation's title) are encrypted by the apps in
+# PostgreSQL (the suite's .env has a data key, active, as `up` gives a new install), yet
+# read back above (the Redis payload: the backend's integration tests).
+conversation_data_is_encrypted_at_rest() {
+  local plain encrypted
+  plain=$(psql_app "SELECT count(*) FROM messages WHERE content LIKE '%annual leave%'
+    UNION ALL SELECT count(*) FROM conversations WHERE title = 'Leave policy'" | paste -sd' ')
+  encrypted=$(psql_app "SELECT count(*) FROM messages WHERE content LIKE 'pse1:k1:%'")
+  echo "rows holding the question or title in plain text: $plain; messages encrypted with k1: $encrypted"
+  [[ "$plain" == "0 0" && "$encrypted" -ge 2 ]]
+}
 # An admin's upload goes through nginx and the backend to the embedded object store, and
 # the ai-worker ingests it: fetched, chunked, embedded into pgvector, ready.
 uploaded_document_is_ingested() {
@@ -719,6 +731,7 @@ check "malformed JSON, unknown fields, unknown path, wrong method, bad token, ov
 check "refresh rotates the token; reusing the old one revokes the family" refresh_rotates_and_reuse_revokes_the_family
 check "the bootstrap admin promotes a user; a user cannot" bootstrap_admin_promotes_a_user
 check "ask a question: 202, then its events over SSE; the tokens spell the stored answer" ask_and_receive_the_answer_over_sse
+check "conversation data is encrypted at rest: no question or title in plain text in PostgreSQL" conversation_data_is_encrypted_at_rest
 check "the embedded object store runs and is healthy" object_store_runs_embedded
 check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer

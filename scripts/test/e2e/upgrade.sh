@@ -122,8 +122,12 @@ env_gains_only_the_new_secrets() {
   for var in "${added[@]}"; do
     grep -qE "^$var=[0-9a-f]{48}$" "$PROTOSTAR_ENV_FILE"
   done
-  # a comment and the secrets
-  [[ $(($(wc -l <"$PROTOSTAR_ENV_FILE") - $(wc -l <"$E2E_DIR/env.before"))) == $((${#added[@]} + 1)) ]]
+  # The conversation data key, added but not active: the previous release's colour, kept
+  # for a rollback, could not read what the new one wrote with it.
+  grep -qxE 'DATA_ENCRYPTION_KEYS=k1:[A-Za-z0-9+/]{43}=' "$PROTOSTAR_ENV_FILE"
+  grep -qx 'DATA_ENCRYPTION_ACTIVE_KEY=' "$PROTOSTAR_ENV_FILE"
+  # a comment, the secrets and the two data key lines
+  [[ $(($(wc -l <"$PROTOSTAR_ENV_FILE") - $(wc -l <"$E2E_DIR/env.before"))) == $((${#added[@]} + 3)) ]]
 }
 roles_own_the_schema() {
   psql_app "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname LIKE 'protostar\\_%' ORDER BY 1" |

@@ -1,10 +1,14 @@
 package dev.protostar.worker;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.secrets.ProductionSecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,6 +21,9 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * the outcome does not depend on the caller's env.
  */
 class WorkerApplicationSecretsTests {
+
+	/** 32 bytes, in base64. */
+	private static final String DATA_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 	@Test
 	void productionRefusesToStartWithoutPostgresPassword() {
@@ -48,11 +55,30 @@ class WorkerApplicationSecretsTests {
 		}
 	}
 
-	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword) {
-		return SpringApplication.run(WorkerApplication.class, "--spring.main.web-application-type=none",
+	@Test
+	void theDataKeysOfTheEnvironmentMakeTheCipher() {
+		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret",
+				"--DATA_ENCRYPTION_KEYS=old:" + DATA_KEY + ",new:" + DATA_KEY.toLowerCase(),
+				"--DATA_ENCRYPTION_ACTIVE_KEY=new")) {
+			assertThat(context.getBean(DataCipher.class)).hasToString("DataCipher[keys=[old, new], active=new]");
+		}
+	}
+
+	@Test
+	void aMalformedDataKeyStopsTheStartNamingTheVariableAndNoKey() {
+		assertThatException()
+			.isThrownBy(() -> run("default", "", "", "--DATA_ENCRYPTION_KEYS=old:" + DATA_KEY.substring(8)))
+			.havingRootCause()
+			.withMessage("DATA_ENCRYPTION_KEYS: key 'old' is 26 bytes; AES-256 needs 32 (e.g. `openssl rand -base64 32`)");
+	}
+
+	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
+			String... more) {
+		List<String> arguments = new ArrayList<>(List.of("--spring.main.web-application-type=none",
 				"--protostar.queue.enabled=false", "--spring.profiles.active=" + profile,
-				"--POSTGRES_PASSWORD=" + postgresPassword,
-				"--REDIS_PASSWORD=" + redisPassword);
+				"--POSTGRES_PASSWORD=" + postgresPassword, "--REDIS_PASSWORD=" + redisPassword));
+		arguments.addAll(List.of(more));
+		return SpringApplication.run(WorkerApplication.class, arguments.toArray(String[]::new));
 	}
 
 }

@@ -6,14 +6,18 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
+import dev.protostar.contract.crypto.DataEncryptionConfiguration;
 import dev.protostar.contract.secrets.ProductionSecrets;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
+// The cipher of conversation data at rest, configured exactly as the worker's.
+@Import(DataEncryptionConfiguration.class)
 // Background work of every instance: the audit purge, the question reconciler. Each
 // is safe when both colours run it at once (see the classes).
 @EnableScheduling

@@ -1,10 +1,14 @@
 package dev.protostar.backend;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.secrets.ProductionSecrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +24,9 @@ import static org.assertj.core.api.Assertions.assertThatException;
 class BackendApplicationSecretsTests {
 
 	private static final String JWT_SECRET = "0123456789abcdef0123456789abcdef";
+
+	/** 32 bytes, in base64. */
+	private static final String DATA_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 	@Test
 	void productionRefusesToStartWithoutPostgresPassword() {
@@ -91,19 +98,43 @@ class BackendApplicationSecretsTests {
 			.withMessageNotContaining("PROTOSTAR_S3_ACCESS_KEY");
 	}
 
+	@Test
+	void theDataKeysOfTheEnvironmentMakeTheCipher() {
+		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret", JWT_SECRET,
+				"s3-access", "s3-secret", "--DATA_ENCRYPTION_KEYS=old:" + DATA_KEY + ",new:" + DATA_KEY.toLowerCase(),
+				"--DATA_ENCRYPTION_ACTIVE_KEY=new")) {
+			assertThat(context.getBean(DataCipher.class)).hasToString("DataCipher[keys=[old, new], active=new]");
+		}
+		try (ConfigurableApplicationContext context = run("production", "pg-secret", "redis-secret", JWT_SECRET)) {
+			assertThat(context.getBean(DataCipher.class).encrypts()).isFalse();
+		}
+	}
+
+	@Test
+	void anActiveDataKeyNotAmongTheKeysStopsTheStartNamingTheVariableAndNoKey() {
+		assertThatException()
+			.isThrownBy(() -> run("default", "", "", "", "", "", "--DATA_ENCRYPTION_KEYS=old:" + DATA_KEY,
+					"--DATA_ENCRYPTION_ACTIVE_KEY=new"))
+			.havingRootCause()
+			.withMessageStartingWith("DATA_ENCRYPTION_ACTIVE_KEY: 'new' is not among the ids of DATA_ENCRYPTION_KEYS")
+			.withMessageNotContaining(DATA_KEY);
+	}
+
 	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
 			String jwtSecret) {
 		return run(profile, postgresPassword, redisPassword, jwtSecret, "s3-access", "s3-secret");
 	}
 
 	private static ConfigurableApplicationContext run(String profile, String postgresPassword, String redisPassword,
-			String jwtSecret, String s3AccessKey, String s3SecretKey) {
+			String jwtSecret, String s3AccessKey, String s3SecretKey, String... more) {
 		// Flyway off: it is the one part that would contact the database at startup.
-		return SpringApplication.run(BackendApplication.class, "--spring.main.web-application-type=none",
+		List<String> arguments = new ArrayList<>(List.of("--spring.main.web-application-type=none",
 				"--spring.flyway.enabled=false", "--spring.profiles.active=" + profile,
 				"--POSTGRES_PASSWORD=" + postgresPassword, "--REDIS_PASSWORD=" + redisPassword,
 				"--JWT_SECRET=" + jwtSecret, "--PROTOSTAR_S3_ACCESS_KEY=" + s3AccessKey,
-				"--PROTOSTAR_S3_SECRET_KEY=" + s3SecretKey);
+				"--PROTOSTAR_S3_SECRET_KEY=" + s3SecretKey));
+		arguments.addAll(List.of(more));
+		return SpringApplication.run(BackendApplication.class, arguments.toArray(String[]::new));
 	}
 
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -82,6 +83,27 @@ public abstract class IntegrationTestSupport {
 	public static final String S3_SECRET_KEY = "test-secret-key";
 
 	public static final String S3_BUCKET = "documents";
+
+	/**
+	 * Every data key an instance of these tests may meet (issue 17), none of them
+	 * active: as on a host, where a key reaches every colour before anything writes
+	 * with it, any instance reads what another one encrypted (the classes share one
+	 * database). EncryptedConversationsIntegrationTests starts one that writes with k2.
+	 */
+	public static final String DATA_KEYS = "k1:" + testKey(1) + ",k2:" + testKey(2);
+
+	@DynamicPropertySource
+	static void dataKeys(DynamicPropertyRegistry registry) {
+		registry.add("protostar.data-encryption.keys", () -> DATA_KEYS);
+	}
+
+	private static String testKey(int seed) {
+		byte[] key = new byte[32];
+		for (int i = 0; i < key.length; i++) {
+			key[i] = (byte) (seed * 37 + i);
+		}
+		return Base64.getEncoder().encodeToString(key);
+	}
 
 	@DynamicPropertySource
 	static void objectStorage(DynamicPropertyRegistry registry) {

@@ -38,7 +38,7 @@ class ArchitectureTests {
 			.that(DescribedPredicate.describe("are not the queue's", (slice) -> !slice.getNamePart(1).equals("queue")))
 			.should()
 			.notDependOnEachOther()
-			.because("access levels, file types, secrets and storage settings are unrelated; only the queue's"
+			.because("access levels, file types, secrets, storage settings and the cipher are unrelated; only the queue's"
 					+ " payloads build on another (the document access a chat job carries)");
 		rule.check(MAIN);
 		ArchRule queue = noClasses().that()

@@ -17,6 +17,8 @@ import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
 import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.worker.answer.Answer;
 import dev.protostar.worker.answer.AnswerException;
@@ -63,6 +65,10 @@ import dev.protostar.worker.retrieval.Retriever;
  * answered (its messages go with it). The job then ends quietly, without an
  * answer and without a retry: before answering when the conversation is
  * already gone, or when the answer's insert finds it gone.
+ * <p>
+ * The question in the payload is encrypted when the backend has a data key
+ * active ({@code chat-job.message}, see the contract's DataCipher), and plain
+ * text otherwise (or from a backend of an earlier release): either is read.
  */
 @Component
 class ChatJobHandler implements JobHandler {
@@ -82,25 +88,28 @@ class ChatJobHandler implements JobHandler {
 
 	private final AnswerService answers;
 
+	private final DataCipher cipher;
+
 	private final int passages;
 
 	private final int history;
 
 	@Autowired
 	ChatJobHandler(ChatMessages messages, TransactionTemplate transactions, ObjectProvider<Retriever> retriever,
-			AnswerService answers, AnswerProperties properties) {
+			AnswerService answers, DataCipher cipher, AnswerProperties properties) {
 		this(messages, transactions, retriever.getIfAvailable(() -> {
 			log.warn("No retriever in this worker: answers cite no passages");
 			return NO_RETRIEVER;
-		}), answers, properties.passages(), properties.history());
+		}), answers, cipher, properties.passages(), properties.history());
 	}
 
 	ChatJobHandler(ChatMessages messages, TransactionTemplate transactions, Retriever retriever, AnswerService answers,
-			int passages, int history) {
+			DataCipher cipher, int passages, int history) {
 		this.messages = messages;
 		this.transactions = transactions;
 		this.retriever = retriever;
 		this.answers = answers;
+		this.cipher = cipher;
 		this.passages = passages;
 		this.history = history;
 	}
@@ -165,12 +174,13 @@ class ChatJobHandler implements JobHandler {
 			events.event("answer", stored(existing.get(), question));
 			return;
 		}
-		List<Passage> found = this.retriever.retrieve(chat.message(), chat.documentAccess(), this.passages);
+		String asked = this.cipher.decrypt(chat.message(), EncryptedFields.CHAT_JOB_MESSAGE);
+		List<Passage> found = this.retriever.retrieve(asked, chat.documentAccess(), this.passages);
 		List<AnswerRequest.Turn> earlier = this.messages.before(conversationId, question.id(), this.history)
 			.stream()
 			.map((message) -> new AnswerRequest.Turn(message.fromUser(), message.content()))
 			.toList();
-		Answer answer = this.answers.answer(new AnswerRequest(chat.message(), found, earlier), lastAttempt,
+		Answer answer = this.answers.answer(new AnswerRequest(asked, found, earlier), lastAttempt,
 				new AnswerService.Stream() {
 
 					@Override

@@ -7,18 +7,30 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
+
 /**
  * SQL on the backend's {@code messages} and {@code conversations} tables (see
  * package-info: the worker never migrates them). Every value is a bind
  * parameter.
+ * <p>
+ * Contents and metadata are encrypted here on their way in when a data key is
+ * active, and decrypted on their way out, exactly as the backend does (the
+ * same {@link EncryptedFields}): what this class returns and takes is always
+ * plaintext. A question's metadata stays plaintext (the backend writes
+ * {@code {}}), so {@link #failQuestion} can still merge into it in SQL.
  */
 @Repository
 class ChatMessages {
 
 	private final JdbcClient jdbc;
 
-	ChatMessages(JdbcClient jdbc) {
+	private final DataCipher cipher;
+
+	ChatMessages(JdbcClient jdbc, DataCipher cipher) {
 		this.jdbc = jdbc;
+		this.cipher = cipher;
 	}
 
 	/** The user's question a job answers, with its conversation's owner. */
@@ -45,7 +57,7 @@ class ChatMessages {
 			.single() == 1;
 	}
 
-	/** The answer a job already wrote, if any, with its metadata (JSON). */
+	/** The answer a job already wrote, if any, with its metadata (JSON), decrypted. */
 	record Answer(UUID id, String content, String metadata) {
 	}
 
@@ -53,8 +65,9 @@ class ChatMessages {
 		return this.jdbc
 			.sql("SELECT id, content, metadata::text AS metadata FROM messages WHERE job_id = :jobId AND role = 'assistant'")
 			.param("jobId", jobId)
-			.query((rs, row) -> new Answer(rs.getObject("id", UUID.class), rs.getString("content"),
-					rs.getString("metadata")))
+			.query((rs, row) -> new Answer(rs.getObject("id", UUID.class),
+					this.cipher.decrypt(rs.getString("content"), EncryptedFields.MESSAGE_CONTENT),
+					this.cipher.decryptJson(rs.getString("metadata"), EncryptedFields.MESSAGE_METADATA)))
 			.optional();
 	}
 
@@ -80,7 +93,8 @@ class ChatMessages {
 			.param("conversationId", conversationId)
 			.param("questionId", questionId)
 			.param("limit", limit)
-			.query((rs, row) -> new Earlier("user".equals(rs.getString("role")), rs.getString("content")))
+			.query((rs, row) -> new Earlier("user".equals(rs.getString("role")),
+					this.cipher.decrypt(rs.getString("content"), EncryptedFields.MESSAGE_CONTENT)))
 			.list();
 		return newestFirst.reversed();
 	}
@@ -89,6 +103,8 @@ class ChatMessages {
 	 * Writes the answer unless this job already has one (a retry, or two
 	 * workers holding the job after a lease was taken over): the unique index
 	 * on (job_id, role) decides, not a check before the insert.
+	 * @param content the answer, in plaintext
+	 * @param metadata its metadata (JSON), in plaintext
 	 * @return whether this call wrote it
 	 */
 	boolean insertAnswer(UUID id, UUID conversationId, String jobId, String content, String metadata) {
@@ -99,9 +115,9 @@ class ChatMessages {
 				""")
 			.param("id", id)
 			.param("conversationId", conversationId)
-			.param("content", content)
+			.param("content", this.cipher.encrypt(content, EncryptedFields.MESSAGE_CONTENT))
 			.param("jobId", jobId)
-			.param("metadata", metadata)
+			.param("metadata", this.cipher.encryptJson(metadata, EncryptedFields.MESSAGE_METADATA))
 			.update() == 1;
 	}
 

@@ -31,6 +31,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.contract.access.DocumentAccess;
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
 import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobPayloads;
@@ -72,6 +74,11 @@ class ChatJobHandlerIntegrationTests {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
+	/** Two data keys (32 bytes each, base64), as DATA_ENCRYPTION_KEYS holds them. */
+	private static final String DATA_KEY_1 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+	private static final String DATA_KEY_2 = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
 	private static final UUID LEAVE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
 
 	private static final UUID HANDBOOK = UUID.fromString("00000000-0000-0000-0000-00000000000b");
@@ -105,6 +112,8 @@ class ChatJobHandlerIntegrationTests {
 
 	private static JdbcTemplate jdbc;
 
+	private static JdbcClient jdbcClient;
+
 	private static ChatMessages messages;
 
 	private static TransactionTemplate transactions;
@@ -126,7 +135,8 @@ class ChatJobHandlerIntegrationTests {
 		jdbc = new JdbcTemplate(dataSource);
 		TestInfrastructure.migrate(dataSource);
 		documents = new RetrievalFixture(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
-		messages = new ChatMessages(JdbcClient.create(dataSource));
+		jdbcClient = JdbcClient.create(dataSource);
+		messages = new ChatMessages(jdbcClient, DataCipher.plaintext());
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		redisConnections = TestInfrastructure.redisConnections(redisContainer.getHost(),
 				redisContainer.getMappedPort(6379));
@@ -158,11 +168,16 @@ class ChatJobHandlerIntegrationTests {
 	}
 
 	private ChatJobHandler handler(AnswerProperties.Provider provider) {
+		return handler(provider, messages, DataCipher.plaintext());
+	}
+
+	private ChatJobHandler handler(AnswerProperties.Provider provider, ChatMessages rows, DataCipher cipher) {
 		AnswerProperties properties = new AnswerProperties(provider, this.model.url("/v1"), "", "test-model",
 				Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), 0.2, 256, 4, 6,
 				new AnswerProperties.Breaker(5, Duration.ofSeconds(30)));
-		return new ChatJobHandler(messages, transactions, this.retriever,
-				AnswerService.from(properties, new SimpleMeterRegistry()), properties.passages(), properties.history());
+		return new ChatJobHandler(rows, transactions, this.retriever,
+				AnswerService.from(properties, new SimpleMeterRegistry()), cipher, properties.passages(),
+				properties.history());
 	}
 
 	@Test
@@ -347,6 +362,52 @@ class ChatJobHandlerIntegrationTests {
 		assertThat(sent.get(1).get("content").asString()).isEqualTo("Hello");
 		assertThat(sent.get(2).get("content").asString()).isEqualTo("Hello! Ask me about leave.");
 		assertThat(sent.get(3).get("content").asString()).isEqualTo("How many days?");
+	}
+
+	@Test
+	void withAnActiveDataKeyTheQuestionAndHistoryAreDecryptedAndTheAnswerStoredEncrypted() {
+		DataCipher cipher = DataCipher.of("k1:" + DATA_KEY_1 + ",k2:" + DATA_KEY_2, "k2");
+		this.handler = handler(AnswerProperties.Provider.OPENAI, new ChatMessages(jdbcClient, cipher), cipher);
+		indexLeaveDocuments(DocumentAccess.PUBLIC);
+		// History in both forms: a question from before encryption, an answer written with the older key.
+		Asked earlier = ask("Hello");
+		answered(earlier, DataCipher.of("k1:" + DATA_KEY_1, "k1")
+			.encrypt("Hello! Ask me about leave [1].", EncryptedFields.MESSAGE_CONTENT));
+		Asked plain = ask(earlier, "How many days?");
+		jdbc.update("UPDATE messages SET content = ? WHERE id = ?",
+				cipher.encrypt("How many days?", EncryptedFields.MESSAGE_CONTENT), plain.questionId);
+		ChatJobPayload job = new ChatJobPayload(plain.job.jobId(), plain.job.userId(), "GUEST", DocumentAccess.PUBLIC,
+				plain.job.conversationId(), cipher.encrypt("How many days?", EncryptedFields.CHAT_JOB_MESSAGE),
+				"trace-1");
+		this.model.answer(MockModelServer.events(Duration.ZERO,
+				MockModelServer.openAiAnswer("Every employee has ", "15 days a year [1]", ".")));
+		List<Map.Entry<String, Map<String, ?>>> events = new ArrayList<>();
+
+		this.handler.answer(job, true, (name, data) -> events.add(Map.entry(name, data)));
+
+		assertThat(this.retriever.calls).extracting(Call::question).containsExactly("How many days?");
+		JsonNode sent = this.model.requests.get(0).body().get("messages");
+		assertThat(sent.get(1).get("content").asString()).isEqualTo("Hello");
+		assertThat(sent.get(2).get("content").asString()).isEqualTo("Hello! Ask me about leave.");
+		assertThat(sent.get(3).get("content").asString()).isEqualTo("How many days?");
+		Map<String, Object> stored = storedAnswer(plain);
+		String content = (String) stored.get("content");
+		String metadata = (String) stored.get("metadata");
+		assertThat(content).startsWith("pse1:k2:").doesNotContain("15 days");
+		assertThat(json.readTree(metadata).propertyNames()).containsExactly("encrypted");
+		assertThat(metadata).doesNotContain("Leave policy").doesNotContain("openai");
+		assertThat(cipher.decrypt(content, EncryptedFields.MESSAGE_CONTENT))
+			.isEqualTo("Every employee has 15 days a year [1].");
+		JsonNode decrypted = json.readTree(cipher.decryptJson(metadata, EncryptedFields.MESSAGE_METADATA));
+		assertThat(decrypted.get("provider").asString()).isEqualTo("openai");
+		assertThat(decrypted.at("/citations/0/title").asString()).isEqualTo("Leave policy");
+		Map<String, ?> answer = events.get(events.size() - 1).getValue();
+		assertThat(answer.get("content")).isEqualTo("Every employee has 15 days a year [1].");
+
+		// A second run finds the stored answer and sends it again, decrypted.
+		List<Map.Entry<String, Map<String, ?>>> again = new ArrayList<>();
+		this.handler.answer(job, true, (name, data) -> again.add(Map.entry(name, data)));
+		assertThat(again).singleElement().satisfies((event) -> assertThat(event.getValue()).isEqualTo(answer));
 	}
 
 	@Test

@@ -4,12 +4,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -18,12 +23,22 @@ import dev.protostar.backend.chat.ChatViews.FeedbackView;
 import dev.protostar.backend.chat.ChatViews.MessageView;
 import dev.protostar.backend.chat.ChatViews.Rating;
 import dev.protostar.backend.tier.Tier;
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
 
 /**
  * SQL for {@code conversations} and {@code messages}. Every value is a bind
  * parameter, never concatenated into the statement. Every read of a
  * conversation names its owner, so another user's id finds nothing, exactly
  * like an unknown one.
+ * <p>
+ * Titles, message contents and metadata are encrypted here on their way in
+ * when a data key is active, and decrypted on their way out (rows written in
+ * plaintext before are read as they are): nothing above this class sees a
+ * ciphertext, and no statement may look into those columns (see
+ * {@link ConversationSearch}). A question's metadata is {@code {}}, or the
+ * failure the worker adds to it with jsonb's {@code ||}: it is not encrypted,
+ * so that merge keeps working.
  */
 @Repository
 class ChatRepository {
@@ -35,19 +50,16 @@ class ChatRepository {
 			+ "m.metadata::text AS metadata, m.created_at, f.rating AS feedback_rating, f.comment AS feedback_comment "
 			+ "FROM messages m LEFT JOIN message_feedback f ON f.message_id = m.id ";
 
-	/**
-	 * A LIKE pattern's own characters are escaped with a backslash, so a search
-	 * for "100%" or "a_b" finds just that text.
-	 */
-	private static final String LIKE_ESCAPE = " ESCAPE '\\'";
-
 	private final JdbcClient jdbc;
 
 	private final JsonMapper json;
 
-	ChatRepository(JdbcClient jdbc, JsonMapper json) {
+	private final DataCipher cipher;
+
+	ChatRepository(JdbcClient jdbc, JsonMapper json, DataCipher cipher) {
 		this.jdbc = jdbc;
 		this.json = json;
+		this.cipher = cipher;
 	}
 
 	void insertConversation(UUID id, UUID userId, String title, Instant now) {
@@ -57,7 +69,7 @@ class ChatRepository {
 				""")
 			.param("id", id)
 			.param("userId", userId)
-			.param("title", title)
+			.param("title", this.cipher.encrypt(title, EncryptedFields.CONVERSATION_TITLE))
 			.param("now", Timestamp.from(now))
 			.update();
 	}
@@ -66,39 +78,74 @@ class ChatRepository {
 		return this.jdbc.sql("SELECT " + CONVERSATION + " FROM conversations WHERE id = :id AND user_id = :userId")
 			.param("id", id)
 			.param("userId", userId)
-			.query(ChatRepository::conversation)
+			.query(this::conversation)
 			.optional();
 	}
 
 	/**
 	 * Most recently active first; one row more than asked, to tell whether
 	 * another page follows.
-	 * @param search text the title or a message must contain (any case), or
-	 * null for all. ILIKE rather than full-text search: it needs no language
-	 * (Korean attaches particles to words), and it only scans the messages of
-	 * one user's conversations, found through the user's index.
 	 */
-	List<ConversationView> conversations(UUID userId, String search, int offset, int limit) {
-		return this.jdbc.sql("SELECT " + CONVERSATION + " FROM conversations c WHERE c.user_id = :userId "
-				+ "AND (CAST(:pattern AS text) IS NULL OR c.title ILIKE :pattern" + LIKE_ESCAPE
-				+ " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE :pattern"
-				+ LIKE_ESCAPE + ")) ORDER BY c.updated_at DESC, c.id DESC OFFSET :offset LIMIT :limit")
+	List<ConversationView> conversations(UUID userId, int offset, int limit) {
+		return this.jdbc.sql("SELECT " + CONVERSATION + " FROM conversations WHERE user_id = :userId "
+				+ "ORDER BY updated_at DESC, id DESC OFFSET :offset LIMIT :limit")
 			.param("userId", userId)
-			.param("pattern", (search != null) ? "%" + escapeLike(search) + "%" : null)
 			.param("offset", offset)
 			.param("limit", limit)
-			.query(ChatRepository::conversation)
+			.query(this::conversation)
 			.list();
+	}
+
+	/**
+	 * The user's conversations that come after {@code after} in the order of
+	 * {@link #conversations}, at most {@code limit}: a scan in batches that
+	 * neither skips nor repeats one, found through the user's index.
+	 * @param after the last one of the previous batch; null for the first
+	 */
+	List<ConversationView> conversationsAfter(UUID userId, ConversationView after, int limit) {
+		if (after == null) {
+			return conversations(userId, 0, limit);
+		}
+		return this.jdbc.sql("SELECT " + CONVERSATION + " FROM conversations WHERE user_id = :userId "
+				+ "AND (updated_at, id) < (:updatedAt, :id) ORDER BY updated_at DESC, id DESC LIMIT :limit")
+			.param("userId", userId)
+			.param("updatedAt", Timestamp.from(after.updatedAt()))
+			.param("id", after.id())
+			.param("limit", limit)
+			.query(this::conversation)
+			.list();
+	}
+
+	/**
+	 * Which of these conversations have a message whose (decrypted) content
+	 * {@code matches}; the caller has checked they are the user's. A
+	 * conversation's remaining messages are skipped once one matched.
+	 */
+	Set<UUID> withMessageMatching(Collection<UUID> conversationIds, Predicate<String> matches) {
+		Set<UUID> found = new HashSet<>();
+		if (conversationIds.isEmpty()) {
+			return found;
+		}
+		this.jdbc.sql("SELECT conversation_id, content FROM messages WHERE conversation_id IN (:ids)")
+			.param("ids", conversationIds)
+			.query((RowCallbackHandler) (rs) -> {
+				UUID conversationId = rs.getObject("conversation_id", UUID.class);
+				if (!found.contains(conversationId)
+						&& matches.test(this.cipher.decrypt(rs.getString("content"), EncryptedFields.MESSAGE_CONTENT))) {
+					found.add(conversationId);
+				}
+			});
+		return found;
 	}
 
 	/** A new title; the activity time stays, so a rename does not reorder the list. */
 	Optional<ConversationView> renameConversation(UUID id, UUID userId, String title) {
 		return this.jdbc.sql("UPDATE conversations SET title = :title WHERE id = :id AND user_id = :userId "
 				+ "RETURNING " + CONVERSATION)
-			.param("title", title)
+			.param("title", this.cipher.encrypt(title, EncryptedFields.CONVERSATION_TITLE))
 			.param("id", id)
 			.param("userId", userId)
-			.query(ChatRepository::conversation)
+			.query(this::conversation)
 			.optional();
 	}
 
@@ -132,7 +179,7 @@ class ChatRepository {
 				""")
 			.param("id", id)
 			.param("conversationId", conversationId)
-			.param("content", content)
+			.param("content", this.cipher.encrypt(content, EncryptedFields.MESSAGE_CONTENT))
 			.param("jobId", jobId)
 			.param("now", Timestamp.from(now))
 			.update();
@@ -174,7 +221,8 @@ class ChatRepository {
 			.param("limit", limit)
 			.query((rs, row) -> new PendingQuestion(rs.getObject("id", UUID.class),
 					rs.getObject("conversation_id", UUID.class), rs.getObject("user_id", UUID.class),
-					Tier.valueOf(rs.getString("tier")), rs.getString("content"), rs.getString("job_id"),
+					Tier.valueOf(rs.getString("tier")),
+					this.cipher.decrypt(rs.getString("content"), EncryptedFields.MESSAGE_CONTENT), rs.getString("job_id"),
 					rs.getTimestamp("created_at").toInstant()))
 			.list();
 	}
@@ -186,22 +234,20 @@ class ChatRepository {
 			.update();
 	}
 
-	private static ConversationView conversation(ResultSet rs, int row) throws SQLException {
-		return new ConversationView(rs.getObject("id", UUID.class), rs.getString("title"),
+	private ConversationView conversation(ResultSet rs, int row) throws SQLException {
+		return new ConversationView(rs.getObject("id", UUID.class),
+				this.cipher.decrypt(rs.getString("title"), EncryptedFields.CONVERSATION_TITLE),
 				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
 	}
 
 	private MessageView message(ResultSet rs, int row) throws SQLException {
 		String rating = rs.getString("feedback_rating");
 		return new MessageView(rs.getObject("id", UUID.class), rs.getObject("conversation_id", UUID.class),
-				rs.getString("role"), rs.getString("content"), rs.getString("status"), rs.getString("job_id"),
-				this.json.readTree(rs.getString("metadata")), rs.getTimestamp("created_at").toInstant(),
+				rs.getString("role"), this.cipher.decrypt(rs.getString("content"), EncryptedFields.MESSAGE_CONTENT),
+				rs.getString("status"), rs.getString("job_id"),
+				this.json.readTree(this.cipher.decryptJson(rs.getString("metadata"), EncryptedFields.MESSAGE_METADATA)),
+				rs.getTimestamp("created_at").toInstant(),
 				(rating != null) ? new FeedbackView(Rating.valueOf(rating), rs.getString("feedback_comment")) : null);
-	}
-
-	/** {@code \}, {@code %} and {@code _} escaped for a LIKE pattern (see {@link #LIKE_ESCAPE}). */
-	static String escapeLike(String text) {
-		return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
 	}
 
 	record PendingQuestion(UUID id, UUID conversationId, UUID userId, Tier tier, String content, String jobId,

@@ -42,6 +42,8 @@ class ChatService {
 
 	private final ChatRepository chats;
 
+	private final ConversationSearch search;
+
 	private final QuestionActivity activity;
 
 	private final JobQueueClient queue;
@@ -56,9 +58,11 @@ class ChatService {
 
 	private final MeterRegistry meters;
 
-	ChatService(ChatRepository chats, QuestionActivity activity, JobQueueClient queue, DailyQuestionQuota quota,
-			TierProperties tiers, TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
+	ChatService(ChatRepository chats, ConversationSearch search, QuestionActivity activity, JobQueueClient queue,
+			DailyQuestionQuota quota, TierProperties tiers, TransactionTemplate transactions, Clock clock,
+			MeterRegistry meters) {
 		this.chats = chats;
+		this.search = search;
 		this.activity = activity;
 		this.queue = queue;
 		this.quota = quota;
@@ -78,8 +82,10 @@ class ChatService {
 
 	/** @param search text to look for in titles and messages; null or blank for all */
 	Page<ConversationView> conversations(UUID userId, String search, int page, int size) {
-		String text = (search == null || search.isBlank()) ? null : search.strip();
-		return page(this.chats.conversations(userId, text, page * size, size + 1), page, size);
+		List<ConversationView> rows = (search == null || search.isBlank())
+				? this.chats.conversations(userId, page * size, size + 1)
+				: this.search.find(userId, search.strip(), page * size, size + 1);
+		return page(rows, page, size);
 	}
 
 	/** A new title, trimmed: 1 to 200 characters. */

@@ -12,12 +12,16 @@ import org.springframework.stereotype.Repository;
 
 import dev.protostar.backend.chat.ChatViews.FeedbackEntry;
 import dev.protostar.backend.chat.ChatViews.Rating;
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
 
 /**
  * SQL for {@code message_feedback} (V9__message_feedback.sql). Every value is
  * a bind parameter. Votes are only ever written on an answer of the voter's
  * own conversation: the statements check that themselves, so another user's
- * message finds nothing, exactly like an unknown one.
+ * message finds nothing, exactly like an unknown one. The questions and
+ * answers the admins' list shows may be encrypted (see ChatRepository), so
+ * they are decrypted, and the excerpt cut, here rather than in SQL.
  */
 @Repository
 class FeedbackRepository {
@@ -27,8 +31,11 @@ class FeedbackRepository {
 
 	private final JdbcClient jdbc;
 
-	FeedbackRepository(JdbcClient jdbc) {
+	private final DataCipher cipher;
+
+	FeedbackRepository(JdbcClient jdbc, DataCipher cipher) {
 		this.jdbc = jdbc;
+		this.cipher = cipher;
 	}
 
 	/**
@@ -77,7 +84,7 @@ class FeedbackRepository {
 	List<FeedbackEntry> list(Rating rating, int offset, int limit) {
 		return this.jdbc.sql("""
 				SELECT f.message_id, a.conversation_id, u.email, f.rating, f.comment, f.updated_at,
-				       left(a.content, :excerpt) AS excerpt,
+				       a.content AS answer,
 				       (SELECT q.content FROM messages q WHERE q.job_id = a.job_id AND q.role = 'user') AS question
 				FROM message_feedback f
 				JOIN messages a ON a.id = f.message_id
@@ -85,11 +92,10 @@ class FeedbackRepository {
 				WHERE CAST(:rating AS text) IS NULL OR f.rating = :rating
 				ORDER BY f.updated_at DESC, f.message_id DESC OFFSET :offset LIMIT :limit
 				""")
-			.param("excerpt", EXCERPT_LENGTH)
 			.param("rating", (rating != null) ? rating.name() : null)
 			.param("offset", offset)
 			.param("limit", limit)
-			.query(FeedbackRepository::entry)
+			.query(this::entry)
 			.list();
 	}
 
@@ -100,10 +106,20 @@ class FeedbackRepository {
 			.single();
 	}
 
-	private static FeedbackEntry entry(ResultSet rs, int row) throws SQLException {
+	private FeedbackEntry entry(ResultSet rs, int row) throws SQLException {
+		String answer = this.cipher.decrypt(rs.getString("answer"), EncryptedFields.MESSAGE_CONTENT);
 		return new FeedbackEntry(rs.getObject("message_id", UUID.class), rs.getObject("conversation_id", UUID.class),
 				rs.getString("email"), Rating.valueOf(rs.getString("rating")), rs.getString("comment"),
-				rs.getString("question"), rs.getString("excerpt"), rs.getTimestamp("updated_at").toInstant());
+				this.cipher.decrypt(rs.getString("question"), EncryptedFields.MESSAGE_CONTENT), excerpt(answer),
+				rs.getTimestamp("updated_at").toInstant());
+	}
+
+	/** The first {@link #EXCERPT_LENGTH} characters, counted as PostgreSQL's left() did: by code point. */
+	static String excerpt(String text) {
+		if (text.codePointCount(0, text.length()) <= EXCERPT_LENGTH) {
+			return text;
+		}
+		return text.substring(0, text.offsetByCodePoints(0, EXCERPT_LENGTH));
 	}
 
 }

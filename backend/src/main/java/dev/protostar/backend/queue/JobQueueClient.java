@@ -5,6 +5,8 @@ import java.util.Map;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
 import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.contract.queue.JobEvents;
@@ -25,8 +27,11 @@ public class JobQueueClient {
 
 	private final JobEvents events;
 
-	public JobQueueClient(StringRedisTemplate redis, QueueClientProperties properties) {
+	private final DataCipher cipher;
+
+	public JobQueueClient(StringRedisTemplate redis, QueueClientProperties properties, DataCipher cipher) {
 		this.properties = properties;
+		this.cipher = cipher;
 		this.producer = new JobProducer(redis, properties.keys());
 		this.events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
 	}
@@ -37,12 +42,17 @@ public class JobQueueClient {
 
 	/**
 	 * Adds a chat job unless one with its id exists (the id is the idempotency
-	 * key), with {@code protostar.queue.max-attempts} attempts.
+	 * key), with {@code protostar.queue.max-attempts} attempts. The question
+	 * travels encrypted when a data key is active (the payload keeps its shape:
+	 * the worker decrypts a ciphertext and takes plain text as it is), so Redis
+	 * and its snapshots hold no question either.
 	 * @return whether it was added (false: a job with this id is already known)
 	 * @throws org.springframework.dao.DataAccessException when Redis cannot be reached
 	 */
 	public boolean enqueue(ChatJobPayload job) {
-		return this.producer.enqueue(job.jobId(), ChatJobPayload.TYPE, JobPayloads.write(job),
+		ChatJobPayload sealed = new ChatJobPayload(job.jobId(), job.userId(), job.role(), job.documentAccess(),
+				job.conversationId(), this.cipher.encrypt(job.message(), EncryptedFields.CHAT_JOB_MESSAGE), job.traceId());
+		return this.producer.enqueue(job.jobId(), ChatJobPayload.TYPE, JobPayloads.write(sealed),
 				this.properties.maxAttempts());
 	}
 
