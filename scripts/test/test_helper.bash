@@ -280,6 +280,7 @@ stub_health_answer() {
 # stub_warmup_answers [TEXT [STATUS]] — what the warm-up of a new colour (one curl in
 # nginx's container) prints and exits with; by default every request answered as
 # expected (a status line each).
+# shellcheck disable=SC2120 # the .bats files pass the answers
 stub_warmup_answers() {
   local expected
   expected=$(printf '200\\n%.0s' {1..20})'401\n'
