@@ -67,7 +67,7 @@ backend_header() {
 # WARMUP_SECONDS. Each must get an answer; which status is the canary's and the
 # verification's to judge (a drill release answers 500 on purpose, and must get as far as
 # its canary).
-WARMUP_REQUESTS=20 WARMUP_SECONDS=10
+WARMUP_REQUESTS=300 WARMUP_SECONDS=30
 
 # warmup_paths — the path of each warm-up request, in order.
 warmup_paths() {

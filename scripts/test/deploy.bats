@@ -73,11 +73,11 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   [[ "$output" == "up --detach --no-deps --wait --wait-timeout 120 backend-green" ]] || fail "got: $output"
 }
 
-@test "the warm-up: 20 health requests and an anonymous /api/me to the colour itself, one curl, bounded" {
+@test "the warm-up: 300 health requests and an anonymous /api/me to the colour itself, one curl, bounded" {
   run deploy_lib 'warmup_command green | paste -sd" "'
   assert_status 0
-  local expected="timeout 10 curl -sS --fail-early --max-time 5 -w %{http_code}\\n" i
-  for ((i = 0; i < 20; i++)); do expected+=" -o /dev/null http://backend-green:8080/api/health"; done
+  local expected="timeout 30 curl -sS --fail-early --max-time 5 -w %{http_code}\\n" i
+  for ((i = 0; i < 300; i++)); do expected+=" -o /dev/null http://backend-green:8080/api/health"; done
   expected+=" -o /dev/null http://backend-green:8080/api/me"
   [[ "$output" == "$expected" ]] || fail "got: $output" "expected: $expected"
 }
@@ -227,7 +227,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_call_line "$p up --no-start --no-deps backend-green"
   assert_call_line "docker update --cpu-shares 64 id-backend-green"
   assert_call_line "docker update --cpu-shares 1024 id-backend-green"
-  warmup=$(grep -n '^docker exec id-nginx timeout 10 curl .*http://backend-green:8080/api/me$' "$STUB_LOG" | cut -d: -f1)
+  warmup=$(grep -n '^docker exec id-nginx timeout 30 curl .*http://backend-green:8080/api/me$' "$STUB_LOG" | cut -d: -f1)
   [[ -n "$warmup" ]] || fail "no warm-up from nginx's container" "$(cat "$STUB_LOG")"
   (($(line_of " up --no-start") < $(line_of "--cpu-shares 64"))) || fail "lowered before it was created" "$(cat "$STUB_LOG")"
   (($(line_of "--cpu-shares 64") < $(line_of " up --detach"))) || fail "started before it was lowered" "$(cat "$STUB_LOG")"
@@ -235,7 +235,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   ((warmup < $(line_of "--cpu-shares 1024"))) || fail "serving weight before the warm-up" "$(cat "$STUB_LOG")"
   (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
   refute_called "--cpu-shares 1024 id-backend-blue"
-  assert_output_contains "warm-up: backend-green answered 21 requests"
+  assert_output_contains "warm-up: backend-green answered 301 requests"
 }
 
 @test "DEPLOY_WARMUP_CPU_SHARES sets the warm-up weight; one not below the serving colour's is refused" {
@@ -256,7 +256,7 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
   assert_output_contains "did not become ready: its container was removed, nothing was switched, blue keeps serving"
   assert_call_line "docker update --cpu-shares 64 id-backend-green"
   refute_called "--cpu-shares 1024"
-  refute_called "timeout 10 curl"
+  refute_called "timeout 30 curl"
   assert_call_line "$(compose_prefix) rm --stop --force backend-green"
   assert_state_unchanged
   assert_include_blue
@@ -264,13 +264,13 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
 
 @test "a warm-up request without an answer fails the readiness: the old colour keeps serving, the new one is removed" {
   local case
-  # refused at the third request; the warm-up's 10 s bound reached
+  # refused at the third request; the warm-up's 30 s bound reached
   for case in '200\n200\ncurl: (7) Failed to connect to backend-green port 8080\n|7' '200\n|124'; do
     stub_warmup_answers "${case%|*}" "${case#*|}"
     : >"$STUB_LOG"
     run protostar deploy backend v2
     assert_status 1
-    assert_output_line_matches "backend-green answered [0-9]+ of 21 warm-up requests from nginx's container \(at most 10s; exit status ${case#*|}\)"
+    assert_output_line_matches "backend-green answered [0-9]+ of 301 warm-up requests from nginx's container \(at most 30s; exit status ${case#*|}\)"
     assert_output_contains "its container was removed, nothing was switched, blue keeps serving"
     assert_call_line "$(compose_prefix) rm --stop --force backend-green"
     refute_called "nginx -s reload"
@@ -280,14 +280,14 @@ line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
     assert_unlocked
     [[ "${case#*|}" != 7 ]] || assert_output_contains "    warm-up: curl: (7) Failed to connect"
   done
-  grep -q 'result=failed reason="backend-green answered 2 of 21 warm-up requests' "$STATE_DIR_T/audit.log"
+  grep -q 'result=failed reason="backend-green answered 2 of 301 warm-up requests' "$STATE_DIR_T/audit.log"
 }
 
 @test "a warm-up answered with errors passes: judging answers is the canary's and the verification's" {
-  stub_warmup_answers "$(printf '500\\n%.0s' {1..21})"
+  stub_warmup_answers "$(printf '500\\n%.0s' {1..301})"
   run protostar deploy backend v2 --drain 0
   assert_status 0
-  assert_output_contains "warm-up: backend-green answered 21 requests"
+  assert_output_contains "warm-up: backend-green answered 301 requests"
 }
 
 @test "once the lock is taken the deploy asks for a higher CPU and I/O priority; a refusal is harmless" {

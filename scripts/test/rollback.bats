@@ -212,7 +212,7 @@ record_blue_settings() {
   assert_call_line "docker update --cpu-shares 64 id-backend-blue"
   assert_call_line "docker update --cpu-shares 1024 id-backend-blue"
   (($(line_of "--cpu-shares 64") < $(line_of " up --detach"))) || fail "started before it was lowered" "$(cat "$STUB_LOG")"
-  (($(line_of "timeout 10 curl") < $(line_of "--cpu-shares 1024"))) || fail "no warm-up before the serving weight" "$(cat "$STUB_LOG")"
+  (($(line_of "timeout 30 curl") < $(line_of "--cpu-shares 1024"))) || fail "no warm-up before the serving weight" "$(cat "$STUB_LOG")"
   (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
   refute_called "--cpu-shares 1024 id-backend-green"
 }

@@ -283,7 +283,7 @@ stub_health_answer() {
 # shellcheck disable=SC2120 # the .bats files pass the answers
 stub_warmup_answers() {
   local expected
-  expected=$(printf '200\\n%.0s' {1..20})'401\n'
+  expected=$(printf '200\\n%.0s' {1..300})'401\n'
   stub_output docker 'exec * timeout * curl *' "${1-$expected}" "${2:-0}"
 }
 
