@@ -136,3 +136,17 @@ redis_key_counts() {
   }
   [[ -z "$reply" ]] || printf '%s\n' "$reply"
 }
+
+# request_reencryption — asks the backend for a re-encryption pass now (it looks at the
+# counter every few seconds): after a rotation's redeploys, what the old colour and the
+# old worker wrote with the previous key is caught at once rather than within the hour.
+request_reencryption() {
+  local redis reply
+  redis=$(service_containers redis | head -n 1)
+  [[ -n "$redis" ]] || return 1
+  reply=$(docker exec "$redis" redis-cli INCR protostar:reencryption:requested 2>&1) || reply="redis-cli failed: $reply"
+  [[ "$reply" =~ ^[0-9]+$ ]] || {
+    printf '%s\n' "$reply" >&2
+    return 1
+  }
+}

@@ -20,6 +20,7 @@ setup() {
   stub docker 'inspect --format *Config.Env* *' "grep '^DATA_ENCRYPTION' $(printf %q "$ENV_FILE")"
   stored_values ''
   redis_values ''
+  stub_output docker 'exec id-redis redis-cli INCR *' '1\n'
 }
 
 # rolling_workers — the ai-worker as stub_workers has it, for any number of rolling
@@ -73,7 +74,7 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   assert_output_line_matches "^  messages.content +5 +2 +4$"
   assert_output_line_matches "^  conversations.title +3 +0 +0$"
   assert_output_line_matches "^  events +7$"
-  assert_output_contains "k1: 2 values still use it; the ai-worker re-encrypts the stored ones with k2 in the background"
+  assert_output_contains "k1: 2 values still use it; the backend re-encrypts the stored ones with k2 in the background"
   assert_output_contains "plaintext: 4 values from before encryption"
   # the keys themselves are never shown
   refute_output_contains "AAECAwQF"
@@ -107,6 +108,8 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   grep -q "action=data-key-activate service=data-keys .*to=k2 result=ok" "$STATE_DIR_T/audit.log"
   (($(grep -n data-key-add "$STATE_DIR_T/audit.log" | cut -d: -f1) < $(grep -n data-key-activate "$STATE_DIR_T/audit.log" | cut -d: -f1)))
   assert_output_contains "Key k2 is active"
+  # then the backend is asked to re-encrypt at once
+  (($(line_of "redis-cli INCR protostar:reencryption:requested") > $(grep -n "compose .* up .*--scale" "$STUB_LOG" | tail -n 1 | cut -d: -f1)))
   refute_output_contains "${BASH_REMATCH[1]}"
   refute_called "${BASH_REMATCH[1]}"
   assert_unlocked

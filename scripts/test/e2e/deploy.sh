@@ -545,7 +545,7 @@ rotate_postgres_under_load() {
 }
 
 # keys rotate under load: a second data key reaches every app, then becomes the active
-# one, no request failing; the worker re-encrypts what the first key wrote (the admin's
+# one, no request failing; the backend re-encrypts what the first key wrote (the admin's
 # questions of the SSE check, their answers, the conversation's title), which still reads
 # back through the API; keys status then finds nothing on k1, and retire takes it out of
 # .env and of both apps.
@@ -561,15 +561,15 @@ rotate_data_key_under_load() {
   stop_load 50 || die "requests failed during the rotation"
   grep -E '^\[(add|activate)\]|^Key ' "$E2E_DIR/keys-rotate.out"
   [[ $(sed -n 's/^DATA_ENCRYPTION_ACTIVE_KEY=//p' "$PROTOSTAR_ENV_FILE") == k2 ]] || die "k2 is not the active key"
-  # The new worker's first pass starts 5 s after it did.
-  for _ in $(seq 1 45); do
+  # The backend's pass, asked for by the rotation once both apps were redeployed.
+  for _ in $(seq 1 30); do
     left=$(psql_app "SELECT (SELECT count(*) FROM messages WHERE content NOT LIKE 'pse1:k2:%')
       + (SELECT count(*) FROM conversations WHERE title NOT LIKE 'pse1:k2:%')")
     [[ "$left" == 0 ]] && break
     sleep 2
   done
   echo "values not yet with k2: $left"
-  [[ "$left" == 0 ]] || die "the worker did not re-encrypt every value with k2"
+  [[ "$left" == 0 ]] || die "the backend did not re-encrypt every value with k2"
   login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"
   expect_api 200 OK GET "/api/conversations/$conversation/messages" '' -H "Authorization: Bearer $(cat "$token")"
   jq -e '.data.items[0].content == "Question 1 about parental leave"' "$E2E_DIR/api.json" >/dev/null ||

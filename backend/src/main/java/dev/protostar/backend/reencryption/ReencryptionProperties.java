@@ -1,4 +1,4 @@
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;
 
 import java.time.Duration;
 
@@ -13,11 +13,11 @@ import org.springframework.validation.annotation.Validated;
  * The background re-encryption, under {@code protostar.reencryption} (env
  * {@code PROTOSTAR_REENCRYPTION_*}).
  *
- * @param enabled whether this worker re-encrypts at all (with no active data key it has
+ * @param enabled whether this instance re-encrypts at all (with no active data key it has
  * nothing to do either way)
  * @param interval the pause after a pass that found nothing left (a pass that did work is
- * followed by the next at once). The first pass runs at the start, which is when a new
- * active key arrives (a rotation redeploys the worker last); later ones only catch what a
+ * followed by the next at once). Passes also run soon after the start and whenever
+ * {@code protostar keys} asks (after a rotation); the periodic ones only catch what a
  * colour still on older settings wrote meanwhile, and each reads the encrypted columns
  * whole, so they are rare
  * @param batchSize rows read, decrypted, re-encrypted and written per round trip

@@ -1,4 +1,4 @@
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;

@@ -4,4 +4,4 @@
  * encryption was turned on. Once no value uses a key, {@code protostar keys retire} can
  * take it out of every application.
  */
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;

@@ -1,4 +1,4 @@
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;
 
 import java.time.Duration;
 import java.util.List;
@@ -13,22 +13,25 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.DockerImageName;
 
+import org.flywaydb.core.Flyway;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import dev.protostar.backend.reencryption.ReencryptionRepository.Column;
 import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.crypto.EncryptedFields;
-import dev.protostar.worker.reencryption.ReencryptionRepository.Column;
-import dev.protostar.worker.support.TestInfrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The background re-encryption against real PostgreSQL (the backend's migrations) and
+ * The background re-encryption against real PostgreSQL (the schema's migrations) and
  * Redis (its lease): after a rotation from k1 to k2 every value ends up with k2, reading
  * the same as before; plaintext from before encryption is encrypted; a value whose key is
  * missing is left alone; a row changed between the read and the write keeps its change.
@@ -36,11 +39,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Testcontainers
 class ReencryptionIntegrationTests {
 
+	// Containers of its own: a pass reads whole tables, which the shared test database
+	// fills with every other class's rows.
 	@Container
-	static final PostgreSQLContainer postgres = TestInfrastructure.postgres();
+	static final PostgreSQLContainer postgres = new PostgreSQLContainer(
+			DockerImageName.parse(System.getProperty("protostar.test.postgres-image", "protostar/postgres:17-pgvector0.8"))
+				.asCompatibleSubstituteFor("postgres"));
 
 	@Container
-	static final GenericContainer<?> redisContainer = TestInfrastructure.redis();
+	static final GenericContainer<?> redisContainer = new GenericContainer<>(
+			DockerImageName.parse(System.getProperty("protostar.test.redis-image", "protostar/redis:8"))
+				.asCompatibleSubstituteFor("redis"))
+		.withExposedPorts(6379);
 
 	private static final String KEY_1 = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
@@ -68,11 +78,14 @@ class ReencryptionIntegrationTests {
 	static void setUp() {
 		DriverManagerDataSource dataSource = new DriverManagerDataSource(postgres.getJdbcUrl(), postgres.getUsername(),
 				postgres.getPassword());
-		TestInfrastructure.migrate(dataSource);
+		// The backend's own migrations, as it applies them at start-up.
+		Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
 		jdbc = new JdbcTemplate(dataSource);
 		jdbcClient = JdbcClient.create(dataSource);
-		redisConnections = TestInfrastructure.redisConnections(redisContainer.getHost(),
-				redisContainer.getMappedPort(6379));
+		redisConnections = new JedisConnectionFactory(
+				new RedisStandaloneConfiguration(redisContainer.getHost(), redisContainer.getMappedPort(6379)));
+		redisConnections.afterPropertiesSet();
+		redisConnections.start();
 		redis = new StringRedisTemplate(redisConnections);
 		redis.afterPropertiesSet();
 	}
@@ -170,13 +183,13 @@ class ReencryptionIntegrationTests {
 	}
 
 	@Test
-	void whileAnotherWorkerHoldsTheLeaseThisOneSkipsItsTurn() {
+	void whileAnotherInstanceHoldsTheLeaseThisOneSkipsItsTurn() {
 		conversation("Plain");
-		redis.opsForValue().set(Reencryption.LEASE_KEY, "another-worker", Duration.ofMinutes(1));
+		redis.opsForValue().set(Reencryption.LEASE_KEY, "another-colour", Duration.ofMinutes(1));
 
 		assertThat(reencryption(500).runIfLeased()).isNull();
 		assertThat(jdbc.queryForObject("SELECT title FROM conversations", String.class)).isEqualTo("Plain");
-		assertThat(redis.opsForValue().get(Reencryption.LEASE_KEY)).isEqualTo("another-worker");
+		assertThat(redis.opsForValue().get(Reencryption.LEASE_KEY)).isEqualTo("another-colour");
 	}
 
 	private Reencryption reencryption(int batchSize) {

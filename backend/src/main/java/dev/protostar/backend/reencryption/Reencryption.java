@@ -1,4 +1,4 @@
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,10 +14,10 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import dev.protostar.backend.reencryption.ReencryptionRepository.Column;
+import dev.protostar.backend.reencryption.ReencryptionRepository.Row;
 import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.crypto.UnreadableValueException;
-import dev.protostar.worker.reencryption.ReencryptionRepository.Column;
-import dev.protostar.worker.reencryption.ReencryptionRepository.Row;
 
 /**
  * Brings every stored conversation value to the active data key, in the background:
@@ -27,11 +27,15 @@ import dev.protostar.worker.reencryption.ReencryptionRepository.Row;
  * holds what was read, so a rename or an answer written meanwhile is never overwritten.
  * <p>
  * It needs nothing more than any write does: the active key, which every application
- * has before it becomes active (see {@link DataCipher}). One worker at a time does it (a
- * lease in Redis; with several workers the others skip their turn), a batch at a time
- * with a pause between. The first pass runs soon after the start (a rotation redeploys the
- * worker last, so that is when a new active key arrives); a pass that finds nothing waits
- * for the interval. A value
+ * has before it becomes active (see {@link DataCipher}). The backend does it, not the
+ * ai-worker: the worker, which parses untrusted files, may not rewrite a title or a
+ * message (compose/postgres/roles.sql). One colour at a time (a lease in Redis; the other
+ * skips its turn), a batch at a time with a pause between.
+ * <p>
+ * When: soon after the start; whenever {@code protostar keys} asks for it (it increments
+ * {@link #REQUEST_KEY} once a rotation has redeployed both apps, so what the colour and the
+ * worker still on the older settings wrote meanwhile is caught at once); again right after
+ * a pass that changed something; otherwise every {@code interval}. A value
  * that cannot be decrypted (its key is missing here, or it was altered) is left as it is
  * and counted; the warning names the key, never the value.
  */
@@ -39,8 +43,14 @@ class Reencryption implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(Reencryption.class);
 
-	// Under the queue's prefix: the worker's Redis user may use no other keys (roles.sh).
-	static final String LEASE_KEY = "protostar:jobs:reencryption";
+	/** The lease of the colour re-encrypting: its random owner id, expiring unless renewed. */
+	static final String LEASE_KEY = "protostar:reencryption:lease";
+
+	/** A counter `protostar keys` increments to ask for a pass now. */
+	static final String REQUEST_KEY = "protostar:reencryption:requested";
+
+	/** How often the counter is looked at (one GET). */
+	private static final Duration TICK = Duration.ofSeconds(5);
 
 	private static final RedisScript<Long> RELEASE = RedisScript.of(
 			"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
@@ -70,6 +80,12 @@ class Reencryption implements SmartLifecycle {
 	/** Unreadable values the last pass found; warned about again only when it changes. */
 	private long unreadableBefore;
 
+	/** The request counter at the last pass (null: none seen yet). */
+	private String requestSeen;
+
+	/** When the next pass is due without a request (nanoTime). */
+	private long nextPassAt;
+
 	Reencryption(ReencryptionRepository rows, DataCipher cipher, StringRedisTemplate redis,
 			ReencryptionProperties properties) {
 		this.rows = rows;
@@ -91,30 +107,35 @@ class Reencryption implements SmartLifecycle {
 		}
 		this.executor = Executors.newSingleThreadScheduledExecutor(
 				Thread.ofPlatform().name("reencryption").daemon(true).factory());
-		this.executor.schedule(this::runAndReschedule, 5, TimeUnit.SECONDS);
+		this.nextPassAt = System.nanoTime();
+		this.executor.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	private void runAndReschedule() {
-		Duration next = this.properties.interval();
+	/** Runs a pass when one is due or asked for. */
+	private void tick() {
 		try {
-			Pass pass = runIfLeased();
-			if (pass != null && pass.reencrypted() > 0 && pass.complete()) {
-				// Someone may have written meanwhile with another key (a colour still on the
-				// previous settings): look again soon rather than in a minute.
-				next = Duration.ofSeconds(1);
+			String requested = this.redis.opsForValue().get(REQUEST_KEY);
+			boolean asked = requested != null && !requested.equals(this.requestSeen);
+			if (!asked && System.nanoTime() - this.nextPassAt < 0) {
+				return;
 			}
+			this.requestSeen = requested;
+			Pass pass = runIfLeased();
+			// Right after a pass that changed something, another: a colour still on the
+			// previous settings may have written meanwhile.
+			boolean again = pass != null && pass.reencrypted() > 0 && pass.complete();
+			this.nextPassAt = System.nanoTime() + (again ? 0 : this.properties.interval().toNanos());
 		}
 		catch (RuntimeException ex) {
-			log.warn("Re-encryption pass failed (tried again in {}): {}", next, ex.toString());
-		}
-		if (!this.stopping) {
-			this.executor.schedule(this::runAndReschedule, next.toMillis(), TimeUnit.MILLISECONDS);
+			this.nextPassAt = System.nanoTime() + this.properties.interval().toNanos();
+			log.warn("Re-encryption pass failed (tried again in {}): {}", this.properties.interval(), ex.toString());
 		}
 	}
 
-	/** @return the pass, or null when another worker holds the lease */
+	/** @return the pass, or null when another instance holds the lease */
 	Pass runIfLeased() {
-		long lease = Math.max(this.properties.interval().toMillis() * 2, 120_000);
+		// Renewed after every batch: a colour that stops mid-pass holds it up two minutes.
+		long lease = 120_000;
 		if (!Boolean.TRUE.equals(this.redis.opsForValue()
 			.setIfAbsent(LEASE_KEY, this.owner, Duration.ofMillis(lease)))) {
 			return null;

@@ -1,4 +1,4 @@
-package dev.protostar.worker.reencryption;
+package dev.protostar.backend.reencryption;
 
 import java.util.List;
 import java.util.UUID;
