@@ -68,12 +68,13 @@ readonly STORED_KEYS_SQL="WITH stored (field, value) AS (
   UNION ALL SELECT 'messages.content', content FROM messages
   UNION ALL SELECT 'messages.metadata', metadata->>'encrypted' FROM messages
     WHERE role = 'assistant' AND metadata IS NOT NULL)
-SELECT field || '|' || CASE WHEN value ~ '^pse1:[a-z0-9-]{1,32}:[A-Za-z0-9_-]{38,}\$'
-  THEN split_part(value, ':', 2) ELSE '' END || '|' || count(*)
-FROM stored GROUP BY field, 2 ORDER BY field, 2;"
+SELECT field, CASE WHEN value ~ '^pse1:[a-z0-9-]{1,32}:[A-Za-z0-9_-]{38,}\$'
+  THEN split_part(value, ':', 2) ELSE '' END, count(*)
+FROM stored GROUP BY 1, 2 ORDER BY 1, 2;"
 
 # stored_key_counts — "FIELD|KEY_ID|COUNT" lines for PostgreSQL (KEY_ID empty:
-# plaintext). Fails with psql's message.
+# plaintext; psql's unaligned output separates the columns with "|"). Fails with psql's
+# message.
 stored_key_counts() {
   printf '%s\n' "$STORED_KEYS_SQL" | database_query
 }
