@@ -717,6 +717,13 @@ compose() {
   "${cmd[@]}" "$@"
 }
 
+# database_query — runs the SQL on stdin in the application database of the running
+# postgres service (as the superuser, over the container's local socket) and prints the
+# rows unaligned, without headers. Fails with psql's message.
+database_query() {
+  compose exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+}
+
 # outdated_services GROUP... — those of the running services that Compose would create
 # anew: their settings (.env, an app's settings file, the compose file) or image changed
 # since they started. Compose decides, in a dry run of `up` per GROUP (services separated

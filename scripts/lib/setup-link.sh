@@ -27,13 +27,6 @@ setup_link_sql() {
     'COMMIT;'
 }
 
-# database_query — runs the SQL on stdin in the application database of the running
-# postgres service (as the superuser, over the container's local socket) and prints the
-# rows unaligned, without headers. Fails with psql's message.
-database_query() {
-  compose exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"
-}
-
 # admin_count — how many ADMIN accounts exist.
 admin_count() {
   local count

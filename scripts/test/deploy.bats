@@ -28,9 +28,6 @@ assert_include_blue() {
     fail "the include is not the original blue one:" "$(cat "$STATE_DIR_T/nginx/active-backend.conf")"
 }
 
-# line_of TEXT — the number of the first stub call containing TEXT.
-line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
-
 # --- builders ----------------------------------------------------------------------------
 
 @test "image_reference: a tag means protostar/SERVICE:TAG, full references pass, junk fails" {

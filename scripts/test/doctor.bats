@@ -34,6 +34,24 @@ HEALTHY='postgres|running|healthy|id-postgres\nredis|running|healthy|id-redis\no
   refute_output_contains "FAIL"
 }
 
+@test "data keys: a stored value whose key is not in .env fails; an app started with other keys is a warning" {
+  stub_ps_states "$HEALTHY"
+  stub_running backend-blue ai-worker
+  stub docker 'compose * exec -T postgres psql *' "cat >/dev/null; printf 'messages.content|k1|4\nmessages.content|k0|2\nmessages.content||1\n'"
+  stub_output docker 'inspect --format *Config.Env* id-backend-blue' 'DATA_ENCRYPTION_KEYS=k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nDATA_ENCRYPTION_ACTIVE_KEY=k1\n'
+  stub_output docker 'inspect --format *Config.Env* id-ai-worker' 'DATA_ENCRYPTION_KEYS=\nDATA_ENCRYPTION_ACTIVE_KEY=\n'
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  data keys: stored values use k0, not in DATA_ENCRYPTION_KEYS: they cannot be read"
+  assert_output_contains "warn  data keys: ai-worker started with other keys than $ENV_FILE has (none; new values: plaintext): protostar redeploy ai-worker"
+  refute_output_contains "data keys: backend-blue"
+  refute_output_contains "AAECAwQF"
+
+  stub docker 'compose * exec -T postgres psql *' "cat >/dev/null; printf 'messages.content|k1|4\n'"
+  run protostar doctor
+  assert_output_contains "ok    data keys: every stored value's key is in DATA_ENCRYPTION_KEYS (k1; new values: k1)"
+}
+
 @test "a stopped service and an unhealthy one are named with their last error; exit 1" {
   stub_ps_states 'postgres|running|healthy|id-postgres\nredis|running|unhealthy|id-redis\nobject-store|running|healthy|id-object-store\nnginx|running|healthy|id-nginx\nai-worker|exited||id-ai-worker\n'
   stub_output docker 'inspect -f exit code *' 'exit code 137, at 2026-12-06T01:00:00Z\n'

@@ -12,8 +12,6 @@ setup() {
   CONF="$STATE_DIR_T/nginx/maintenance.conf"
 }
 
-line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
-
 @test "maintenance --help prints the usage" {
   run protostar maintenance --help
   assert_status 0

@@ -16,8 +16,6 @@ assert_include_green() {
     fail "the include changed:" "$(cat "$STATE_DIR_T/nginx/active-backend.conf")"
 }
 
-line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
-
 @test "rollback --help prints the usage" {
   run protostar rollback --help
   assert_status 0

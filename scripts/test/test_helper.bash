@@ -301,6 +301,9 @@ stub_workers() {
 # recipe_of NAME — the digest of compose/images/NAME the CLI labels its image with.
 recipe_of() { lib_run "recipe_digest $1"; }
 
+# line_of TEXT — the number of the first stub call containing TEXT (order checks).
+line_of() { grep -nF -- "$1" "$STUB_LOG" | head -n 1 | cut -d: -f1; }
+
 # protostar ARGS... — the CLI under test (the real script of this checkout).
 protostar() { "$PROTOSTAR_BIN" "$@"; }
 

@@ -544,6 +544,52 @@ rotate_postgres_under_load() {
   ! grep -q '^\[redeploy\]' "$E2E_DIR/up-after-rotate.out" || die "up redeployed after the rotation"
 }
 
+# keys rotate under load: a second data key reaches every app, then becomes the active
+# one, no request failing; the backend re-encrypts what the first key wrote (the admin's
+# questions of the SSE check, their answers, the conversation's title), which still reads
+# back through the API; keys status then finds nothing on k1, and retire takes it out of
+# .env and of both apps.
+rotate_data_key_under_load() {
+  local token="$E2E_DIR/admin.token" conversation left
+  conversation=$(cat "$E2E_DIR/conversation.id")
+  [[ $(psql_app "SELECT count(*) FROM messages WHERE content LIKE 'pse1:k1:%'") -ge 2 ]] || die "nothing was written with k1 to begin with"
+  start_load data-key
+  protostar keys rotate >"$E2E_DIR/keys-rotate.out" 2>&1 || {
+    cat "$E2E_DIR/keys-rotate.out"
+    die "the rotation failed"
+  }
+  stop_load 50 || die "requests failed during the rotation"
+  grep -E '^\[(add|activate)\]|^Key ' "$E2E_DIR/keys-rotate.out"
+  [[ $(sed -n 's/^DATA_ENCRYPTION_ACTIVE_KEY=//p' "$PROTOSTAR_ENV_FILE") == k2 ]] || die "k2 is not the active key"
+  # The backend's pass, asked for by the rotation once both apps were redeployed.
+  for _ in $(seq 1 30); do
+    left=$(psql_app "SELECT (SELECT count(*) FROM messages WHERE content NOT LIKE 'pse1:k2:%')
+      + (SELECT count(*) FROM conversations WHERE title NOT LIKE 'pse1:k2:%')")
+    [[ "$left" == 0 ]] && break
+    sleep 2
+  done
+  echo "values not yet with k2: $left"
+  [[ "$left" == 0 ]] || die "the backend did not re-encrypt every value with k2"
+  login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null || die "admin login"
+  expect_api 200 OK GET "/api/conversations/$conversation/messages" '' -H "Authorization: Bearer $(cat "$token")"
+  jq -e '.data.items[0].content == "Question 1 about parental leave"' "$E2E_DIR/api.json" >/dev/null ||
+    die "the re-encrypted question does not read back: $(jq -c '.data.items[0]' "$E2E_DIR/api.json")"
+  protostar keys status >"$E2E_DIR/keys-status.out" 2>&1 || {
+    cat "$E2E_DIR/keys-status.out"
+    die "keys status failed"
+  }
+  cat "$E2E_DIR/keys-status.out"
+  grep -q "^k1: nothing stored or queued uses it" "$E2E_DIR/keys-status.out" || die "status does not offer k1's retirement"
+  protostar keys retire k1 >"$E2E_DIR/keys-retire.out" 2>&1 || {
+    cat "$E2E_DIR/keys-retire.out"
+    die "retire failed"
+  }
+  [[ $(sed -n 's/^DATA_ENCRYPTION_KEYS=//p' "$PROTOSTAR_ENV_FILE") =~ ^k2:[^,]+$ ]] || die "k1 is still in .env"
+  ! docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$(worker_container)" | grep -q '^DATA_ENCRYPTION_KEYS=.*k1:' ||
+    die "the worker still holds k1"
+  expect_api 200 OK GET "/api/conversations/$conversation/messages" '' -H "Authorization: Bearer $(cat "$token")"
+}
+
 # anonymous_limit — the backend's limit for calls without a token, as its RateLimit-Limit
 # header says it.
 anonymous_limit() { https_headers /api/openapi.json | tr -d '\r' | sed -n 's/^ratelimit-limit: //Ip'; }
@@ -607,6 +653,7 @@ check "deploy ai-worker: the new worker is healthy before the old one stops grac
 check "rollback ai-worker returns to the previous image, the stack healthy" worker_rollback
 check "secrets rotate jwt: a token from before the rotation and one from after both work" rotate_jwt_signs_nobody_out
 check "secrets rotate postgres under load: new passwords in use, PostgreSQL not restarted, 0 failed requests" rotate_postgres_under_load
+check "keys rotate under load: k2 reaches every app, then writes; k1's values re-encrypted; k1 retired; 0 failed requests" rotate_data_key_under_load
 check "settings changed in .env.backend and .env.ai-worker: up applies them blue/green and rolling, 0 failed requests" up_applies_changed_app_settings_under_load
 
 echo "audit log of this run (durations):"

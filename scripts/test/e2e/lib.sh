@@ -132,6 +132,16 @@ api() {
     ${body:+--data-binary "$body"} -w '\n%{http_code}' "$@" "https://localhost:$HTTPS_PORT$path" |
     { mapfile -t out && printf '%s\n' "${out[-1]}" && printf '%s\n' "${out[@]:0:${#out[@]}-1}"; }
 }
+# expect_api STATUS RESULT-CODE METHOD PATH [JSON] [curl options...] — the call answers
+# STATUS with the envelope's RESULT-CODE; the body is left in $E2E_DIR/api.json.
+expect_api() {
+  local status=$1 code=$2 response
+  shift 2
+  response=$(api "$@")
+  echo "$* -> $response"
+  tail -n +2 <<<"$response" >"$E2E_DIR/api.json"
+  [[ $(head -n 1 <<<"$response") == "$status" ]] && jq -e --arg c "$code" '.resultCode == $c' "$E2E_DIR/api.json"
+}
 # --- Chat and server-sent events ------------------------------------------------------------
 # login_to FILE EMAIL PASSWORD — an access token through nginx into FILE; prints the user id.
 login_to() {

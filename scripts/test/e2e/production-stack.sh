@@ -49,16 +49,6 @@ actuator_closed_to_users_but_health() {
 }
 
 # --- Accounts through nginx ------------------------------------------------------------
-# expect_api STATUS RESULT-CODE METHOD PATH [JSON] [curl options...] — the call answers
-# STATUS with the envelope's RESULT-CODE; the body is left in $E2E_DIR/api.json.
-expect_api() {
-  local status=$1 code=$2 response
-  shift 2
-  response=$(api "$@")
-  echo "$* -> $response"
-  tail -n +2 <<<"$response" >"$E2E_DIR/api.json"
-  [[ $(head -n 1 <<<"$response") == "$status" ]] && jq -e --arg c "$code" '.resultCode == $c' "$E2E_DIR/api.json"
-}
 signup_and_me() {
   expect_api 201 OK POST /api/auth/signup \
     '{"email":"ada@example.com","password":"correct-horse-battery","displayName":"<b>Ada</b>'"'"'; DROP TABLE users;--"}'
@@ -144,6 +134,47 @@ conversation_data_is_encrypted_at_rest() {
   encrypted=$(psql_app "SELECT count(*) FROM messages WHERE content LIKE 'pse1:k1:%'")
   echo "rows holding the question or title in plain text: $plain; messages encrypted with k1: $encrypted"
   [[ "$plain" == "0 0" && "$encrypted" -ge 2 ]]
+}
+# values_holding TEXT — how many keys of Redis have TEXT in their name or in any value
+# (strings, hashes, lists, sets, sorted sets, streams), as plain bytes.
+readonly REDIS_VALUES_HOLDING_LUA="
+local hits, cursor = 0, '0'
+local function look(v) if type(v) == 'string' and string.find(v, ARGV[1], 1, true) then hits = hits + 1 end end
+repeat
+  local page = redis.call('SCAN', cursor, 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do
+    look(key)
+    local t = redis.call('TYPE', key).ok
+    local values = {}
+    if t == 'string' then values = { redis.call('GET', key) }
+    elseif t == 'hash' then values = redis.call('HGETALL', key)
+    elseif t == 'list' then values = redis.call('LRANGE', key, 0, -1)
+    elseif t == 'set' then values = redis.call('SMEMBERS', key)
+    elseif t == 'zset' then values = redis.call('ZRANGE', key, 0, -1)
+    elseif t == 'stream' then
+      for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+        for _, v in ipairs(entry[2]) do values[#values + 1] = v end
+      end
+    end
+    for _, v in ipairs(values) do look(v) end
+  end
+until cursor == '0'
+return hits"
+values_holding() { protostar_compose exec -T redis redis-cli EVAL "$REDIS_VALUES_HOLDING_LUA" 0 "$1"; }
+# A question with a unique marker, asked through the API and answered: the marker is in
+# no line of a pg_dump of the database and in no key or value of Redis. The searches can
+# fail: the document's title is in the dump and ada's id in Redis, in clear.
+marker_question_is_nowhere_in_plain_text() {
+  local marker user dump_hits redis_hits
+  marker="marker$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
+  ask_about_leave marker "How many days of paid leave does an employee get, $marker?" >/dev/null || return 1
+  protostar_compose exec -T postgres pg_dump -U "$POSTGRES_USER" "$POSTGRES_DB" >"$E2E_DIR/dump.sql"
+  dump_hits=$(grep -c "$marker" "$E2E_DIR/dump.sql" || true)
+  redis_hits=$(values_holding "$marker")
+  user=$(api GET /api/me '' -H "Authorization: Bearer $(cat "$E2E_DIR/ada.token")" | tail -n +2 | jq -r .data.id)
+  echo "the marker: in $dump_hits lines of the dump, $redis_hits Redis keys or values; the controls: the title in $(grep -c 'Leave <policy>' "$E2E_DIR/dump.sql") lines, ada's id in $(values_holding "$user") Redis values"
+  [[ "$dump_hits" == 0 && "$redis_hits" == 0 ]] && grep -q 'Leave <policy>' "$E2E_DIR/dump.sql" && (($(values_holding "$user") > 0))
 }
 # An admin's upload goes through nginx and the backend to the embedded object store, and
 # the ai-worker ingests it: fetched, chunked, embedded into pgvector, ready.
@@ -735,6 +766,7 @@ check "conversation data is encrypted at rest: no question or title in plain tex
 check "the embedded object store runs and is healthy" object_store_runs_embedded
 check "an admin's upload is stored and ingested by the ai-worker: chunks with vectors, status ready" uploaded_document_is_ingested
 check "a question about the uploaded document is answered over SSE, citing it (English and Korean)" question_about_the_document_gets_a_cited_answer
+check "a question with a unique marker is in neither a pg_dump nor any Redis key or value" marker_question_is_nowhere_in_plain_text
 check "the web app: / is the page (no-cache, with the CSP), its files cached for a year and gzipped" web_app_served_through_nginx
 if [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
   check "the web app in headless chromium: upload, streamed cited answer, inert markup, layouts, conversations, feedback, admin pages, Korean" web_app_in_a_real_browser

@@ -33,7 +33,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * {@code tier}, {@code queue};
  * <li>wired in by the container, used by no feature: {@code server} (Tomcat
  * tuning), {@code health} (/api/health, the identity header), {@code drill}
- * (fault drills), {@code web} (the browser app's page and files).
+ * (fault drills), {@code web} (the browser app's page and files),
+ * {@code reencryption} (stored conversation data brought to the active key).
  * </ul>
  * The compiler already keeps package-private types inside their package; these
  * rules cover what it cannot see. One blind spot: javac copies constants

@@ -95,6 +95,10 @@ public abstract class IntegrationTestSupport {
 	@DynamicPropertySource
 	static void dataKeys(DynamicPropertyRegistry registry) {
 		registry.add("protostar.data-encryption.keys", () -> DATA_KEYS);
+		// Off in the shared database: an instance with a key active would re-encrypt what
+		// other tests wrote in plaintext and then look at (ReencryptionIntegrationTests has
+		// its own).
+		registry.add("protostar.reencryption.enabled", () -> "false");
 	}
 
 	private static String testKey(int seed) {
@@ -178,7 +182,7 @@ public abstract class IntegrationTestSupport {
 				"spring.data.redis.port=" + Containers.redis.getMappedPort(6379),
 				"protostar.s3.endpoint=" + Containers.s3Endpoint(), "protostar.s3.access-key=" + S3_ACCESS_KEY,
 				"protostar.s3.secret-key=" + S3_SECRET_KEY, "protostar.s3.bucket=" + S3_BUCKET,
-				"protostar.documents.max-bytes=" + MAX_DOCUMENT_BYTES));
+				"protostar.documents.max-bytes=" + MAX_DOCUMENT_BYTES, "protostar.reencryption.enabled=false"));
 		all.addAll(List.of(properties));
 		// One argument per name, the caller's last: a repeated argument would be
 		// bound as a comma-separated list of both values.

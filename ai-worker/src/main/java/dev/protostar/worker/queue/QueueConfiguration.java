@@ -14,6 +14,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.queue.JobEvents;
 
 /** The queue and its worker; off with {@code protostar.queue.enabled=false}. */
@@ -38,8 +39,8 @@ class QueueConfiguration {
 	}
 
 	@Bean
-	JobEvents jobEvents(StringRedisTemplate redis, QueueProperties properties) {
-		return new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
+	JobEvents jobEvents(StringRedisTemplate redis, QueueProperties properties, DataCipher cipher) {
+		return new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl(), cipher);
 	}
 
 	@Bean

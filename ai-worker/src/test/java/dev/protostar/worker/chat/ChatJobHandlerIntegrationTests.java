@@ -505,7 +505,8 @@ class ChatJobHandlerIntegrationTests {
 				Duration.ofMillis(50), Duration.ofSeconds(1), 0.5, Duration.ofSeconds(10), Duration.ofMillis(200),
 				Duration.ofHours(24), 1000, Duration.ofMinutes(5), "chat-test-worker");
 		JobQueue queue = new JobQueue(redis, redisConnections, properties);
-		JobEvents events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
+		JobEvents events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl(),
+				DataCipher.plaintext());
 		JobWorker worker = new JobWorker(queue, events,
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();

@@ -19,6 +19,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.queue.IngestionJobPayload;
 import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobPayloads;
@@ -109,7 +110,7 @@ final class IngestionHarness implements AutoCloseable {
 		QueueProperties properties = properties(id, concurrency, lease, heartbeat);
 		JobQueue queue = new JobQueue(this.redis, this.redisFactory, properties);
 		JobEvents events = new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(),
-				properties.eventsTtl());
+				properties.eventsTtl(), DataCipher.plaintext());
 		JobWorker worker = new JobWorker(queue, events,
 				new QueueMetrics(new SimpleMeterRegistry(), queue, properties.types()), List.of(handler));
 		worker.start();

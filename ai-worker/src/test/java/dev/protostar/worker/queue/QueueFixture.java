@@ -13,6 +13,7 @@ import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.contract.queue.ChatJobPayload;
 import dev.protostar.contract.queue.IngestionJobPayload;
@@ -72,7 +73,8 @@ final class QueueFixture implements AutoCloseable {
 
 	JobEvents events(Settings settings) {
 		QueueProperties properties = settings.build();
-		return new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
+		return new JobEvents(this.redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl(),
+				DataCipher.plaintext());
 	}
 
 	/** A started worker. */

@@ -32,6 +32,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 
+import dev.protostar.contract.crypto.UnreadableValueException;
+
 /**
  * Turns every exception that leaves a controller into the envelope. Messages
  * are written here, from what the client sent, never copied from an
@@ -148,6 +150,18 @@ class ApiExceptionHandler {
 	@ExceptionHandler
 	ResponseEntity<ApiResponse<Void>> malformedMultipart(MultipartException ex) {
 		return envelope(ResultCode.BAD_REQUEST, "request body is not valid multipart/form-data");
+	}
+
+	/**
+	 * A stored value this instance cannot decrypt. Not the client's doing, and no bug
+	 * either: the operator has a key to add (or a value was altered), so the log says
+	 * which field and key, and the answer names the key id, which a user can pass on.
+	 */
+	@ExceptionHandler
+	ResponseEntity<ApiResponse<Void>> unreadableData(UnreadableValueException ex) {
+		logger.error("Request failed: " + ex.getMessage() + " (see `protostar keys status`)");
+		return envelope(ResultCode.UNREADABLE_DATA, "stored data cannot be decrypted here: data key '" + ex.keyId()
+				+ "' is missing or does not match; the operator must restore it");
 	}
 
 	/**

@@ -69,6 +69,12 @@ public enum ResultCode {
 	TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS),
 
 	INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR),
+	/**
+	 * Stored conversation data this instance cannot decrypt: its key is missing from
+	 * {@code DATA_ENCRYPTION_KEYS} here, or the value was altered. The message names the
+	 * key id (never the value), for the operator.
+	 */
+	UNREADABLE_DATA(HttpStatus.INTERNAL_SERVER_ERROR),
 	SERVICE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
 
 	private final HttpStatus status;
@@ -124,6 +130,7 @@ public enum ResultCode {
 			case TOO_MANY_STREAMS -> "too many event streams open";
 			case SERVICE_UNAVAILABLE -> "service temporarily unavailable";
 			case INTERNAL_ERROR -> "internal error";
+			case UNREADABLE_DATA -> "stored data cannot be decrypted here";
 			default -> "bad request";
 		};
 	}

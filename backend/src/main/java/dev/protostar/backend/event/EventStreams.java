@@ -34,6 +34,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.protostar.backend.api.ResultCode;
 import dev.protostar.backend.queue.QueueClientProperties;
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
+import dev.protostar.contract.crypto.UnreadableValueException;
 import dev.protostar.contract.queue.QueueKeys;
 
 /**
@@ -77,6 +80,8 @@ class EventStreams implements SmartLifecycle {
 
 	private final EventStreamProperties properties;
 
+	private final DataCipher cipher;
+
 	private final String color;
 
 	private final Map<String, Set<Stream>> byUser = new ConcurrentHashMap<>();
@@ -116,10 +121,11 @@ class EventStreams implements SmartLifecycle {
 	private volatile boolean running;
 
 	EventStreams(StringRedisTemplate redis, QueueClientProperties queue, EventStreamProperties properties,
-			@Value("${protostar.color:}") String color, MeterRegistry meters) {
+			DataCipher cipher, @Value("${protostar.color:}") String color, MeterRegistry meters) {
 		this.redis = redis;
 		this.keys = queue.keys();
 		this.properties = properties;
+		this.cipher = cipher;
 		this.color = color;
 		Gauge.builder("protostar.sse.streams", this.open, AtomicInteger::get)
 			.description("SSE event streams open on this instance")
@@ -336,10 +342,22 @@ class EventStreams implements SmartLifecycle {
 					String id = record.getId().getValue();
 					Object event = record.getValue().get("event");
 					Object data = record.getValue().get("data");
-					stream.send(SseEmitter.event()
-						.id(id)
-						.name((event != null) ? event.toString() : "message")
-						.data((data != null) ? oneLine(data.toString()) : "{}"));
+					String name = (event != null) ? event.toString() : "message";
+					String body;
+					try {
+						body = (data != null) ? oneLine(this.cipher.decryptJson(data.toString(), EncryptedFields.EVENT_DATA))
+								: "{}";
+					}
+					catch (UnreadableValueException ex) {
+						// Said like a gap in the stream: the client refetches the messages,
+						// and the id still advances, so one bad entry cannot stop the rest.
+						warnThrottled("Event streams: an event cannot be decrypted (" + ex.getMessage() + ")");
+						Object jobId = record.getValue().get("jobId");
+						name = "lost";
+						body = "{\"jobId\":\"" + jsonSafe((jobId != null) ? jobId.toString() : "")
+								+ "\",\"reason\":\"unreadable\"}";
+					}
+					stream.send(SseEmitter.event().id(id).name(name).data(body));
 					stream.lastId = id;
 				}
 				if (records.size() < this.properties.replayBatch()) {
@@ -522,10 +540,14 @@ class EventStreams implements SmartLifecycle {
 	}
 
 	private void warnThrottled(String what, DataAccessException ex) {
+		warnThrottled("Event streams: " + what + ", Redis is unavailable (" + ex.getMessage() + ")");
+	}
+
+	private void warnThrottled(String message) {
 		long now = System.currentTimeMillis();
 		long last = this.lastWarning.get();
 		if (now - last >= WARN_EVERY_MILLIS && this.lastWarning.compareAndSet(last, now)) {
-			logger.warn("Event streams: " + what + ", Redis is unavailable (" + ex.getMessage() + ")");
+			logger.warn(message);
 		}
 	}
 

@@ -33,7 +33,8 @@ public class JobQueueClient {
 		this.properties = properties;
 		this.cipher = cipher;
 		this.producer = new JobProducer(redis, properties.keys());
-		this.events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl());
+		this.events = new JobEvents(redis, properties.keys(), properties.eventsMaxLen(), properties.eventsTtl(),
+				cipher);
 	}
 
 	public QueueClientProperties properties() {

@@ -6,6 +6,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -15,13 +18,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.protostar.backend.IntegrationTestSupport;
 import dev.protostar.backend.OtherInstance;
+import dev.protostar.backend.SseClient;
+import dev.protostar.backend.SseClient.Event;
+import dev.protostar.backend.queue.QueueClientProperties;
 import dev.protostar.contract.crypto.DataCipher;
 import dev.protostar.contract.crypto.EncryptedFields;
+import dev.protostar.contract.queue.JobEvents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +58,9 @@ class EncryptedConversationsIntegrationTests extends IntegrationTestSupport {
 
 	@Autowired
 	private StringRedisTemplate redis;
+
+	@Autowired
+	private QueueClientProperties queue;
 
 	@Test
 	void withAnActiveKeyNothingIsStoredOrQueuedInPlaintextYetAllReadsBackAndIsFound() throws Exception {
@@ -101,6 +113,60 @@ class EncryptedConversationsIntegrationTests extends IntegrationTestSupport {
 			.orElseThrow();
 		assertThat(entry.get("question").asString()).isEqualTo("How many days of leave, " + this.marker + "?");
 		assertThat(entry.get("answerExcerpt").asString()).isEqualTo("Fifteen days a year [1].");
+	}
+
+	@Test
+	void eventsWaitInRedisEncryptedAndReachEitherColourDecrypted() throws Exception {
+		JsonNode user = signup();
+		String token = user.get("accessToken").asString();
+		String userId = user.at("/user/id").asString();
+		JobEvents worker = new JobEvents(this.redis, this.queue.keys(), 1000, Duration.ofMinutes(5), this.cipher);
+		JobEvents unknownKey = new JobEvents(this.redis, this.queue.keys(), 1000, Duration.ofMinutes(5),
+				DataCipher.of("k9:" + randomKey(), "k9"));
+		try (SseClient blue = events(token, null);
+				SseClient onGreen = SseClient.connect(http, green.baseUrl(), token, null, this.clientIp)) {
+			assertThat(blue.next().name()).isEqualTo("ready");
+			assertThat(onGreen.next().name()).isEqualTo("ready");
+			List<String> ids = List.of(worker.publish(userId, "job-1", "token", Map.of("text", "Fifteen " + this.marker)),
+					unknownKey.publish(userId, "job-1", "token", Map.of("text", "never shown")),
+					worker.publish(userId, "job-1", "completed", Map.of("attempt", 1)));
+
+			// This instance has no key active, green has k2: both read what the worker wrote.
+			for (SseClient client : List.of(blue, onGreen)) {
+				List<Event> received = client.next(3);
+				assertThat(received).extracting(Event::id).containsExactlyElementsOf(ids);
+				assertThat(received).extracting(Event::name).containsExactly("token", "lost", "completed");
+				assertThat(json.readTree(received.get(0).data()).get("text").asString())
+					.isEqualTo("Fifteen " + this.marker);
+				assertThat(json.readTree(received.get(1).data()))
+					.isEqualTo(json.readTree("{\"jobId\":\"job-1\",\"reason\":\"unreadable\"}"));
+			}
+		}
+		List<MapRecord<String, Object, Object>> stored = this.redis.opsForStream()
+			.range(this.queue.keys().userStream(userId), Range.unbounded());
+		assertThat(stored).hasSize(3).allSatisfy((entry) -> assertThat(entry.getValue().get("data").toString())
+			.startsWith("{\"encrypted\":\"pse1:k").doesNotContain(this.marker).doesNotContain("never shown"));
+	}
+
+	@Test
+	void aValueWhoseKeyIsMissingFailsItsRequestWithAnEnvelopeNamingTheKey() throws Exception {
+		String token = token();
+		String conversationId = body(onGreen("POST", "/api/conversations", token, "{}")).at("/data/id").asString();
+		this.jdbc.update("INSERT INTO messages (id, conversation_id, role, content, status) VALUES (?, ?::uuid, 'user', ?,"
+				+ " 'answered')", UUID.randomUUID(), conversationId,
+				DataCipher.of("k9:" + randomKey(), "k9").encrypt("Secret " + this.marker, EncryptedFields.MESSAGE_CONTENT));
+
+		HttpResponse<String> read = onGreen("GET", "/api/conversations/" + conversationId + "/messages", token, null);
+
+		assertThat(read.statusCode()).isEqualTo(500);
+		assertThat(body(read).get("resultCode").asString()).isEqualTo("UNREADABLE_DATA");
+		assertThat(body(read).get("message").asString()).contains("data key 'k9'").doesNotContain(this.marker);
+	}
+
+	private static String randomKey() {
+		byte[] key = new byte[32];
+		new SecureRandom().nextBytes(key);
+		return Base64.getEncoder().encodeToString(key);
 	}
 
 	@Test

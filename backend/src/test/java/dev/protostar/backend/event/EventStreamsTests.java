@@ -7,6 +7,7 @@ import org.springframework.data.redis.core.StreamOperations;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.protostar.backend.queue.QueueClientProperties;
+import dev.protostar.contract.crypto.DataCipher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -38,7 +39,7 @@ class EventStreamsTests {
 				"protostar:events:", 3, 1000, java.time.Duration.ofMinutes(5)),
 				new EventStreamProperties(java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(3), 5,
 						java.time.Duration.ofMinutes(30), 200, java.time.Duration.ofSeconds(2)),
-				"blue", new SimpleMeterRegistry());
+				DataCipher.plaintext(), "blue", new SimpleMeterRegistry());
 		streams.start();
 		try {
 			streams.open("u-1", null);

@@ -24,6 +24,13 @@ public final class EncryptedFields {
 	/** The question in a chat job's payload ({@code ChatJobPayload.message}), while it waits in Redis. */
 	public static final String CHAT_JOB_MESSAGE = "chat-job.message";
 
+	/**
+	 * An event's {@code data} in a user's Redis event stream: the answer's tokens,
+	 * {@code reset} text and the rest, while they wait there for a reconnect with
+	 * {@code Last-Event-ID}; stored as the JSON object {@code {"encrypted": "…"}}.
+	 */
+	public static final String EVENT_DATA = "events.data";
+
 	private EncryptedFields() {
 	}
 

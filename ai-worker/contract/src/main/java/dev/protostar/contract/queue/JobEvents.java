@@ -7,6 +7,9 @@ import java.util.Map;
 
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import dev.protostar.contract.crypto.DataCipher;
+import dev.protostar.contract.crypto.EncryptedFields;
+
 /**
  * Publishes job events for the browser: XADD to the user's stream (the entry id is the
  * SSE event id, so a reconnect with Last-Event-ID replays from the stream on any backend
@@ -14,6 +17,11 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * SSE connection wakes up), in one script. The worker publishes a job's progress and
  * outcome, the backend what happens before a job runs ({@code accepted}). See
  * ai-worker/QUEUE.md, "Events".
+ * <p>
+ * An event's data is encrypted when a data key is active ({@link DataCipher#encryptJson},
+ * field {@link EncryptedFields#EVENT_DATA}): the stream keeps an answer's every token
+ * until it expires, so without that Redis (and its snapshots) would hold the answers in
+ * clear. The event's name and job id stay readable: they say nothing of the content.
  */
 public class JobEvents {
 
@@ -25,15 +33,19 @@ public class JobEvents {
 
 	private final Duration ttl;
 
+	private final DataCipher cipher;
+
 	/**
 	 * @param maxLen approximate number of events kept per user stream
 	 * @param ttl how long a user's stream outlives its last event
+	 * @param cipher what the events' data is written with
 	 */
-	public JobEvents(StringRedisTemplate redis, QueueKeys keys, int maxLen, Duration ttl) {
+	public JobEvents(StringRedisTemplate redis, QueueKeys keys, int maxLen, Duration ttl, DataCipher cipher) {
 		this.redis = redis;
 		this.keys = keys;
 		this.maxLen = maxLen;
 		this.ttl = ttl;
+		this.cipher = cipher;
 	}
 
 	/**
@@ -49,7 +61,7 @@ public class JobEvents {
 		}
 		return this.redis.execute(QueueScripts.PUBLISH_EVENT, List.of(this.keys.userStream(userId)),
 				this.keys.userChannel(userId), Integer.toString(this.maxLen), Long.toString(this.ttl.toSeconds()), jobId,
-				event, body(jobId, data));
+				event, this.cipher.encryptJson(body(jobId, data), EncryptedFields.EVENT_DATA));
 	}
 
 	/** An event's {@code data}: a JSON object of {@code jobId} and then the event's fields. */

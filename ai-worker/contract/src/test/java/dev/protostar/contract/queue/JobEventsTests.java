@@ -7,6 +7,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.protostar.contract.crypto.DataCipher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -25,7 +27,8 @@ class JobEventsTests {
 
 	@Test
 	void aUserIdThatCannotBePartOfAKeyIsRefusedBeforeRedisIsAsked() {
-		JobEvents events = new JobEvents(null, new QueueKeys("p:", "e:"), 10, Duration.ofMinutes(5));
+		JobEvents events = new JobEvents(null, new QueueKeys("p:", "e:"), 10, Duration.ofMinutes(5),
+				DataCipher.plaintext());
 		assertThatIllegalArgumentException().isThrownBy(() -> events.publish("a b", "j", "token", Map.of()))
 			.withMessage("malformed userId for an event key");
 	}
