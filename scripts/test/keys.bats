@@ -124,7 +124,7 @@ env_value() { sed -n "s/^$1=//p" "$ENV_FILE"; }
   assert_output_contains "the backend's redeploy failed (see above): $ENV_FILE has its previous keys again; the old colour kept serving"
   [[ "$(cat "$ENV_FILE")" == "$before" ]] || fail ".env not restored: $(diff <(echo "$before") "$ENV_FILE")"
   refute_called "ai-worker"
-  ! grep -q data-key-activate "$STATE_DIR_T/audit.log"
+  ! grep -q data-key-activate "$STATE_DIR_T/audit.log" || fail "k2 was activated" "$(cat "$STATE_DIR_T/audit.log")"
   assert_unlocked
 }
 
