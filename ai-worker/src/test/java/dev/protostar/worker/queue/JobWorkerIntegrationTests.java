@@ -183,8 +183,9 @@ class JobWorkerIntegrationTests {
 		assertThat(dead.id()).isEqualTo("poison-1");
 		assertThat(dead.attempts()).isEqualTo(3);
 		assertThat(dead.lastError()).isEqualTo("IllegalStateException: cannot parse model output");
-		assertThat(this.fixture.counter("protostar.queue.jobs.dead.lettered", "type", "chat", "reason", "exhausted"))
-			.isEqualTo(1);
+		// Counted once the fail script has answered, a moment after Redis shows the job dead.
+		await(WAIT, "the dead letter is counted",
+				() -> this.fixture.counter("protostar.queue.jobs.dead.lettered", "type", "chat", "reason", "exhausted") == 1);
 
 		// Replayed from the dead-letter store, it gets all its attempts again.
 		assertThat(this.producer.replay("poison-1")).isTrue();
