@@ -75,16 +75,18 @@ backup_version() {
 # backup_name DB UTC-TIME VERSION — the object's name (under BACKUP_S3_PREFIX).
 backup_name() { printf '%s-%s-%s.pgdump\n' "$1" "$2" "$3"; }
 
-# backups_to_delete LAST DAILY WEEKLY < NAMES — the names retention removes. Kept: the
-# LAST newest; the newest of each of the DAILY most recent days that have a backup; the
-# newest of each of the WEEKLY most recent ISO weeks that have one (as restic's
-# --keep-last/--keep-daily/--keep-weekly). Names that are not ours are never listed.
+# backups_to_delete DATABASE LAST DAILY WEEKLY < NAMES — the names retention removes. Kept:
+# the LAST newest; the newest of each of the DAILY most recent days that have a backup;
+# the newest of each of the WEEKLY most recent ISO weeks that have one (as restic's
+# --keep-last/--keep-daily/--keep-weekly). Only DATABASE's backups are counted and
+# listed: another stack's under the same prefix (another database name) is not ours to
+# prune, nor is a name that is not a backup's.
 backups_to_delete() {
-  local last=$1 daily=$2 weekly=$3 name stamp day week i=0
+  local database=$1 last=$2 daily=$3 weekly=$4 name stamp day week i=0
   local -A days=() weeks=()
   local -a names=()
   while read -r name; do
-    [[ "$name" =~ $BACKUP_NAME_RE ]] && names+=("${BASH_REMATCH[2]} $name")
+    [[ "$name" =~ $BACKUP_NAME_RE && "${BASH_REMATCH[1]}" == "$database" ]] && names+=("${BASH_REMATCH[2]} $name")
   done
   ((${#names[@]})) || return 0
   while read -r stamp name; do

@@ -64,7 +64,7 @@ backup_env() {
 
 # --- retention: which names go -------------------------------------------------------------
 
-delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backups_to_delete $1 $2 $3" <<<"$4"; }
+delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backups_to_delete p $1 $2 $3" <<<"$4"; }
 
 @test "retention keeps the last N, the newest per day and per ISO week, and deletes the rest" {
   names=$(printf 'p-%s-v1.pgdump\n' 20260501T030000Z 20260501T120000Z 20260430T030000Z 20260429T030000Z \
@@ -83,6 +83,13 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   [[ -z "$output" ]] || fail "$output"
   run delete_of 1 0 0 ""
   [[ -z "$output" ]]
+}
+
+@test "retention: another stack's backups under the same prefix (another database) are left alone" {
+  names=$(printf '%s\n' p-20260501T030000Z-v1.pgdump other-20260501T030000Z-v1.pgdump other-20260502T030000Z-v1.pgdump \
+    p-20260502T030000Z-v1.pgdump other-20260503T030000Z-v1.pgdump)
+  run delete_of 1 0 0 "$names"
+  [[ "$output" == p-20260501T030000Z-v1.pgdump ]] || fail "$output"
 }
 
 @test "uri_encode and the canonical query the signature covers" {

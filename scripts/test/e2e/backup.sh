@@ -10,7 +10,7 @@
 #   backup → restore into an empty database: same row counts, identical vectors, the
 #   HNSW index back and answering; backup list; a backup to an unreachable endpoint or with a refused
 #   key fails loudly and leaves the earlier backups as they were; retention deletes only
-#   the oldest and nothing that is not a backup; the systemd timer's service, run as
+#   this database's oldest, not another stack's nor anything that is not a backup; the systemd timer's service, run as
 #   systemd would run it, makes a backup; restore into production is refused while the
 #   apps run; a corrupt dump or the store dying mid-download changes nothing in
 #   production; then restore replaces the database (--stop-apps) keeping the old one.
@@ -281,6 +281,8 @@ retention_deletes_only_the_oldest() {
     put_object "$E2E_PROJECT/$POSTGRES_DB-$old-0123456789ab.pgdump" "PGDMP old"
   done
   put_object "$E2E_PROJECT/notes.txt" "not a backup"
+  # Another stack's, under the same prefix: its database has another name.
+  put_object "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump" "PGDMP another stack's"
   put_object "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" "PGDMP kept elsewhere"
   # Keep the 2 newest and one per day for 2 days: today's newest, then 2020-01-03.
   with_env BACKUP_KEEP_LAST=2 BACKUP_KEEP_DAILY=2 BACKUP_KEEP_WEEKLY=0 -- protostar backup 2>&1 | tee "$E2E_DIR/backup2.log"
@@ -290,7 +292,8 @@ retention_deletes_only_the_oldest() {
   grep -q "deleted $POSTGRES_DB-20200101T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   grep -q "deleted $POSTGRES_DB-20200102T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   expected=$(printf '%s\n' "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" \
-    "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
     "$E2E_PROJECT/$(cat "$E2E_DIR/first")" "$E2E_PROJECT/$second" | sort)
   diff <(echo "$expected") <(objects)
 }
@@ -468,7 +471,7 @@ check "restore of a name that is not there is refused, naming it" restore_of_an_
 check "a backup to an unreachable endpoint fails loudly and leaves the earlier backups intact" unreachable_endpoint_fails_loudly_and_deletes_nothing
 check "a backup with a refused key fails loudly and deletes nothing" refused_key_fails_loudly_and_deletes_nothing
 check "an S3 server that stops answering mid-upload fails the backup; nothing deleted" s3_dying_mid_upload_fails_and_deletes_nothing
-check "retention deletes only the oldest backups, never other objects" retention_deletes_only_the_oldest
+check "retention deletes only this database's oldest backups, never other objects" retention_deletes_only_the_oldest
 check "the backup timer's service, run as systemd runs it, makes a backup" timer_service_makes_a_backup
 check "restore into production needs --yes and is refused while the apps run" restore_into_production_refused_while_apps_run
 check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
