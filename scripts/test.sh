@@ -178,10 +178,11 @@ fi
 if wants java || wants e2e || wants fresh; then
   ensure_tools curl openssl jq python3
   ensure_docker
-  # Debian's chromium and its driver for the browser tests (production-stack.sh), not
-  # needed by the fresh tier's inner run, which skips them.
+  # Debian's chromium and its driver for the browser tests (production-stack.sh), and age
+  # for the encrypted backups (backup.sh): not needed by the fresh tier's inner run,
+  # which skips them.
   if wants e2e && [[ -z "${PROTOSTAR_FRESH_MACHINE:-}" ]]; then
-    ensure_tools chromium chromedriver=chromium-driver
+    ensure_tools chromium chromedriver=chromium-driver age age-keygen=age
   fi
   step images "building the offline images (skipped when present)"
   build_offline_images

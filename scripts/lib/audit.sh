@@ -24,6 +24,6 @@ audit_line() {
 
 # append_audit LINE — LINE at the end of the log.
 append_audit() {
-  mkdir -p "$STATE_DIR"
-  printf '%s\n' "$1" >>"$(audit_file)"
+  [[ -d "$STATE_DIR" ]] || mkdir -p "$STATE_DIR"
+  printf '%s\n' "$1" >>"$STATE_DIR/audit.log" # audit_file, without a fork
 }

@@ -55,19 +55,34 @@ color_settings_file() { printf '%s/colors/backend-%s.settings\n' "$STATE_DIR" "$
 # container from, as it is now, with IMAGE for COLOR: the compose command (project, file,
 # profiles), the compose file, every variable it names and the settings files it reads
 # (the backend's env_file, a .env beside the compose file), and Compose's own COMPOSE_*
-# variables. Secrets go into the hash only.
+# variables. Secrets go into the hash only. Read with builtins (one fork: the hash): it is
+# on a warm rollback's clock, where each fork waits for a core on a saturated host.
 settings_fingerprint() {
-  local color=$1 image=$2 var
-  local "$(color_image_var "$color")=$image"
-  {
-    compose_command
-    cat "$COMPOSE_FILE_PRODUCTION"
-    for var in $(grep -oE '\$\{?[A-Za-z_][A-Za-z0-9_]*' "$COMPOSE_FILE_PRODUCTION" | tr -d '{$' | sort -u); do
-      printf '%s=%s\n' "$var" "${!var:-}"
+  local color=$1 image=$2 line rest name file sum
+  local -a lines names=()
+  local -A named=()
+  local "BACKEND_${color^^}_IMAGE=$image" # color_image_var, without a fork
+  mapfile -t lines <"$COMPOSE_FILE_PRODUCTION"
+  for line in "${lines[@]}"; do
+    rest=$line
+    while [[ "$rest" =~ \$\{?([A-Za-z_][A-Za-z0-9_]*) ]]; do
+      name=${BASH_REMATCH[1]}
+      [[ -n "${named[$name]:-}" ]] || names+=("$name")
+      named[$name]=1
+      rest=${rest#*"${BASH_REMATCH[0]}"}
     done
-    for var in $(compgen -v COMPOSE_ | sort); do printf '%s=%s\n' "$var" "${!var}"; done
-    cat "${BACKEND_SETTINGS_FILE:-/dev/null}" "$(dirname "$COMPOSE_FILE_PRODUCTION")/.env" 2>/dev/null || true
-  } | sha256sum | cut -d' ' -f1
+  done
+  sum=$({
+    compose_command
+    printf '%s\n' "${lines[@]}"
+    for name in "${names[@]}" ${!COMPOSE_@}; do printf '%s=%s\n' "$name" "${!name:-}"; done
+    for file in "${BACKEND_SETTINGS_FILE:-}" "${COMPOSE_FILE_PRODUCTION%/*}/.env"; do
+      [[ -n "$file" && -r "$file" ]] || continue
+      mapfile -t lines <"$file"
+      printf '%s\n' "${lines[@]}"
+    done
+  } | sha256sum)
+  printf '%s\n' "${sum%% *}"
 }
 
 # === Runners ===============================================================================
@@ -89,17 +104,23 @@ color_health() {
   docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo unknown
 }
 
+# color_container COLOR — the name Compose gives that colour's container.
+color_container() { printf '%s-backend-%s-1\n' "$COMPOSE_PROJECT_NAME" "$1"; }
+
 # color_ready COLOR IMAGE [IMAGE_ID] — that colour runs IMAGE with the settings as they
 # are now (a warm colour started before .env or .env.backend changed is not ready: it
 # would bring back the old settings) and its health check passes.
 color_ready() {
-  local color=$1 image=$2 image_id=${3:-} id health config_image container_image shares
+  local color=$1 image=$2 image_id=${3:-} id state health config_image container_image shares
+  local format='{{.Id}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.Config.Image}} {{.Image}} {{.HostConfig.CpuShares}}'
   READY_COLOR_ID="" READY_CPU_SHARES=""
-  id=$(service_containers "backend-$color" | head -n 1)
-  [[ -n "$id" ]] || return 1
-  read -r health config_image container_image shares < <(docker inspect -f \
-    '{{.State.Health.Status}} {{.Config.Image}} {{.Image}} {{.HostConfig.CpuShares}}' "$id" 2>/dev/null) || return 1
-  [[ "$health $config_image" == "healthy $image" ]] || return 1
+  # One inspection, by the container's name (a warm rollback's clock); by the labels when
+  # no container has that name (Compose's compatibility mode names it project_service_1).
+  read -r id state health config_image container_image shares < <(
+    docker inspect -f "$format" "$(color_container "$color")" 2>/dev/null ||
+      docker inspect -f "$format" "$(service_containers "backend-$color" | head -n 1)" 2>/dev/null
+  ) || return 1
+  [[ "$state $health $config_image" == "running healthy $image" ]] || return 1
   READY_COLOR_ID=$id READY_CPU_SHARES=$shares
   # The quick answer when this CLI started that very container, from that image, with
   # the settings as they are now; else Compose's own (a dry run, which loads the whole
@@ -128,7 +149,7 @@ record_color_settings() {
 # hash without changing a setting: `up` then recreates the colour blue/green, as always.
 color_settings_current() {
   local recorded
-  recorded=$(cat "$(color_settings_file "$1")" 2>/dev/null) || return 1
+  read -r recorded 2>/dev/null <"$STATE_DIR/colors/backend-$1.settings" || return 1 # color_settings_file, without a fork
   [[ "$recorded" == "$2 $(settings_fingerprint "$1" "$3")" ]]
 }
 

@@ -7,9 +7,12 @@ source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
 
 readonly BACKUP_VARIABLES=(BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
   BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_S3_CACERT BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY
-  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM)
-# <database>-<UTC time>-<app version>.pgdump
-readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump$'
+  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM BACKUP_AGE_RECIPIENTS)
+# <database>-<UTC time>-<app version>.pgdump[.age]: .age when encrypted (all backups made
+# since BACKUP_AGE_RECIPIENTS; older ones are plain dumps, still listed and restored).
+readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump(\.age)?$'
+# An age X25519 recipient (public key): "age1" and 58 bech32 characters.
+readonly AGE_RECIPIENT_RE='^age1[02-9ac-hj-np-z]{58}$'
 
 # load_backup_config — .env (load_config) plus the backup settings, checked; defaults
 # for the optional ones. Settings come from the file only, never from the caller.
@@ -53,6 +56,11 @@ load_backup_config() {
     problems+=("BACKUP_COMPRESSION=$BACKUP_COMPRESSION is malformed: expected gzip, zstd or lz4, with an optional :LEVEL, or none")
   [[ "$BACKUP_RESTORE_WORK_MEM" =~ ^[0-9]+(MB|GB)$ ]] ||
     problems+=("BACKUP_RESTORE_WORK_MEM=$BACKUP_RESTORE_WORK_MEM is malformed: expected a PostgreSQL size such as 512MB or 1GB")
+  local recipient
+  for recipient in $(backup_recipients); do
+    [[ "$recipient" =~ $AGE_RECIPIENT_RE ]] ||
+      problems+=("BACKUP_AGE_RECIPIENTS holds '$recipient', which is not an age public key (age1..., from age-keygen)")
+  done
   if ((${#problems[@]})); then
     local problem
     for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$(env_file)" "$problem" >&2; done
@@ -72,19 +80,34 @@ backup_version() {
   printf '%s\n' "${image//[^A-Za-z0-9._-]/_}"
 }
 
-# backup_name DB UTC-TIME VERSION — the object's name (under BACKUP_S3_PREFIX).
-backup_name() { printf '%s-%s-%s.pgdump\n' "$1" "$2" "$3"; }
+# backup_name DB UTC-TIME VERSION — the object's name (under BACKUP_S3_PREFIX): an
+# encrypted dump's.
+backup_name() { printf '%s-%s-%s.pgdump.age\n' "$1" "$2" "$3"; }
 
-# backups_to_delete LAST DAILY WEEKLY < NAMES — the names retention removes. Kept: the
-# LAST newest; the newest of each of the DAILY most recent days that have a backup; the
-# newest of each of the WEEKLY most recent ISO weeks that have one (as restic's
-# --keep-last/--keep-daily/--keep-weekly). Names that are not ours are never listed.
+# backup_recipients — BACKUP_AGE_RECIPIENTS, one per line (the setting separates them with
+# commas or spaces).
+backup_recipients() {
+  local recipient
+  for recipient in ${BACKUP_AGE_RECIPIENTS//,/ }; do printf '%s\n' "$recipient"; done
+}
+
+# require_age — age (the encryption tool, Debian's package) is installed, or abort.
+require_age() {
+  command -v age >/dev/null || abort "age is needed to encrypt and decrypt backups (apt-get install age)"
+}
+
+# backups_to_delete DATABASE LAST DAILY WEEKLY < NAMES — the names retention removes. Kept:
+# the LAST newest; the newest of each of the DAILY most recent days that have a backup;
+# the newest of each of the WEEKLY most recent ISO weeks that have one (as restic's
+# --keep-last/--keep-daily/--keep-weekly). Only DATABASE's backups are counted and
+# listed: another stack's under the same prefix (another database name) is not ours to
+# prune, nor is a name that is not a backup's.
 backups_to_delete() {
-  local last=$1 daily=$2 weekly=$3 name stamp day week i=0
+  local database=$1 last=$2 daily=$3 weekly=$4 name stamp day week i=0
   local -A days=() weeks=()
   local -a names=()
   while read -r name; do
-    [[ "$name" =~ $BACKUP_NAME_RE ]] && names+=("${BASH_REMATCH[2]} $name")
+    [[ "$name" =~ $BACKUP_NAME_RE && "${BASH_REMATCH[1]}" == "$database" ]] && names+=("${BASH_REMATCH[2]} $name")
   done
   ((${#names[@]})) || return 0
   while read -r stamp name; do

@@ -86,9 +86,12 @@ deploy_lock() {
 # for the cores like everyone else. Best effort: a negative nice value needs root (the CLI
 # runs as root on the host); refused, the change goes on at the usual priority. Containers
 # are not the CLI's children: their weights are their own (backend-colors.sh).
+PRIORITY_RAISED=""
 raise_priority() {
+  [[ -z "$PRIORITY_RAISED" ]] || return 0
   renice -n -10 -p $$ >/dev/null 2>&1 || true
   ionice -c 2 -n 0 -p $$ >/dev/null 2>&1 || true
+  PRIORITY_RAISED=1
 }
 
 # deploy_audit RESULT [REASON] — appends the line for this change.

@@ -13,7 +13,7 @@ abort() {
 # step N/M "text" — numbered progress for long commands.
 step() { printf '[%s] %s\n' "$1" "$2" >&2; }
 
-utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+utc_now() { TZ=UTC0 printf '%(%Y-%m-%dT%H:%M:%SZ)T\n' -1; }
 
 # log_file NAME — where the output of a long command goes: kept after a failure, so the
 # full output can be read.

@@ -500,7 +500,11 @@ record_first_start() {
 # containers only (env_file); compose/<app>.env.example lists what each app reads.
 
 # app_settings_file APP — .env.backend or .env.ai-worker, beside .env.
-app_settings_file() { printf '%s/.env.%s\n' "$(dirname "$(env_file)")" "$1"; }
+app_settings_file() {
+  local file=${PROTOSTAR_ENV_FILE:-$PROTOSTAR_ROOT/.env} # env_file, without a fork
+  [[ "$file" == */* ]] && file=${file%/*} || file=.
+  printf '%s/.env.%s\n' "$file" "$1"
+}
 
 # app_of_setting KEY — the app (backend, ai-worker) whose settings file takes KEY.
 app_of_setting() {
@@ -676,17 +680,22 @@ export_image_defaults() {
 # write_state KEY=VALUE... — updates the state file atomically (write, then rename), so
 # a command killed half-way leaves the old state, never a torn one.
 write_state() {
-  local file tmp pair key
-  file=$(state_file)
-  mkdir -p "$STATE_DIR"
-  tmp=$(mktemp "$file.XXXXXX")
-  [[ -f "$file" ]] && cp "$file" "$tmp"
-  for pair in "$@"; do
-    key=${pair%%=*}
-    sed -i "/^$key=/d" "$tmp"
-    printf '%s\n' "$pair" >>"$tmp"
-    export "${pair?}"
-  done
+  local file="$STATE_DIR/state.env" tmp pair line # state_file, without a fork
+  local -a lines=()
+  local -A given=()
+  [[ -d "$STATE_DIR" ]] || mkdir -p "$STATE_DIR"
+  tmp="$file.$$"
+  [[ ! -f "$file" ]] || mapfile -t lines <"$file"
+  for pair in "$@"; do given[${pair%%=*}]=1; done
+  # The other lines as they were, then the given pairs; written beside, then renamed.
+  # Builtins only (a deploy records its state on a rollback's clock).
+  {
+    for line in "${lines[@]}"; do
+      [[ -n "${given[${line%%=*}]:-}" && "$line" == *=* ]] || printf '%s\n' "$line"
+    done
+    printf '%s\n' "$@"
+  } >"$tmp"
+  for pair in "$@"; do export "${pair?}"; done
   mv "$tmp" "$file"
 }
 

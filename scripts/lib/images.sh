@@ -42,9 +42,15 @@ image_version() {
 # image_id_version IMAGE — "ID VERSION": the image's id and its PROTOSTAR_VERSION (empty
 # when it has none), in one call; fails when IMAGE is not in Docker.
 image_id_version() {
-  local out
+  local out line version=""
   out=$(docker image inspect -f '{{println .Id}}{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null) || return 1
-  printf '%s %s\n' "${out%%$'\n'*}" "$(sed -n 's/^PROTOSTAR_VERSION=//p' <<<"$out" | head -n 1)"
+  while IFS= read -r line; do
+    [[ "$line" != PROTOSTAR_VERSION=* ]] || {
+      version=${line#*=}
+      break
+    }
+  done <<<"$out"
+  printf '%s %s\n' "${out%%$'\n'*}" "$version"
 }
 
 # The version the app images are tagged with: the commit, marked when the tree differs.

@@ -18,9 +18,12 @@ active_include() { printf '%s/nginx/active-backend.conf\n' "$STATE_DIR"; }
 # include_color FILE — the colour an active-backend include sends every request to;
 # "split" for a weighted split; nothing when the file is missing or names no colour.
 include_color() {
-  local file=$1 entries
+  local file=$1 entries="" line
+  local re='^[[:space:]]*([0-9.]+%|\*)[[:space:]]+backend-(blue|green)[[:space:]]*;'
   [[ -r "$file" ]] || return 0
-  entries=$(sed -nE 's/^[[:space:]]*([0-9.]+%|\*)[[:space:]]+backend-(blue|green)[[:space:]]*;.*$/\1 \2/p' "$file")
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ $re ]] && entries+="${entries:+$'\n'}${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+  done <"$file"
   if [[ "$entries" =~ ^\*\ (blue|green)$ ]]; then
     printf '%s\n' "${BASH_REMATCH[1]}"
   elif [[ -n "$entries" ]]; then
@@ -54,8 +57,16 @@ public_request_args() {
 }
 
 # backend_header HEADERS — the value of X-Protostar-Backend in a curl -D dump.
+# Builtins only: the verification runs it per request on a rollback's clock.
 backend_header() {
-  tr -d '\r' <<<"$1" | sed -n 's/^[Xx]-[Pp]rotostar-[Bb]ackend:[[:space:]]*//p' | tail -n 1
+  local line value=""
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    [[ "${line,,}" == x-protostar-backend:* ]] || continue
+    value=${line#*:}
+    value=${value#"${value%%[![:space:]]*}"}
+  done <<<"$1"
+  printf '%s\n' "$value"
 }
 
 # The warm-up a new colour answers before it takes traffic: its readiness check runs on
@@ -93,7 +104,8 @@ warmup_command() {
 # nginx_running or the first nginx_exec).
 NGINX_CONTAINER=""
 find_nginx() {
-  [[ -n "$NGINX_CONTAINER" ]] || NGINX_CONTAINER=$(service_containers nginx | head -n 1)
+  [[ -z "$NGINX_CONTAINER" ]] || return 0
+  read -r NGINX_CONTAINER < <(service_containers nginx) || NGINX_CONTAINER=""
 }
 
 nginx_running() {
@@ -118,10 +130,27 @@ nginx_reload() { nginx_exec nginx -s reload; }
 # exec costs 0.1 s or more on a busy host, and a warm rollback is mostly such calls).
 # Returns 10 when nginx -t fails (nothing was reloaded), another status when the reload
 # or the exec failed.
+#
+# `nginx -s reload` only signals the master, which then reads the configuration, starts
+# new workers and only 100 ms later tells the old ones to stop accepting: requests sent
+# meanwhile still meet the old configuration, and the verification's first round was
+# wasted on them (three TLS handshakes, a third of a warm rollback). So the exec returns
+# once every worker that accepted before is "shutting down" (its process title) or gone,
+# bounded by RELOAD_SETTLE_TRIES polls of 20 ms.
+RELOAD_SETTLE_TRIES=100
 nginx_test_and_reload() {
   local out rc=0
   find_nginx
-  out=$(docker exec "$NGINX_CONTAINER" sh -c 'nginx -t || exit 10; nginx -s reload || exit 11' 2>&1) || rc=$?
+  out=$(docker exec "$NGINX_CONTAINER" sh -c 'nginx -t || exit 10
+    workers=$(grep -als "^nginx: worker process" /proc/[0-9]*/cmdline) accepting=""
+    [ -z "$workers" ] || accepting=$(grep -asL "shutting down" $workers)
+    nginx -s reload || exit 11
+    tries=0
+    while [ -n "$accepting" ] && [ "$tries" -lt "$1" ]; do
+      accepting=$(grep -asL "shutting down" $accepting)
+      [ -z "$accepting" ] || sleep 0.02
+      tries=$((tries + 1))
+    done' sh "$RELOAD_SETTLE_TRIES" 2>&1) || rc=$?
   ((rc == 0)) || printf '%s\n' "$out" | sed 's/^/    nginx: /' >&2
   return "$rc"
 }
@@ -204,7 +233,7 @@ verify_color() {
     seen=$(first_other_answer "$answers" "$color" "$version")
     if [[ -z "$seen" ]]; then
       ((misses == 0)) || tries=", after $misses round(s) with another answer"
-      info "      answered by: $(head -n 1 <<<"$answers") ($VERIFY_IN_A_ROW requests at once$tries)"
+      info "      answered by: ${answers%%$'\n'*} ($VERIFY_IN_A_ROW requests at once$tries)"
       return 0
     fi
     misses=$((misses + 1))

@@ -53,18 +53,25 @@ setup() {
   protostar_setup
   s3_server
   stub_running postgres
+  # age encrypts and decrypts: logged, its input passed through (the real one runs in the
+  # e2e test)
+  stub age '*' 'cat'
 }
+
+# A real age public key (its private key thrown away): the format check is age's own.
+RECIPIENT=age159uan9zmf9jashq7mpkec0g5hm69vtc8xpmxwv0ljf9snatsdvsqnamr2s
 
 backup_env() {
   write_env "BACKUP_S3_URL=https://s3.ops.example.org:8443" "BACKUP_S3_BUCKET=backups" \
-    "BACKUP_S3_ACCESS_KEY=protostar-backup" "BACKUP_S3_SECRET_KEY=backup-secret-0123456789" "$@"
+    "BACKUP_S3_ACCESS_KEY=protostar-backup" "BACKUP_S3_SECRET_KEY=backup-secret-0123456789" \
+    "BACKUP_AGE_RECIPIENTS=$RECIPIENT" "$@"
   write_state_file IMAGE_SOURCE=offline ACTIVE_COLOR=green BACKEND_BLUE_IMAGE=protostar/backend:aaa \
     BACKEND_GREEN_IMAGE=protostar/backend:1a2b3c4d5e6f AI_WORKER_IMAGE=protostar/ai-worker:1a2b3c4d5e6f
 }
 
 # --- retention: which names go -------------------------------------------------------------
 
-delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backups_to_delete $1 $2 $3" <<<"$4"; }
+delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backups_to_delete p $1 $2 $3" <<<"$4"; }
 
 @test "retention keeps the last N, the newest per day and per ISO week, and deletes the rest" {
   names=$(printf 'p-%s-v1.pgdump\n' 20260501T030000Z 20260501T120000Z 20260430T030000Z 20260429T030000Z \
@@ -83,6 +90,13 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   [[ -z "$output" ]] || fail "$output"
   run delete_of 1 0 0 ""
   [[ -z "$output" ]]
+}
+
+@test "retention: another stack's backups under the same prefix (another database) are left alone" {
+  names=$(printf '%s\n' p-20260501T030000Z-v1.pgdump other-20260501T030000Z-v1.pgdump other-20260502T030000Z-v1.pgdump \
+    p-20260502T030000Z-v1.pgdump other-20260503T030000Z-v1.pgdump)
+  run delete_of 1 0 0 "$names"
+  [[ "$output" == p-20260501T030000Z-v1.pgdump ]] || fail "$output"
 }
 
 @test "uri_encode and the canonical query the signature covers" {
@@ -114,10 +128,25 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   done
 }
 
-@test "backup: malformed settings are named, the secret never shown" {
-  backup_env "BACKUP_S3_URL=s3.example.org" "BACKUP_KEEP_LAST=0" "BACKUP_PART_SIZE_MB=2" "BACKUP_S3_SECRET_KEY=no spaces allowed" "BACKUP_S3_PREFIX=noslash"
+@test "backup: without BACKUP_AGE_RECIPIENTS it is refused, saying how to make the key pair" {
+  backup_env "BACKUP_AGE_RECIPIENTS="
   run protostar backup
   assert_status 1
+  assert_output_contains "backups are encrypted, and BACKUP_AGE_RECIPIENTS in $ENV_FILE is empty: make a key pair with age-keygen on a machine that is not one of the hosts"
+  assert_no_calls
+  # listing needs no key
+  run protostar backup list
+  assert_status 0
+}
+
+@test "backup: malformed settings are named, the secret never shown" {
+  backup_env "BACKUP_S3_URL=s3.example.org" "BACKUP_KEEP_LAST=0" "BACKUP_PART_SIZE_MB=2" "BACKUP_S3_SECRET_KEY=no spaces allowed" "BACKUP_S3_PREFIX=noslash" \
+    "BACKUP_AGE_RECIPIENTS=$RECIPIENT,age1nope ssh-rsa"
+  run protostar backup
+  assert_status 1
+  assert_output_contains "BACKUP_AGE_RECIPIENTS holds 'age1nope', which is not an age public key (age1..., from age-keygen)"
+  assert_output_contains "BACKUP_AGE_RECIPIENTS holds 'ssh-rsa'"
+  refute_output_contains "holds '$RECIPIENT'"
   assert_output_contains "BACKUP_S3_URL=s3.example.org is malformed"
   assert_output_contains "BACKUP_KEEP_LAST must be at least 1"
   assert_output_contains "BACKUP_PART_SIZE_MB=2 is malformed"
@@ -164,8 +193,10 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   assert_status 1
   assert_output_contains "backup failed, nothing deleted (earlier backups are untouched): pg_dump produced no dump"
   # the multipart upload was started for protostar-<time>-<serving colour's version>, then aborted
-  assert_output_line_matches 'starting the upload of protostar-[0-9]{8}T[0-9]{6}Z-1a2b3c4d5e6f\.pgdump'
+  assert_output_line_matches 'starting the upload of protostar-[0-9]{8}T[0-9]{6}Z-1a2b3c4d5e6f\.pgdump\.age$'
   assert_called "docker exec id-postgres pg_dump -U protostar -d protostar -Fc --compress=zstd:3"
+  # encrypted on its way out, for the recipient set
+  assert_call_line "age -r $RECIPIENT"
   grep -E -- '-X DELETE .*\?uploadId=up%2F1%2Bx$' "$STUB_LOG" >/dev/null || fail "upload not aborted" "$(cat "$STUB_LOG")"
   [[ $(grep -c -- '-X DELETE' "$STUB_LOG") == 1 ]]
   # no backup recorded for the alert on the last one's age
@@ -254,6 +285,28 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   run protostar restore protostar-20260501T031500Z-abc.pgdump --into check_db
   assert_status 0
   refute_called "exec -T postgres psql"
+}
+
+@test "restore of an encrypted backup needs --identity, and decrypts with it on the way to pg_restore" {
+  backup_env
+  s3_server size=1048576
+  stub docker 'exec -i * pg_restore *' 'cat >/dev/null'
+  run protostar restore protostar-20260501T031500Z-abc.pgdump.age --into check_db
+  assert_status 1
+  assert_output_contains "protostar-20260501T031500Z-abc.pgdump.age is encrypted: add --identity FILE"
+  assert_no_calls
+  run protostar restore protostar-20260501T031500Z-abc.pgdump.age --into check_db --identity "$TEST_ROOT/missing.key"
+  assert_status 1
+  assert_output_contains "--identity $TEST_ROOT/missing.key is not a readable file"
+  echo "AGE-SECRET-KEY-1TEST" >"$TEST_ROOT/backup.key"
+  run protostar restore protostar-20260501T031500Z-abc.pgdump.age --into check_db --identity "$TEST_ROOT/backup.key"
+  assert_status 0
+  assert_call_line "age --decrypt --identity $TEST_ROOT/backup.key"
+  assert_called "pg_restore -U protostar -d check_db"
+  # a plain (older) backup takes no identity
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --into check_db --identity "$TEST_ROOT/backup.key"
+  assert_status 1
+  assert_output_contains "is not encrypted (made before BACKUP_AGE_RECIPIENTS): restore it without --identity"
 }
 
 @test "restore of a missing backup names it" {

@@ -7,13 +7,14 @@
 # 127.0.0.1 port, as the management host's MinIO would be reached through ops-nginx.
 # Rows are inserted, with pgvector vectors (384 dimensions, incompressible, so the dump
 # takes several 5 MB parts); then:
-#   backup → restore into an empty database: same row counts, identical vectors, the
+#   backup (encrypted with age; the private key brought to each restore) → restore into an empty database: same row counts, identical vectors, the
 #   HNSW index back and answering; backup list; a backup to an unreachable endpoint or with a refused
 #   key fails loudly and leaves the earlier backups as they were; retention deletes only
-#   the oldest and nothing that is not a backup; the systemd timer's service, run as
+#   this database's oldest, not another stack's nor anything that is not a backup; the systemd timer's service, run as
 #   systemd would run it, makes a backup; restore into production is refused while the
 #   apps run; a corrupt dump or the store dying mid-download changes nothing in
-#   production; then restore replaces the database (--stop-apps) keeping the old one.
+#   production; then restore replaces the database (--stop-apps) keeping the old one; a
+#   marker row is not in a backup object, only in what its private key decrypts.
 # Last, documents move to S3Proxy behind a TLS front with a self-signed certificate (as
 # the management host's MinIO behind ops-nginx): without MANAGEMENT_CACERT an upload is
 # refused (503) and the backend logs the TLS failure; with it, `up` redeploys both apps
@@ -37,6 +38,12 @@ S3_NAME=$E2E_PROJECT-s3 S3_TLS_NAME=$E2E_PROJECT-s3-tls
 S3_PORT=$(free_port)
 S3_ACCESS=e2e-backup-key
 S3_SECRET=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
+# The backups' age key pair: the public key in .env, the private key (IDENTITY) only
+# where a restore is run, as an operator would bring it.
+command -v age-keygen >/dev/null || abort "age is needed (apt-get install age)"
+IDENTITY="$E2E_DIR/backup.key"
+age-keygen -o "$IDENTITY" 2>/dev/null
+RECIPIENT=$(age-keygen -y "$IDENTITY")
 cleanup() {
   local status=$1
   if [[ "$status" != 0 || "$E2E_FAILED" != 0 ]]; then
@@ -54,9 +61,10 @@ BACKUP_S3_ACCESS_KEY=$S3_ACCESS
 BACKUP_S3_SECRET_KEY=$S3_SECRET
 BACKUP_S3_PREFIX=$E2E_PROJECT/
 BACKUP_PART_SIZE_MB=5
+BACKUP_AGE_RECIPIENTS=$RECIPIENT
 ENV
 # Later lines win: drop the example's empty ones.
-for var in BACKUP_S3_URL BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_S3_PREFIX BACKUP_PART_SIZE_MB; do
+for var in BACKUP_S3_URL BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_S3_PREFIX BACKUP_PART_SIZE_MB BACKUP_AGE_RECIPIENTS; do
   sed -i "0,/^$var=/{/^$var=/d}" "$PROTOSTAR_ENV_FILE"
 done
 # shellcheck disable=SC1090 # generated above, plain KEY=value lines
@@ -86,7 +94,7 @@ fingerprint() {
 }
 # S3Proxy's file-system store lists folders as keys ending in /; MinIO does not.
 objects() { s3_list "$E2E_PROJECT/" "$E2E_DIR" | cut -d' ' -f1 | grep -v '/$' | sort; }
-backup_names() { objects | sed -n "s|^$E2E_PROJECT/\([^/]*\.pgdump\)\$|\1|p"; }
+backup_names() { objects | sed -n "s|^$E2E_PROJECT/\([^/]*\.pgdump\(\.age\)\?\)\$|\1|p"; }
 # refused CMD... — CMD fails; its output is in $E2E_DIR/out.
 refused() {
   if "$@" >"$E2E_DIR/out" 2>&1; then
@@ -191,7 +199,7 @@ seed_rows_with_vectors() {
 }
 backup_succeeds_in_parts() {
   protostar backup 2>&1 | tee "$E2E_DIR/backup1.log"
-  grep -qE "^backup $POSTGRES_DB-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}(-dirty)?\.pgdump: .* verified$" "$E2E_DIR/backup1.log"
+  grep -qE "^backup $POSTGRES_DB-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}(-dirty)?\.pgdump\.age: .* verified$" "$E2E_DIR/backup1.log"
   # 6000 × 384 float4 do not compress: more than one 5 MB part
   grep -qE 'completing and verifying the upload \(([2-9]|[1-9][0-9]+) parts' "$E2E_DIR/backup1.log"
   FIRST=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup1.log")
@@ -209,7 +217,7 @@ backup_list_shows_it() {
   grep -q '^1 backups in backups/' "$E2E_DIR/list.out"
 }
 restore_into_empty_database_is_identical() {
-  protostar restore "$(cat "$E2E_DIR/first")" --into e2e_verify 2>&1 | tee "$E2E_DIR/restore.log"
+  protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --into e2e_verify 2>&1 | tee "$E2E_DIR/restore.log"
   fingerprint e2e_verify | tee "$E2E_DIR/fingerprint.restored"
   diff "$E2E_DIR/fingerprint.before" "$E2E_DIR/fingerprint.restored"
   local indexdef valid plan
@@ -227,7 +235,7 @@ restore_into_empty_database_is_identical() {
   [[ "$(psql_db e2e_verify "SELECT count(*) FROM flyway_schema_history")" == "$(psql_app "SELECT count(*) FROM flyway_schema_history")" ]]
 }
 restore_into_a_non_empty_database_is_refused() {
-  refused protostar restore "$(cat "$E2E_DIR/first")" --into e2e_verify
+  refused protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --into e2e_verify
   grep -q 'database e2e_verify exists and holds' "$E2E_DIR/out"
 }
 restore_of_an_unknown_name_is_refused() {
@@ -281,6 +289,8 @@ retention_deletes_only_the_oldest() {
     put_object "$E2E_PROJECT/$POSTGRES_DB-$old-0123456789ab.pgdump" "PGDMP old"
   done
   put_object "$E2E_PROJECT/notes.txt" "not a backup"
+  # Another stack's, under the same prefix: its database has another name.
+  put_object "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump" "PGDMP another stack's"
   put_object "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" "PGDMP kept elsewhere"
   # Keep the 2 newest and one per day for 2 days: today's newest, then 2020-01-03.
   with_env BACKUP_KEEP_LAST=2 BACKUP_KEEP_DAILY=2 BACKUP_KEEP_WEEKLY=0 -- protostar backup 2>&1 | tee "$E2E_DIR/backup2.log"
@@ -290,14 +300,15 @@ retention_deletes_only_the_oldest() {
   grep -q "deleted $POSTGRES_DB-20200101T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   grep -q "deleted $POSTGRES_DB-20200102T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   expected=$(printf '%s\n' "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" \
-    "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
     "$E2E_PROJECT/$(cat "$E2E_DIR/first")" "$E2E_PROJECT/$second" | sort)
   diff <(echo "$expected") <(objects)
 }
 restore_into_production_refused_while_apps_run() {
-  refused protostar restore "$(cat "$E2E_DIR/first")" --yes
+  refused protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --yes
   grep -q 'running: add --stop-apps' "$E2E_DIR/out"
-  refused protostar restore "$(cat "$E2E_DIR/first")"
+  refused protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY"
   grep -q 'add --yes to confirm' "$E2E_DIR/out"
 }
 # A dump cut short (the first backup's first half, as a broken upload would leave it).
@@ -318,7 +329,7 @@ s3_dying_mid_download_fails_and_changes_nothing() {
   cutting_relay "$port" $((2 * 1024 * 1024))
   started=$(apps_started_at)
   S3_CONNECT_TIMEOUT=3 S3_STALL_SECONDS=5 refused with_env "BACKUP_S3_URL=http://127.0.0.1:$port" -- \
-    protostar restore "$(cat "$E2E_DIR/first")" --yes --stop-apps
+    protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --yes --stop-apps
   kill "$RELAY_PID" 2>/dev/null || true
   wait "$RELAY_PID" || true
   cat "$E2E_DIR/cut.log"
@@ -361,12 +372,33 @@ restore_into_production_replaces_the_database() {
   # Changes after the backup: they must be gone afterwards.
   psql_app "DELETE FROM e2e_chunks WHERE id <= 1000"
   psql_app "INSERT INTO users (id, email, password_hash, display_name) VALUES (gen_random_uuid(), 'late@example.com', 'x', 'Late')"
-  protostar restore "$(cat "$E2E_DIR/first")" --yes --stop-apps 2>&1 | tee "$E2E_DIR/restore-prod.log"
+  protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --yes --stop-apps 2>&1 | tee "$E2E_DIR/restore-prod.log"
   diff "$E2E_DIR/fingerprint.before" <(fingerprint "$POSTGRES_DB")
   # the previous database is kept, the apps are back and healthy
   [[ "$(psql_db postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${POSTGRES_DB}_before_%'")" == 1 ]]
   [[ "$(container_health backend-blue)" == healthy && "$(container_health ai-worker)" == healthy ]]
   https_get /api/health | jq -e '.data.status == "UP"'
+}
+# backup_objects_hold_no_plain_text — a unique marker in a row, a backup with pg_dump's
+# compression off (so the dump would carry it as it is): the object in the bucket is age's
+# and holds no trace of it; decrypted with the private key, the same object does (the
+# control: the search would have found it).
+backup_objects_hold_no_plain_text() {
+  local marker name
+  marker="e2e-backup-marker-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
+  psql_app "INSERT INTO e2e_chunks SELECT 999999, '$marker', embedding FROM e2e_chunks WHERE id = 1"
+  with_env BACKUP_COMPRESSION=none -- protostar backup --no-prune 2>&1 | tee "$E2E_DIR/backup-marker.log"
+  name=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup-marker.log")
+  [[ "$name" == *.pgdump.age ]]
+  s3_get_stream "$E2E_PROJECT/$name" >"$E2E_DIR/marker.object"
+  [[ "$(head -c 21 "$E2E_DIR/marker.object")" == age-encryption.org/v1 ]]
+  if grep -aqF "$marker" "$E2E_DIR/marker.object"; then
+    echo "the marker is in the backup object in plain text"
+    return 1
+  fi
+  age --decrypt --identity "$IDENTITY" -o "$E2E_DIR/marker.dump" "$E2E_DIR/marker.object"
+  [[ "$(head -c 5 "$E2E_DIR/marker.dump")" == PGDMP ]]
+  grep -aqF "$marker" "$E2E_DIR/marker.dump"
 }
 
 started=$SECONDS
@@ -468,12 +500,13 @@ check "restore of a name that is not there is refused, naming it" restore_of_an_
 check "a backup to an unreachable endpoint fails loudly and leaves the earlier backups intact" unreachable_endpoint_fails_loudly_and_deletes_nothing
 check "a backup with a refused key fails loudly and deletes nothing" refused_key_fails_loudly_and_deletes_nothing
 check "an S3 server that stops answering mid-upload fails the backup; nothing deleted" s3_dying_mid_upload_fails_and_deletes_nothing
-check "retention deletes only the oldest backups, never other objects" retention_deletes_only_the_oldest
+check "retention deletes only this database's oldest backups, never other objects" retention_deletes_only_the_oldest
 check "the backup timer's service, run as systemd runs it, makes a backup" timer_service_makes_a_backup
 check "restore into production needs --yes and is refused while the apps run" restore_into_production_refused_while_apps_run
 check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
 check "the S3 store dying mid-download fails a restore into production: same rows, scratch dropped, apps up" s3_dying_mid_download_fails_and_changes_nothing
 check "restore --yes --stop-apps replaces the database, keeps the old one, apps healthy again" restore_into_production_replaces_the_database
+check "a backup object holds no plain text: a marker row is in it only once decrypted" backup_objects_hold_no_plain_text
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
 check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca
