@@ -93,7 +93,7 @@ backup_recipients() {
 
 # require_age — age (the encryption tool, Debian's package) is installed, or abort.
 require_age() {
-  command -v age >/dev/null || abort "age is needed to encrypt and decrypt backups (apt-get install age)"
+  command -v age >/dev/null || abort "age is needed for encrypted backups (apt-get install age)"
 }
 
 # backups_to_delete DATABASE LAST DAILY WEEKLY < NAMES — the names retention removes. Kept:
