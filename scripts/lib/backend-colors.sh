@@ -153,6 +153,43 @@ color_settings_current() {
   [[ "$recorded" == "$2 $(settings_fingerprint "$1" "$3")" ]]
 }
 
+# After its warm-up the new colour's JVM still compiles what the warm-up ran (C1, then C2,
+# on compiler threads of its own) for a few seconds. At the serving weight that work
+# would take cores from the serving colour just before the switch, and the first requests
+# after it would meet half-compiled code: the switch window's slowest requests. So the
+# switch waits, at the warm-up weight and at most SETTLE_SECONDS, until the colour uses
+# less than SETTLE_MILLICORES of CPU (nothing but its health checks).
+SETTLE_SECONDS=${PROTOSTAR_SETTLE_SECONDS:-20} SETTLE_MILLICORES=250
+
+# container_cpu_usec ID — the CPU time the container's processes have used, in µs: its
+# cgroup's own counter, read from inside (cgroup v2's cpu.stat, or v1's cpuacct.usage).
+container_cpu_usec() {
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  docker exec "$1" sh -c 'if [ -r /sys/fs/cgroup/cpu.stat ]; then sed -n "s/^usage_usec //p" /sys/fs/cgroup/cpu.stat;
+    else echo $(($(cat /sys/fs/cgroup/cpuacct/cpuacct.usage) / 1000)); fi' 2>/dev/null
+}
+
+# settle_color COLOR — waits (see SETTLE_SECONDS) until the colour this run started uses
+# little CPU, sampling once a second; no wait when its usage cannot be read.
+settle_color() {
+  local color=$1 id=$STARTED_COLOR_ID began=$SECONDS before after before_us after_us rate=""
+  [[ -n "$id" ]] || return 0
+  before=$(container_cpu_usec "$id") before_us=${EPOCHREALTIME/./}
+  [[ "$before" =~ ^[0-9]+$ ]] || return 0
+  while ((SECONDS - began < SETTLE_SECONDS)); do
+    sleep 1
+    after=$(container_cpu_usec "$id") after_us=${EPOCHREALTIME/./}
+    [[ "$after" =~ ^[0-9]+$ ]] || return 0
+    rate=$(((after - before) * 1000 / (after_us - before_us)))
+    if ((rate < SETTLE_MILLICORES)); then
+      info "      settled: backend-$color uses ${rate}m CPU, $((SECONDS - began))s after its warm-up"
+      return 0
+    fi
+    before=$after before_us=$after_us
+  done
+  info "      backend-$color still uses ${rate}m CPU ${SETTLE_SECONDS}s after its warm-up: switching all the same"
+}
+
 # starting_progress COLOR TIMEOUT SECONDS — how the start goes, SECONDS into it.
 starting_progress() {
   info "      waiting for backend-$1: ${3}s of ${2}s, health: $(color_health "$1")"

@@ -72,6 +72,7 @@ deploy_backend() {
     deploy_step 3/7 "starting backend-$to with $image (CPU weight $(warmup_cpu_shares) until the switch), waiting until ready (at most ${DEPLOY_TIMEOUT}s), then warming it up"
     start_color "$to" "$image" "$DEPLOY_TIMEOUT"
     warm_up_color "$to"
+    settle_color "$to"
   fi
   give_serving_weight "$to"
 

@@ -235,6 +235,32 @@ assert_include_blue() {
   assert_output_contains "warm-up: backend-green answered 301 requests"
 }
 
+@test "after its warm-up the new colour settles (its CPU use sampled) before it gets the serving weight" {
+  # its cgroup's CPU time, µs: one core's worth in the first second, then nearly nothing
+  stub_outputs docker 'exec id-backend-green sh -c *' '1000000\n' '2000000\n' '2050000\n'
+  run protostar deploy backend v2
+  assert_status 0
+  assert_output_line_matches '^      settled: backend-green uses [0-9]{1,3}m CPU, [0-9]+s after its warm-up$'
+  [[ $(grep -c '^docker exec id-backend-green sh -c' "$STUB_LOG") -eq 3 ]] || fail "expected 3 samples" "$(cat "$STUB_LOG")"
+  (($(line_of "exec id-backend-green sh -c") > $(line_of "timeout 30 curl"))) || fail "sampled before the warm-up" "$(cat "$STUB_LOG")"
+  (($(line_of "exec id-backend-green sh -c") < $(line_of "--cpu-shares 1024"))) || fail "serving weight before it settled" "$(cat "$STUB_LOG")"
+}
+
+@test "a colour that does not settle is switched to after PROTOSTAR_SETTLE_SECONDS; unreadable usage waits for nothing" {
+  stub_outputs docker 'exec id-backend-green sh -c *' '1000000\n' '2000000\n' '3000000\n' '4000000\n' '5000000\n'
+  PROTOSTAR_SETTLE_SECONDS=2 run protostar deploy backend v2
+  assert_status 0
+  assert_output_line_matches '^      backend-green still uses [0-9]+m CPU 2s after its warm-up: switching all the same$'
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+
+  deployed_stack_setup blue v1 v2
+  stub_output docker 'exec id-backend-green sh -c *' 'sh: cannot open /sys/fs/cgroup/cpu.stat\n'
+  run protostar deploy backend v2
+  assert_status 0
+  refute_output_contains "settled"
+  [[ $(grep -c '^docker exec id-backend-green sh -c' "$STUB_LOG") -eq 1 ]] || fail "expected one attempt" "$(cat "$STUB_LOG")"
+}
+
 @test "DEPLOY_WARMUP_CPU_SHARES sets the warm-up weight; one not below the serving colour's is refused" {
   write_env DEPLOY_WARMUP_CPU_SHARES=32
   run protostar deploy backend v2 --drain 0
