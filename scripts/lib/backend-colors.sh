@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The backend's two colours, blue and green: which image a colour runs, starting one
 # behind its readiness gate, removing what a failed run started, and retiring the colour
-# that served before (drained, stopped, its container kept for a rollback). Needs
+# that served before (kept warm for a while, then stopped with its container kept for a
+# rollback). Needs
 # config.sh; sourced by canary.sh and deploy.sh.
 
 # shellcheck source=scripts/lib/change.sh
@@ -255,16 +256,51 @@ remove_started_color() {
   DEPLOY_PHASE=idle
 }
 
-# retire_color COLOR DRAIN KEEP_WARM — the colour that served before: drained, then
-# stopped with its container kept (a rollback restarts it), or left running (--keep-warm).
+# warm_minutes — how long the colour that served before stays warm after a deploy or a
+# rollback: --warm-for, else ROLLBACK_WARM_MINUTES (.env), else 15.
+warm_minutes() { printf '%s\n' "${DEPLOY_WARM_MINUTES:-${ROLLBACK_WARM_MINUTES:-15}}"; }
+
+# retire_color COLOR DRAIN KEEP_WARM MINUTES — the colour that served before. For MINUTES
+# it keeps running without traffic (a rollback is then only a switch: under a second,
+# where starting it again takes 20 s on a busy host), then a timer stops it; with
+# KEEP_WARM until someone does (the next deploy, or protostar retire); with 0 minutes it
+# is drained and stopped at once. A stopped colour keeps its container: a rollback
+# starts it again. Its CPU weight stays as it is: an idle JVM does not compete, and a
+# rollback to it saves the call that would give the weight back. The state records the
+# window (WARM_COLOR, WARM_UNTIL: epoch seconds, or "never"), which status shows and the
+# timer checks.
 retire_color() {
-  local color=$1 drain=$2 keep_warm=$3
+  local color=$1 drain=$2 keep_warm=$3 minutes=$4 until
   if [[ -n "$keep_warm" ]]; then
-    info "      backend-$color keeps running without traffic (--keep-warm: a rollback is only a switch)"
+    write_state "WARM_COLOR=$color" "WARM_UNTIL=never"
+    info "      backend-$color keeps running without traffic (--keep-warm: until the next deploy, or protostar retire)"
     return 0
   fi
-  sleep "$drain"
-  if ! compose stop "backend-$color" >"$(log_file "$DEPLOY_ACTION-stop-$color")" 2>&1; then
-    warn "could not stop backend-$color (it receives no traffic): protostar compose stop backend-$color"
+  if ((minutes > 0)); then
+    until=$((EPOCHSECONDS + minutes * 60))
+    write_state "WARM_COLOR=$color" "WARM_UNTIL=$until"
+    schedule_retire
+    info "      backend-$color stays warm until $(TZ=UTC0 printf '%(%H:%M:%S UTC)T' "$until") (rollback is a switch), then stops"
+    return 0
   fi
+  write_state "WARM_COLOR=" "WARM_UNTIL="
+  sleep "$drain"
+  stop_color "$color"
+}
+
+# stop_color COLOR — stops COLOR's container (kept for a rollback, which starts it again).
+stop_color() {
+  if ! compose stop "backend-$1" >"$(log_file "$DEPLOY_ACTION-stop-$1")" 2>&1; then
+    warn "could not stop backend-$1 (it receives no traffic): protostar compose stop backend-$1"
+  fi
+}
+
+# schedule_retire — the timer that ends the warm window just recorded: `protostar retire
+# --when-due` in a session of its own (a Ctrl-C or a closed terminal does not end it),
+# its output in the retire log. It sleeps until WARM_UNTIL and stops the colour only if
+# the state still records that window: a later deploy or rollback recorded its own.
+schedule_retire() {
+  local log
+  log=$(log_file retire)
+  setsid "$PROTOSTAR_ROOT/scripts/protostar" retire --when-due </dev/null >>"$log" 2>&1 &
 }

@@ -115,7 +115,7 @@ assert_include_blue() {
 @test "an option that does not apply to the service is refused, never ignored" {
   run protostar deploy backend v2 --grace 30
   assert_status 1
-  assert_output_contains "--grace is not an option of 'deploy backend' (its options: --keep-warm --drain --timeout"
+  assert_output_contains "--grace is not an option of 'deploy backend' (its options: --keep-warm --warm-for --drain --timeout"
   run protostar deploy ai-worker v2 --drain 5 --step 30s
   assert_status 1
   assert_output_contains "--drain is not an option of 'deploy ai-worker' (its options: --grace --timeout)"
@@ -124,7 +124,7 @@ assert_include_blue() {
   assert_output_contains "--max-p95 is not an option of 'deploy ai-worker'"
   run protostar rollback --max-p95 5
   assert_status 1
-  assert_output_contains "--max-p95 is not an option of 'rollback backend' (its options: --keep-warm --drain --timeout)"
+  assert_output_contains "--max-p95 is not an option of 'rollback backend' (its options: --keep-warm --warm-for --drain --timeout)"
   run protostar rollback ai-worker --drain 5
   assert_status 1
   assert_output_contains "--drain is not an option of 'rollback ai-worker'"
@@ -177,7 +177,7 @@ assert_include_blue() {
 
 @test "deploy: the exact commands, in order; state, include, audit; lock released" {
   record_docker_env BACKEND_GREEN_IMAGE BACKEND_BLUE_IMAGE
-  run protostar deploy backend v2 --drain 0
+  run protostar deploy backend v2 --drain 0 --warm-for 0
   assert_status 0
   local p
   p=$(compose_prefix)
@@ -343,7 +343,7 @@ assert_include_blue() {
     "AI_WORKER_IMAGE=protostar/ai-worker:v1"
   printf '%s\n' "${INCLUDE_BLUE/backend-blue/backend-green}" >"$STATE_DIR_T/nginx/active-backend.conf"
   stub_health_answer 'x-protostar-backend: blue v3\r\n'
-  run protostar deploy backend v3 --drain 0
+  run protostar deploy backend v3 --drain 0 --warm-for 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_call_line "$(compose_prefix) stop backend-green"
@@ -352,17 +352,67 @@ assert_include_blue() {
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
 }
 
-@test "--keep-warm leaves the old colour running" {
+@test "--keep-warm leaves the old colour running, with no timer to stop it" {
   run protostar deploy backend v2 --keep-warm
   assert_status 0
   refute_called " stop "
+  refute_called "setsid"
   assert_output_contains "leaving blue running without traffic"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_UNTIL=never' "$STATE_DIR_T/state.env"
+}
+
+@test "by default the old colour stays warm for 15 minutes: not stopped, a timer left to stop it" {
+  local began=$EPOCHSECONDS until
+  run protostar deploy backend v2
+  assert_status 0
+  refute_called " stop "
+  assert_output_contains "[7/7]"
+  assert_output_contains "keeping blue warm for 15 min: until then a rollback is only a switch"
+  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  (($(line_of "curl -o") < $(line_of "setsid"))) || fail "the timer before the verification"
+  grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
+  until=$(sed -n 's/^WARM_UNTIL=//p' "$STATE_DIR_T/state.env")
+  ((until >= began + 900 && until <= EPOCHSECONDS + 900)) || fail "WARM_UNTIL=$until, deploy began at $began"
+}
+
+@test "the window comes from ROLLBACK_WARM_MINUTES, --warm-for overrides it; 0 stops the old colour" {
+  write_env ROLLBACK_WARM_MINUTES=0
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) stop backend-blue"
+  refute_called "setsid"
+  grep -qx 'WARM_COLOR=' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_UNTIL=' "$STATE_DIR_T/state.env"
+
+  deployed_stack_setup blue v1 v2
+  write_env ROLLBACK_WARM_MINUTES=0
+  run protostar deploy backend v2 --warm-for 3
+  assert_status 0
+  refute_called " stop "
+  assert_output_contains "keeping blue warm for 3 min"
+  assert_called "setsid"
+}
+
+@test "ROLLBACK_WARM_MINUTES and --warm-for take 0 to 1440 minutes" {
+  write_env ROLLBACK_WARM_MINUTES=1441
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "ROLLBACK_WARM_MINUTES"
+  assert_output_contains "a whole number of minutes from 0 to 1440"
+  write_env
+  for value in 1441 -1 15m ""; do
+    run protostar deploy backend v2 --warm-for "$value"
+    assert_status 1
+    assert_output_contains "--warm-for needs a number of minutes from 0 to 1440 (got '$value')"
+  done
+  assert_no_calls
 }
 
 @test "the old colour is drained for --drain seconds before it stops" {
   local began=$SECONDS
-  run protostar deploy backend v2 --drain 2
+  run protostar deploy backend v2 --drain 2 --warm-for 0
   assert_status 0
   ((SECONDS - began >= 2)) || fail "no drain wait"
   assert_output_contains "draining blue for 2s, then stopping it (kept for rollback)"
@@ -541,7 +591,7 @@ echo "docker hook-$hook \$PROTOSTAR_ACTION \$PROTOSTAR_SERVICE \$PROTOSTAR_FROM 
 HOOK
     chmod +x "$STATE_DIR_T/hooks/$hook"
   done
-  run protostar deploy backend v2 --drain 0
+  run protostar deploy backend v2 --drain 0 --warm-for 0
   assert_status 0
   assert_call_line "docker hook-pre-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"
   assert_call_line "docker hook-post-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"
