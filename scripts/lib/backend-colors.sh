@@ -273,6 +273,7 @@ retire_color() {
   local color=$1 drain=$2 keep_warm=$3 minutes=$4 until
   if [[ -n "$keep_warm" ]]; then
     write_state "WARM_COLOR=$color" "WARM_UNTIL=never"
+    schedule_retire
     info "      backend-$color keeps running without traffic (--keep-warm: until the next deploy, or protostar retire)"
     return 0
   fi
@@ -288,6 +289,18 @@ retire_color() {
   stop_color "$color"
 }
 
+# hand_over_streams COLOR — COLOR, kept warm without traffic, ends its event streams with
+# a reconnect event (POST /actuator/eventstreams on its management port, from nginx's
+# container): the clients move to the serving colour now, where they would otherwise
+# hold on until nginx's old workers give up their connections (worker_shutdown_timeout)
+# or the colour stops. Prints what it answered; fails when it does not answer.
+hand_over_streams() {
+  local nginx
+  nginx=$(service_containers nginx | head -n 1)
+  [[ -n "$nginx" ]] || return 1
+  docker exec "$nginx" curl -sS --fail --max-time 10 -X POST "http://backend-$1:8081/actuator/eventstreams" 2>&1
+}
+
 # stop_color COLOR — stops COLOR's container (kept for a rollback, which starts it again).
 stop_color() {
   if ! compose stop "backend-$1" >"$(log_file "$DEPLOY_ACTION-stop-$1")" 2>&1; then
@@ -295,10 +308,12 @@ stop_color() {
   fi
 }
 
-# schedule_retire — the timer that ends the warm window just recorded: `protostar retire
+# schedule_retire — the timer of the warm window just recorded: `protostar retire
 # --when-due` in a session of its own (a Ctrl-C or a closed terminal does not end it),
-# its output in the retire log. It sleeps until WARM_UNTIL and stops the colour only if
-# the state still records that window: a later deploy or rollback recorded its own.
+# its output in the retire log. At once it has the colour hand its event streams over;
+# then it sleeps until WARM_UNTIL and stops the colour only if the state still records
+# that window: a later deploy or rollback recorded its own. Off the command's clock: a
+# rollback's time ends with the switch.
 schedule_retire() {
   local log
   log=$(log_file retire)

@@ -49,11 +49,15 @@ warm_state() {
   refute_called " stop "
 }
 
-@test "retire --when-due waits for the window's end, then stops the colour" {
+@test "retire --when-due has the streams handed over at once, waits for the window's end, then stops the colour" {
   warm_state $((EPOCHSECONDS + 2))
+  stub_output docker 'exec id-nginx curl *' '{"handedOver":3}'
   local began=$SECONDS
   run protostar retire --when-due
   assert_status 0
+  assert_call_line "docker exec id-nginx curl -sS --fail --max-time 10 -X POST http://backend-blue:8081/actuator/eventstreams"
+  assert_output_contains 'backend-blue handed its event streams over: {"handedOver":3}'
+  (($(line_of "actuator/eventstreams") < $(line_of " stop backend-blue"))) || fail "handed over after the stop"
   ((SECONDS - began >= 1)) || fail "did not wait for the window's end"
   assert_output_contains "its warm window ended at"
   assert_call_line "$(compose_prefix) stop backend-blue"
@@ -81,8 +85,11 @@ warm_state() {
 
 @test "retire --when-due does nothing without a window that ends, or once blue serves again" {
   warm_state never
+  stub_output docker 'exec id-nginx curl *' 'curl: (7) Failed to connect to backend-blue port 8081\n' 7
   run protostar retire --when-due
   assert_status 0
+  assert_output_contains "backend-blue did not hand its event streams over (curl: (7) Failed to connect"
+  refute_called " stop "
   warm_state $((EPOCHSECONDS - 1))
   sed -i 's/^ACTIVE_COLOR=.*/ACTIVE_COLOR=blue/' "$STATE_DIR_T/state.env"
   run protostar retire --when-due
