@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The backend's two colours, blue and green: which image a colour runs, starting one
 # behind its readiness gate, removing what a failed run started, and retiring the colour
-# that served before (drained, stopped, its container kept for a rollback). Needs
+# that served before (kept warm for a while, then stopped with its container kept for a
+# rollback). Needs
 # config.sh; sourced by canary.sh and deploy.sh.
 
 # shellcheck source=scripts/lib/change.sh
@@ -153,6 +154,43 @@ color_settings_current() {
   [[ "$recorded" == "$2 $(settings_fingerprint "$1" "$3")" ]]
 }
 
+# After its warm-up the new colour's JVM still compiles what the warm-up ran (C1, then C2,
+# on compiler threads of its own) for a few seconds. At the serving weight that work
+# would take cores from the serving colour just before the switch, and the first requests
+# after it would meet half-compiled code: the switch window's slowest requests. So the
+# switch waits, at the warm-up weight and at most SETTLE_SECONDS, until the colour uses
+# less than SETTLE_MILLICORES of CPU (nothing but its health checks).
+SETTLE_SECONDS=${PROTOSTAR_SETTLE_SECONDS:-20} SETTLE_MILLICORES=250
+
+# container_cpu_usec ID — the CPU time the container's processes have used, in µs: its
+# cgroup's own counter, read from inside (cgroup v2's cpu.stat, or v1's cpuacct.usage).
+container_cpu_usec() {
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  docker exec "$1" sh -c 'if [ -r /sys/fs/cgroup/cpu.stat ]; then sed -n "s/^usage_usec //p" /sys/fs/cgroup/cpu.stat;
+    else echo $(($(cat /sys/fs/cgroup/cpuacct/cpuacct.usage) / 1000)); fi' 2>/dev/null
+}
+
+# settle_color COLOR — waits (see SETTLE_SECONDS) until the colour this run started uses
+# little CPU, sampling once a second; no wait when its usage cannot be read.
+settle_color() {
+  local color=$1 id=$STARTED_COLOR_ID began=$SECONDS before after before_us after_us rate=""
+  [[ -n "$id" ]] || return 0
+  before=$(container_cpu_usec "$id") before_us=${EPOCHREALTIME/./}
+  [[ "$before" =~ ^[0-9]+$ ]] || return 0
+  while ((SECONDS - began < SETTLE_SECONDS)); do
+    sleep 1
+    after=$(container_cpu_usec "$id") after_us=${EPOCHREALTIME/./}
+    [[ "$after" =~ ^[0-9]+$ ]] || return 0
+    rate=$(((after - before) * 1000 / (after_us - before_us)))
+    if ((rate < SETTLE_MILLICORES)); then
+      info "      settled: backend-$color uses ${rate}m CPU, $((SECONDS - began))s after its warm-up"
+      return 0
+    fi
+    before=$after before_us=$after_us
+  done
+  info "      backend-$color still uses ${rate}m CPU ${SETTLE_SECONDS}s after its warm-up: switching all the same"
+}
+
 # starting_progress COLOR TIMEOUT SECONDS — how the start goes, SECONDS into it.
 starting_progress() {
   info "      waiting for backend-$1: ${3}s of ${2}s, health: $(color_health "$1")"
@@ -218,16 +256,66 @@ remove_started_color() {
   DEPLOY_PHASE=idle
 }
 
-# retire_color COLOR DRAIN KEEP_WARM — the colour that served before: drained, then
-# stopped with its container kept (a rollback restarts it), or left running (--keep-warm).
+# warm_minutes — how long the colour that served before stays warm after a deploy or a
+# rollback: --warm-for, else ROLLBACK_WARM_MINUTES (.env), else 15.
+warm_minutes() { printf '%s\n' "${DEPLOY_WARM_MINUTES:-${ROLLBACK_WARM_MINUTES:-15}}"; }
+
+# retire_color COLOR DRAIN KEEP_WARM MINUTES — the colour that served before. For MINUTES
+# it keeps running without traffic (a rollback is then only a switch: under a second,
+# where starting it again takes 20 s on a busy host), then a timer stops it; with
+# KEEP_WARM until someone does (the next deploy, or protostar retire); with 0 minutes it
+# is drained and stopped at once. A stopped colour keeps its container: a rollback
+# starts it again. Its CPU weight stays as it is: an idle JVM does not compete, and a
+# rollback to it saves the call that would give the weight back. The state records the
+# window (WARM_COLOR, WARM_UNTIL: epoch seconds, or "never"), which status shows and the
+# timer checks.
 retire_color() {
-  local color=$1 drain=$2 keep_warm=$3
+  local color=$1 drain=$2 keep_warm=$3 minutes=$4 until
   if [[ -n "$keep_warm" ]]; then
-    info "      backend-$color keeps running without traffic (--keep-warm: a rollback is only a switch)"
+    write_state "WARM_COLOR=$color" "WARM_UNTIL=never"
+    schedule_retire
+    info "      backend-$color keeps running without traffic (--keep-warm: until the next deploy, or protostar retire)"
     return 0
   fi
-  sleep "$drain"
-  if ! compose stop "backend-$color" >"$(log_file "$DEPLOY_ACTION-stop-$color")" 2>&1; then
-    warn "could not stop backend-$color (it receives no traffic): protostar compose stop backend-$color"
+  if ((minutes > 0)); then
+    until=$((EPOCHSECONDS + minutes * 60))
+    write_state "WARM_COLOR=$color" "WARM_UNTIL=$until"
+    schedule_retire
+    info "      backend-$color stays warm until $(TZ=UTC0 printf '%(%H:%M:%S UTC)T' "$until") (rollback is a switch), then stops"
+    return 0
   fi
+  write_state "WARM_COLOR=" "WARM_UNTIL="
+  sleep "$drain"
+  stop_color "$color"
+}
+
+# hand_over_streams COLOR — COLOR, kept warm without traffic, ends its event streams with
+# a reconnect event (POST /actuator/eventstreams on its management port, from nginx's
+# container): the clients move to the serving colour now, where they would otherwise
+# hold on until nginx's old workers give up their connections (worker_shutdown_timeout)
+# or the colour stops. Prints what it answered; fails when it does not answer.
+hand_over_streams() {
+  local nginx
+  nginx=$(service_containers nginx | head -n 1)
+  [[ -n "$nginx" ]] || return 1
+  docker exec "$nginx" curl -sS --fail --max-time 10 -X POST "http://backend-$1:8081/actuator/eventstreams" 2>&1
+}
+
+# stop_color COLOR — stops COLOR's container (kept for a rollback, which starts it again).
+stop_color() {
+  if ! compose stop "backend-$1" >"$(log_file "$DEPLOY_ACTION-stop-$1")" 2>&1; then
+    warn "could not stop backend-$1 (it receives no traffic): protostar compose stop backend-$1"
+  fi
+}
+
+# schedule_retire — the timer of the warm window just recorded: `protostar retire
+# --when-due` in a session of its own (a Ctrl-C or a closed terminal does not end it),
+# its output in the retire log. At once it has the colour hand its event streams over;
+# then it sleeps until WARM_UNTIL and stops the colour only if the state still records
+# that window: a later deploy or rollback recorded its own. Off the command's clock: a
+# rollback's time ends with the switch.
+schedule_retire() {
+  local log
+  log=$(log_file retire)
+  setsid "$PROTOSTAR_ROOT/scripts/protostar" retire --when-due </dev/null >>"$log" 2>&1 &
 }

@@ -201,6 +201,7 @@ declare -A OPTIONAL_ENV_RULES=(
   [AI_WORKER_CONCURRENCY]=concurrency
   [AI_WORKER_CPU_SHARES]=cpu_shares
   [DEPLOY_WARMUP_CPU_SHARES]=warmup_shares
+  [ROLLBACK_WARM_MINUTES]=minutes_in_a_day
   [AI_WORKER_REDIS_POOL_SIZE]=pool_size
   [BACKEND_REDIS_POOL_SIZE]=pool_size
   [BACKEND_JAVA_OPTIONS]=java_options
@@ -283,6 +284,7 @@ check_value() {
     cpu_shares) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] && ((v >= 2 && v <= 262144)) || echo "a whole number from 2 to 262144 (1024 is a normal service's weight)" ;;
     # Below the serving colour's 1024, or a starting colour would not give way to it.
     warmup_shares) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] && ((v >= 2 && v <= 1023)) || echo "a whole number from 2 to 1023 (below the serving colour's 1024)" ;;
+    minutes_in_a_day) [[ "$v" =~ ^(0|[1-9][0-9]{0,3})$ ]] && ((v <= 1440)) || echo "a whole number of minutes from 0 to 1440" ;;
     ipv4_network)
       # An address, or a network in CIDR notation (an address with /0 to /32).
       if [[ -n "$(check_value ipv4 "${v%/*}")" ]] || [[ "$v" == */* && ! "${v#*/}" =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; then

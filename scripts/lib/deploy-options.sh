@@ -35,13 +35,13 @@ image_reference() {
 }
 
 # The options' values, the words deploy_options left over, and the options given.
-DEPLOY_KEEP_WARM="" DEPLOY_DRAIN=5 DEPLOY_TIMEOUT=300 DEPLOY_GRACE=60 DEPLOY_ARGS=() DEPLOY_GIVEN=()
+DEPLOY_KEEP_WARM="" DEPLOY_WARM_MINUTES="" DEPLOY_DRAIN=5 DEPLOY_TIMEOUT=300 DEPLOY_GRACE=60 DEPLOY_ARGS=() DEPLOY_GIVEN=()
 
 # The options each command and service takes (deploy_options reads them all, so that a
 # value is checked before the service is known).
-DEPLOY_BACKEND_OPTIONS="--keep-warm --drain --timeout --canary --step --max-error-rate --max-p95 --min-requests"
+DEPLOY_BACKEND_OPTIONS="--keep-warm --warm-for --drain --timeout --canary --step --max-error-rate --max-p95 --min-requests"
 DEPLOY_WORKER_OPTIONS="--grace --timeout"
-ROLLBACK_BACKEND_OPTIONS="--keep-warm --drain --timeout"
+ROLLBACK_BACKEND_OPTIONS="--keep-warm --warm-for --drain --timeout"
 
 # only_options WHAT ALLOWED — aborts when an option given is not among ALLOWED (words):
 # an option that does not apply is refused, never ignored.
@@ -87,6 +87,12 @@ deploy_option_value() {
         --min-requests) CANARY_MIN_REQUESTS=$((10#$value)) ;;
         --max-p95) CANARY_MAX_P95_MS=$((10#$value)) ;;
       esac
+      ;;
+    --warm-for)
+      if [[ ! "$value" =~ ^[0-9]{1,4}$ ]] || ((10#$value > 1440)); then
+        abort "--warm-for needs a number of minutes from 0 to 1440 (got '$value')"
+      fi
+      DEPLOY_WARM_MINUTES=$((10#$value))
       ;;
     --canary)
       steps=$(canary_steps "$value") || abort "$steps"

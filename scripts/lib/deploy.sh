@@ -45,7 +45,7 @@ deploy_service() {
 # an empty IMAGE rolls back to the idle colour's (the version that served before). Any
 # failure leaves the old colour serving and exits 1 (deploy_begin's undo: backend_undo).
 deploy_backend() {
-  local action=$1 image=$2 command_line=$3 from to image_id version problem previous="" warm=""
+  local action=$1 image=$2 command_line=$3 from to image_id version problem previous="" warm="" minutes
   deploy_begin "$action" backend backend_undo
 
   deploy_step 1/7 "taking the deploy lock"
@@ -72,6 +72,7 @@ deploy_backend() {
     deploy_step 3/7 "starting backend-$to with $image (CPU weight $(warmup_cpu_shares) until the switch), waiting until ready (at most ${DEPLOY_TIMEOUT}s), then warming it up"
     start_color "$to" "$image" "$DEPLOY_TIMEOUT"
     warm_up_color "$to"
+    settle_color "$to"
   fi
   give_serving_weight "$to"
 
@@ -90,12 +91,15 @@ deploy_backend() {
   record_backend_state "$to" "$image"
   info "      serving $image after $(seconds_since "$DEPLOY_BEGAN_US")s"
 
+  minutes=$(warm_minutes)
   if [[ -n "$DEPLOY_KEEP_WARM" ]]; then
     deploy_step 7/7 "leaving $from running without traffic"
+  elif ((minutes > 0)); then
+    deploy_step 7/7 "keeping $from warm for ${minutes} min: until then a rollback is only a switch"
   else
     deploy_step 7/7 "draining $from for ${DEPLOY_DRAIN}s, then stopping it (kept for rollback)"
   fi
-  retire_color "$from" "$DEPLOY_DRAIN" "$DEPLOY_KEEP_WARM"
+  retire_color "$from" "$DEPLOY_DRAIN" "$DEPLOY_KEEP_WARM" "$minutes"
 
   if [[ -n "$previous" ]]; then
     deploy_finish "Rolled back to $image on $to (from ${DEPLOY_FROM:-nothing} on $from)"
@@ -123,7 +127,9 @@ deploy_worker() {
 # previous image instead, so a rollback still goes back a version (it recreates that
 # colour's container with it).
 redeploy_backend() {
-  local serving=$ACTIVE_COLOR image idle_image
+  # The colour that served runs with the settings from before, which a rollback would
+  # not bring back as they were (it recreates that colour): no warm window for it.
+  local serving=$ACTIVE_COLOR image idle_image DEPLOY_WARM_MINUTES=0
   image=$(color_image "$serving") idle_image=$(color_image "$(other_color "$serving")")
   deploy_backend "$1" "$image" "$2"
   if [[ -n "$idle_image" && "$idle_image" != "$image" ]]; then

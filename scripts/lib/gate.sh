@@ -29,11 +29,12 @@ gate_option_value_re() {
     --step) echo '^[0-9]{1,6}[sm]?$' ;;
     --max-error-rate) echo '^[0-9]{1,3}(\.[0-9]{1,3})?$' ;;
     --max-p95 | --min-requests | --drain | --timeout | --grace) echo '^[0-9]{1,6}$' ;;
+    --warm-for) echo '^[0-9]{1,4}$' ;;
     *) return 1 ;;
   esac
 }
-GATE_DEPLOY_OPTIONS="--keep-warm --drain --timeout --grace --canary --step --max-error-rate --max-p95 --min-requests"
-GATE_ROLLBACK_OPTIONS="--keep-warm --drain --timeout --grace"
+GATE_DEPLOY_OPTIONS="--keep-warm --warm-for --drain --timeout --grace --canary --step --max-error-rate --max-p95 --min-requests"
+GATE_ROLLBACK_OPTIONS="--keep-warm --warm-for --drain --timeout --grace"
 
 # gate_show_char C — a character as a reader can see it in a one-line message.
 gate_show_char() {

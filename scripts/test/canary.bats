@@ -138,7 +138,7 @@ assert_include_blue() {
 @test "a healthy canary goes 10% then 100%, judged each step, then verifies, records and retires blue" {
   log_lines 30 green 200 0.012 >"$ACCESS_LOG"
   log_lines 30 blue 200 0.010 >>"$ACCESS_LOG"
-  run protostar deploy backend v2 --canary 10,100 --step 1s --drain 0
+  run protostar deploy backend v2 --canary 10,100 --step 1s --drain 0 --warm-for 0
   assert_status 0
   assert_output_contains "canary: green takes 10%, 100% of requests, 1s each; abort on 5xx > 1% or p95 > 1000 ms"
   assert_output_contains "10%: 30 requests to green, 0 with 5xx, p95 12 ms"

@@ -191,11 +191,11 @@ assert_refused() {
 }
 
 @test "gate_check passes every deploy and rollback option with a valid value" {
-  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/gate.sh"; gate_check "deploy backend 1.4.2 --canary 10,50,100 --step 2m --max-error-rate 1.5 --max-p95 800 --min-requests 20 --keep-warm --drain 5 --timeout 300 --grace 60" | paste -sd" "'
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/gate.sh"; gate_check "deploy backend 1.4.2 --canary 10,50,100 --step 2m --max-error-rate 1.5 --max-p95 800 --min-requests 20 --keep-warm --warm-for 30 --drain 5 --timeout 300 --grace 60" | paste -sd" "'
   assert_status 0
-  [[ "$output" == "deploy backend 1.4.2 --canary 10,50,100 --step 2m --max-error-rate 1.5 --max-p95 800 --min-requests 20 --keep-warm --drain 5 --timeout 300 --grace 60" ]] || fail "$output"
+  [[ "$output" == "deploy backend 1.4.2 --canary 10,50,100 --step 2m --max-error-rate 1.5 --max-p95 800 --min-requests 20 --keep-warm --warm-for 30 --drain 5 --timeout 300 --grace 60" ]] || fail "$output"
   local command
-  for command in "rollback" "rollback backend" "rollback ai-worker 0123abcd --grace 5" "rollback 1.4.1 --keep-warm --drain 2" "deploy ai-worker v2_rc-1.x"; do
+  for command in "rollback" "rollback backend" "rollback ai-worker 0123abcd --grace 5" "rollback 1.4.1 --keep-warm --drain 2" "rollback --warm-for 0" "deploy ai-worker v2_rc-1.x"; do
     run lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/gate.sh\"; gate_check '$command'"
     assert_status 0
   done

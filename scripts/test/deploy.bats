@@ -115,7 +115,7 @@ assert_include_blue() {
 @test "an option that does not apply to the service is refused, never ignored" {
   run protostar deploy backend v2 --grace 30
   assert_status 1
-  assert_output_contains "--grace is not an option of 'deploy backend' (its options: --keep-warm --drain --timeout"
+  assert_output_contains "--grace is not an option of 'deploy backend' (its options: --keep-warm --warm-for --drain --timeout"
   run protostar deploy ai-worker v2 --drain 5 --step 30s
   assert_status 1
   assert_output_contains "--drain is not an option of 'deploy ai-worker' (its options: --grace --timeout)"
@@ -124,7 +124,7 @@ assert_include_blue() {
   assert_output_contains "--max-p95 is not an option of 'deploy ai-worker'"
   run protostar rollback --max-p95 5
   assert_status 1
-  assert_output_contains "--max-p95 is not an option of 'rollback backend' (its options: --keep-warm --drain --timeout)"
+  assert_output_contains "--max-p95 is not an option of 'rollback backend' (its options: --keep-warm --warm-for --drain --timeout)"
   run protostar rollback ai-worker --drain 5
   assert_status 1
   assert_output_contains "--drain is not an option of 'rollback ai-worker'"
@@ -177,7 +177,7 @@ assert_include_blue() {
 
 @test "deploy: the exact commands, in order; state, include, audit; lock released" {
   record_docker_env BACKEND_GREEN_IMAGE BACKEND_BLUE_IMAGE
-  run protostar deploy backend v2 --drain 0
+  run protostar deploy backend v2 --drain 0 --warm-for 0
   assert_status 0
   local p
   p=$(compose_prefix)
@@ -233,6 +233,32 @@ assert_include_blue() {
   (($(line_of "--cpu-shares 1024") < $(line_of "nginx -s reload"))) || fail "switched before the serving weight" "$(cat "$STUB_LOG")"
   refute_called "--cpu-shares 1024 id-backend-blue"
   assert_output_contains "warm-up: backend-green answered 301 requests"
+}
+
+@test "after its warm-up the new colour settles (its CPU use sampled) before it gets the serving weight" {
+  # its cgroup's CPU time, µs: one core's worth in the first second, then nearly nothing
+  stub_outputs docker 'exec id-backend-green sh -c *' '1000000\n' '2000000\n' '2050000\n'
+  run protostar deploy backend v2
+  assert_status 0
+  assert_output_line_matches '^      settled: backend-green uses [0-9]{1,3}m CPU, [0-9]+s after its warm-up$'
+  [[ $(grep -c '^docker exec id-backend-green sh -c' "$STUB_LOG") -eq 3 ]] || fail "expected 3 samples" "$(cat "$STUB_LOG")"
+  (($(line_of "exec id-backend-green sh -c") > $(line_of "timeout 30 curl"))) || fail "sampled before the warm-up" "$(cat "$STUB_LOG")"
+  (($(line_of "exec id-backend-green sh -c") < $(line_of "--cpu-shares 1024"))) || fail "serving weight before it settled" "$(cat "$STUB_LOG")"
+}
+
+@test "a colour that does not settle is switched to after PROTOSTAR_SETTLE_SECONDS; unreadable usage waits for nothing" {
+  stub_outputs docker 'exec id-backend-green sh -c *' '1000000\n' '2000000\n' '3000000\n' '4000000\n' '5000000\n'
+  PROTOSTAR_SETTLE_SECONDS=2 run protostar deploy backend v2
+  assert_status 0
+  assert_output_line_matches '^      backend-green still uses [0-9]+m CPU 2s after its warm-up: switching all the same$'
+  grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+
+  deployed_stack_setup blue v1 v2
+  stub_output docker 'exec id-backend-green sh -c *' 'sh: cannot open /sys/fs/cgroup/cpu.stat\n'
+  run protostar deploy backend v2
+  assert_status 0
+  refute_output_contains "settled"
+  [[ $(grep -c '^docker exec id-backend-green sh -c' "$STUB_LOG") -eq 1 ]] || fail "expected one attempt" "$(cat "$STUB_LOG")"
 }
 
 @test "DEPLOY_WARMUP_CPU_SHARES sets the warm-up weight; one not below the serving colour's is refused" {
@@ -317,7 +343,7 @@ assert_include_blue() {
     "AI_WORKER_IMAGE=protostar/ai-worker:v1"
   printf '%s\n' "${INCLUDE_BLUE/backend-blue/backend-green}" >"$STATE_DIR_T/nginx/active-backend.conf"
   stub_health_answer 'x-protostar-backend: blue v3\r\n'
-  run protostar deploy backend v3 --drain 0
+  run protostar deploy backend v3 --drain 0 --warm-for 0
   assert_status 0
   assert_call_line "$(compose_prefix) up --detach --no-deps --wait --wait-timeout 300 backend-blue"
   assert_call_line "$(compose_prefix) stop backend-green"
@@ -326,17 +352,68 @@ assert_include_blue() {
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
 }
 
-@test "--keep-warm leaves the old colour running" {
+@test "--keep-warm leaves the old colour running, with no end to its window" {
   run protostar deploy backend v2 --keep-warm
   assert_status 0
   refute_called " stop "
+  # the timer only has its streams handed over (no window to end)
+  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   assert_output_contains "leaving blue running without traffic"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_UNTIL=never' "$STATE_DIR_T/state.env"
+}
+
+@test "by default the old colour stays warm for 15 minutes: not stopped, a timer left to stop it" {
+  local began=$EPOCHSECONDS until
+  run protostar deploy backend v2
+  assert_status 0
+  refute_called " stop "
+  assert_output_contains "[7/7]"
+  assert_output_contains "keeping blue warm for 15 min: until then a rollback is only a switch"
+  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  (($(line_of "curl -o") < $(line_of "setsid"))) || fail "the timer before the verification"
+  grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
+  until=$(sed -n 's/^WARM_UNTIL=//p' "$STATE_DIR_T/state.env")
+  ((until >= began + 900 && until <= EPOCHSECONDS + 900)) || fail "WARM_UNTIL=$until, deploy began at $began"
+}
+
+@test "the window comes from ROLLBACK_WARM_MINUTES, --warm-for overrides it; 0 stops the old colour" {
+  write_env ROLLBACK_WARM_MINUTES=0
+  run protostar deploy backend v2 --drain 0
+  assert_status 0
+  assert_call_line "$(compose_prefix) stop backend-blue"
+  refute_called "setsid"
+  grep -qx 'WARM_COLOR=' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_UNTIL=' "$STATE_DIR_T/state.env"
+
+  deployed_stack_setup blue v1 v2
+  write_env ROLLBACK_WARM_MINUTES=0
+  run protostar deploy backend v2 --warm-for 3
+  assert_status 0
+  refute_called " stop "
+  assert_output_contains "keeping blue warm for 3 min"
+  assert_called "setsid"
+}
+
+@test "ROLLBACK_WARM_MINUTES and --warm-for take 0 to 1440 minutes" {
+  write_env ROLLBACK_WARM_MINUTES=1441
+  run protostar deploy backend v2
+  assert_status 1
+  assert_output_contains "ROLLBACK_WARM_MINUTES"
+  assert_output_contains "a whole number of minutes from 0 to 1440"
+  write_env
+  for value in 1441 -1 15m ""; do
+    run protostar deploy backend v2 --warm-for "$value"
+    assert_status 1
+    assert_output_contains "--warm-for needs a number of minutes from 0 to 1440 (got '$value')"
+  done
+  assert_no_calls
 }
 
 @test "the old colour is drained for --drain seconds before it stops" {
   local began=$SECONDS
-  run protostar deploy backend v2 --drain 2
+  run protostar deploy backend v2 --drain 2 --warm-for 0
   assert_status 0
   ((SECONDS - began >= 2)) || fail "no drain wait"
   assert_output_contains "draining blue for 2s, then stopping it (kept for rollback)"
@@ -515,7 +592,7 @@ echo "docker hook-$hook \$PROTOSTAR_ACTION \$PROTOSTAR_SERVICE \$PROTOSTAR_FROM 
 HOOK
     chmod +x "$STATE_DIR_T/hooks/$hook"
   done
-  run protostar deploy backend v2 --drain 0
+  run protostar deploy backend v2 --drain 0 --warm-for 0
   assert_status 0
   assert_call_line "docker hook-pre-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"
   assert_call_line "docker hook-post-deploy deploy backend protostar/backend:v1 protostar/backend:v2 green"

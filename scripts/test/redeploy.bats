@@ -20,6 +20,9 @@ setup() {
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
   grep -qx 'BACKEND_GREEN_IMAGE=protostar/backend:v2' "$STATE_DIR_T/state.env"
   grep -qx 'BACKEND_BLUE_IMAGE=protostar/backend:v1' "$STATE_DIR_T/state.env" || fail "$(cat "$STATE_DIR_T/state.env")"
+  # no warm window: blue runs with the settings from before, which a rollback would not bring back
+  assert_call_line "$(compose_prefix) stop backend-blue"
+  refute_called "setsid"
   grep -qE "action=redeploy service=backend .*from=protostar/backend:v2 to=protostar/backend:v2 color=blue->green result=ok" "$STATE_DIR_T/audit.log" ||
     fail "$(cat "$STATE_DIR_T/audit.log")"
 }

@@ -19,7 +19,7 @@ assert_include_green() {
 @test "rollback --help prints the usage" {
   run protostar rollback --help
   assert_status 0
-  assert_output_contains "Usage: protostar rollback [backend] [VERSION] [--keep-warm]"
+  assert_output_contains "Usage: protostar rollback [backend] [VERSION] [--warm-for MINUTES | --keep-warm]"
   assert_no_calls
 }
 
@@ -105,7 +105,7 @@ assert_include_green() {
 
 @test "rollback to a stopped colour: started behind the readiness gate, switched, verified, current stopped" {
   record_docker_env BACKEND_BLUE_IMAGE
-  run protostar rollback --drain 0
+  run protostar rollback --drain 0 --warm-for 0
   assert_status 0
   local p
   p=$(compose_prefix)
@@ -174,6 +174,23 @@ record_blue_settings() {
   # nginx -t and reload): a warm colour spares the pre-flight's own nginx -t
   [[ $(grep -c '^docker ' "$STUB_LOG") -eq 6 ]] || fail "expected 6 docker calls" "$(cat "$STUB_LOG")"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+}
+
+@test "the default rollback within a deploy's window: a switch, and the colour it leaves stays warm with a timer" {
+  stub_warm_blue
+  record_blue_settings
+  write_state_file "IMAGE_SOURCE=offline" "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" \
+    "BACKEND_GREEN_IMAGE=protostar/backend:v2" "AI_WORKER_IMAGE=protostar/ai-worker:v1" "WARM_COLOR=blue" "WARM_UNTIL=$((EPOCHSECONDS + 600))"
+  run protostar rollback
+  assert_status 0
+  assert_output_contains "(warm)"
+  refute_called " stop "
+  # the switch's calls only, as with --keep-warm; then the timer for green's window
+  [[ $(grep -c '^docker ' "$STUB_LOG") -eq 6 ]] || fail "expected 6 docker calls" "$(cat "$STUB_LOG")"
+  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
+  grep -qx 'WARM_COLOR=green' "$STATE_DIR_T/state.env"
+  grep -qE '^WARM_UNTIL=[0-9]+$' "$STATE_DIR_T/state.env"
 }
 
 @test "a warm colour's record no longer matching: the settings, the tag's image or the container changed" {

@@ -63,6 +63,30 @@ setup() {
   assert_output_contains "Active colour: green"
 }
 
+@test "status says what a rollback would do: a switch until the window ends, or a start" {
+  local running='nginx|running|healthy|img:1|1 minute ago\nbackend-green|running|healthy|img:1|1 minute ago\n'
+  stub_ps_states "$running"
+  run protostar status
+  assert_output_contains "Rollback:      starts backend-blue with protostar/backend:v1 again (about 20 s; no colour is kept warm)"
+  stub_ps_states "${running}backend-blue|running|healthy|img:1|1 minute ago\n"
+  write_state_file "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "WARM_COLOR=blue" "WARM_UNTIL=$(TZ=UTC0 date -d 'tomorrow 10:47:12' +%s)"
+  run protostar status
+  assert_status 0
+  assert_output_contains "Rollback:      instant until 10:47:12 UTC (backend-blue runs protostar/backend:v1 without traffic)"
+  write_state_file "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "WARM_COLOR=blue" "WARM_UNTIL=never"
+  run protostar status
+  assert_output_contains "Rollback:      instant (backend-blue runs protostar/backend:v1 without traffic, kept warm: protostar retire stops it)"
+  write_state_file "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v1" "BACKEND_GREEN_IMAGE=protostar/backend:v2" \
+    "WARM_COLOR=blue" "WARM_UNTIL=$(TZ=UTC0 date -d 'yesterday 09:00:00' +%s)"
+  run protostar status
+  assert_output_contains "its window ended at 09:00:00 UTC, but it was not stopped: protostar retire"
+  write_state_file "ACTIVE_COLOR=green" "BACKEND_BLUE_IMAGE=protostar/backend:v2" "BACKEND_GREEN_IMAGE=protostar/backend:v2"
+  run protostar status
+  assert_output_contains "Rollback:      nothing to roll back to (no previous version)"
+}
+
 @test "status before the first up says so" {
   rm "$STATE_DIR_T/state.env"
   stub_ps_states ''
@@ -71,6 +95,7 @@ setup() {
   assert_output_contains "Images:        not prepared yet"
   assert_output_contains "Active colour: none yet"
   assert_output_contains "Versions:      blue=-  green=-  ai-worker=-"
+  assert_output_contains "Rollback:      nothing deployed yet"
 }
 
 @test "status on port 443 prints the URL without a port" {

@@ -40,7 +40,7 @@ protostar_setup() {
   stub_docker_engine
   # Safety nets: nothing may install packages or start a real engine.
   local name
-  for name in apt-get dpkg dockerd systemctl debootstrap; do
+  for name in apt-get dpkg dockerd systemctl debootstrap setsid; do
     stub "$name"
   done
   PATH="$STUB_BIN:$PATH"

@@ -85,11 +85,11 @@ v1_version() { image_version_of "$(v1_image)"; }
 deploy_under_load_switches_to_green() {
   start_load deploy
   local rc=0
-  protostar deploy backend "$V2_TAG" --drain 3 >"$E2E_DIR/deploy.out" 2>&1 || rc=$?
+  protostar deploy backend "$V2_TAG" >"$E2E_DIR/deploy.out" 2>&1 || rc=$?
   cat "$E2E_DIR/deploy.out"
   stop_load 100 || die "requests failed during the deploy"
   ((rc == 0)) || die "deploy exit status $rc"
-  grep -qE '^\[7/7\] \+[0-9.]+s draining blue for 3s' "$E2E_DIR/deploy.out" || die "no step 7/7"
+  grep -qE '^\[7/7\] \+[0-9.]+s keeping blue warm for 15 min' "$E2E_DIR/deploy.out" || die "no step 7/7"
   grep -qE "^Deployed $V2_IMAGE on green \(was $(v1_image) on blue\) in [0-9.]+s$" "$E2E_DIR/deploy.out" || die "no summary line"
   [[ $(served_by) == "green $V2_TAG" ]]
 }
@@ -103,14 +103,28 @@ state_and_audit_after_deploy() {
     die "audit line: $(tail -n 1 "$E2E_DIR/state/audit.log")"
   ! lock_present
 }
-old_color_stopped_and_kept() {
-  [[ $(container_state backend-blue) == exited && $(container_state backend-green) == running ]]
+# The deploy's window: blue runs on, status says until when a rollback is a switch, a
+# timer waits to end it; retire ends it now, keeping the container.
+old_color_stays_warm_until_retired() {
+  [[ $(container_state backend-blue) == running && $(container_state backend-green) == running ]] ||
+    die "blue is $(container_state backend-blue), green $(container_state backend-green)"
+  [[ $(state_value WARM_COLOR) == blue && $(state_value WARM_UNTIL) =~ ^[0-9]+$ ]] || die "no warm window in state.env"
+  protostar status >"$E2E_DIR/status-warm.out" 2>&1 || true
+  grep -E '^Rollback: +instant until [0-9:]{8} UTC \(backend-blue runs ' "$E2E_DIR/status-warm.out" || die "status: $(cat "$E2E_DIR/status-warm.out")"
+  pgrep -f 'protostar[ -]retire --when-due' >/dev/null || die "no timer waits to end the window"
+  protostar retire >"$E2E_DIR/retire.out" 2>&1 || {
+    cat "$E2E_DIR/retire.out"
+    return 1
+  }
+  [[ $(container_state backend-blue) == exited && $(container_state backend-green) == running ]] || die "blue is $(container_state backend-blue)"
+  protostar status 2>&1 | grep -E "^Rollback: +starts backend-blue with $(v1_image) again" || die "status after retire"
+  tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=retire service=backend .*result=ok "
 }
 status_healthy_after_deploy() { protostar status | tee /dev/stderr | grep 'Active colour: green'; }
 
 rollback_under_load_restarts_blue() {
   start_load rollback
-  protostar rollback --drain 3 >"$E2E_DIR/rollback.out" 2>&1 || {
+  protostar rollback >"$E2E_DIR/rollback.out" 2>&1 || {
     cat "$E2E_DIR/rollback.out"
     return 1
   }
@@ -118,31 +132,36 @@ rollback_under_load_restarts_blue() {
   stop_load 100 || die "requests failed during the rollback"
   grep -q "starting backend-blue with $(v1_image)" "$E2E_DIR/rollback.out" || die "blue was not started"
   [[ $(served_by) == "blue $(v1_version)" && $(state_value ACTIVE_COLOR) == blue ]] || die "blue does not serve"
-  [[ $(container_state backend-green) == exited ]] || die "green is $(container_state backend-green)"
+  # green stays warm in its turn
+  [[ $(container_state backend-green) == running && $(state_value WARM_COLOR) == green ]] || die "green is $(container_state backend-green)"
   tail -n 1 "$E2E_DIR/state/audit.log" | grep -E " action=rollback .* from=$V2_IMAGE to=$(v1_image) color=green->blue result=ok "
 }
 
-keep_warm_then_rollback_is_a_switch() {
-  protostar deploy backend "$V2_TAG" --keep-warm >"$E2E_DIR/deploy-warm.out" 2>&1 || {
-    cat "$E2E_DIR/deploy-warm.out"
-    return 1
-  }
-  [[ $(served_by) == "green $V2_TAG" && $(container_state backend-blue) == running ]] || die "after --keep-warm"
+# Within green's window the default rollback is a switch (to green); then --keep-warm
+# goes back to blue, keeping green with no end to its window.
+rollback_within_the_window_is_a_switch() {
   start_load warm-rollback
-  protostar rollback --keep-warm >"$E2E_DIR/rollback-warm.out" 2>&1 || {
+  protostar rollback >"$E2E_DIR/rollback-warm.out" 2>&1 || {
     cat "$E2E_DIR/rollback-warm.out"
     return 1
   }
   cat "$E2E_DIR/rollback-warm.out"
   stop_load 50 || die "requests failed during the warm rollback"
-  grep -q "backend-blue runs $(v1_image) and is ready (warm)" "$E2E_DIR/rollback-warm.out" || die "not warm"
+  grep -q "backend-green runs $V2_IMAGE and is ready (warm)" "$E2E_DIR/rollback-warm.out" || die "not warm"
   # Its time is reported, not judged: the 1 s goal is scripts/bench/deploy-under-load's
   # (a check on two busy cores would only flake).
   local seconds
   seconds=$(sed -nE 's/^Rolled back to .* in ([0-9.]+)s$/\1/p' "$E2E_DIR/rollback-warm.out")
   [[ -n "$seconds" ]] || die "no time in the rollback's summary"
   echo "rollback to the warm colour took ${seconds}s"
-  [[ $(served_by) == "blue $(v1_version)" && $(container_state backend-green) == running ]]
+  [[ $(served_by) == "green $V2_TAG" && $(container_state backend-blue) == running && $(state_value WARM_COLOR) == blue ]] ||
+    die "after the rollback to green"
+  protostar rollback --keep-warm >"$E2E_DIR/rollback-keep.out" 2>&1 || {
+    cat "$E2E_DIR/rollback-keep.out"
+    return 1
+  }
+  grep -q "backend-blue runs $(v1_image) and is ready (warm)" "$E2E_DIR/rollback-keep.out" || die "blue not warm"
+  [[ $(served_by) == "blue $(v1_version)" && $(container_state backend-green) == running && $(state_value WARM_UNTIL) == never ]]
 }
 
 # The broken image is deployed in the background; while it waits for readiness, a
@@ -635,10 +654,10 @@ check "the test images build from this checkout's jar (e2e-v2, and e2e-broken)" 
 check "up starts the stack on blue" up_blue
 check "deploy under load switches to green: the new version answers, 0 failed requests" deploy_under_load_switches_to_green
 check "the state, include and audit line record the deploy; the lock is gone" state_and_audit_after_deploy
-check "the old colour is stopped, its container kept" old_color_stopped_and_kept
+check "the old colour stays warm (status: rollback instant until ...); retire stops it, its container kept" old_color_stays_warm_until_retired
 check "status is healthy after the deploy" status_healthy_after_deploy
-check "rollback under load restarts blue: the previous version answers, 0 failed requests" rollback_under_load_restarts_blue
-check "after a --keep-warm deploy, rollback is only a switch (its time printed, 0 failed)" keep_warm_then_rollback_is_a_switch
+check "rollback under load restarts the stopped blue: the previous version answers, 0 failed requests; green stays warm" rollback_under_load_restarts_blue
+check "within green's window the default rollback is only a switch (its time printed, 0 failed); --keep-warm back to blue" rollback_within_the_window_is_a_switch
 check "a broken image fails readiness: no switch, logs shown, removed; a second deploy is refused" broken_image_fails_and_concurrent_deploy_is_refused
 check "SIGTERM mid-deploy removes the half-started colour and releases the lock" sigterm_mid_deploy_undoes_it
 check "SIGKILL mid-deploy: the next deploy reports the stale lock, takes it over and succeeds" sigkill_mid_deploy_leaves_a_stale_lock_the_next_deploy_takes_over

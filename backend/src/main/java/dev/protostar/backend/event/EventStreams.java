@@ -446,15 +446,33 @@ class EventStreams implements SmartLifecycle {
 		}
 		this.running = false;
 		this.heartbeats.shutdownNow();
+		logger.info("Ended " + endAll("shutdown") + " event streams with a reconnect hint");
+	}
+
+	/**
+	 * Ends every open stream with a {@code reconnect} event, as {@link #stop()} does, and
+	 * goes on serving. A deploy asks it of the colour it switched away from and keeps
+	 * warm for a rollback: its clients move to the serving colour at once, rather than
+	 * when nginx's old workers give their connections up.
+	 * @return how many streams were ended
+	 */
+	synchronized int handOver() {
+		int ended = endAll("handover");
+		logger.info("Handed over " + ended + " event streams with a reconnect hint");
+		return ended;
+	}
+
+	/** Ends every stream with a reconnect event, each at a random retry within the spread. */
+	private int endAll(String reason) {
 		long spread = Math.max(1, this.properties.reconnectSpread().toMillis());
 		int ended = 0;
 		for (Set<Stream> streams : this.byUser.values()) {
 			for (Stream stream : streams) {
-				end(stream, ThreadLocalRandom.current().nextLong(spread), "shutdown");
+				end(stream, ThreadLocalRandom.current().nextLong(spread), reason);
 				ended++;
 			}
 		}
-		logger.info("Ended " + ended + " event streams with a reconnect hint");
+		return ended;
 	}
 
 	@Override

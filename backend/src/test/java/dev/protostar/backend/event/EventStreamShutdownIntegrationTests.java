@@ -1,5 +1,10 @@
 package dev.protostar.backend.event;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +61,51 @@ class EventStreamShutdownIntegrationTests extends IntegrationTestSupport {
 		finally {
 			instance.close();
 		}
+	}
+
+	/**
+	 * The colour a deploy switched away from stays warm for a rollback; the deploy's
+	 * timer asks it (on the management port) to hand its streams over, so its clients
+	 * move to the serving colour at once. It goes on serving.
+	 */
+	@Test
+	void aHandOverEndsEveryStreamWithAReconnectEventAndKeepsServing() throws Exception {
+		ConfigurableApplicationContext instance = startInstance("blue");
+		String token = signup().get("accessToken").asString();
+		URI endpoint = URI.create("http://localhost:" + instance.getEnvironment().getProperty("local.management.port")
+				+ "/actuator/eventstreams");
+		try (SseClient first = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp);
+				SseClient second = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp)) {
+			assertThat(first.next().name()).isEqualTo("ready");
+			assertThat(second.next().name()).isEqualTo("ready");
+			assertThat(openStreams(endpoint)).isEqualTo(2);
+
+			HttpResponse<String> handOver = http.send(HttpRequest.newBuilder(endpoint).POST(BodyPublishers.noBody()).build(),
+					BodyHandlers.ofString());
+
+			assertThat(handOver.statusCode()).isEqualTo(200);
+			assertThat(json.readTree(handOver.body()).get("handedOver").asInt()).isEqualTo(2);
+			for (SseClient client : new SseClient[] { first, second }) {
+				Event reconnect = client.next();
+				assertThat(reconnect.name()).isEqualTo("reconnect");
+				assertThat(reconnect.retry()).isBetween(0L, 2000L);
+				assertThat(json.readTree(reconnect.data()).get("reason").asString()).isEqualTo("handover");
+				assertThat(client.awaitEnd(Duration.ofSeconds(10))).as("the stream ends").isTrue();
+			}
+			try (SseClient later = SseClient.connect(http, baseUrlOf(instance), token, null, this.clientIp)) {
+				assertThat(later.next().name()).as("still serving").isEqualTo("ready");
+				assertThat(openStreams(endpoint)).isEqualTo(1);
+			}
+		}
+		finally {
+			instance.close();
+		}
+	}
+
+	private int openStreams(URI endpoint) throws Exception {
+		HttpResponse<String> response = http.send(HttpRequest.newBuilder(endpoint).GET().build(), BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(200);
+		return json.readTree(response.body()).get("open").asInt();
 	}
 
 	@Test
