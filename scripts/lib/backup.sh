@@ -84,6 +84,10 @@ backup_version() {
 # encrypted dump's.
 backup_name() { printf '%s-%s-%s.pgdump.age\n' "$1" "$2" "$3"; }
 
+# documents_backup_name NAME — the object beside backup NAME holding the documents' files
+# (a tar, encrypted): the same name stem.
+documents_backup_name() { printf '%s.documents.tar.age\n' "${1%.pgdump*}"; }
+
 # backup_recipients — BACKUP_AGE_RECIPIENTS, one per line (the setting separates them with
 # commas or spaces).
 backup_recipients() {

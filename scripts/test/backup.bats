@@ -191,9 +191,9 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   # docker exec ... pg_dump prints nothing and fails
   run protostar backup
   assert_status 1
-  assert_output_contains "backup failed, nothing deleted (earlier backups are untouched): pg_dump produced no dump"
+  assert_output_contains "backup failed, nothing deleted (earlier backups are untouched): pg_dump produced no dump (its output does not begin with PGDMP)"
   # the multipart upload was started for protostar-<time>-<serving colour's version>, then aborted
-  assert_output_line_matches 'starting the upload of protostar-[0-9]{8}T[0-9]{6}Z-1a2b3c4d5e6f\.pgdump\.age$'
+  assert_output_line_matches 'streamed as protostar-[0-9]{8}T[0-9]{6}Z-1a2b3c4d5e6f\.pgdump\.age in 64 MB parts$'
   assert_called "docker exec id-postgres pg_dump -U protostar -d protostar -Fc --compress=zstd:3"
   # encrypted on its way out, for the recipient set
   assert_call_line "age -r $RECIPIENT"
@@ -203,14 +203,14 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   [[ ! -e "$STATE_DIR_T/metrics/backup.prom" ]] || fail "a failed backup was recorded"
 }
 
-@test "backup list shows the backups under the prefix, oldest first, sizes readable" {
+@test "backup list shows the backups under the prefix, oldest first, sizes readable, their documents' files beside them" {
   backup_env "BACKUP_S3_PREFIX=site/"
-  printf '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>site/protostar-20260502T031500Z-abc.pgdump</Key><Size>2097152</Size></Contents><Contents><Key>site/notes.txt</Key><Size>5</Size></Contents><Contents><Key>site/protostar-20260501T031500Z-abc.pgdump</Key><Size>1048576</Size></Contents></ListBucketResult>' >"$TEST_ROOT/list.xml"
+  printf '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>site/protostar-20260502T031500Z-abc.pgdump.age</Key><Size>2097152</Size></Contents><Contents><Key>site/protostar-20260502T031500Z-abc.documents.tar.age</Key><Size>524288</Size></Contents><Contents><Key>site/notes.txt</Key><Size>5</Size></Contents><Contents><Key>site/protostar-20260501T031500Z-abc.pgdump</Key><Size>1048576</Size></Contents></ListBucketResult>' >"$TEST_ROOT/list.xml"
   s3_server list="$TEST_ROOT/list.xml"
   run protostar backup list
   assert_status 0
-  [[ "${lines[1]}" == "protostar-20260501T031500Z-abc.pgdump"*"1.0MiB" ]] || fail "$output"
-  [[ "${lines[2]}" == "protostar-20260502T031500Z-abc.pgdump"*"2.0MiB" ]] || fail "$output"
+  [[ "${lines[1]}" == "protostar-20260501T031500Z-abc.pgdump"*"1.0MiB"*" -" ]] || fail "$output"
+  [[ "${lines[2]}" == "protostar-20260502T031500Z-abc.pgdump.age"*"2.0MiB"*"512.0KiB" ]] || fail "$output"
   assert_output_contains "2 backups in backups/site/ at https://s3.ops.example.org:8443"
   assert_called "https://s3.ops.example.org:8443/backups?list-type=2&prefix=site%2F"
 }

@@ -197,14 +197,35 @@ seed_rows_with_vectors() {
   fingerprint "$POSTGRES_DB" | tee "$E2E_DIR/fingerprint.before"
   grep -q '^201 users, 6000 chunks' "$E2E_DIR/fingerprint.before" # and the admin
 }
+documents_of() { printf '%s.documents.tar.age\n' "${1%.pgdump.age}"; }
+# store_files — every file in the embedded object store, with its MD5, in a fixed order.
+store_files() { protostar_compose exec -T object-store sh -c 'cd /data && find . -type f -exec md5sum {} + | sort -k 2'; }
+document_settled() { [[ "$(psql_app "select status from documents where id = '$1'")" =~ ^(ready|failed)$ ]]; }
+# A document uploaded as an admin would: its file is in the object store, its text in the
+# database, before the first backup.
+a_document_is_stored() {
+  local token="$E2E_DIR/root.token" response id
+  login_to "$token" "$PROTOSTAR_ADMIN_EMAIL" "$PROTOSTAR_ADMIN_PASSWORD" >/dev/null
+  printf 'Backups keep the documents too: the database and every uploaded file.\n' >"$E2E_DIR/policy.txt"
+  response=$(upload "$E2E_DIR/policy.txt" text/plain "$token" "Backup policy")
+  echo "$response"
+  [[ $(head -n 1 <<<"$response") == 201 ]]
+  id=$(tail -n +2 <<<"$response" | jq -r .data.document.id)
+  wait_until 120 "the document to be ingested" document_settled "$id"
+  store_files | tee "$E2E_DIR/store.before"
+  grep -q . "$E2E_DIR/store.before"
+}
 backup_succeeds_in_parts() {
   protostar backup 2>&1 | tee "$E2E_DIR/backup1.log"
   grep -qE "^backup $POSTGRES_DB-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}(-dirty)?\.pgdump\.age: .* verified$" "$E2E_DIR/backup1.log"
   # 6000 × 384 float4 do not compress: more than one 5 MB part
-  grep -qE 'completing and verifying the upload \(([2-9]|[1-9][0-9]+) parts' "$E2E_DIR/backup1.log"
+  grep -qE 'uploaded and verified \(([2-9]|[1-9][0-9]+) parts' "$E2E_DIR/backup1.log"
+  # the documents' files beside it, under the same name stem
+  grep -qE "the documents' files \(the object store's /data\), encrypted, as $POSTGRES_DB-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}(-dirty)?\.documents\.tar\.age$" "$E2E_DIR/backup1.log"
   FIRST=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup1.log")
   echo "$FIRST" >"$E2E_DIR/first"
   [[ "$(backup_names)" == "$FIRST" ]]
+  objects | grep -qx "$E2E_PROJECT/${FIRST%.pgdump.age}.documents.tar.age"
   # recorded for node-exporter (the alert on the last backup's age): now, and its size
   local stamp
   stamp=$(sed -n 's/^protostar_backup_last_success_timestamp_seconds //p' "$E2E_DIR/state/metrics/backup.prom")
@@ -213,7 +234,8 @@ backup_succeeds_in_parts() {
 }
 backup_list_shows_it() {
   protostar backup list | tee "$E2E_DIR/list.out"
-  grep -q "^$(cat "$E2E_DIR/first") " "$E2E_DIR/list.out"
+  # the dump, and the documents' files' size beside it
+  grep -qE "^$(cat "$E2E_DIR/first") +[0-9.]+[KM]iB +[0-9.]+[KM]iB$" "$E2E_DIR/list.out"
   grep -q '^1 backups in backups/' "$E2E_DIR/list.out"
 }
 restore_into_empty_database_is_identical() {
@@ -262,13 +284,13 @@ refused_key_fails_loudly_and_deletes_nothing() {
   [[ "$before" == "$(objects)" ]]
 }
 s3_dying_mid_upload_fails_and_deletes_nothing() {
-  # The server stops answering once the upload has begun: paused as soon as the dump
-  # starts streaming (the upload was initiated), so the parts and completion hang.
+  # The server stops answering once the upload begins: paused as soon as the dump's
+  # step is printed, so the upload's start or its parts and completion hang.
   local before rc=0 watcher
   before=$(objects)
   : >"$E2E_DIR/out"
   (
-    wait_until 120 "the upload to begin" grep -q '^\[3/5\]' "$E2E_DIR/out"
+    wait_until 120 "the upload to begin" grep -q '^\[2/4\]' "$E2E_DIR/out"
     docker pause "$S3_NAME" >/dev/null
   ) &
   watcher=$!
@@ -279,7 +301,7 @@ s3_dying_mid_upload_fails_and_deletes_nothing() {
   docker unpause "$S3_NAME" >/dev/null 2>&1 || true
   cat "$E2E_DIR/out"
   ((rc != 0))
-  grep -q "backup failed, nothing deleted (earlier backups are untouched): part 1: no answer" "$E2E_DIR/out"
+  grep -qE "backup (failed, nothing deleted \(earlier backups are untouched\): part 1|not made, nothing deleted): .*no answer" "$E2E_DIR/out"
   [[ "$before" == "$(objects)" ]]
 }
 retention_deletes_only_the_oldest() {
@@ -300,6 +322,7 @@ retention_deletes_only_the_oldest() {
   grep -q "deleted $POSTGRES_DB-20200101T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   grep -q "deleted $POSTGRES_DB-20200102T030000Z-0123456789ab.pgdump" "$E2E_DIR/backup2.log"
   expected=$(printf '%s\n' "$E2E_PROJECT/archive/$POSTGRES_DB-20190101T030000Z-0123456789ab.pgdump" \
+    "$E2E_PROJECT/$(documents_of "$(cat "$E2E_DIR/first")")" "$E2E_PROJECT/$(documents_of "$second")" \
     "$E2E_PROJECT/notes.txt" "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump" \
     "$E2E_PROJECT/$POSTGRES_DB-20200103T030000Z-0123456789ab.pgdump" \
     "$E2E_PROJECT/$(cat "$E2E_DIR/first")" "$E2E_PROJECT/$second" | sort)
@@ -369,6 +392,9 @@ timer_service_makes_a_backup() {
   grep -q "^backup $new: .* verified$" "$E2E_DIR/timer.log"
 }
 restore_into_production_replaces_the_database() {
+  # The document's file lost as well: the restore brings it back.
+  protostar_compose exec -T object-store sh -c 'find /data -mindepth 2 -type f -delete'
+  [[ -z "$(store_files)" ]]
   # Changes after the backup: they must be gone afterwards.
   psql_app "DELETE FROM e2e_chunks WHERE id <= 1000"
   psql_app "INSERT INTO users (id, email, password_hash, display_name) VALUES (gen_random_uuid(), 'late@example.com', 'x', 'Late')"
@@ -376,6 +402,8 @@ restore_into_production_replaces_the_database() {
   diff "$E2E_DIR/fingerprint.before" <(fingerprint "$POSTGRES_DB")
   # the previous database is kept, the apps are back and healthy
   [[ "$(psql_db postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${POSTGRES_DB}_before_%'")" == 1 ]]
+  grep -q "restoring the documents' files" "$E2E_DIR/restore-prod.log"
+  diff "$E2E_DIR/store.before" <(store_files)
   [[ "$(container_health backend-blue)" == healthy && "$(container_health ai-worker)" == healthy ]]
   https_get /api/health | jq -e '.data.status == "UP"'
 }
@@ -387,6 +415,7 @@ backup_objects_hold_no_plain_text() {
   local marker name
   marker="e2e-backup-marker-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
   psql_app "INSERT INTO e2e_chunks SELECT 999999, '$marker', embedding FROM e2e_chunks WHERE id = 1"
+  protostar_compose exec -T object-store sh -c "mkdir -p /data/documents && echo '$marker' >/data/documents/e2e-marker.txt"
   with_env BACKUP_COMPRESSION=none -- protostar backup --no-prune 2>&1 | tee "$E2E_DIR/backup-marker.log"
   name=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup-marker.log")
   [[ "$name" == *.pgdump.age ]]
@@ -399,6 +428,15 @@ backup_objects_hold_no_plain_text() {
   age --decrypt --identity "$IDENTITY" -o "$E2E_DIR/marker.dump" "$E2E_DIR/marker.object"
   [[ "$(head -c 5 "$E2E_DIR/marker.dump")" == PGDMP ]]
   grep -aqF "$marker" "$E2E_DIR/marker.dump"
+  # The documents' files beside it: the same, and the tar holds the file as it was.
+  s3_get_stream "$E2E_PROJECT/$(documents_of "$name")" >"$E2E_DIR/marker.documents"
+  [[ "$(head -c 21 "$E2E_DIR/marker.documents")" == age-encryption.org/v1 ]]
+  if grep -aqF "$marker" "$E2E_DIR/marker.documents"; then
+    echo "the marker is in the documents' backup object in plain text"
+    return 1
+  fi
+  age --decrypt --identity "$IDENTITY" "$E2E_DIR/marker.documents" | tar -xOf - ./documents/e2e-marker.txt >"$E2E_DIR/marker.txt"
+  grep -qxF "$marker" "$E2E_DIR/marker.txt"
 }
 
 started=$SECONDS
@@ -492,7 +530,8 @@ documents_reach_the_management_s3_with_its_ca() {
 
 check "the stack and the S3 stand-in start; the backups bucket exists" stack_and_s3_start
 check "rows with 384-dimension vectors and an HNSW index are in the database" seed_rows_with_vectors
-check "backup: pg_dump streamed in several parts, verified, named with time and version" backup_succeeds_in_parts
+check "a document uploaded as an admin: its file in the object store" a_document_is_stored
+check "backup: pg_dump streamed in several parts, verified, named with time and version; the documents' files beside it" backup_succeeds_in_parts
 check "backup list shows it" backup_list_shows_it
 check "restore into an empty database: same row counts, identical vectors, a valid HNSW index that answers" restore_into_empty_database_is_identical
 check "restore into a database that holds tables is refused" restore_into_a_non_empty_database_is_refused
@@ -505,8 +544,8 @@ check "the backup timer's service, run as systemd runs it, makes a backup" timer
 check "restore into production needs --yes and is refused while the apps run" restore_into_production_refused_while_apps_run
 check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
 check "the S3 store dying mid-download fails a restore into production: same rows, scratch dropped, apps up" s3_dying_mid_download_fails_and_changes_nothing
-check "restore --yes --stop-apps replaces the database, keeps the old one, apps healthy again" restore_into_production_replaces_the_database
-check "a backup object holds no plain text: a marker row is in it only once decrypted" backup_objects_hold_no_plain_text
+check "restore --yes --stop-apps replaces the database and the documents' files, keeps the old database, apps healthy again" restore_into_production_replaces_the_database
+check "backup objects hold no plain text: a marker row and a marker file are in them only once decrypted" backup_objects_hold_no_plain_text
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
 check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca
