@@ -246,6 +246,16 @@ assert_include_blue() {
   (($(line_of "exec id-backend-green sh -c") < $(line_of "--cpu-shares 1024"))) || fail "serving weight before it settled" "$(cat "$STUB_LOG")"
 }
 
+@test "the colour's CPU time is read from its cgroup on the host when Docker keeps it there (no docker exec)" {
+  export PROTOSTAR_CGROUP_ROOT="$TEST_ROOT/cgroup"
+  mkdir -p "$PROTOSTAR_CGROUP_ROOT/docker/id-backend-green"
+  printf 'usage_usec 5000000\nuser_usec 4000000\n' >"$PROTOSTAR_CGROUP_ROOT/docker/id-backend-green/cpu.stat"
+  run protostar deploy backend v2
+  assert_status 0
+  assert_output_line_matches '^      settled: backend-green uses 0m CPU, [0-9]+s after its warm-up$'
+  refute_called "exec id-backend-green"
+}
+
 @test "a colour that does not settle is switched to after PROTOSTAR_SETTLE_SECONDS; unreadable usage waits for nothing" {
   stub_outputs docker 'exec id-backend-green sh -c *' '1000000\n' '2000000\n' '3000000\n' '4000000\n' '5000000\n'
   PROTOSTAR_SETTLE_SECONDS=2 run protostar deploy backend v2
@@ -357,7 +367,7 @@ assert_include_blue() {
   assert_status 0
   refute_called " stop "
   # the timer only has its streams handed over (no window to end)
-  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  assert_call_line "setsid nice -n 39 ionice -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   assert_output_contains "leaving blue running without traffic"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
   grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
@@ -371,7 +381,7 @@ assert_include_blue() {
   refute_called " stop "
   assert_output_contains "[7/7]"
   assert_output_contains "keeping blue warm for 15 min: until then a rollback is only a switch"
-  assert_call_line "setsid $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  assert_call_line "setsid nice -n 39 ionice -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   (($(line_of "curl -o") < $(line_of "setsid"))) || fail "the timer before the verification"
   grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
   until=$(sed -n 's/^WARM_UNTIL=//p' "$STATE_DIR_T/state.env")
