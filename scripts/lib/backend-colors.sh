@@ -336,9 +336,10 @@ stop_color() {
 # rollback's time ends with the switch. At the lowest CPU and I/O priority: it starts
 # just after the switch, the moment the serving colour's first requests need the cores
 # (at this command's raised priority its start made the switch window's slowest
-# requests slower). nice clamps: +39 is the lowest niceness from the raised -10 or 0.
+# requests slower). nice clamps: +39 is the lowest niceness from the raised -10 or 0;
+# ionice -t runs it all the same where I/O priorities cannot be set.
 schedule_retire() {
   local log
   log=$(log_file retire)
-  setsid nice -n 39 ionice -c 2 -n 7 "$PROTOSTAR_ROOT/scripts/protostar" retire --when-due </dev/null >>"$log" 2>&1 &
+  setsid nice -n 39 ionice -t -c 2 -n 7 "$PROTOSTAR_ROOT/scripts/protostar" retire --when-due </dev/null >>"$log" 2>&1 &
 }

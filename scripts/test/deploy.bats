@@ -367,7 +367,7 @@ assert_include_blue() {
   assert_status 0
   refute_called " stop "
   # the timer only has its streams handed over (no window to end)
-  assert_call_line "setsid nice -n 39 ionice -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  assert_call_line "setsid nice -n 39 ionice -t -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   assert_output_contains "leaving blue running without traffic"
   grep -qx 'ACTIVE_COLOR=green' "$STATE_DIR_T/state.env"
   grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
@@ -381,7 +381,7 @@ assert_include_blue() {
   refute_called " stop "
   assert_output_contains "[7/7]"
   assert_output_contains "keeping blue warm for 15 min: until then a rollback is only a switch"
-  assert_call_line "setsid nice -n 39 ionice -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  assert_call_line "setsid nice -n 39 ionice -t -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   (($(line_of "curl -o") < $(line_of "setsid"))) || fail "the timer before the verification"
   grep -qx 'WARM_COLOR=blue' "$STATE_DIR_T/state.env"
   until=$(sed -n 's/^WARM_UNTIL=//p' "$STATE_DIR_T/state.env")

@@ -187,7 +187,7 @@ record_blue_settings() {
   refute_called " stop "
   # the switch's calls only, as with --keep-warm; then the timer for green's window
   [[ $(grep -c '^docker ' "$STUB_LOG") -eq 6 ]] || fail "expected 6 docker calls" "$(cat "$STUB_LOG")"
-  assert_call_line "setsid nice -n 39 ionice -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
+  assert_call_line "setsid nice -n 39 ionice -t -c 2 -n 7 $PROTOSTAR_REPO/scripts/protostar retire --when-due"
   grep -qx 'ACTIVE_COLOR=blue' "$STATE_DIR_T/state.env"
   grep -qx 'WARM_COLOR=green' "$STATE_DIR_T/state.env"
   grep -qE '^WARM_UNTIL=[0-9]+$' "$STATE_DIR_T/state.env"
