@@ -7,7 +7,9 @@
 #                               BENCH_FIGURES, a file of "key<TAB>value" lines that a
 #                               benchmark's own program (Java, Node) may append to as well
 #   figure KEY VALUE            records one figure; a later value of a key replaces it
-#   figures_finish SUMMARY      writes RESULTS.json (keys sorted; integers and decimals as
+#   figure_value KEY            the value last recorded for KEY ("-" when none)
+#   memory_mib SIZE             a docker size (512KiB, 312.5MiB, 1.2GiB, 20MB) in MiB
+#   figures_finish SUMMARY...   writes RESULTS.json (keys sorted; integers and decimals as
 #                               numbers, "-" or "" as null, true/false as booleans) and
 #                               prints "results: ..." and, last, "summary: SUMMARY"
 #
@@ -31,6 +33,20 @@ figure() {
   printf '%s\t%s\n' "$1" "$2" >>"$BENCH_FIGURES"
 }
 
+figure_value() {
+  awk -F '\t' -v key="$1" '$1 == key { value = $2; found = 1 } END { print found ? value : "-" }' "$BENCH_FIGURES"
+}
+
+memory_mib() {
+  awk -v size="$1" 'BEGIN {
+    n = size + 0; unit = size; sub(/^[0-9.]+ */, "", unit)
+    f["B"] = 1 / 1048576; f["KiB"] = 1 / 1024; f["MiB"] = 1; f["GiB"] = 1024
+    f["kB"] = 1000 / 1048576; f["MB"] = 1e6 / 1048576; f["GB"] = 1e9 / 1048576
+    if (!(unit in f)) { print "-"; exit }
+    printf "%.1f\n", n * f[unit]
+  }'
+}
+
 figures_finish() {
   local json="${BENCH_RESULTS%.txt}.json"
   python3 -c '
@@ -38,7 +54,7 @@ import json, re, sys
 figures = {}
 for line in open(sys.argv[1], encoding="utf-8"):
     key, _, value = line.rstrip("\n").partition("\t")
-    if key.endswith(".commit"):
+    if key.endswith((".commit", ".time")):
         pass
     elif re.fullmatch(r"-?[0-9]+", value):
         value = int(value)
@@ -51,5 +67,5 @@ json.dump(dict(sorted(figures.items())), sys.stdout, indent=1, ensure_ascii=Fals
 print()' "$BENCH_FIGURES" >"$json"
   rm -f "$BENCH_FIGURES"
   echo "results: $BENCH_RESULTS, $json"
-  echo "summary: $1"
+  echo "summary: $*"
 }
