@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
+import dev.protostar.worker.support.BenchmarkFigures;
 import dev.protostar.worker.support.TestInfrastructure;
 
 /**
@@ -64,10 +65,15 @@ public final class IngestionBenchmark {
 				raw = chunks / seconds(start);
 			}
 			report.append("raw model (one caller, %d threads):  %8.1f chunks/s%n".formatted(threads, raw));
+			BenchmarkFigures.record("run.documents", documents);
+			BenchmarkFigures.record("run.chunks", chunks);
+			BenchmarkFigures.record("raw.chunks_s", raw);
 			for (int workers : new int[] { 1, 2 }) {
 				double e2e = endToEnd(harness, texts, workers, threads);
 				report.append("end to end, %d worker%s, concurrency 4:  %8.1f chunks/s  (%.2f of raw)%n".formatted(workers,
 						(workers == 1) ? " " : "s", chunks * 1.0 / e2e, chunks / e2e / raw));
+				BenchmarkFigures.record("workers_" + workers + ".chunks_s", chunks / e2e);
+				BenchmarkFigures.record("workers_" + workers + ".of_raw", chunks / e2e / raw);
 			}
 		}
 		System.out.print(report);

@@ -86,8 +86,9 @@ class WebAppBenchmark {
 				fullAnswer.add(((Number) js.executeScript("return window.bench.done;")).doubleValue() - start);
 			}
 			String json = String.format(Locale.ROOT,
-					"{\"firstVisitBytes\":%d,\"firstVisitFiles\":%d,\"questions\":%d,"
-							+ "\"firstTokenMs\":{\"median\":%.0f,\"max\":%.0f},\"fullAnswerMs\":{\"median\":%.0f,\"max\":%.0f}}%n",
+					"{\"first_visit\":{\"bytes\":%d,\"files\":%d},\"run\":{\"questions\":%d},"
+							+ "\"first_token\":{\"median_ms\":%.0f,\"max_ms\":%.0f},"
+							+ "\"full_answer\":{\"median_ms\":%.0f,\"max_ms\":%.0f}}%n",
 					firstVisitBytes.longValue(), files.intValue(), questions, median(firstToken), max(firstToken),
 					median(fullAnswer), max(fullAnswer));
 			Files.writeString(results.resolve("web-app.json"), json);
