@@ -170,7 +170,7 @@ tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 
 started=$SECONDS
 if wants scripts; then
-  ensure_tools shellcheck bats shfmt parallel jq python3 openssl ssh-keygen=openssh-client
+  ensure_tools shellcheck bats shfmt parallel jq python3 openssl ssh-keygen=openssh-client age age-keygen=age
   ensure_python_yaml
   run_tier shellcheck tier_shellcheck
   run_tier bats tier_bats

@@ -284,6 +284,16 @@ check_value() {
     cpu_shares) [[ "$v" =~ ^[1-9][0-9]{0,5}$ ]] && ((v >= 2 && v <= 262144)) || echo "a whole number from 2 to 262144 (1024 is a normal service's weight)" ;;
     # Below the serving colour's 1024, or a starting colour would not give way to it.
     warmup_shares) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] && ((v >= 2 && v <= 1023)) || echo "a whole number from 2 to 1023 (below the serving colour's 1024)" ;;
+    age_recipients)
+      # age X25519 recipients (public keys), separated by commas or spaces.
+      local recipient
+      for recipient in ${v//,/ }; do
+        [[ "$recipient" =~ ^age1[02-9ac-hj-np-z]{58}$ ]] || {
+          echo "age public keys (age1..., from age-keygen), separated by commas"
+          break
+        }
+      done
+      ;;
     minutes_in_a_day) [[ "$v" =~ ^(0|[1-9][0-9]{0,3})$ ]] && ((v <= 1440)) || echo "a whole number of minutes from 0 to 1440" ;;
     ipv4_network)
       # An address, or a network in CIDR notation (an address with /0 to /32).

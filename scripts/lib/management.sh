@@ -86,6 +86,9 @@ declare -A MANAGEMENT_OPTIONAL_ENV_RULES=(
   [ALERT_GROUP_INTERVAL]=alert_duration
   [ALERT_REPEAT_INTERVAL]=alert_duration
   [ALERT_FOR_OVERRIDE]=alert_duration
+  [MANAGEMENT_BACKUP_AGE_RECIPIENTS]=age_recipients
+  [MANAGEMENT_BACKUP_DIR]=absolute_path
+  [MANAGEMENT_BACKUP_KEEP]=backup_count
 )
 
 # management_check_value RULE VALUE — the rules config.sh lacks, else config.sh's.
@@ -102,6 +105,7 @@ management_check_value() {
     webhook_url) [[ "$v" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/+=-]*)?(\?[A-Za-z0-9._~%/+=&-]*)?$ ]] || echo "an http(s) URL such as https://hooks.example.org/services/T0/B0/x" ;;
     slack_channel) [[ "$v" =~ ^[#@][a-z0-9._-]{1,80}$ ]] || echo "a channel such as #ops or a user such as @oncall" ;;
     alert_duration) [[ "$v" =~ ^[1-9][0-9]{0,4}[smh]$ ]] || echo "a duration such as 30s, 5m or 4h" ;;
+    backup_count) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] || echo "a number of backups from 1 to 9999" ;;
     host_port) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[1-9][0-9]{0,4}$ ]] || echo "a host name and port such as chat.example.org:9443" ;;
     *) check_value "$rule" "$v" ;;
   esac
@@ -134,6 +138,7 @@ load_management_config() {
     problems+=("ALERT_EMAIL_TO needs ALERT_EMAIL_FROM and ALERT_SMTP_SMARTHOST")
   fi
   report_problems "$file" compose/management.env.example "${problems[@]}"
+  : "${MANAGEMENT_BACKUP_DIR:=/var/backups/protostar-management}" "${MANAGEMENT_BACKUP_KEEP:=14}"
   MANAGEMENT_STATE_DIR=$(absolute "$MANAGEMENT_STATE_DIR")
   OPS_TLS_DIR=$(absolute "$OPS_TLS_DIR")
   JENKINS_DEPLOY_KEY_FILE=$(absolute "$JENKINS_DEPLOY_KEY_FILE")

@@ -17,7 +17,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_line_matches '^  management +Run the management host'
   run protostar management
   assert_status 1
-  assert_output_contains "up, status, config, reload, down or compose is needed"
+  assert_output_contains "up, status, config, reload, down, backup, restore or compose is needed"
   run protostar management restart
   assert_status 1
   assert_output_contains "unknown action 'restart'"

@@ -17,6 +17,10 @@
 #     one query broken, which it must reject naming the panel
 #   - `nginx -t` on nginx/management with the templates rendered and the access files
 #     `management up` writes, in protostar/nginx, with a throw-away self-signed certificate
+#   - `management backup` and `restore` through real containers and volumes: the
+#     project's Grafana, Alertmanager and MinIO containers created (not started) from the
+#     offline Debian image, data with its owner put into their volumes, backed up with a
+#     key pair of the test's, the project removed with its volumes, restored, compared
 # Containers are named with a unique prefix and removed; nothing is published.
 set -Eeuo pipefail
 PROTOSTAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -31,7 +35,14 @@ handle_help "$@"
 E2E_DIR=$(mktemp -d /tmp/protostar-e2e-mgmt-config.XXXXXX)
 ID=$(basename "$E2E_DIR" | cut -d. -f2 | tr '[:upper:]' '[:lower:]')
 E2E_PASSED=0 E2E_FAILED=0 E2E_FAILURES=()
-trap 'docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" "protostar-e2e-mgmt-$ID-amtool" >/dev/null 2>&1 || true; rm -rf "$E2E_DIR"' EXIT
+BACKUP_PROJECT="protostar-e2e-mgmt-$ID-backup"
+cleanup() {
+  docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" "protostar-e2e-mgmt-$ID-amtool" >/dev/null 2>&1 || true
+  docker ps --all --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" | xargs -r docker rm -f >/dev/null 2>&1 || true
+  docker volume ls --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" | xargs -r docker volume rm >/dev/null 2>&1 || true
+  rm -rf "$E2E_DIR"
+}
+trap cleanup EXIT
 
 # Settings as `management up` would create them, paths in the temp directory, and the
 # example's placeholders (which it refuses) replaced by a site's own names and addresses.
@@ -196,6 +207,62 @@ nginx_rejects_a_broken_config() {
   ! nginx_t "$E2E_DIR/nginx-bad"
 }
 
+# backup_env — settings of a project of its own for the backup round trip: every image
+# the offline Debian one (the upstream images cannot be pulled here; the containers are
+# only created, never started), Jenkins' home and the backups in the temp directory.
+backup_env() {
+  local var
+  sed -e "s|^MANAGEMENT_PROJECT_NAME=.*|MANAGEMENT_PROJECT_NAME=$BACKUP_PROJECT|" \
+    -e "s|^MANAGEMENT_STATE_DIR=.*|MANAGEMENT_STATE_DIR=$E2E_DIR/backup-state|" \
+    -e "s|^JENKINS_HOME_DIR=.*|JENKINS_HOME_DIR=$E2E_DIR/jenkins-home|" \
+    -e "s|^MANAGEMENT_BACKUP_DIR=.*|MANAGEMENT_BACKUP_DIR=$E2E_DIR/backups|" \
+    -e "s|^MANAGEMENT_BACKUP_AGE_RECIPIENTS=.*|MANAGEMENT_BACKUP_AGE_RECIPIENTS=$(age-keygen -y "$E2E_DIR/backup.key")|" \
+    "$PROTOSTAR_MANAGEMENT_ENV_FILE"
+  for var in OPS_NGINX PROMETHEUS ALERTMANAGER JENKINS_BASE JENKINS MINIO MINIO_CLIENT LOKI GRAFANA; do
+    echo "${var}_IMAGE=$OFFLINE_BASE_IMAGE"
+  done
+}
+# volume_file SERVICE PATH — a file in a service's container (its volume), as "uid:gid content".
+volume_file() {
+  local container
+  container=$(docker ps --all --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" \
+    --filter "label=com.docker.compose.service=$1" | head -n 1)
+  docker cp "$container:$2" - | tar -xOf - | tr -d '\n' | sed "s|^|$(docker cp "$container:$2" - | tar --numeric-owner -tvf - | awk '{ print $2 }' | tr / :) |"
+}
+management_backup_round_trip() {
+  local env="$E2E_DIR/backup.env" m=("$PROTOSTAR_ROOT/scripts/protostar" management)
+  age-keygen -o "$E2E_DIR/backup.key" 2>/dev/null
+  backup_env >"$env"
+  cp "$env" "$E2E_DIR/backup.env.before"
+  export PROTOSTAR_MANAGEMENT_ENV_FILE=$env
+  mkdir -p "$E2E_DIR/jenkins-home/secrets" "$E2E_DIR/backup-state/jenkins" "$E2E_DIR/seed/grafana" "$E2E_DIR/seed/.minio.sys"
+  echo "jenkins-secret-$ID" >"$E2E_DIR/jenkins-home/secrets/master.key"
+  echo "grafana-db-$ID" >"$E2E_DIR/seed/grafana/grafana.db"
+  echo "minio-iam-$ID" >"$E2E_DIR/seed/.minio.sys/config.json"
+  "${m[@]}" compose create grafana alertmanager minio >/dev/null 2>&1
+  # Grafana's files belong to its user (472) in the real image: the owner must come back.
+  tar -C "$E2E_DIR/seed" --owner=472 --group=472 -cf - grafana | docker cp --archive - "$("${m[@]}" compose ps --all --quiet grafana):/var/lib"
+  tar -C "$E2E_DIR/seed" -cf - .minio.sys | docker cp --archive - "$("${m[@]}" compose ps --all --quiet minio):/data"
+  "${m[@]}" backup >"$E2E_DIR/backup.out" 2>&1
+  local archive
+  archive=$(find "$E2E_DIR/backups" -name "$BACKUP_PROJECT-*.tar.age")
+  [[ -n "$archive" ]] && ! grep -q "grafana-db-$ID" "$archive"
+  # The host is lost: containers, volumes, settings, state and Jenkins' home.
+  "${m[@]}" compose down --volumes >/dev/null 2>&1
+  [[ -z "$(docker volume ls --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT")" ]]
+  rm -rf "$env" "$E2E_DIR/jenkins-home" "$E2E_DIR/backup-state"
+  "${m[@]}" restore "$archive" --identity "$E2E_DIR/backup.key" >"$E2E_DIR/restore.out" 2>&1
+  cmp -s "$E2E_DIR/backup.env.before" "$env"
+  [[ "$(cat "$E2E_DIR/jenkins-home/secrets/master.key")" == "jenkins-secret-$ID" ]]
+  [[ "$(volume_file grafana /var/lib/grafana/grafana.db)" == "472:472 grafana-db-$ID" ]]
+  [[ "$(volume_file minio /data/.minio.sys/config.json)" == "0:0 minio-iam-$ID" ]]
+}
+management_restore_refuses_the_wrong_key() {
+  age-keygen -o "$E2E_DIR/other.key" 2>/dev/null
+  ! "$PROTOSTAR_ROOT/scripts/protostar" management restore "$(find "$E2E_DIR/backups" -name "$BACKUP_PROJECT-*.tar.age")" \
+    --identity "$E2E_DIR/other.key" --yes >"$E2E_DIR/wrong.out" 2>&1 && grep -q 'could not decrypt' "$E2E_DIR/wrong.out"
+}
+
 # ops-nginx's access files as `management up` writes them from those settings.
 (load_management_config && write_ops_nginx_files)
 
@@ -215,5 +282,7 @@ check "amtool check-config accepts Alertmanager's configuration (webhook, Slack,
 check "amtool rejects a broken one (the check can fail)" amtool_rejects_a_broken_config
 check "nginx -t accepts ops-nginx's configuration (templates rendered, self-signed pair)" nginx_accepts_ops_config
 check "nginx -t rejects a broken one (the check can fail)" nginx_rejects_a_broken_config
+check "management backup, then restore on a host that lost everything: settings, Jenkins' home, volumes with owners" management_backup_round_trip
+check "restore with another age key changes nothing (the check can fail)" management_restore_refuses_the_wrong_key
 echo "management-config: $((SECONDS - started))s"
 e2e_summary
