@@ -124,6 +124,28 @@ class DocumentRepository {
 			.update();
 	}
 
+	/** A document whose ingestion has not moved since {@code since}: its job may be lost. */
+	record StalledIngestion(UUID id, String jobId, UUID uploadedBy, String status, Instant since) {
+	}
+
+	/**
+	 * Documents waiting, parsing or embedding whose status has not changed since before
+	 * {@code before}, oldest first: a long embedding is among them too, its job alive.
+	 */
+	List<StalledIngestion> stalledIngestions(Instant before, int limit) {
+		return this.jdbc.sql("""
+				SELECT id, ingest_job_id, uploaded_by, status, status_changed_at FROM documents
+				WHERE status IN ('waiting', 'parsing', 'embedding') AND ingest_job_id IS NOT NULL
+				  AND status_changed_at < :before
+				ORDER BY status_changed_at LIMIT :limit
+				""")
+			.param("before", Timestamp.from(before))
+			.param("limit", limit)
+			.query((rs, row) -> new StalledIngestion(rs.getObject(1, UUID.class), rs.getString(2),
+					rs.getObject(3, UUID.class), rs.getString(4), rs.getTimestamp(5).toInstant()))
+			.list();
+	}
+
 	/** Back to {@code waiting} for run {@code run}, whose job is {@code jobId}. */
 	void restart(UUID id, int run, String jobId, Instant now) {
 		this.jdbc.sql("""
