@@ -59,7 +59,7 @@ run_json() {
   [[ "${lines[0]}" == "| figure | "*" | worst |" ]]
   [ "${lines[2]}" = "| jobs/s | 4,100 | 3,900 | **3,900** |" ]
   [ "${lines[3]}" = "| queue.p99_ms | 2.50 | 4.25 | **4.25** |" ]
-  [ "${lines[4]}" = "| goal.met | yes | **no** | **no** |" ]
+  [ "${lines[4]}" = "| goal.met | yes | no | **no** |" ]
 }
 
 @test "report --check fails on a retyped table and passes once --update rendered it" {

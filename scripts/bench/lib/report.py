@@ -16,7 +16,8 @@ from pathlib import Path
 # failures, where less is.
 MORE_IS_BETTER = re.compile(
     r"(jobs_s|chunks_s|recall|mrr|connected|held|answered|of_raw|open_at_end|open_backend|^goal\.ratio)")
-BLOCK = re.compile(r"(<!-- report: (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- /report -->)", re.S)
+# A table's markers each stand on a line of their own.
+BLOCK = re.compile(r"^(<!-- report: (?P<args>[^\n]*) -->\n)(?P<table>[\s\S]*?)^(<!-- /report -->)$", re.M)
 
 
 def parse(argv):
@@ -51,7 +52,7 @@ def shown(value):
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "**no**"
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
     if isinstance(value, int):
