@@ -7,6 +7,7 @@
 #                               BENCH_FIGURES, a file of "key<TAB>value" lines that a
 #                               benchmark's own program (Java, Node) may append to as well
 #   figure KEY VALUE            records one figure; a later value of a key replaces it
+#   figure_value KEY            prints a figure recorded so far (the last value), "-" if none
 #   figures_finish SUMMARY      writes RESULTS.json (keys sorted; integers and decimals as
 #                               numbers, "-" or "" as null, true/false as booleans) and
 #                               prints "results: ..." and, last, "summary: SUMMARY"
@@ -29,6 +30,10 @@ figures_start() {
 figure() {
   [[ "$1" =~ ^[a-z0-9_]+(\.[a-z0-9_-]+)*$ ]] || abort "figure: '$1' is not a key (lower case, dots between parts)"
   printf '%s\t%s\n' "$1" "$2" >>"$BENCH_FIGURES"
+}
+
+figure_value() {
+  awk -F '\t' -v key="$1" '$1 == key { value = $2 } END { print (value == "" ? "-" : value) }' "$BENCH_FIGURES"
 }
 
 figures_finish() {
