@@ -44,9 +44,13 @@ import dev.protostar.worker.support.BenchFigures;
  * <li><b>Queries</b>: {@code queries} new sentences from the same generator, embedded by
  * the model; the embedding time is reported apart. Per ef_search: p50/p99 of the kNN
  * search a PUBLIC reader runs (tier filter, iterative scan) and its recall@10 against an
- * exact scan (the same query with index scans disabled); then lexical and hybrid
- * latencies at the configured ef_search.</li>
+ * exact scan (the same query with index scans disabled); then, at the configured
+ * ef_search, hybrid as the product runs it (HybridRetriever.search: both rankings at
+ * once) beside its stages one after the other, a pooled connection and a round trip,
+ * retrieve() with the embedding, and the statements' times in the server (EXPLAIN
+ * ANALYZE) with the plan of the median lexical one.</li>
  * </ol>
+ * Figures also go to {@code $BENCH_FIGURES} (scripts/bench/lib/figures.sh).
  * Arguments: jdbcUrl user password chunks bases queries resultsFile
  */
 public final class RetrievalBenchmark {
