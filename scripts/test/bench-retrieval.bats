@@ -11,7 +11,8 @@ QUALITY="$PROTOSTAR_REPO/scripts/bench/retrieval-quality"
   run "$RETRIEVAL" --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: scripts/bench/retrieval [--chunks N] [--bases N] [--queries N]"* ]]
-  [[ "$output" == *"p99 < 20 ms and recall@10 >= 0.95"* ]]
+  [[ "$output" == *"Goals: hybrid p99 < 20 ms with kNN recall@10 >= 0.95"* ]]
+  [[ "$output" == *"figures as JSON"* ]]
   [ ! -s "$STUB_LOG" ]
 }
 

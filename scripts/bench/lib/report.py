@@ -54,6 +54,8 @@ def shown(value):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
+        if abs(value) < 1:
+            return f"{value:.3f}"
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
     if isinstance(value, int):
         return f"{value:,}"

@@ -1,12 +1,17 @@
 package dev.protostar.worker.retrieval;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import com.pgvector.PGvector;
@@ -15,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.protostar.contract.access.DocumentAccess;
@@ -46,9 +52,16 @@ import dev.protostar.worker.embedding.EmbeddingProvider;
  * (punctuation only) has no lexical hits.</li>
  * <li><b>An embedding failure</b> (the model server away) leaves hybrid retrieval with
  * its lexical ranking rather than failing the answer.</li>
+ * <li><b>The two rankings run at once</b>, on two connections of the pool: the lexical
+ * one on a thread of this retriever's while kNN runs on the caller's, so a hybrid search
+ * takes about as long as the slower of the two rather than their sum
+ * (scripts/bench/retrieval). Neither holds its connection while waiting for the other,
+ * so a full pool delays a search but cannot deadlock it (a pool of one connection serves
+ * it one ranking after the other). A ranking that fails fails the search, once the other
+ * has finished and returned its connection.</li>
  * </ul>
  */
-class HybridRetriever implements Retriever {
+class HybridRetriever implements Retriever, AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(HybridRetriever.class);
 
@@ -69,6 +82,18 @@ class HybridRetriever implements Retriever {
 	private final Map<DocumentAccess, String> vectorSql = new EnumMap<>(DocumentAccess.class);
 
 	private final Map<DocumentAccess, String> lexicalSql = new EnumMap<>(DocumentAccess.class);
+
+	/**
+	 * Runs the lexical ranking of a hybrid search. Unbounded, since the callers bound it:
+	 * one task per search in progress, and searches run on the job threads
+	 * (protostar.queue.concurrency). Not a bean: an Executor bean would replace Spring
+	 * Boot's own task executor.
+	 */
+	private final ExecutorService lexicalRankings = Executors.newCachedThreadPool((task) -> {
+		Thread thread = new Thread(task, "lexical-ranking");
+		thread.setDaemon(true);
+		return thread;
+	});
 
 	/**
 	 * @param cjkVectorWeight the kNN ranking's weight for a question in Hangul, Han or
@@ -144,35 +169,119 @@ class HybridRetriever implements Retriever {
 	 */
 	List<Passage> search(String question, float[] vector, DocumentAccess access, int limit, RetrievalMode mode) {
 		int depth = (mode == RetrievalMode.HYBRID) ? limit * this.properties.candidates() : limit;
-		List<List<Hit>> rankings = new ArrayList<>(2);
-		List<Double> weights = new ArrayList<>(2);
-		if (mode != RetrievalMode.LEXICAL && vector != null) {
-			rankings.add(nearest(vector, access, depth, this.properties.efSearch()));
-			weights.add((mode == RetrievalMode.HYBRID)
-					? 1 - LexicalTerms.cjkShare(question) * (1 - this.cjkVectorWeight) : 1.0);
+		boolean byVector = mode != RetrievalMode.LEXICAL && vector != null;
+		if (!byVector) {
+			return fuse(List.of(lexical(question, access, depth)), List.of(1.0), this.properties.rrfK(), limit);
 		}
-		if (mode != RetrievalMode.VECTOR) {
-			rankings.add(lexical(question, access, depth));
-			weights.add(1.0);
+		if (mode == RetrievalMode.VECTOR) {
+			return fuse(List.of(nearest(vector, access, depth, this.properties.efSearch())), List.of(1.0),
+					this.properties.rrfK(), limit);
 		}
-		return fuse(rankings, weights, this.properties.rrfK(), limit);
+		List<List<Hit>> rankings = bothRankings(question, vector, access, depth);
+		return fuse(rankings, List.of(vectorWeight(question), 1.0), this.properties.rrfK(), limit);
+	}
+
+	/**
+	 * The kNN ranking's weight in a hybrid search: 1, or less for a question in Hangul,
+	 * Han or kana (see {@link RetrievalProperties#cjkVectorWeight()}).
+	 */
+	double vectorWeight(String question) {
+		return 1 - LexicalTerms.cjkShare(question) * (1 - this.cjkVectorWeight);
+	}
+
+	/** kNN and lexical rankings, in that order, computed at once where that is safe. */
+	private List<List<Hit>> bothRankings(String question, float[] vector, DocumentAccess access, int depth) {
+		checkDimension(vector);
+		if (TransactionSynchronizationManager.isActualTransactionActive()) {
+			// kNN would join the caller's transaction and keep its connection while the
+			// lexical side waits for a second one: one after the other on the caller's.
+			return List.of(nearest(vector, access, depth, this.properties.efSearch()),
+					lexical(question, access, depth));
+		}
+		Future<List<Hit>> lexical = this.lexicalRankings.submit(() -> lexical(question, access, depth));
+		List<Hit> nearest;
+		try {
+			nearest = nearest(vector, access, depth, this.properties.efSearch());
+		}
+		catch (RuntimeException | Error ex) {
+			finishQuietly(lexical);
+			throw ex;
+		}
+		return List.of(nearest, outcome(lexical));
+	}
+
+	/**
+	 * The lexical ranking's result, or its exception as thrown. Interrupted (a job past
+	 * its lease), the ranking is cancelled; its statement runs to its end all the same
+	 * and JdbcTemplate then returns the connection.
+	 */
+	private static List<Hit> outcome(Future<List<Hit>> ranking) {
+		try {
+			return ranking.get();
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException cause) {
+				throw cause;
+			}
+			if (ex.getCause() instanceof Error cause) {
+				throw cause;
+			}
+			throw new IllegalStateException("the lexical ranking failed", ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			ranking.cancel(true);
+			Thread.currentThread().interrupt();
+			throw new CancellationException("interrupted while the lexical ranking ran");
+		}
+	}
+
+	/** Waits for a ranking whose result is not wanted any more, whatever its outcome. */
+	private static void finishQuietly(Future<List<Hit>> ranking) {
+		try {
+			ranking.get();
+		}
+		catch (ExecutionException | CancellationException ex) {
+			// The other ranking's failure is the one reported.
+		}
+		catch (InterruptedException ex) {
+			ranking.cancel(true);
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Stops the lexical ranking's threads (Spring calls this at shutdown). */
+	@Override
+	public void close() {
+		this.lexicalRankings.shutdown();
 	}
 
 	/** The kNN ranking: chunk keys, nearest first. */
 	List<Hit> nearest(float[] vector, DocumentAccess access, int depth, int efSearch) {
-		if (vector.length != this.embeddings.dimension()) {
-			throw new IllegalArgumentException("the question's vector has " + vector.length + " dimensions, the model "
-					+ this.embeddings.model() + " " + this.embeddings.dimension());
-		}
+		checkDimension(vector);
 		PGvector parameter = new PGvector(vector);
+		return withKnnSettings(depth, efSearch, () -> this.jdbc.query(this.vectorSql.get(access), HIT, parameter, depth));
+	}
+
+	/**
+	 * Runs {@code search} in a transaction with the kNN settings (also for EXPLAIN in the
+	 * benchmark): iterative scan, ef_search raised to the depth, the scan's limit.
+	 */
+	<T> T withKnnSettings(int depth, int efSearch, Supplier<T> search) {
 		return this.transactions.execute((status) -> {
 			// set_config(..., true) is SET LOCAL: these hold for this transaction only.
 			this.jdbc.queryForList("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
 					+ " set_config('hnsw.ef_search', ?, true), set_config('hnsw.max_scan_tuples', ?, true)",
 					String.valueOf(Math.min(1000, Math.max(efSearch, depth))),
 					String.valueOf(this.properties.maxScanTuples()));
-			return this.jdbc.query(this.vectorSql.get(access), HIT, parameter, depth);
+			return search.get();
 		});
+	}
+
+	private void checkDimension(float[] vector) {
+		if (vector.length != this.embeddings.dimension()) {
+			throw new IllegalArgumentException("the question's vector has " + vector.length + " dimensions, the model "
+					+ this.embeddings.model() + " " + this.embeddings.dimension());
+		}
 	}
 
 	/**
@@ -180,16 +289,34 @@ class HybridRetriever implements Retriever {
 	 * Terms in very many chunks are left out ({@link CommonTerms}).
 	 */
 	List<Hit> lexical(String question, DocumentAccess access, int depth) {
-		String query = LexicalTerms.tsquery(this.commonTerms.worthLookingUp(LexicalTerms.queryTerms(question)));
-		if (query == null || !this.lexemes.present()) {
+		LexicalStatement statement = lexicalStatement(question, access, depth);
+		if (statement == null || !this.lexemes.present()) {
 			return List.of();
 		}
-		return this.jdbc.query(this.lexicalSql.get(access), HIT, query, query, depth);
+		return this.jdbc.query(statement.sql(), HIT, statement.parameters());
 	}
 
 	/** The kNN statement for a reader of this level (for EXPLAIN in tests). */
 	String vectorSql(DocumentAccess access) {
 		return this.vectorSql.get(access);
+	}
+
+	/**
+	 * The lexical statement of a reader of this level for a question (also for EXPLAIN in
+	 * the benchmark); null when the question has no terms worth looking up.
+	 */
+	LexicalStatement lexicalStatement(String question, DocumentAccess access, int depth) {
+		String query = LexicalTerms.tsquery(this.commonTerms.worthLookingUp(LexicalTerms.queryTerms(question)));
+		return (query == null) ? null : new LexicalStatement(this.lexicalSql.get(access), query, depth);
+	}
+
+	/** The lexical ranking's statement and what its parameters are made of. */
+	record LexicalStatement(String sql, String tsquery, int depth) {
+
+		Object[] parameters() {
+			return new Object[] { this.tsquery, this.tsquery, this.depth };
+		}
+
 	}
 
 	/**

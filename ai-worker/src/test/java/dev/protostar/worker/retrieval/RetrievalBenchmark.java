@@ -8,18 +8,23 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.pgvector.PGvector;
 import org.postgresql.PGConnection;
 
 import dev.protostar.contract.access.DocumentAccess;
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
+import dev.protostar.worker.support.BenchmarkFigures;
 
 /**
  * Retrieval at scale, run by {@code scripts/bench/retrieval} against a PostgreSQL it
@@ -39,9 +44,13 @@ import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
  * <li><b>Queries</b>: {@code queries} new sentences from the same generator, embedded by
  * the model; the embedding time is reported apart. Per ef_search: p50/p99 of the kNN
  * search a PUBLIC reader runs (tier filter, iterative scan) and its recall@10 against an
- * exact scan (the same query with index scans disabled); then lexical and hybrid
- * latencies at the configured ef_search.</li>
+ * exact scan (the same query with index scans disabled); then, at the configured
+ * ef_search, hybrid as the product runs it (HybridRetriever.search: both rankings at
+ * once) beside its stages one after the other, a pooled connection and a round trip,
+ * retrieve() with the embedding, and the statements' times in the server (EXPLAIN
+ * ANALYZE) with the plan of the median lexical one.</li>
  * </ol>
+ * Figures also go to {@code $BENCH_FIGURES} (scripts/bench/lib/figures.sh).
  * Arguments: jdbcUrl user password chunks bases queries resultsFile
  */
 public final class RetrievalBenchmark {
@@ -61,6 +70,10 @@ public final class RetrievalBenchmark {
 		int queries = Integer.parseInt(args[5]);
 		Path results = Path.of(args[6]);
 		StringBuilder report = new StringBuilder();
+		BenchmarkFigures.record("run.chunks", chunks);
+		BenchmarkFigures.record("run.bases", bases);
+		BenchmarkFigures.record("run.queries", queries);
+		BenchmarkFigures.record("run.ef_search", RetrievalFixture.properties().efSearch());
 		Random random = new Random(42);
 		try (RetrievalFixture fixture = new RetrievalFixture(args[0], args[1], args[2]);
 				OnnxEmbeddingProvider onnx = new OnnxEmbeddingProvider(32, Runtime.getRuntime().availableProcessors())) {
@@ -113,8 +126,10 @@ public final class RetrievalBenchmark {
 				vectors.add(onnx.embed(List.of(question)).get(0).vector());
 				embedTimes.add(System.nanoTime() - t);
 			}
-			report.append("%d questions (half English, half Korean); embedding one question: %s (not included below)%n%n"
-				.formatted(queries, percentiles(embedTimes)));
+			Latencies embedding = Latencies.of(embedTimes);
+			embedding.record("embedding");
+			report.append("%d questions (half English, half Korean); embedding one question: %s (apart below)%n%n"
+				.formatted(queries, embedding));
 
 			HybridRetriever retriever = fixture.retriever(onnx, 0);
 			List<Set<String>> exact = new ArrayList<>();
@@ -122,50 +137,92 @@ public final class RetrievalBenchmark {
 			for (float[] vector : vectors) {
 				exact.add(keys(exactNearest(fixture, retriever, vector)));
 			}
+			BenchmarkFigures.record("exact.mean_ms", seconds(start) * 1000 / queries);
 			report.append("exact scan (index scans off, same filter): %.1f ms a query on average%n"
 				.formatted(seconds(start) * 1000 / queries));
 			report.append("kNN, PUBLIC reader (30%% of chunks visible), top 10, iterative scan relaxed_order:%n"
 				.formatted());
-			for (int ef : EF_SEARCH) {
-				time(() -> retriever.nearest(vectors.get(0), DocumentAccess.PUBLIC, 10, ef), 20);
+			int ef = RetrievalFixture.properties().efSearch();
+			double recallAtEf = 0;
+			for (int efSearch : EF_SEARCH) {
+				time(() -> retriever.nearest(vectors.get(0), DocumentAccess.PUBLIC, 10, efSearch), 20);
 				List<Long> times = new ArrayList<>();
 				double recall = 0;
 				for (int q = 0; q < queries; q++) {
 					long t = System.nanoTime();
-					List<HybridRetriever.Hit> hits = retriever.nearest(vectors.get(q), DocumentAccess.PUBLIC, 10, ef);
+					List<HybridRetriever.Hit> hits = retriever.nearest(vectors.get(q), DocumentAccess.PUBLIC, 10,
+							efSearch);
 					times.add(System.nanoTime() - t);
 					Set<String> found = keys(hits);
 					found.retainAll(exact.get(q));
 					recall += found.size() / (double) Math.max(1, exact.get(q).size());
 				}
-				report.append("  ef_search %3d: %s  recall@10 %.3f%n".formatted(ef, percentiles(times), recall / queries));
+				recall /= queries;
+				recallAtEf = (efSearch == ef) ? recall : recallAtEf;
+				Latencies latencies = Latencies.of(times);
+				latencies.record("knn.ef" + efSearch);
+				BenchmarkFigures.record("knn.ef" + efSearch + ".recall_at_10", recall);
+				report.append("  ef_search %3d: %s  recall@10 %.3f%n".formatted(efSearch, latencies, recall));
 			}
-			int ef = RetrievalFixture.properties().efSearch();
 			List<Long> all = new ArrayList<>();
 			for (float[] vector : vectors) {
 				long t = System.nanoTime();
 				retriever.nearest(vector, DocumentAccess.CONFIDENTIAL, 10, ef);
 				all.add(System.nanoTime() - t);
 			}
+			Latencies confidential = Latencies.of(all);
+			confidential.record("knn.confidential");
 			report.append("kNN, CONFIDENTIAL reader (every chunk visible), ef_search %d:   %s%n".formatted(ef,
-					percentiles(all)));
-			List<Long> lexical = new ArrayList<>();
-			List<Long> hybrid = new ArrayList<>();
-			int matched = 0;
-			for (int q = 0; q < queries; q++) {
+					confidential));
+
+			Hybrid hybrid = hybrid(fixture, retriever, questions, vectors);
+			hybrid.lexical.record("lexical");
+			BenchmarkFigures.record("lexical.matched", hybrid.matched);
+			hybrid.product.record("hybrid");
+			hybrid.sequential.record("hybrid.sequential");
+			hybrid.knn.record("hybrid.stages.knn");
+			hybrid.fusion.record("hybrid.stages.fusion");
+			hybrid.connection.record("hybrid.stages.connection");
+			hybrid.roundTrip.record("hybrid.stages.round_trip");
+			report.append("%nhybrid, PUBLIC reader, 5 passages from 20 + 20 candidates, ef_search %d:%n".formatted(ef));
+			report.append("  hybrid (HybridRetriever.search, the two at once):  %s   + embedding the question %s%n"
+				.formatted(hybrid.product, embedding));
+			report.append("  the same one after the other, by stage:           %s%n".formatted(hybrid.sequential));
+			report.append("    kNN (top 20; transaction, SET LOCAL, query):     %s%n".formatted(hybrid.knn));
+			report.append("    lexical (top 20; %3d of %d questions matched):  %s%n".formatted(hybrid.matched,
+					queries, hybrid.lexical));
+			report.append("    fusion (RRF in Java):                            %s%n".formatted(hybrid.fusion));
+			report.append("  taking a pooled connection and giving it back:     %s%n".formatted(hybrid.connection));
+			report.append("  one round trip (SELECT 1):                         %s%n".formatted(hybrid.roundTrip));
+
+			List<Long> retrieveTimes = new ArrayList<>();
+			for (String question : questions) {
 				long t = System.nanoTime();
-				matched += retriever.lexical(questions.get(q), DocumentAccess.PUBLIC, 20).isEmpty() ? 0 : 1;
-				lexical.add(System.nanoTime() - t);
-				t = System.nanoTime();
-				retriever.search(questions.get(q), vectors.get(q), DocumentAccess.PUBLIC, 5, RetrievalMode.HYBRID);
-				hybrid.add(System.nanoTime() - t);
+				retriever.retrieve(question, DocumentAccess.PUBLIC, 5);
+				retrieveTimes.add(System.nanoTime() - t);
 			}
-			report.append("lexical, PUBLIC reader, top 20 (%d of %d questions matched):  %s%n".formatted(matched,
-					queries, percentiles(lexical)));
-			report.append("hybrid, PUBLIC reader, 5 passages from 20 + 20 candidates:      %s%n".formatted(
-					percentiles(hybrid)));
+			Latencies withEmbedding = Latencies.of(retrieveTimes);
+			withEmbedding.record("hybrid_with_embedding");
+			report.append("  what a chat job waits for (retrieve: embedding, then hybrid): %s%n".formatted(withEmbedding));
+
+			report.append("%nin the server (EXPLAIN ANALYZE of the first %d questions; planning + execution):%n"
+				.formatted(Math.min(100, queries)));
+			for (Map.Entry<String, Latencies> entry : serverTimes(fixture, retriever, questions, vectors).entrySet()) {
+				entry.getValue().record("server." + entry.getKey());
+				report.append("  %-18s %s%n".formatted(entry.getKey().replace('.', ' '), entry.getValue()));
+			}
+			report.append("the lexical statement of the median question (by the lexical ranking's time above):%n%s%n"
+				.formatted(medianLexicalPlan(fixture, retriever, questions, hybrid.lexicalTimes())));
 			report.append("latencies from the JDBC call to its last row, over 127.0.0.1 to the container%n"
 				.formatted());
+
+			double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+			BenchmarkFigures.record("run.load_average_end", load);
+			BenchmarkFigures.record("goal.hybrid_p99_ms", hybrid.product.p99());
+			BenchmarkFigures.record("goal.recall_at_10", recallAtEf);
+			BenchmarkFigures.record("goal.met", hybrid.product.p99() < 20 && recallAtEf >= 0.95);
+			report.append("load average at the end %.1f; goals (hybrid p99 < 20 ms, recall@10 >= 0.95): %s%n".formatted(
+					load, (hybrid.product.p99() < 20 && recallAtEf >= 0.95) ? "met" : "NOT met"));
 		}
 		System.out.print(report);
 		Files.writeString(results, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -247,14 +304,153 @@ public final class RetrievalBenchmark {
 		}
 	}
 
-	/** p50 and p99 (nearest rank) in milliseconds. */
-	static String percentiles(List<Long> nanos) {
-		long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
-		return String.format(Locale.ROOT, "p50 %6.2f ms  p99 %6.2f ms", at(sorted, 50) / 1e6, at(sorted, 99) / 1e6);
+	/**
+	 * Each question asked hybrid twice: as the product asks (search, the two rankings at
+	 * once) and as its stages one after the other, timed apart, in alternating order so
+	 * that neither always finds the other's pages cached; then a pooled connection taken
+	 * and given back, and one round trip.
+	 */
+	private static Hybrid hybrid(RetrievalFixture fixture, HybridRetriever retriever, List<String> questions,
+			List<float[]> vectors) throws Exception {
+		RetrievalProperties properties = RetrievalFixture.properties();
+		int limit = 5;
+		int depth = limit * properties.candidates();
+		for (int q = 0; q < Math.min(20, questions.size()); q++) { // warm-up: the lexical threads, the plans
+			retriever.search(questions.get(q), vectors.get(q), DocumentAccess.PUBLIC, limit, RetrievalMode.HYBRID);
+		}
+		List<Long> product = new ArrayList<>();
+		List<Long> sequential = new ArrayList<>();
+		List<Long> knn = new ArrayList<>();
+		List<Long> lexical = new ArrayList<>();
+		List<Long> fusion = new ArrayList<>();
+		List<Long> connection = new ArrayList<>();
+		List<Long> roundTrip = new ArrayList<>();
+		int matched = 0;
+		for (int q = 0; q < questions.size(); q++) {
+			String question = questions.get(q);
+			float[] vector = vectors.get(q);
+			Runnable asked = () -> {
+				long t = System.nanoTime();
+				retriever.search(question, vector, DocumentAccess.PUBLIC, limit, RetrievalMode.HYBRID);
+				product.add(System.nanoTime() - t);
+			};
+			if (q % 2 == 0) {
+				asked.run();
+			}
+			long t0 = System.nanoTime();
+			List<HybridRetriever.Hit> nearest = retriever.nearest(vector, DocumentAccess.PUBLIC, depth,
+					properties.efSearch());
+			long t1 = System.nanoTime();
+			List<HybridRetriever.Hit> lexicalHits = retriever.lexical(question, DocumentAccess.PUBLIC, depth);
+			long t2 = System.nanoTime();
+			HybridRetriever.fuse(List.of(nearest, lexicalHits), List.of(retriever.vectorWeight(question), 1.0),
+					properties.rrfK(), limit);
+			long t3 = System.nanoTime();
+			knn.add(t1 - t0);
+			lexical.add(t2 - t1);
+			fusion.add(t3 - t2);
+			sequential.add(t3 - t0);
+			matched += lexicalHits.isEmpty() ? 0 : 1;
+			if (q % 2 == 1) {
+				asked.run();
+			}
+			long t = System.nanoTime();
+			try (Connection borrowed = fixture.dataSource.getConnection()) {
+				connection.add(System.nanoTime() - t);
+			}
+			t = System.nanoTime();
+			fixture.jdbc.queryForObject("SELECT 1", Integer.class);
+			roundTrip.add(System.nanoTime() - t);
+		}
+		return new Hybrid(Latencies.of(product), Latencies.of(sequential), Latencies.of(knn), Latencies.of(lexical),
+				Latencies.of(fusion), Latencies.of(connection), Latencies.of(roundTrip), matched, lexical);
 	}
 
-	private static long at(long[] sorted, int percentile) {
-		return sorted[Math.max(0, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
+	private record Hybrid(Latencies product, Latencies sequential, Latencies knn, Latencies lexical, Latencies fusion,
+			Latencies connection, Latencies roundTrip, int matched, List<Long> lexicalTimes) {
+	}
+
+	/** EXPLAIN (ANALYZE, BUFFERS) of the lexical statement of the question whose ranking took the median time. */
+	private static String medianLexicalPlan(RetrievalFixture fixture, HybridRetriever retriever, List<String> questions,
+			List<Long> lexicalTimes) {
+		List<Integer> order = new ArrayList<>();
+		for (int q = 0; q < questions.size(); q++) {
+			order.add(q);
+		}
+		order.sort(java.util.Comparator.comparing(lexicalTimes::get));
+		String question = questions.get(order.get(order.size() / 2));
+		HybridRetriever.LexicalStatement lexical = retriever.lexicalStatement(question, DocumentAccess.PUBLIC,
+				5 * RetrievalFixture.properties().candidates());
+		if (lexical == null) {
+			return "  (no terms)";
+		}
+		return "  " + question + "\n  " + lexical.tsquery() + "\n" + fixture.jdbc
+			.queryForList("EXPLAIN (ANALYZE, BUFFERS) " + lexical.sql(), String.class, lexical.parameters())
+			.stream()
+			.map((line) -> "    " + line)
+			.collect(java.util.stream.Collectors.joining("\n"));
+	}
+
+	private static final Pattern PLAN_TIME = Pattern.compile("\"(Planning|Execution) Time\": ([0-9.]+)");
+
+	/**
+	 * Planning and execution time in the server of the two rankings' statements (EXPLAIN
+	 * ANALYZE, JSON), for the first 100 questions: what the client's figures add to them
+	 * is the round trips, the driver and the rows' transfer.
+	 */
+	private static Map<String, Latencies> serverTimes(RetrievalFixture fixture, HybridRetriever retriever,
+			List<String> questions, List<float[]> vectors) {
+		RetrievalProperties properties = RetrievalFixture.properties();
+		int depth = 5 * properties.candidates();
+		Map<String, List<Long>> times = new LinkedHashMap<>();
+		for (int q = 0; q < Math.min(100, questions.size()); q++) {
+			PGvector vector = new PGvector(vectors.get(q));
+			String knnPlan = retriever.withKnnSettings(depth, properties.efSearch(),
+					() -> String.join("\n", fixture.jdbc.queryForList("EXPLAIN (ANALYZE, FORMAT JSON) "
+							+ retriever.vectorSql(DocumentAccess.PUBLIC), String.class, vector, depth)));
+			planTimes(knnPlan, "knn", times);
+			HybridRetriever.LexicalStatement lexical = retriever.lexicalStatement(questions.get(q),
+					DocumentAccess.PUBLIC, depth);
+			if (lexical != null) {
+				planTimes(String.join("\n", fixture.jdbc.queryForList("EXPLAIN (ANALYZE, FORMAT JSON) " + lexical.sql(),
+						String.class, lexical.parameters())), "lexical", times);
+			}
+		}
+		Map<String, Latencies> latencies = new LinkedHashMap<>();
+		times.forEach((key, nanos) -> latencies.put(key, Latencies.of(nanos)));
+		return latencies;
+	}
+
+	private static void planTimes(String plan, String ranking, Map<String, List<Long>> times) {
+		Matcher matcher = PLAN_TIME.matcher(plan);
+		while (matcher.find()) {
+			times.computeIfAbsent(ranking + "." + matcher.group(1).toLowerCase(Locale.ROOT), (key) -> new ArrayList<>())
+				.add((long) (Double.parseDouble(matcher.group(2)) * 1e6));
+		}
+	}
+
+	/** p50 and p99 (nearest rank) in milliseconds. */
+	record Latencies(double p50, double p99) {
+
+		static Latencies of(List<Long> nanos) {
+			long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+			return new Latencies(at(sorted, 50) / 1e6, at(sorted, 99) / 1e6);
+		}
+
+		private static long at(long[] sorted, int percentile) {
+			return sorted[Math.max(0, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
+		}
+
+		void record(String prefix) {
+			BenchmarkFigures.record(prefix + ".p50_ms", this.p50);
+			BenchmarkFigures.record(prefix + ".p99_ms", this.p99);
+		}
+
+		@Override
+		public String toString() {
+			return String.format(Locale.ROOT, "p50 %6.2f ms  p99 %6.2f ms", this.p50, this.p99);
+		}
+
 	}
 
 	private static String size(RetrievalFixture fixture, String index) {

@@ -9,6 +9,7 @@ import java.util.UUID;
 
 import dev.protostar.worker.embedding.OnnxEmbeddingProvider;
 import dev.protostar.worker.ingestion.Chunker;
+import dev.protostar.worker.support.BenchmarkFigures;
 
 /**
  * Retrieval quality on the evaluation set, run by {@code scripts/bench/retrieval-quality}
@@ -32,6 +33,11 @@ public final class RetrievalQualityBenchmark {
 			List<RetrievalEvaluation.Question> questions = RetrievalEvaluation.questions();
 			Map<String, UUID> ids = RetrievalEvaluation.ingest(fixture, onnx, new Chunker(chunkSize, overlap));
 			int chunks = fixture.jdbc.queryForObject("SELECT count(*) FROM document_chunks", Integer.class);
+			BenchmarkFigures.record("run.documents", ids.size());
+			BenchmarkFigures.record("run.chunks", chunks);
+			BenchmarkFigures.record("run.chunk_size", chunkSize);
+			BenchmarkFigures.record("run.chunk_overlap", overlap);
+			BenchmarkFigures.record("run.questions", questions.size());
 			report.append("retrieval quality, %s, model %s%n".formatted(java.time.Instant.now(), onnx.model()));
 			report.append("%d documents in %d chunks (%d characters, overlap %d); %d questions (%d en, %d ko)%n"
 				.formatted(ids.size(), chunks, chunkSize, overlap, questions.size(),
@@ -43,11 +49,13 @@ public final class RetrievalQualityBenchmark {
 					dev.protostar.worker.embedding.EmbeddingProperties.Provider.ONNX);
 			report.append("as configured by default (RRF k 60, candidates 4 x limit, kNN weight %.2f for Korean)%n"
 				.formatted(weight));
-			report.append(table(fixture.retriever(onnx, weight), questions, ids, RetrievalMode.values()));
+			BenchmarkFigures.record("run.cjk_vector_weight", weight);
+			report.append(table(fixture.retriever(onnx, weight), questions, ids, "", RetrievalMode.values()));
 			report.append("%nhybrid by the kNN ranking's weight for Korean questions (protostar.retrieval.cjk-vector-weight)%n"
 				.formatted());
 			for (double w : new double[] { 0, 0.25, 0.5, 0.75, 1 }) {
-				report.append(table(fixture.retriever(onnx, w), questions, ids, RetrievalMode.HYBRID)
+				String suffix = ".cjk_weight_" + String.valueOf(w).replace('.', '_');
+				report.append(table(fixture.retriever(onnx, w), questions, ids, suffix, RetrievalMode.HYBRID)
 					.lines()
 					.skip(1)
 					.map((line) -> line.replaceFirst("^hybrid  ", "w=%.2f  ".formatted(w)) + "\n")
@@ -59,16 +67,23 @@ public final class RetrievalQualityBenchmark {
 		System.exit(0);
 	}
 
+	/**
+	 * Each mode's scores as a table, and as figures MODE[SUFFIX].LANGUAGE.recall_at_5 and
+	 * .mrr (LANGUAGE: all, en, ko).
+	 */
 	static String table(HybridRetriever retriever, List<RetrievalEvaluation.Question> questions,
-			Map<String, UUID> ids, RetrievalMode... modes) {
+			Map<String, UUID> ids, String suffix, RetrievalMode... modes) {
 		StringBuilder table = new StringBuilder();
 		table.append("%-8s  %-22s  %-22s  %-22s%n".formatted("mode", "all: recall@5  MRR", "en: recall@5  MRR",
 				"ko: recall@5  MRR"));
 		for (RetrievalMode mode : modes) {
 			Map<String, RetrievalEvaluation.Score> scores = RetrievalEvaluation.score(retriever, mode, questions, ids);
-			table.append("%-8s".formatted(mode.name().toLowerCase(java.util.Locale.ROOT)));
+			String name = mode.name().toLowerCase(java.util.Locale.ROOT);
+			table.append("%-8s".formatted(name));
 			for (String key : List.of("all", "en", "ko")) {
 				RetrievalEvaluation.Score score = scores.get(key);
+				BenchmarkFigures.record(name + suffix + "." + key + ".recall_at_5", score.recall());
+				BenchmarkFigures.record(name + suffix + "." + key + ".mrr", score.mrr());
 				table.append("  %-22s".formatted("       %.3f  %.3f".formatted(score.recall(), score.mrr())));
 			}
 			table.append('\n');

@@ -27,6 +27,10 @@ public final class BenchmarkFigures {
 		record(key, Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.3f", value));
 	}
 
+	public static void record(String key, boolean value) {
+		record(key, Boolean.toString(value));
+	}
+
 	public static void record(String key, long value) {
 		record(key, Long.toString(value));
 	}

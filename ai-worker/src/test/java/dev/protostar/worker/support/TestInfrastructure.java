@@ -155,12 +155,18 @@ public final class TestInfrastructure {
 	}
 
 	public static HikariDataSource dataSource(String url, String user, String password) {
+		return dataSource(url, user, password, 8, Duration.ofSeconds(5));
+	}
+
+	/** A pool as the worker's, of this many connections, waiting this long for one. */
+	public static HikariDataSource dataSource(String url, String user, String password, int connections,
+			Duration connectionTimeout) {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(url);
 		config.setUsername(user);
 		config.setPassword(password);
-		config.setMaximumPoolSize(8);
-		config.setConnectionTimeout(5000);
+		config.setMaximumPoolSize(connections);
+		config.setConnectionTimeout(connectionTimeout.toMillis());
 		// As the worker's own pool (EmbeddingConfiguration): vectors travel as PGvector.
 		VectorTypes.registerOnEveryConnection(config);
 		return new HikariDataSource(config);
