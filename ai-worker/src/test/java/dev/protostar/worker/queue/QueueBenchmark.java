@@ -20,12 +20,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <ol>
  * <li>Throughput: N no-op jobs are enqueued first, then one worker (concurrency C) runs
- * them; jobs/s = N / time from the worker's start to the last completion (what BullMQ's
- * "process jobs" benchmark measures, ~4,900 jobs/s for its single worker).</li>
+ * them; jobs/s = N / time from the worker's start to the last completion (what
+ * scripts/bench/lib/bullmq_bench.mjs measures for BullMQ in the same run).</li>
  * <li>Pickup latency: with the worker idle, jobs are enqueued at a steady rate; the time
  * from just before the enqueue call to the handler's start, in the same JVM.</li>
  * </ol>
- * Arguments: host port jobs concurrency latencyJobs ratePerSecond resultsFile
+ * Arguments: host port jobs concurrency latencyJobs ratePerSecond resultsFile. The figures
+ * are also appended, as {@code key<TAB>value} lines, to the file named by the environment
+ * variable {@code BENCH_FIGURES} when it is set (scripts/bench/lib/figures.sh).
  */
 public final class QueueBenchmark {
 
@@ -68,10 +70,20 @@ public final class QueueBenchmark {
 					row("enqueue->pickup latency p50 (ms)", ms(percentile(latencies, 50))),
 					row("enqueue->pickup latency p99 (ms)", ms(percentile(latencies, 99))),
 					row("enqueue->pickup latency max (ms)", ms(latencies[latencies.length - 1])),
-					row("  (%d jobs at %d/s to an idle worker)".formatted(latencyJobs, rate), ""),
-					row("anchor: BullMQ, single worker (jobs/s)", "~4,900"), "");
+					row("  (%d jobs at %d/s to an idle worker)".formatted(latencyJobs, rate), ""), "");
 			System.out.print(report);
 			Files.writeString(results, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+			String figures = System.getenv("BENCH_FIGURES");
+			if (figures != null && !figures.isEmpty()) {
+				Files.writeString(Path.of(figures), String.join("",
+						figure("protostar.enqueue_jobs_s", "%.0f".formatted(jobs / enqueueSeconds)),
+						figure("protostar.jobs_s", "%.0f".formatted(jobs / seconds)),
+						figure("protostar.pickup_p50_ms", ms(percentile(latencies, 50))),
+						figure("protostar.pickup_p99_ms", ms(percentile(latencies, 99))),
+						figure("protostar.pickup_max_ms", ms(latencies[latencies.length - 1])),
+						figure("protostar.pickup_jobs", Integer.toString(latencies.length))),
+						StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+			}
 		}
 	}
 
@@ -159,6 +171,10 @@ public final class QueueBenchmark {
 
 	private static String ms(long nanos) {
 		return "%.2f".formatted(nanos / 1e6);
+	}
+
+	private static String figure(String key, String value) {
+		return key + "\t" + value + "\n";
 	}
 
 	private static String row(String name, String value) {
