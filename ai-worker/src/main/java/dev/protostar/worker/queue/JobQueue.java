@@ -12,6 +12,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobProducer;
 import dev.protostar.contract.queue.QueueKeys;
 import dev.protostar.contract.queue.QueueScripts;
@@ -107,8 +108,37 @@ public class JobQueue implements AutoCloseable {
 
 	/** @return false when the lease was lost (the result is ignored) */
 	public boolean complete(Job job) {
-		return run(QueueScripts.COMPLETE, job.id(), job.lease(),
-				Long.toString(this.properties.completedRetention().toMillis())) == 1L;
+		return complete(List.of(new Completion(job, null))).get(0);
+	}
+
+	/**
+	 * A finished job and its {@code completed} event, or null when it has no user to tell.
+	 */
+	public record Completion(Job job, JobEvents.Addressed event) {
+	}
+
+	/**
+	 * Completes these jobs in one script call, each with its {@code completed} event in
+	 * the same atomic step: the event is published exactly when the completion is
+	 * recorded, and one round trip serves every job that finished meanwhile.
+	 * @return for each completion, in order, false when its lease was lost (its result
+	 * is ignored and no event published)
+	 */
+	public List<Boolean> complete(List<Completion> completions) {
+		List<String> args = new ArrayList<>(3 + completions.size() * 5);
+		args.add(Long.toString(this.properties.completedRetention().toMillis()));
+		args.add(Integer.toString(this.properties.eventsMaxLen()));
+		args.add(Long.toString(this.properties.eventsTtl().toSeconds()));
+		for (Completion completion : completions) {
+			JobEvents.Addressed event = completion.event();
+			args.add(completion.job().id());
+			args.add(completion.job().lease());
+			args.add((event != null) ? event.stream() : "");
+			args.add((event != null) ? event.channel() : "");
+			args.add((event != null) ? event.data() : "");
+		}
+		return run(QueueScripts.COMPLETE, args.toArray(String[]::new)).stream().map((done) -> num(done) == 1)
+			.toList();
 	}
 
 	/** What {@link #fail} did with a job. */

@@ -24,7 +24,7 @@ public final class QueueScripts {
 
 	public static final RedisScript<List> EXTEND = load("extend", List.class);
 
-	public static final RedisScript<Long> COMPLETE = load("complete", Long.class);
+	public static final RedisScript<List> COMPLETE = load("complete", List.class);
 
 	public static final RedisScript<Long> FAIL = load("fail", Long.class);
 
