@@ -33,8 +33,9 @@ import dev.protostar.contract.queue.JobEvents;
  * Threads: one dispatcher claims as many jobs as there are free slots (one script call)
  * and waits for work when there is none; a pool of {@code concurrency} threads runs
  * handlers; one completer records the jobs whose handler returned, every job that
- * finished since its last call in one script call with their {@code completed} events
- * (a job's slot is free once its completion is recorded); a timer renews the leases of
+ * finished since its last call in one script call with their {@code completed} events,
+ * and claims jobs for the slots so freed in the same round trip (a job's slot is free
+ * once its completion is recorded); a timer renews the leases of
  * running jobs every {@code heartbeat} and, every {@code pollInterval}, promotes due
  * retries and takes over jobs whose lease expired.
  * Redis errors (a restart, a network blip) are logged and retried with a growing pause:
@@ -244,23 +245,15 @@ public class JobWorker implements SmartLifecycle {
 				try {
 					jobs = this.queue.claim(workerId(), free);
 				}
-				finally {
-					// Give back the permits no job took (all of them when claim threw).
+				catch (RuntimeException ex) {
 					this.slots.release(free);
+					throw ex;
 				}
-				for (Job job : jobs) {
-					this.slots.acquireUninterruptibly();
-					this.inFlight.put(job.id(), job);
-					try {
-						this.executor.execute(() -> run(job));
-					}
-					catch (RejectedExecutionException ex) { // stop() gave up waiting for this loop
-						this.inFlight.remove(job.id());
-						this.slots.release();
-						this.queue.release(List.of(job));
-					}
-				}
-				if (jobs.isEmpty()) {
+				start(jobs, free);
+				// Fewer jobs than slots: the lists were empty a moment ago. Every way into them
+				// (enqueue, release, a due retry, a recovery) pushes a wake-up token, so
+				// waiting now misses nothing and saves a claim that would find nothing.
+				if (jobs.size() < free) {
 					this.queue.awaitWork(poll);
 				}
 				pauseMs = 100;
@@ -274,6 +267,25 @@ public class JobWorker implements SmartLifecycle {
 						pauseMs);
 				sleep(pauseMs);
 				pauseMs = Math.min(pauseMs * 2, MAX_ERROR_PAUSE.toMillis());
+			}
+		}
+	}
+
+	/**
+	 * Runs jobs just claimed, each on one of the {@code permits} slots the caller holds
+	 * for them, and gives back the slots none took.
+	 */
+	private void start(List<Job> jobs, int permits) {
+		this.slots.release(permits - jobs.size());
+		for (Job job : jobs) {
+			this.inFlight.put(job.id(), job);
+			try {
+				this.executor.execute(() -> run(job));
+			}
+			catch (RejectedExecutionException ex) { // stop() gave up waiting for the claim
+				this.inFlight.remove(job.id());
+				this.slots.release();
+				this.queue.release(List.of(job));
 			}
 		}
 	}
@@ -357,35 +369,57 @@ public class JobWorker implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Records the batch and, in the same round trip, claims jobs for the slots it frees
+	 * and any other free one (BullMQ's saving: the next job comes with the completion of
+	 * the last). The finished jobs' slots pass straight to the jobs claimed.
+	 */
 	private void complete(List<Finished> batch) {
 		List<JobQueue.Completion> completions = new ArrayList<>(batch.size());
 		for (Finished one : batch) {
 			completions.add(new JobQueue.Completion(one.context().job(), completedEvent(one.context())));
 		}
-		List<Boolean> recorded;
+		int permits = batch.size() + (this.accepting ? this.slots.drainPermits() : 0);
+		List<Boolean> recorded = null;
+		List<Job> claimed = List.of();
 		try {
-			recorded = retrying("complete", () -> this.queue.complete(completions));
+			JobQueue.Turnover turnover = this.queue.completeAndClaim(completions, workerId(),
+					this.accepting ? permits : 0);
+			recorded = turnover.recorded();
+			claimed = turnover.claimed();
 		}
-		catch (RuntimeException redisDown) {
-			log.warn("Job worker {}: {} finished jobs could not be recorded as completed ({}); they run again once"
-					+ " their lease expires: {}", workerId(), batch.size(), redisDown.toString(),
-					batch.stream().map((one) -> one.context().job().id()).toList());
-			recorded = null;
+		catch (RuntimeException ex) {
+			// Again without a claim: a claim whose reply was lost holds its jobs until their
+			// lease expires, and one is enough.
+			try {
+				recorded = retrying("complete", () -> this.queue.complete(completions));
+			}
+			catch (RuntimeException redisDown) {
+				log.warn("Job worker {}: {} finished jobs could not be recorded as completed ({}); they run again"
+						+ " once their lease expires: {}", workerId(), batch.size(), redisDown.toString(),
+						batch.stream().map((one) -> one.context().job().id()).toList());
+			}
 		}
-		for (int i = 0; i < batch.size(); i++) {
-			Job job = batch.get(i).context().job();
-			String outcome = "lost";
-			if (recorded != null && recorded.get(i)) {
-				this.metrics.completed(job.type());
-				outcome = "completed";
+		try {
+			for (int i = 0; i < batch.size(); i++) {
+				Job job = batch.get(i).context().job();
+				String outcome = "lost";
+				if (recorded != null && recorded.get(i)) {
+					this.metrics.completed(job.type());
+					outcome = "completed";
+				}
+				else if (recorded != null) {
+					JobLogIds.put(job);
+					log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
+							job.id(), job.type(), workerId());
+					JobLogIds.clear();
+				}
+				finish(job, outcome, batch.get(i).startedNanos());
 			}
-			else if (recorded != null) {
-				JobLogIds.put(job);
-				log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
-						job.id(), job.type(), workerId());
-				JobLogIds.clear();
-			}
-			done(job, outcome, batch.get(i).startedNanos());
+		}
+		finally {
+			// Whatever happened above, no slot may be lost.
+			start(claimed, permits);
 		}
 	}
 
@@ -402,8 +436,13 @@ public class JobWorker implements SmartLifecycle {
 
 	/** The job is no longer this worker's: its slot is free. */
 	private void done(Job job, String outcome, long startedNanos) {
-		this.inFlight.remove(job.id());
+		finish(job, outcome, startedNanos);
 		this.slots.release();
+	}
+
+	/** The job is no longer this worker's; its slot is the caller's to pass on. */
+	private void finish(Job job, String outcome, long startedNanos) {
+		this.inFlight.remove(job.id());
 		this.metrics.duration(job.type(), outcome, System.nanoTime() - startedNanos);
 	}
 

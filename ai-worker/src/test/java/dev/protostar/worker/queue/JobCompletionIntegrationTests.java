@@ -18,6 +18,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 
 import org.springframework.data.domain.Range;
 import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.core.RedisCallback;
 
 import dev.protostar.contract.queue.JobEvents;
 
@@ -103,6 +104,32 @@ class JobCompletionIntegrationTests {
 		assertThat(this.producer.complete(List.of(new JobQueue.Completion(job, null)))).containsExactly(true);
 		assertThat(this.producer.job("quiet")).containsEntry("state", "completed");
 		assertThat(this.fixture.redis.hasKey("protostar:events:user:u1")).isFalse();
+	}
+
+	@Test
+	void theNextJobsComeWithTheCompletionEvenAfterRedisForgotItsScripts() {
+		for (String id : List.of("a", "b", "c", "d")) {
+			this.producer.enqueue(id, "chat", chatPayload(id, "u1"));
+		}
+		Job first = this.producer.claim("w1", 1).get(0);
+		// As after a Redis restart: the pipeline cannot fall back from NOSCRIPT, so it must not need to.
+		this.fixture.redis.execute((RedisCallback<Object>) (connection) -> {
+			connection.scriptingCommands().scriptFlush();
+			return null;
+		});
+
+		JobQueue.Turnover turnover = this.producer.completeAndClaim(List.of(new JobQueue.Completion(first, null)),
+				"w1", 2);
+
+		assertThat(turnover.recorded()).containsExactly(true);
+		assertThat(turnover.claimed()).extracting(Job::id).containsExactly("b", "c");
+		assertThat(turnover.claimed()).allSatisfy((job) -> {
+			assertThat(job.attempt()).isEqualTo(1);
+			assertThat(job.lease()).startsWith("w1:");
+		});
+		assertThat(this.producer.job("a")).containsEntry("state", "completed");
+		assertThat(this.producer.stats().active()).isEqualTo(2);
+		assertThat(this.producer.stats().waiting("chat")).isEqualTo(1);
 	}
 
 	@Test
