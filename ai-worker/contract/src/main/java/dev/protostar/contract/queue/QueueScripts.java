@@ -13,7 +13,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  * the same files with redis-cli.
  * <p>
  * Run them through {@code StringRedisTemplate}, which sends EVALSHA and falls back to
- * EVAL when Redis answers NOSCRIPT (its script cache is empty after a restart).
+ * EVAL when Redis answers NOSCRIPT (its script cache is empty after a restart). A
+ * pipeline cannot fall back, so one sends EVAL with {@link RedisScript#getScriptAsString()}
+ * (the worker's complete-and-claim).
  */
 @SuppressWarnings("rawtypes")
 public final class QueueScripts {
