@@ -36,6 +36,14 @@ public final class JobContext {
 		event("token", Map.of("text", text));
 	}
 
+	/**
+	 * The {@code completed} event for complete.lua to publish in the same step as the
+	 * completion; null when the job has no user to tell.
+	 */
+	JobEvents.Addressed completedEvent(Map<String, ?> data) {
+		return (this.userId != null) ? this.events.address(this.userId, this.job.id(), data) : null;
+	}
+
 	/** Any event; its name becomes the SSE event name. */
 	public void event(String name, Map<String, ?> data) {
 		if (this.userId != null) {

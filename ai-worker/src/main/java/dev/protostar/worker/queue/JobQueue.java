@@ -9,9 +9,12 @@ import java.util.Map;
 
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import dev.protostar.contract.queue.JobEvents;
 import dev.protostar.contract.queue.JobProducer;
 import dev.protostar.contract.queue.QueueKeys;
 import dev.protostar.contract.queue.QueueScripts;
@@ -75,10 +78,17 @@ public class JobQueue implements AutoCloseable {
 
 	/** Claims up to {@code count} waiting jobs, higher-priority types first. */
 	public List<Job> claim(String workerId, int count) {
+		return jobs(run(QueueScripts.CLAIM, claimArgs(workerId, count)));
+	}
+
+	private String[] claimArgs(String workerId, int count) {
 		List<String> args = new ArrayList<>(List.of(workerId, Integer.toString(count),
 				Long.toString(this.properties.lease().toMillis())));
 		args.addAll(this.properties.types());
-		List<?> flat = run(QueueScripts.CLAIM, args.toArray(String[]::new));
+		return args.toArray(String[]::new);
+	}
+
+	private static List<Job> jobs(List<?> flat) {
 		List<Job> jobs = new ArrayList<>(flat.size() / CLAIM_STRIDE);
 		for (int i = 0; i + CLAIM_STRIDE <= flat.size(); i += CLAIM_STRIDE) {
 			jobs.add(new Job(str(flat.get(i)), str(flat.get(i + 1)), str(flat.get(i + 2)),
@@ -107,8 +117,82 @@ public class JobQueue implements AutoCloseable {
 
 	/** @return false when the lease was lost (the result is ignored) */
 	public boolean complete(Job job) {
-		return run(QueueScripts.COMPLETE, job.id(), job.lease(),
-				Long.toString(this.properties.completedRetention().toMillis())) == 1L;
+		return complete(List.of(new Completion(job, null))).get(0);
+	}
+
+	/**
+	 * A finished job and its {@code completed} event, or null when it has no user to tell.
+	 */
+	public record Completion(Job job, JobEvents.Addressed event) {
+	}
+
+	/**
+	 * Completes these jobs in one script call, each with its {@code completed} event in
+	 * the same atomic step: the event is published exactly when the completion is
+	 * recorded, and one round trip serves every job that finished meanwhile.
+	 * @return for each completion, in order, false when its lease was lost (its result
+	 * is ignored and no event published)
+	 */
+	public List<Boolean> complete(List<Completion> completions) {
+		return recorded(run(QueueScripts.COMPLETE, completeArgs(completions)));
+	}
+
+	/** What {@link #completeAndClaim} did: each completion's fate, and the jobs claimed. */
+	public record Turnover(List<Boolean> recorded, List<Job> claimed) {
+	}
+
+	/**
+	 * {@link #complete(List)}, then {@link #claim} of up to {@code count} jobs, in one round
+	 * trip (a pipeline of the two scripts; each is atomic, the pair need not be: a claim
+	 * is right whatever was completed before it). Both are sent with EVAL, not EVALSHA: a
+	 * pipeline's replies come too late to fall back from NOSCRIPT after a Redis restart,
+	 * and Redis compiles a script's text once and keeps it by its hash.
+	 */
+	public Turnover completeAndClaim(List<Completion> completions, String workerId, int count) {
+		if (count == 0) {
+			return new Turnover(complete(completions), List.of());
+		}
+		byte[][] complete = withPrefix(completeArgs(completions));
+		byte[][] claim = withPrefix(claimArgs(workerId, count));
+		List<Object> replies = this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
+			eval(connection, QueueScripts.COMPLETE, complete);
+			eval(connection, QueueScripts.CLAIM, claim);
+			return null;
+		});
+		return new Turnover(recorded((List<?>) replies.get(0)), jobs((List<?>) replies.get(1)));
+	}
+
+	private String[] completeArgs(List<Completion> completions) {
+		List<String> args = new ArrayList<>(3 + completions.size() * 5);
+		args.add(Long.toString(this.properties.completedRetention().toMillis()));
+		args.add(Integer.toString(this.properties.eventsMaxLen()));
+		args.add(Long.toString(this.properties.eventsTtl().toSeconds()));
+		for (Completion completion : completions) {
+			JobEvents.Addressed event = completion.event();
+			args.add(completion.job().id());
+			args.add(completion.job().lease());
+			args.add((event != null) ? event.stream() : "");
+			args.add((event != null) ? event.channel() : "");
+			args.add((event != null) ? event.data() : "");
+		}
+		return args.toArray(String[]::new);
+	}
+
+	private static List<Boolean> recorded(List<?> replies) {
+		return replies.stream().map((done) -> num(done) == 1).toList();
+	}
+
+	private static void eval(RedisConnection connection, RedisScript<?> script, byte[][] args) {
+		connection.scriptingCommands().eval(bytes(script.getScriptAsString()), ReturnType.MULTI, 0, args);
+	}
+
+	private byte[][] withPrefix(String[] args) {
+		byte[][] all = new byte[args.length + 1][];
+		all[0] = bytes(this.properties.prefix());
+		for (int i = 0; i < args.length; i++) {
+			all[i + 1] = bytes(args[i]);
+		}
+		return all;
 	}
 
 	/** What {@link #fail} did with a job. */

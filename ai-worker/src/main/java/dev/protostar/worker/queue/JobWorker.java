@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,8 +32,12 @@ import dev.protostar.contract.queue.JobEvents;
  * <p>
  * Threads: one dispatcher claims as many jobs as there are free slots (one script call)
  * and waits for work when there is none; a pool of {@code concurrency} threads runs
- * handlers; a timer renews the leases of running jobs every {@code heartbeat} and, every
- * {@code pollInterval}, promotes due retries and takes over jobs whose lease expired.
+ * handlers; one completer records the jobs whose handler returned, every job that
+ * finished since its last call in one script call with their {@code completed} events,
+ * and claims jobs for the slots so freed in the same round trip (a job's slot is free
+ * once its completion is recorded); a timer renews the leases of
+ * running jobs every {@code heartbeat} and, every {@code pollInterval}, promotes due
+ * retries and takes over jobs whose lease expired.
  * Redis errors (a restart, a network blip) are logged and retried with a growing pause:
  * the loop never dies. Each command borrows a pooled Jedis connection; one that broke
  * is dropped and the next command opens a new one, and idle connections a Redis restart
@@ -67,7 +72,15 @@ public class JobWorker implements SmartLifecycle {
 
 	private final Semaphore slots;
 
+	/** Jobs claimed and not yet completed or failed: running, or waiting for the completer. */
 	private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
+
+	/** Jobs whose handler returned, for the completer. */
+	private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+
+	private volatile boolean completing;
+
+	private Thread completer;
 
 	private volatile boolean running;
 
@@ -136,6 +149,9 @@ public class JobWorker implements SmartLifecycle {
 		this.accepting = true;
 		this.running = true;
 		this.loopAliveAt = System.currentTimeMillis();
+		this.completing = true;
+		this.completer = new Thread(this::completeLoop, "queue-completer");
+		this.completer.start();
 		this.dispatcher = new Thread(this::dispatchLoop, "queue-dispatcher");
 		this.dispatcher.start();
 		log.info("Job worker {} started: types {} (in this priority), concurrency {}, handlers for {}", workerId(),
@@ -161,7 +177,10 @@ public class JobWorker implements SmartLifecycle {
 					this.properties.pollInterval().toMillis() + 2000)));
 			this.dispatcher.interrupt();
 			this.executor.shutdown();
-			if (!this.executor.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
+			boolean allReturned = this.executor.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+			// The jobs that finished are recorded before anything is handed back.
+			stopCompleter();
+			if (!allReturned) {
 				List<Job> unfinished = new ArrayList<>(this.inFlight.values());
 				int released = retrying("release", () -> this.queue.release(unfinished));
 				log.warn("Job worker {}: {} jobs did not finish within {}; handed {} back to the queue: {}",
@@ -180,6 +199,7 @@ public class JobWorker implements SmartLifecycle {
 			this.executor.shutdownNow();
 		}
 		finally {
+			this.completing = false;
 			this.timer.shutdownNow();
 			this.queue.close();
 			this.running = false;
@@ -225,23 +245,15 @@ public class JobWorker implements SmartLifecycle {
 				try {
 					jobs = this.queue.claim(workerId(), free);
 				}
-				finally {
-					// Give back the permits no job took (all of them when claim threw).
+				catch (RuntimeException ex) {
 					this.slots.release(free);
+					throw ex;
 				}
-				for (Job job : jobs) {
-					this.slots.acquireUninterruptibly();
-					this.inFlight.put(job.id(), job);
-					try {
-						this.executor.execute(() -> run(job));
-					}
-					catch (RejectedExecutionException ex) { // stop() gave up waiting for this loop
-						this.inFlight.remove(job.id());
-						this.slots.release();
-						this.queue.release(List.of(job));
-					}
-				}
-				if (jobs.isEmpty()) {
+				start(jobs, free);
+				// Fewer jobs than slots: the lists were empty a moment ago. Every way into them
+				// (enqueue, release, a due retry, a recovery) pushes a wake-up token, so
+				// waiting now misses nothing and saves a claim that would find nothing.
+				if (jobs.size() < free) {
 					this.queue.awaitWork(poll);
 				}
 				pauseMs = 100;
@@ -259,6 +271,25 @@ public class JobWorker implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Runs jobs just claimed, each on one of the {@code permits} slots the caller holds
+	 * for them, and gives back the slots none took.
+	 */
+	private void start(List<Job> jobs, int permits) {
+		this.slots.release(permits - jobs.size());
+		for (Job job : jobs) {
+			this.inFlight.put(job.id(), job);
+			try {
+				this.executor.execute(() -> run(job));
+			}
+			catch (RejectedExecutionException ex) { // stop() gave up waiting for the claim
+				this.inFlight.remove(job.id());
+				this.slots.release();
+				this.queue.release(List.of(job));
+			}
+		}
+	}
+
 	private void run(Job job) {
 		long started = System.nanoTime();
 		String outcome = "lost";
@@ -272,7 +303,9 @@ public class JobWorker implements SmartLifecycle {
 						+ "' in this worker (it has handlers for " + this.handlers.keySet() + ")");
 			}
 			handler.handle(job, context);
-			outcome = completed(context);
+			// The completer records it, frees its slot and times it.
+			this.finished.add(new Finished(context, started));
+			outcome = null;
 		}
 		catch (NonRetryableJobException ex) {
 			outcome = failed(context, ex, false);
@@ -295,22 +328,129 @@ public class JobWorker implements SmartLifecycle {
 		}
 		finally {
 			JobLogIds.clear();
-			this.inFlight.remove(job.id());
-			this.slots.release();
-			this.metrics.duration(job.type(), outcome, System.nanoTime() - started);
+			if (outcome != null) {
+				done(job, outcome, started);
+			}
 		}
 	}
 
-	private String completed(JobContext context) {
-		Job job = context.job();
-		if (!retrying("complete", () -> this.queue.complete(job))) {
-			log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
-					job.id(), job.type(), workerId());
-			return "lost";
+	/** A job whose handler returned, waiting for its completion to be recorded. */
+	private record Finished(JobContext context, long startedNanos) {
+	}
+
+	/**
+	 * The completer: records completions in batches, every job that finished while the
+	 * previous call ran in the next one (group commit). One job alone waits for no other;
+	 * under load one round trip serves up to {@code concurrency} jobs. Runs until stop()
+	 * has seen the handlers return, then records what is left.
+	 */
+	private void completeLoop() {
+		List<Finished> batch = new ArrayList<>();
+		while (this.completing || !this.finished.isEmpty()) {
+			try {
+				Finished first = this.finished.poll(100, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				this.finished.drainTo(batch);
+				complete(batch);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (RuntimeException ex) {
+				log.error("Job worker {}: completing {} jobs failed", workerId(), batch.size(), ex);
+			}
+			finally {
+				batch.clear();
+			}
 		}
-		this.metrics.completed(job.type());
-		publish(context, "completed", Map.of("attempt", job.attempt()));
-		return "completed";
+	}
+
+	/**
+	 * Records the batch and, in the same round trip, claims jobs for the slots it frees
+	 * and any other free one (BullMQ's saving: the next job comes with the completion of
+	 * the last). The finished jobs' slots pass straight to the jobs claimed.
+	 */
+	private void complete(List<Finished> batch) {
+		List<JobQueue.Completion> completions = new ArrayList<>(batch.size());
+		for (Finished one : batch) {
+			completions.add(new JobQueue.Completion(one.context().job(), completedEvent(one.context())));
+		}
+		int permits = batch.size() + (this.accepting ? this.slots.drainPermits() : 0);
+		List<Boolean> recorded = null;
+		List<Job> claimed = List.of();
+		try {
+			JobQueue.Turnover turnover = this.queue.completeAndClaim(completions, workerId(),
+					this.accepting ? permits : 0);
+			recorded = turnover.recorded();
+			claimed = turnover.claimed();
+		}
+		catch (RuntimeException ex) {
+			// Again without a claim: a claim whose reply was lost holds its jobs until their
+			// lease expires, and one is enough.
+			try {
+				recorded = retrying("complete", () -> this.queue.complete(completions));
+			}
+			catch (RuntimeException redisDown) {
+				log.warn("Job worker {}: {} finished jobs could not be recorded as completed ({}); they run again"
+						+ " once their lease expires: {}", workerId(), batch.size(), redisDown.toString(),
+						batch.stream().map((one) -> one.context().job().id()).toList());
+			}
+		}
+		try {
+			for (int i = 0; i < batch.size(); i++) {
+				Job job = batch.get(i).context().job();
+				String outcome = "lost";
+				if (recorded != null && recorded.get(i)) {
+					this.metrics.completed(job.type());
+					outcome = "completed";
+				}
+				else if (recorded != null) {
+					JobLogIds.put(job);
+					log.warn("Job {} ({}) finished on worker {}, but its lease had been taken over: result ignored",
+							job.id(), job.type(), workerId());
+					JobLogIds.clear();
+				}
+				finish(job, outcome, batch.get(i).startedNanos());
+			}
+		}
+		finally {
+			// Whatever happened above, no slot may be lost.
+			start(claimed, permits);
+		}
+	}
+
+	/** The {@code completed} event; when it cannot be written the job completes without it. */
+	private JobEvents.Addressed completedEvent(JobContext context) {
+		try {
+			return context.completedEvent(Map.of("attempt", context.job().attempt()));
+		}
+		catch (RuntimeException ex) {
+			log.warn("Job {}: could not publish the 'completed' event: {}", context.job().id(), ex.toString());
+			return null;
+		}
+	}
+
+	/** The job is no longer this worker's: its slot is free. */
+	private void done(Job job, String outcome, long startedNanos) {
+		finish(job, outcome, startedNanos);
+		this.slots.release();
+	}
+
+	/** The job is no longer this worker's; its slot is the caller's to pass on. */
+	private void finish(Job job, String outcome, long startedNanos) {
+		this.inFlight.remove(job.id());
+		this.metrics.duration(job.type(), outcome, System.nanoTime() - startedNanos);
+	}
+
+	/** Lets the completer record what finished, then ends it. */
+	private void stopCompleter() throws InterruptedException {
+		this.completing = false;
+		// Bounded by its retries while Redis is away (a few seconds).
+		this.completer.join(TimeUnit.SECONDS.toMillis(10));
 	}
 
 	private String failed(JobContext context, Throwable ex, boolean retryable) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -14,18 +15,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.protostar.worker.support.BenchmarkFigures;
+
 /**
  * The queue's benchmark, run by {@code scripts/bench/queue} against a Redis it starts
  * (not part of the build: neither a *Tests nor an *IntegrationTests class).
  *
  * <ol>
  * <li>Throughput: N no-op jobs are enqueued first, then one worker (concurrency C) runs
- * them; jobs/s = N / time from the worker's start to the last completion (what BullMQ's
- * "process jobs" benchmark measures, ~4,900 jobs/s for its single worker).</li>
+ * them; jobs/s = N / time from the worker's start to the last completion (what
+ * scripts/bench/lib/bullmq_bench.mjs measures for BullMQ in the same run).</li>
  * <li>Pickup latency: with the worker idle, jobs are enqueued at a steady rate; the time
  * from just before the enqueue call to the handler's start, in the same JVM.</li>
  * </ol>
- * Arguments: host port jobs concurrency latencyJobs ratePerSecond resultsFile
+ * Arguments: host port jobs concurrency latencyJobs ratePerSecond resultsFile. The figures
+ * are also appended, as {@code key<TAB>value} lines, to the file named by the environment
+ * variable {@code BENCH_FIGURES} when it is set (scripts/bench/lib/figures.sh).
  */
 public final class QueueBenchmark {
 
@@ -68,10 +73,15 @@ public final class QueueBenchmark {
 					row("enqueue->pickup latency p50 (ms)", ms(percentile(latencies, 50))),
 					row("enqueue->pickup latency p99 (ms)", ms(percentile(latencies, 99))),
 					row("enqueue->pickup latency max (ms)", ms(latencies[latencies.length - 1])),
-					row("  (%d jobs at %d/s to an idle worker)".formatted(latencyJobs, rate), ""),
-					row("anchor: BullMQ, single worker (jobs/s)", "~4,900"), "");
+					row("  (%d jobs at %d/s to an idle worker)".formatted(latencyJobs, rate), ""), "");
 			System.out.print(report);
 			Files.writeString(results, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+			BenchmarkFigures.record("protostar.enqueue_jobs_s", Math.round(jobs / enqueueSeconds));
+			BenchmarkFigures.record("protostar.jobs_s", Math.round(jobs / seconds));
+			BenchmarkFigures.record("protostar.pickup_p50_ms", ms(percentile(latencies, 50)));
+			BenchmarkFigures.record("protostar.pickup_p99_ms", ms(percentile(latencies, 99)));
+			BenchmarkFigures.record("protostar.pickup_max_ms", ms(latencies[latencies.length - 1]));
+			BenchmarkFigures.record("protostar.pickup_jobs", latencies.length);
 		}
 	}
 
@@ -158,7 +168,7 @@ public final class QueueBenchmark {
 	}
 
 	private static String ms(long nanos) {
-		return "%.2f".formatted(nanos / 1e6);
+		return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
 	}
 
 	private static String row(String name, String value) {

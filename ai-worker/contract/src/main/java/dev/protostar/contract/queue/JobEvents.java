@@ -56,12 +56,31 @@ public class JobEvents {
 	 * @throws IllegalArgumentException when {@code userId} cannot be part of a key
 	 */
 	public String publish(String userId, String jobId, String event, Map<String, ?> data) {
+		Addressed addressed = address(userId, jobId, data);
+		return this.redis.execute(QueueScripts.PUBLISH_EVENT, List.of(addressed.stream()), addressed.channel(),
+				Integer.toString(this.maxLen), Long.toString(this.ttl.toSeconds()), jobId, event, addressed.data());
+	}
+
+	/**
+	 * An event ready for a script that appends it itself, in the same step as a state
+	 * change (complete.lua appends the {@code completed} event), with the same stream
+	 * length and lifetime as {@link #publish}.
+	 * @param stream the user's stream key
+	 * @param channel the user's notification channel
+	 * @param data the event's data as publish writes it (encrypted when a key is active)
+	 */
+	public record Addressed(String stream, String channel, String data) {
+	}
+
+	/**
+	 * @throws IllegalArgumentException when {@code userId} cannot be part of a key
+	 */
+	public Addressed address(String userId, String jobId, Map<String, ?> data) {
 		if (!QueueKeys.isId(userId)) {
 			throw new IllegalArgumentException("malformed userId for an event key");
 		}
-		return this.redis.execute(QueueScripts.PUBLISH_EVENT, List.of(this.keys.userStream(userId)),
-				this.keys.userChannel(userId), Integer.toString(this.maxLen), Long.toString(this.ttl.toSeconds()), jobId,
-				event, this.cipher.encryptJson(body(jobId, data), EncryptedFields.EVENT_DATA));
+		return new Addressed(this.keys.userStream(userId), this.keys.userChannel(userId),
+				this.cipher.encryptJson(body(jobId, data), EncryptedFields.EVENT_DATA));
 	}
 
 	/** An event's {@code data}: a JSON object of {@code jobId} and then the event's fields. */

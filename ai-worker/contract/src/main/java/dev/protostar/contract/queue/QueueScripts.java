@@ -13,7 +13,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  * the same files with redis-cli.
  * <p>
  * Run them through {@code StringRedisTemplate}, which sends EVALSHA and falls back to
- * EVAL when Redis answers NOSCRIPT (its script cache is empty after a restart).
+ * EVAL when Redis answers NOSCRIPT (its script cache is empty after a restart). A
+ * pipeline cannot fall back, so one sends EVAL with {@link RedisScript#getScriptAsString()}
+ * (the worker's complete-and-claim).
  */
 @SuppressWarnings("rawtypes")
 public final class QueueScripts {
@@ -24,7 +26,7 @@ public final class QueueScripts {
 
 	public static final RedisScript<List> EXTEND = load("extend", List.class);
 
-	public static final RedisScript<Long> COMPLETE = load("complete", Long.class);
+	public static final RedisScript<List> COMPLETE = load("complete", List.class);
 
 	public static final RedisScript<Long> FAIL = load("fail", Long.class);
 
