@@ -326,6 +326,10 @@ doctor_names_what_is_broken() {
 }
 worker_healthy() { [[ $(container_health ai-worker) == healthy ]]; }
 idle_color_not_running() { [[ -z $(protostar_compose ps --quiet backend-green) ]]; }
+# The JVM ignores an archive it cannot use without failing: mapped, it is used.
+backend_maps_its_archive() {
+  [[ $(protostar_compose exec -T backend-blue grep -c 'application\.jsa' /proc/1/maps) -ge 1 ]]
+}
 vector_extension_present() {
   [[ $(psql_app "select extversion from pg_extension where extname = 'vector'") == 0.8.* ]]
 }
@@ -778,6 +782,7 @@ check "status reports every service healthy and the active colour" status_report
 check "doctor on the healthy stack: every check passes, the logs' places are printed" doctor_finds_nothing_wrong
 check "the ai-worker is healthy" worker_healthy
 check "the idle colour is not running (one colour receives traffic)" idle_color_not_running
+check "the backend colour started from its class data sharing archive (mapped)" backend_maps_its_archive
 check "PostgreSQL has the vector extension in the application database" vector_extension_present
 check "vectors work: cosine distance of orthogonal vectors is 1" vectors_work
 check "Redis requires its password" redis_requires_password
