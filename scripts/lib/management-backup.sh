@@ -20,6 +20,9 @@
 # replicate them off the host, compose/BACKUPS.md), Prometheus' and Loki's data (history;
 # a new host collects anew).
 
+# shellcheck source=scripts/lib/management.sh
+source "$PROTOSTAR_ROOT/scripts/lib/management.sh"
+
 # What each service's volume holds that is worth keeping: SERVICE:PATH in its container.
 readonly MANAGEMENT_BACKUP_VOLUMES=(grafana:/var/lib/grafana alertmanager:/alertmanager minio:/data/.minio.sys)
 # Left out of Jenkins' home: rebuilt by Jenkins or brought by its image.
@@ -160,7 +163,7 @@ management_restore() {
   trap "rm -rf '$work'" EXIT
   step 1/4 "decrypting $archive"
   age -d -i "$identity" "$archive" | tar -C "$work" -xf - ||
-    abort "could not decrypt $archive with $identity: nothing was changed"
+    abort "could not read $archive with the key $identity: nothing was changed"
   [[ -f "$work/manifest" && -f "$work/settings/.env.management" ]] ||
     abort "$archive is not a management host backup (no manifest or settings in it): nothing was changed"
   local project

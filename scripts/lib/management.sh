@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # The management host's settings (.env.management) and the Compose command built from
 # them. Shares the parser and the value checks with the production host (config.sh).
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_MANAGEMENT_SH:-}" ]] || return 0
+PROTOSTAR_MANAGEMENT_SH=1
 
 # shellcheck source=scripts/lib/images.sh
 source "$PROTOSTAR_ROOT/scripts/lib/images.sh"

@@ -36,12 +36,13 @@ setup() {
 archive_list() {
   local archive
   archive=$(find "$TEST_ROOT/backups" -name 'protostar-management-*.tar.age' | sort | tail -n 1)
-  rm -rf "$TEST_ROOT/open" && mkdir -p "$TEST_ROOT/open"
+  rm -rf "$TEST_ROOT/open"
+  mkdir -p "$TEST_ROOT/open"
   age -d -i "$TEST_ROOT/backup.key" "$archive" | tar -C "$TEST_ROOT/open" -xf -
   (cd "$TEST_ROOT/open" && find . -type f | sort)
   local inner
   for inner in "$TEST_ROOT/open"/*.tar "$TEST_ROOT/open"/volumes/*.tar; do
-    [[ -f "$inner" ]] && tar -tf "$inner" | sed "s|^|${inner#"$TEST_ROOT/open/"}: |"
+    if [[ -f "$inner" ]]; then tar -tf "$inner" | sed "s|^|${inner#"$TEST_ROOT/open/"}: |"; fi
   done
 }
 
@@ -143,7 +144,7 @@ archive_list() {
   age-keygen -o "$TEST_ROOT/other.key" 2>/dev/null
   run protostar management restore "$archive" --identity "$TEST_ROOT/other.key" --yes
   assert_status 1
-  assert_output_contains "could not decrypt $archive with $TEST_ROOT/other.key: nothing was changed"
+  assert_output_contains "could not read $archive with the key $TEST_ROOT/other.key: nothing was changed"
   [[ $(md5sum <"$PROTOSTAR_MANAGEMENT_ENV_FILE") == "$before" ]] || fail "settings changed"
   run protostar management restore "$archive"
   assert_status 1
