@@ -161,10 +161,31 @@ tier_jenkinsfile() {
 tier_e2e() {
   local suite status=0 suites=(management-config networking production-stack deploy ssh-deploy backup upgrade)
   ! fresh_inner || suites=(production-stack)
+  remove_stale_e2e_networks
   for suite in "${suites[@]}"; do
     "$PROTOSTAR_ROOT/scripts/test/e2e/$suite.sh" || status=1
   done
+  e2e_left_nothing_behind || status=1
   return "$status"
+}
+# Each network holds one of Docker's address pools (31 by default; a suite's stack takes
+# three or four) until it is removed: a run that was killed before its teardown leaves its
+# networks, and enough of them fail a later run ("could not find an available,
+# non-overlapping IPv4 address pool"). Only networks that no container uses go.
+remove_stale_e2e_networks() {
+  docker network ls --quiet --filter name=protostar-e2e- | xargs -r docker network rm >/dev/null 2>&1 || true
+}
+# e2e_left_nothing_behind — fails, naming them, when the suites' teardowns left containers
+# or networks of theirs (a leak fills the address pools over runs); removes the networks
+# no container uses.
+e2e_left_nothing_behind() {
+  local containers networks
+  mapfile -t containers < <(docker ps --all --filter name=protostar-e2e- --format '{{.Names}}')
+  mapfile -t networks < <(docker network ls --filter name=protostar-e2e- --format '{{.Name}}')
+  ((${#containers[@]} + ${#networks[@]} > 0)) || return 0
+  echo "the e2e suites left behind: ${containers[*]} ${networks[*]}" >&2
+  remove_stale_e2e_networks
+  return 1
 }
 tier_fresh() { "$PROTOSTAR_ROOT/scripts/test/e2e/fresh-machine.sh"; }
 

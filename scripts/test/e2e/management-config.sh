@@ -40,6 +40,9 @@ cleanup() {
   docker rm -f "protostar-e2e-mgmt-$ID-promtool" "protostar-e2e-mgmt-$ID-nginx" "protostar-e2e-mgmt-$ID-amtool" >/dev/null 2>&1 || true
   docker ps --all --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" | xargs -r docker rm -f >/dev/null 2>&1 || true
   docker volume ls --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" | xargs -r docker volume rm >/dev/null 2>&1 || true
+  # The restore created the project's networks again: each holds one of Docker's address
+  # pools (31 by default) until removed, and an exhausted pool fails the next suites.
+  docker network ls --quiet --filter "label=com.docker.compose.project=$BACKUP_PROJECT" | xargs -r docker network rm >/dev/null 2>&1 || true
   rm -rf "$E2E_DIR"
 }
 trap cleanup EXIT
