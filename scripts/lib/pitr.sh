@@ -55,6 +55,9 @@ write_pitr_config() {
 # pitr_pgbackrest ARGS... — pgBackRest in the running postgres container, for the stanza.
 pitr_pgbackrest() { compose exec -T postgres pgbackrest --stanza="$PITR_STANZA" "$@"; }
 
+# pitr_has_pgbackrest — the running postgres image has pgBackRest (the offline one).
+pitr_has_pgbackrest() { compose exec -T postgres test -x /usr/bin/pgbackrest 2>/dev/null; }
+
 # pitr_info — pgBackRest's JSON about the stanza (its backups and WAL archive).
 pitr_info() { pitr_pgbackrest --output=json info; }
 
@@ -64,7 +67,7 @@ pitr_info() { pitr_pgbackrest --output=json info; }
 # stack serves either way, and `protostar doctor` keeps showing it.
 ensure_pitr_archive() {
   local out count
-  if ! compose exec -T postgres test -x /usr/bin/pgbackrest 2>/dev/null; then
+  if ! pitr_has_pgbackrest; then
     warn "point-in-time recovery is off: the postgres image ${POSTGRES_IMAGE:-} has no pgBackRest (the offline image has: protostar up --offline)"
     return 0
   fi
@@ -163,9 +166,6 @@ restore_to_time() {
   fi
   echo "the database cluster is back at $target (timeline $(pitr_psql "SELECT timeline_id FROM pg_control_checkpoint()" 2>/dev/null || echo '?'))"
 }
-
-# pitr_has_pgbackrest — the running postgres image has pgBackRest (the offline one).
-pitr_has_pgbackrest() { compose exec -T postgres test -x /usr/bin/pgbackrest 2>/dev/null; }
 
 # pitr_describe_window INFO-JSON — "from ... to ..." in UTC, or "none yet".
 pitr_describe_window() {
