@@ -7,7 +7,7 @@ source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
 
 readonly BACKUP_VARIABLES=(BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
   BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_S3_CACERT BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY
-  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM BACKUP_AGE_RECIPIENTS)
+  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM BACKUP_AGE_RECIPIENTS BACKUP_PITR_KEEP_FULL)
 # <database>-<UTC time>-<app version>.pgdump[.age]: .age when encrypted (all backups made
 # since BACKUP_AGE_RECIPIENTS; older ones are plain dumps, still listed and restored).
 readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump(\.age)?$'
@@ -29,6 +29,7 @@ load_backup_config() {
   : "${BACKUP_S3_REGION:=us-east-1}" "${BACKUP_S3_PREFIX:=$COMPOSE_PROJECT_NAME/}"
   : "${BACKUP_KEEP_LAST:=3}" "${BACKUP_KEEP_DAILY:=7}" "${BACKUP_KEEP_WEEKLY:=4}"
   : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}" "${BACKUP_RESTORE_WORK_MEM:=1GB}"
+  : "${BACKUP_PITR_KEEP_FULL:=2}"
   if [[ ! "$BACKUP_S3_URL" =~ ^https?://([A-Za-z0-9.-]+)(:[0-9]+)?/?$ ]]; then
     problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is malformed: expected the S3 endpoint, e.g. https://s3.ops.example.org:8443")
   elif [[ "$BACKUP_S3_URL" == http://* && ! "${BASH_REMATCH[1]}" =~ ^(localhost|127\.[0-9.]+)$ ]]; then
@@ -49,6 +50,8 @@ load_backup_config() {
   for var in BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY; do
     [[ "${!var}" =~ ^[0-9]{1,4}$ ]] || problems+=("${var}=${!var} is malformed: expected a number")
   done
+  [[ "$BACKUP_PITR_KEEP_FULL" =~ ^[1-9][0-9]{0,2}$ ]] ||
+    problems+=("BACKUP_PITR_KEEP_FULL=$BACKUP_PITR_KEEP_FULL is malformed: expected a number from 1 (full base backups kept for point-in-time recovery)")
   ((BACKUP_KEEP_LAST >= 1)) 2>/dev/null || problems+=("BACKUP_KEEP_LAST must be at least 1: the newest backup is always kept")
   [[ "$BACKUP_PART_SIZE_MB" =~ ^[0-9]{1,4}$ ]] && ((BACKUP_PART_SIZE_MB >= 5)) ||
     problems+=("BACKUP_PART_SIZE_MB=$BACKUP_PART_SIZE_MB is malformed: expected 5 or more (S3's smallest part)")

@@ -3,6 +3,9 @@
 # users"): each app connects to PostgreSQL and Redis under a name of its own, with its own
 # password from .env, and may do only what it needs. Built here, applied by `up` (and the
 # database part by `restore`); the superuser and Redis's default user stay the operator's.
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_ROLES_SH:-}" ]] || return 0
+PROTOSTAR_ROLES_SH=1
 
 readonly ROLES_SQL="$PROTOSTAR_ROOT/compose/postgres/roles.sql"
 

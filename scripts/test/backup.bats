@@ -352,3 +352,51 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   run protostar backup schedule
   assert_output_contains "install, remove or show is needed"
 }
+
+# --- point-in-time recovery (pgBackRest) ---------------------------------------------------
+
+pitr_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/pitr.sh\"; $1"; }
+
+@test "pgBackRest's settings: the repository encrypted with .env's cipher pass, the stanza's data directory and user" {
+  write_env
+  run pitr_run 'load_config; write_pitr_config; cat "$STATE_DIR/postgres/pgbackrest.conf"; stat -c %a "$STATE_DIR/postgres" "$STATE_DIR/postgres/pgbackrest.conf"'
+  assert_status 0
+  assert_output_contains "repo1-cipher-type=aes-256-cbc"
+  assert_output_contains "repo1-cipher-pass=pgarchivepgarchivepgarchive"
+  assert_output_contains "[protostar]"
+  assert_output_contains "pg1-user=protostar"
+  assert_output_contains "start-fast=y"
+  [[ "$(tail -n 2 <<<"$output")" == $'700\n644' ]] || fail "modes: $(tail -n 2 <<<"$output")"
+}
+
+@test "a full base backup when there is none or the newest full one is a week old, else a differential one" {
+  local now week_ago day_ago
+  now=$(date +%s) week_ago=$(($(date +%s) - 7 * 86400)) day_ago=$(($(date +%s) - 86400))
+  run pitr_run "pitr_backup_type '[{\"backup\":[]}]'"
+  [[ "$output" == "full" ]] || fail "got: $output"
+  run pitr_run "pitr_backup_type '[{\"backup\":[{\"type\":\"full\",\"timestamp\":{\"stop\":$week_ago}}]}]'"
+  [[ "$output" == "full" ]] || fail "got: $output"
+  run pitr_run "pitr_backup_type '[{\"backup\":[{\"type\":\"full\",\"timestamp\":{\"stop\":$week_ago}},{\"type\":\"diff\",\"timestamp\":{\"stop\":$now}}]}]'"
+  [[ "$output" == "full" ]] || fail "got: $output"
+  run pitr_run "pitr_backup_type '[{\"backup\":[{\"type\":\"full\",\"timestamp\":{\"stop\":$day_ago}}]}]'"
+  [[ "$output" == "diff" ]] || fail "got: $output"
+  run pitr_run "pitr_window '[{\"backup\":[{\"type\":\"full\",\"timestamp\":{\"stop\":$week_ago}},{\"type\":\"diff\",\"timestamp\":{\"stop\":$day_ago}}]}]'"
+  [[ "$output" == "$week_ago $day_ago" ]] || fail "got: $output"
+}
+
+@test "restore --to-time: a time date reads, --yes, and no backup name, --into or --force with it; nothing called" {
+  backup_env
+  run protostar restore --to-time 'not a time at all' --yes
+  assert_status 1
+  assert_output_contains "--to-time 'not a time at all' is not a time"
+  run protostar restore --to-time '2026-12-07 14:03:00 UTC'
+  assert_status 1
+  assert_output_contains "returns the production database cluster to 2026-12-07 14:03:00.000000+00"
+  assert_output_contains "add --yes to confirm"
+  run protostar restore protostar-20260501T031500Z-abc.pgdump --to-time '1 hour ago' --yes
+  assert_status 1
+  assert_output_contains "no backup name, --into, --identity or --force with it"
+  run protostar restore --to-time '1 hour ago' --yes --force
+  assert_output_contains "no backup name, --into, --identity or --force with it"
+  assert_no_calls
+}

@@ -7,9 +7,9 @@ load test_helper
 # --- ensure_env_file ----------------------------------------------------------------------
 
 # Every secret ensure_env_file generates, as an extended regex alternation.
-SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY|POSTGRES_OWNER_PASSWORD|POSTGRES_BACKEND_PASSWORD|POSTGRES_WORKER_PASSWORD|REDIS_BACKEND_PASSWORD|REDIS_WORKER_PASSWORD|METRICS_PASSWORD|POSTGRES_MONITOR_PASSWORD|REDIS_MONITOR_PASSWORD'
+SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_KEY|POSTGRES_OWNER_PASSWORD|POSTGRES_BACKEND_PASSWORD|POSTGRES_WORKER_PASSWORD|REDIS_BACKEND_PASSWORD|REDIS_WORKER_PASSWORD|METRICS_PASSWORD|POSTGRES_MONITOR_PASSWORD|REDIS_MONITOR_PASSWORD|POSTGRES_ARCHIVE_CIPHER_PASS'
 
-@test "ensure_env_file creates .env from the example, mode 600, with thirteen distinct 48-hex secrets" {
+@test "ensure_env_file creates .env from the example, mode 600, with fourteen distinct 48-hex secrets" {
   run lib_run ensure_env_file
   assert_status 0
   assert_output_contains "created $ENV_FILE with generated secrets"
@@ -22,7 +22,7 @@ SECRETS_RE='POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET|S3_ACCESS_KEY|S3_SECRET_
     [[ "$value" =~ ^[0-9a-f]{48}$ ]] || fail "$var=$value is not 48 hex characters"
     secrets+=("$value")
   done
-  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 13 ]] || fail "secrets not distinct: ${secrets[*]}"
+  [[ $(printf '%s\n' "${secrets[@]}" | sort -u | wc -l) -eq 14 ]] || fail "secrets not distinct: ${secrets[*]}"
   # everything else is the example, line for line (nothing appended to a new file), but
   # the conversation data key (below)
   diff <(grep -vE "^($SECRETS_RE|DATA_ENCRYPTION_KEYS|DATA_ENCRYPTION_ACTIVE_KEY)=" "$ENV_FILE") \

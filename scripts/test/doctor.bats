@@ -52,6 +52,25 @@ HEALTHY='postgres|running|healthy|id-postgres\nredis|running|healthy|id-redis\no
   assert_output_contains "ok    data keys: every stored value's key is in DATA_ENCRYPTION_KEYS (k1; new values: k1)"
 }
 
+@test "WAL archive: archiving that fails since its last success fails; a recent one is ok; no pgBackRest warns" {
+  stub_ps_states "$HEALTHY"
+  local now
+  now=$(date +%s)
+  stub_output docker 'compose * exec -T postgres psql * pg_stat_archiver' "$((now - 600)) $((now - 30))\n"
+  run protostar doctor
+  assert_status 1
+  assert_output_line_matches "^FAIL  WAL archive: archiving fails since 20[0-9-]+ [0-9:]+ UTC, and PostgreSQL keeps every segment until it works: protostar logs postgres$"
+
+  stub_output docker 'compose * exec -T postgres psql * pg_stat_archiver' "$((now - 40)) $((now - 600))\n"
+  run protostar doctor
+  assert_status 0
+  assert_output_line_matches "^ok    WAL archive: the last segment archived 4[0-9]s ago"
+
+  stub_output docker 'compose * exec -T postgres test -x /usr/bin/pgbackrest' '' 1
+  run protostar doctor
+  assert_output_contains "warn  WAL archive: off, the postgres image has no pgBackRest"
+}
+
 @test "a stopped service and an unhealthy one are named with their last error; exit 1" {
   stub_ps_states 'postgres|running|healthy|id-postgres\nredis|running|unhealthy|id-redis\nobject-store|running|healthy|id-object-store\nnginx|running|healthy|id-nginx\nai-worker|exited||id-ai-worker\n'
   stub_output docker 'inspect -f exit code *' 'exit code 137, at 2026-12-06T01:00:00Z\n'

@@ -347,6 +347,7 @@ write_env() {
     "METRICS_PASSWORD=mtmtmtmtmtmtmtmtmtmtmtmtmtmtmtmt"
     "POSTGRES_MONITOR_PASSWORD=pgmonitorpgmonitorpgmonitor"
     "REDIS_MONITOR_PASSWORD=rdmonitorrdmonitorrdmonitor"
+    "POSTGRES_ARCHIVE_CIPHER_PASS=pgarchivepgarchivepgarchive"
     "DATA_ENCRYPTION_KEYS=k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
     "DATA_ENCRYPTION_ACTIVE_KEY=k1"
     "POSTGRES_DB=protostar"

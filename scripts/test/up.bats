@@ -522,7 +522,7 @@ up_rejects() {
   second_roles=$(grep -nxF "$psql" "$STUB_LOG" | tail -n 1 | cut -d: -f1)
   ((backend > acl && second_roles > backend && apps > second_roles)) ||
     fail "order: backend $backend, roles again $second_roles, all $apps" "$(cat "$STUB_LOG")"
-  assert_output_contains "[6/8] database roles and Redis users"
+  assert_output_contains "[6/8] database roles, Redis users, the WAL archive"
   # psql got the passwords on stdin as psql variables, then roles.sql; no call has them
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set owner_password pgownerpgownerpgownerpgowner'
   head -n 3 "$STUB_LOG.psql-stdin" | grep -qx '\\set backend_password pgbackendpgbackendpgbackend'

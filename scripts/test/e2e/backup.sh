@@ -238,6 +238,50 @@ backup_list_shows_it() {
   grep -qE "^$(cat "$E2E_DIR/first") +[0-9.]+[KM]iB +[0-9.]+[KM]iB$" "$E2E_DIR/list.out"
   grep -q '^1 backups in backups/' "$E2E_DIR/list.out"
 }
+# pitr_base_backups — `up` made a full base backup for point-in-time recovery, the backup
+# above a differential one beside its dump; list shows the window from the full one's end.
+pitr_base_backups() {
+  grep -E '^\[pitr\] a diff base backup for point-in-time recovery' "$E2E_DIR/backup1.log"
+  protostar_compose exec -T postgres pgbackrest --stanza=protostar --output=json info >"$E2E_DIR/pitr.json"
+  [[ "$(jq -r '[.[0].backup[].type] | join(" ")' "$E2E_DIR/pitr.json")" == "full diff" ]]
+  # The repository is encrypted with the cipher pass of .env.
+  [[ "$(jq -r '.[0].cipher' "$E2E_DIR/pitr.json")" == aes-256-cbc ]]
+  grep -E '^point-in-time recovery \(restore --to-time\): from 20[0-9-]+ [0-9:]+ UTC to now' "$E2E_DIR/list.out"
+}
+# pitr_row TEXT — a row in a table of its own, committed; prints nothing.
+pitr_row() { psql_db "$POSTGRES_DB" "CREATE TABLE IF NOT EXISTS e2e_pitr (mark text); INSERT INTO e2e_pitr VALUES ('$1')" >/dev/null; }
+# Point-in-time recovery to a moment between two writes: exactly the first is there, the
+# second is not, and the apps serve again.
+pitr_restore_between_two_writes() {
+  local between
+  pitr_row first
+  sleep 1
+  between=$(date -u '+%Y-%m-%d %H:%M:%S.%N UTC')
+  sleep 1
+  pitr_row second
+  [[ "$(psql_db "$POSTGRES_DB" "SELECT string_agg(mark, ' ' ORDER BY mark) FROM e2e_pitr")" == "first second" ]]
+  protostar restore --to-time "$between" --yes --stop-apps 2>&1 | tee "$E2E_DIR/pitr-restore.log"
+  [[ "$(psql_db "$POSTGRES_DB" "SELECT string_agg(mark, ' ' ORDER BY mark) FROM e2e_pitr")" == first ]]
+  [[ "$(psql_db postgres "SELECT pg_is_in_recovery()")" == f ]]
+  [[ "$(container_health backend-blue)" == healthy && "$(container_health ai-worker)" == healthy ]]
+  https_get /api/health | jq -e '.data.status == "UP"'
+  # Written after the restore, on the new timeline: archived as before.
+  pitr_row third
+  protostar_compose exec -T postgres pgbackrest --stanza=protostar check
+}
+# A time before the oldest base backup, or not a time: refused, and nothing changed.
+pitr_restore_out_of_the_window_is_refused() {
+  local rows
+  rows=$(psql_db "$POSTGRES_DB" "SELECT count(*) FROM e2e_pitr")
+  refused protostar restore --to-time '2001-01-01 00:00:00 UTC' --yes --stop-apps
+  grep -q 'is before the oldest base backup' "$E2E_DIR/out"
+  refused protostar restore --to-time 'yesterday-ish' --yes --stop-apps
+  grep -q "is not a time" "$E2E_DIR/out"
+  refused protostar restore --to-time '1 minute ago' --stop-apps
+  grep -q "add --yes to confirm" "$E2E_DIR/out"
+  [[ "$(psql_db "$POSTGRES_DB" "SELECT count(*) FROM e2e_pitr")" == "$rows" ]]
+  [[ "$(container_health backend-blue)" == healthy ]]
+}
 restore_into_empty_database_is_identical() {
   protostar restore "$(cat "$E2E_DIR/first")" --identity "$IDENTITY" --into e2e_verify 2>&1 | tee "$E2E_DIR/restore.log"
   fingerprint e2e_verify | tee "$E2E_DIR/fingerprint.restored"
@@ -533,6 +577,7 @@ check "rows with 384-dimension vectors and an HNSW index are in the database" se
 check "a document uploaded as an admin: its file in the object store" a_document_is_stored
 check "backup: pg_dump streamed in several parts, verified, named with time and version; the documents' files beside it" backup_succeeds_in_parts
 check "backup list shows it" backup_list_shows_it
+check "up made a full base backup for point-in-time recovery, backup a differential one; list shows the window" pitr_base_backups
 check "restore into an empty database: same row counts, identical vectors, a valid HNSW index that answers" restore_into_empty_database_is_identical
 check "restore into a database that holds tables is refused" restore_into_a_non_empty_database_is_refused
 check "restore of a name that is not there is refused, naming it" restore_of_an_unknown_name_is_refused
@@ -545,6 +590,8 @@ check "restore into production needs --yes and is refused while the apps run" re
 check "a corrupt dump restored into production fails: same rows, scratch database dropped, apps up" corrupt_dump_into_production_fails_and_changes_nothing
 check "the S3 store dying mid-download fails a restore into production: same rows, scratch dropped, apps up" s3_dying_mid_download_fails_and_changes_nothing
 check "restore --yes --stop-apps replaces the database and the documents' files, keeps the old database, apps healthy again" restore_into_production_replaces_the_database
+check "point-in-time restore to a moment between two writes: the first is there, the second is not; apps healthy" pitr_restore_between_two_writes
+check "restore --to-time outside the window, not a time, or without --yes is refused; nothing changed" pitr_restore_out_of_the_window_is_refused
 check "backup objects hold no plain text: a marker row and a marker file are in them only once decrypted" backup_objects_hold_no_plain_text
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused

@@ -116,9 +116,10 @@ env_gains_only_the_new_secrets() {
   cmp -n "$(stat -c %s "$E2E_DIR/env.before")" "$E2E_DIR/env.before" "$PROTOSTAR_ENV_FILE"
   [[ $(stat -c %a "$PROTOSTAR_ENV_FILE") == $(stat -c %a "$E2E_DIR/env.before") ]]
   # The previous release (before roles.sql) had none of the secrets added since: the
-  # roles' and Redis users' (roles.sql), the metrics listener's and the exporters'.
+  # roles' and Redis users' (roles.sql), the metrics listener's, the exporters' and the
+  # WAL archive's cipher pass.
   local -a added=(POSTGRES_OWNER_PASSWORD POSTGRES_BACKEND_PASSWORD POSTGRES_WORKER_PASSWORD REDIS_BACKEND_PASSWORD
-    REDIS_WORKER_PASSWORD METRICS_PASSWORD POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD)
+    REDIS_WORKER_PASSWORD METRICS_PASSWORD POSTGRES_MONITOR_PASSWORD REDIS_MONITOR_PASSWORD POSTGRES_ARCHIVE_CIPHER_PASS)
   for var in "${added[@]}"; do
     grep -qE "^$var=[0-9a-f]{48}$" "$PROTOSTAR_ENV_FILE"
   done
