@@ -13,6 +13,9 @@ s3proxy_start() {
   local name=$1 dir=$2 port=$3 access=$4 secret=$5 i
   shift 5
   [[ -f "$dir/s3proxy.jar" ]] || s3proxy_jar "$dir/s3proxy.jar"
+  # Run on its own (not after the test command built every image, or after `uninstall
+  # --purge` removed them), the JRE image may be missing: no registry would supply it.
+  build_offline_image jre "$(image_of JRE_IMAGE offline)"
   # The filesystem blob store keeps metadata in extended attributes: a host directory
   # has them where tmpfs may not.
   mkdir -p "$dir/s3data"
