@@ -201,6 +201,8 @@ pitr_base_backup() {
 # archiver's last failure when it is newer than its last success.
 pitr_list_window() {
   local json archived failed
+  [[ -n "$(compose ps --status running --quiet postgres 2>/dev/null)" ]] ||
+    { echo "point-in-time recovery: not known while postgres is not running"; return 0; }
   pitr_has_pgbackrest || { echo "point-in-time recovery: off (the postgres image has no pgBackRest)"; return 0; }
   json=$(pitr_info 2>/dev/null) || json=""
   echo "point-in-time recovery (restore --to-time): $(pitr_describe_window "$json")"
