@@ -213,6 +213,17 @@ delete_of() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; backup
   [[ "${lines[2]}" == "protostar-20260502T031500Z-abc.pgdump.age"*"2.0MiB"*"512.0KiB" ]] || fail "$output"
   assert_output_contains "2 backups in backups/site/ at https://s3.ops.example.org:8443"
   assert_called "https://s3.ops.example.org:8443/backups?list-type=2&prefix=site%2F"
+  # then the point-in-time window, from pgBackRest's JSON while postgres runs
+  stub_running postgres
+  stub_output docker 'compose * exec -T postgres pgbackrest --stanza=protostar --output=json info' \
+    '[{"backup":[{"type":"full","timestamp":{"stop":1796601600}},{"type":"diff","timestamp":{"stop":1796688000}}]}]\n'
+  run protostar backup list
+  assert_status 0
+  assert_output_contains "point-in-time recovery (restore --to-time): from 2026-12-07 00:00:00 UTC to now"
+  stub_running redis
+  run protostar backup list
+  assert_status 0
+  assert_output_contains "point-in-time recovery: not known while postgres is not running"
 }
 
 @test "backup rejects unknown options before doing anything" {
