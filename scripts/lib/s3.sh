@@ -11,6 +11,9 @@
 # Settings (from .env): BACKUP_S3_URL, BACKUP_S3_REGION, BACKUP_S3_ACCESS_KEY,
 # BACKUP_S3_SECRET_KEY, BACKUP_S3_CACERT (optional). The key pair reaches curl through a
 # config on a file descriptor (-K), never on its command line, where `ps` would show it.
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_S3_SH:-}" ]] || return 0
+PROTOSTAR_S3_SH=1
 
 readonly S3_EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
@@ -95,9 +98,10 @@ s3_explain() {
   esac
 }
 
-# s3_list PREFIX OUT-DIR — "KEY SIZE" lines of every object under PREFIX (all pages).
+# s3_list PREFIX OUT-DIR [--modified] — "KEY SIZE" lines of every object under PREFIX
+# (all pages); with --modified "KEY SIZE LAST-MODIFIED" (ISO 8601 UTC, sorts as text).
 s3_list() {
-  local prefix=$1 dir=$2 token="" query status page=0
+  local prefix=$1 dir=$2 modified=${3:-} token="" query status page=0
   while :; do
     page=$((page + 1))
     # Parameters sorted by name, values encoded: the canonical form is what curl signs.
@@ -108,7 +112,15 @@ s3_list() {
       return 1
     fi
     # One <Contents> element per object; keys we write are plain, XML-escaping aside.
-    sed 's:<Contents>:\n:g' "$dir/list.$page" | sed -n 's:.*<Key>\([^<]*\)</Key>.*<Size>\([0-9]*\)</Size>.*:\1 \2:p'
+    # (S3 lists Key, LastModified, ETag, Size in that order.) The answer need not end in a
+    # newline, and sed keeps a last line without one: the next page's first object would
+    # be glued to it, hence the echo.
+    if [[ "$modified" == --modified ]]; then
+      { cat "$dir/list.$page" && echo; } | sed 's:<Contents>:\n:g' |
+        sed -n 's:.*<Key>\([^<]*\)</Key>.*<LastModified>\([^<]*\)</LastModified>.*<Size>\([0-9]*\)</Size>.*:\1 \3 \2:p'
+    else
+      { cat "$dir/list.$page" && echo; } | sed 's:<Contents>:\n:g' | sed -n 's:.*<Key>\([^<]*\)</Key>.*<Size>\([0-9]*\)</Size>.*:\1 \2:p'
+    fi
     grep -q '<IsTruncated>true</IsTruncated>' "$dir/list.$page" || return 0
     token=$(sed -n 's:.*<NextContinuationToken>\([^<]*\)</NextContinuationToken>.*:\1:p' "$dir/list.$page")
     [[ -n "$token" ]] || return 0

@@ -411,3 +411,23 @@ pitr_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/pitr.sh\"; $1"; }
   assert_output_contains "no backup name, --into, --identity or --force with it"
   assert_no_calls
 }
+
+@test "s3_list reads every page: an answer without a final newline does not glue the next page's first key to its last" {
+  backup_env
+  stub curl '*' - <<'STUB'
+out=""
+while [[ $# -gt 0 ]]; do [[ "$1" != -o ]] || out=$2; shift; done
+if ((STUB_NTH % 2 == 1)); then
+  printf '<ListBucketResult><Contents><Key>p/a</Key><LastModified>2026-12-07T10:00:00Z</LastModified><Size>1</Size></Contents><IsTruncated>true</IsTruncated><NextContinuationToken>p/a</NextContinuationToken></ListBucketResult>' >"$out"
+else
+  printf '<ListBucketResult><Contents><Key>p/b</Key><LastModified>2026-12-07T11:00:00Z</LastModified><Size>2</Size></Contents><IsTruncated>false</IsTruncated></ListBucketResult>' >"$out"
+fi
+echo 200
+STUB
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/backup.sh"; load_backup_config; s3_list p/ "$TMPDIR"; s3_list p/ "$TMPDIR" --modified'
+  assert_status 0
+  [[ "$output" == "p/a 1
+p/b 2
+p/a 1 2026-12-07T10:00:00Z
+p/b 2 2026-12-07T11:00:00Z" ]] || fail "got: $output"
+}
