@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Database backups to S3 (MinIO on the management host): settings, object names,
 # retention and the streamed multipart upload. Commands: protostar-backup, -restore.
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_BACKUP_SH:-}" ]] || return 0
+PROTOSTAR_BACKUP_SH=1
 
 # shellcheck source=scripts/lib/s3.sh
 source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
@@ -145,3 +148,21 @@ postgres_container() {
 
 # human_size BYTES
 human_size() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1" 2>/dev/null || printf '%sB\n' "$1"; }
+
+# restore_documents_files NAME IDENTITY WORK-DIR — the documents' tar NAME (an object
+# under the prefix) streamed from the bucket, decrypted with the age IDENTITY, into the
+# running embedded object store: files added or replaced, none removed. Status 1, the
+# reason on stderr, when it failed.
+restore_documents_files() {
+  local name=$1 identity=$2 work=$3 store statuses
+  store=$(compose ps --status running --quiet object-store 2>/dev/null | head -n 1)
+  [[ -n "$store" ]] || { info "protostar: the object store is not running, so the documents' files cannot be restored"; return 1; }
+  set +e
+  s3_get_stream "$BACKUP_S3_PREFIX$name" 2>"$work/curl.err" | age -d -i "$identity" 2>"$work/age.err" |
+    docker exec -i "$store" tar --xattrs --xattrs-include='user.*' -C /data -xf - 2>"$work/tar.err"
+  statuses=("${PIPESTATUS[@]}")
+  set -e
+  [[ "${statuses[*]}" != "0 0 0" ]] || return 0
+  info "protostar: restoring the documents' files failed (download ${statuses[0]}, age ${statuses[1]}, tar ${statuses[2]}): $(tail -n 3 "$work/curl.err" "$work/age.err" "$work/tar.err" 2>/dev/null | grep -v '^==>' | tr '\n' ' ')"
+  return 1
+}

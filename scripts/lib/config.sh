@@ -717,12 +717,14 @@ write_state() {
 # compose_command — the exact `docker compose` invocation for this host (printed by
 # tests; run by compose()). Variables come from the environment load_config built.
 # Without S3_ENDPOINT the embedded object store runs (its Compose profile), with LOKI_URL
-# the log shipper (profile logs); --every-profile names both anyway, for what must reach
-# every container the project may have (down).
+# the log shipper (profile logs), with BACKUP_S3_URL the WAL archive's shipper (profile
+# archive-shipping); --every-profile names them all anyway, for what must reach every
+# container the project may have (down).
 compose_command() {
   printf '%s\n' docker compose --project-name "$COMPOSE_PROJECT_NAME" --file "$COMPOSE_FILE_PRODUCTION"
   [[ -n "${S3_ENDPOINT:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile embedded-object-store
   [[ -z "${LOKI_URL:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile logs
+  [[ -z "${BACKUP_S3_URL:-}" && "${1:-}" != --every-profile ]] || printf '%s\n' --profile archive-shipping
 }
 
 # compose_every_profile ARGS... — compose() with every optional profile on (the embedded

@@ -3,7 +3,7 @@
 # must be quick: `docker ps` and `docker exec` answer in tens of milliseconds where each
 # `docker compose` call first loads the project (~0.2 s), and a rollback to a warm colour
 # is a handful of such calls. Needs COMPOSE_PROJECT_NAME (config.sh). Sourced by
-# routing.sh, backend-colors.sh, worker-deploy.sh and protostar-jobs.
+# routing.sh, backend-colors.sh, worker-deploy.sh, pitr.sh and protostar-jobs.
 
 # service_containers SERVICE [--all] — ids of the stack's containers of SERVICE (running
 # ones unless --all), newest first.
@@ -12,6 +12,15 @@ service_containers() {
     --filter "label=com.docker.compose.service=$1")
   [[ "${2:-}" == --all ]] && filters+=(--all) || filters+=(--filter status=running)
   docker ps --quiet --no-trunc "${filters[@]}" 2>/dev/null
+}
+
+# running_app_services — the app services (each backend colour, ai-worker) that have a
+# running container: what a restore stops and starts again.
+running_app_services() {
+  local service
+  for service in backend-blue backend-green ai-worker; do
+    [[ -z "$(service_containers "$service")" ]] || printf '%s\n' "$service"
+  done
 }
 
 # strip_terminal_codes — compose writes cursor controls (ESC[2K) even into pipes.

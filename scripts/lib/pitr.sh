@@ -2,10 +2,15 @@
 # Point-in-time recovery with pgBackRest, inside the postgres container: its settings
 # (written by `up`), the stanza, base backups, the restorable window and the restore to
 # a moment. PostgreSQL archives each WAL segment into the postgres-archive volume
-# (archive_command, closed after archive_timeout = 60 s at most). Needs config.sh loaded.
+# (archive_command, closed after archive_timeout = 30 s at most). Needs config.sh loaded.
+# Sourced once however many libraries need it (its constants are read-only).
+[[ -z "${PROTOSTAR_PITR_SH:-}" ]] || return 0
+PROTOSTAR_PITR_SH=1
 
 # shellcheck source=scripts/lib/roles.sh
 source "$PROTOSTAR_ROOT/scripts/lib/roles.sh"
+# shellcheck source=scripts/lib/containers.sh
+source "$PROTOSTAR_ROOT/scripts/lib/containers.sh"
 
 readonly PITR_STANZA=protostar
 # The repository and the data directory inside the container (compose/production.yml).
@@ -99,8 +104,7 @@ pitr_window() {
 # pitr_archiver — PostgreSQL's archiver as "LAST-ARCHIVED-EPOCH LAST-FAILED-EPOCH" (0 for
 # never), from pg_stat_archiver.
 pitr_archiver() {
-  compose exec -T postgres psql -X -q -t -A -F ' ' -U "$POSTGRES_USER" -d postgres -c \
-    "SELECT coalesce(extract(epoch FROM last_archived_time)::bigint, 0), coalesce(extract(epoch FROM last_failed_time)::bigint, 0) FROM pg_stat_archiver"
+  pitr_psql "SELECT coalesce(extract(epoch FROM last_archived_time)::bigint, 0) || ' ' || coalesce(extract(epoch FROM last_failed_time)::bigint, 0) FROM pg_stat_archiver"
 }
 
 # pitr_target TIME — TIME as PostgreSQL's recovery_target_time in UTC, microseconds kept;
@@ -116,7 +120,7 @@ pitr_psql() { compose exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U "$
 # restore_to_time TARGET — the cluster brought back to TARGET (pitr_target's form); uses
 # the caller's stop_apps, and roles.sh. See `protostar restore --help`.
 restore_to_time() {
-  local target=$1 target_epoch json window apps=() service out deadline
+  local target=$1 target_epoch json window apps=() out deadline
   target_epoch=$(date -u -d "$target" +%s)
   [[ -n "$(compose ps --status running --quiet postgres 2>/dev/null)" ]] ||
     abort "postgres is not running: start the stack first (protostar up)"
@@ -126,9 +130,7 @@ restore_to_time() {
   ((target_epoch >= ${window%% *})) ||
     abort "$target is before the oldest base backup ($(date -u -d "@${window%% *}" '+%Y-%m-%d %H:%M:%S UTC')): restore a dump instead (protostar backup list)"
   (($(date -u -d "$target" +%s%N) < $(date -u +%s%N))) || abort "$target is not in the past"
-  for service in backend-blue backend-green ai-worker; do
-    [[ -z "$(compose ps --status running --quiet "$service" 2>/dev/null)" ]] || apps+=("$service")
-  done
+  mapfile -t apps < <(running_app_services)
   ((${#apps[@]} == 0)) || [[ -n "${stop_apps:-}" ]] ||
     abort "${apps[*]} running: add --stop-apps (stopped for the restore, started again after it); nothing was changed"
 
@@ -174,7 +176,7 @@ pitr_describe_window() {
   if [[ -z "$window" ]]; then
     echo "none yet"
   else
-    echo "from $(date -u -d "@${window%% *}" '+%Y-%m-%d %H:%M:%S UTC') to now, the WAL archived every 60 s at most"
+    echo "from $(date -u -d "@${window%% *}" '+%Y-%m-%d %H:%M:%S UTC') to now, the WAL archived every 30 s at most"
   fi
 }
 

@@ -412,6 +412,141 @@ pitr_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/pitr.sh\"; $1"; }
   assert_no_calls
 }
 
+# --- the WAL archive off the host (archive shipper, restore --latest) -------------------------
+
+shipping_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; source \"\$PROTOSTAR_ROOT/scripts/lib/pitr.sh\"; source \"\$PROTOSTAR_ROOT/scripts/lib/archive-shipping.sh\"; $1"; }
+
+@test "the archive shipper's settings: the backup key, its CA and the cluster's folder; nothing without backups" {
+  backup_env "BACKUP_S3_CACERT=$BATS_TEST_TMPDIR/ca.pem"
+  echo "-----BEGIN CERTIFICATE-----" >"$BATS_TEST_TMPDIR/ca.pem"
+  run shipping_run 'load_backup_config; write_archive_shipper_settings 7451234567890123456; source "$STATE_DIR/postgres/archive-shipper.env"
+    echo "$BACKUP_S3_URL|$BACKUP_S3_SECRET_KEY|$BACKUP_S3_CACERT|$ARCHIVE_REMOTE_PREFIX"; cat "$STATE_DIR/postgres/backup-s3-cacert.pem"
+    stat -c %a "$STATE_DIR/postgres/archive-shipper.env"'
+  assert_status 0
+  assert_output_contains "https://s3.ops.example.org:8443|backup-secret-0123456789|/run/secrets/backup-s3-cacert|ptest/pitr/7451234567890123456/"
+  assert_output_contains "-----BEGIN CERTIFICATE-----"
+  [[ "$(tail -n 1 <<<"$output")" == 644 ]] || fail "mode: $(tail -n 1 <<<"$output")"
+  # Rewritten in place: a running container's bind mount keeps seeing the same file.
+  write_env
+  run shipping_run 'load_config; file="$STATE_DIR/postgres/archive-shipper.env"; before=$(stat -c %i "$file"); write_archive_shipper_settings 7451234567890123456
+    [[ "$(stat -c %i "$file")" == "$before" ]] && [[ -z "$(cat "$file")" ]] && echo in-place-and-empty'
+  assert_output_contains in-place-and-empty
+}
+
+@test "the archive shipper runs (profile archive-shipping) only when backups are configured" {
+  write_env
+  run lib_run 'load_config; compose_command | tr "\n" " "'
+  refute_output_contains archive-shipping
+  backup_env
+  run lib_run 'load_config; compose_command | tr "\n" " "'
+  assert_output_contains "--profile archive-shipping"
+}
+
+# ship_once [LISTING] — one round of compose/postgres/ship-archive over the repository in
+# $BATS_TEST_TMPDIR/repo, against the stub S3 server listing LISTING (XML) for the bucket.
+ship_once() {
+  printf '%s' "${1:-<ListBucketResult></ListBucketResult>}" >"$BATS_TEST_TMPDIR/listing.xml"
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml"
+  cat >"$BATS_TEST_TMPDIR/shipper.env" <<SETTINGS
+BACKUP_S3_URL=https://s3.ops.example.org:8443
+BACKUP_S3_BUCKET=backups
+BACKUP_S3_REGION=us-east-1
+BACKUP_S3_ACCESS_KEY=protostar-backup
+BACKUP_S3_SECRET_KEY=backup-secret-0123456789
+ARCHIVE_REMOTE_PREFIX=p/pitr/42/
+SETTINGS
+  stub pgbackrest
+  ARCHIVE_REPOSITORY="$BATS_TEST_TMPDIR/repo" ARCHIVE_SHIPPER_SETTINGS="$BATS_TEST_TMPDIR/shipper.env" \
+    ARCHIVE_SHIPPER_STATUS="$BATS_TEST_TMPDIR/shipper.status" ARCHIVE_SHIPPER_WORK="$BATS_TEST_TMPDIR/shipper" \
+    ARCHIVE_SHIPPER_S3_LIB="$PROTOSTAR_REPO/scripts/lib/s3.sh" "$PROTOSTAR_REPO/compose/postgres/ship-archive" --once
+}
+repo_file() { mkdir -p "$BATS_TEST_TMPDIR/repo/$(dirname "$1")" && printf '%s' "${2:-x}" >"$BATS_TEST_TMPDIR/repo/$1"; }
+requests() { sed -n "s|^curl .* -X $1 .*https://s3.ops.example.org:8443/backups/p/pitr/42/\([^ ?]*\)\$|\1|p" "$STUB_LOG"; }
+
+@test "the archive shipper sends new files first, pgBackRest's info and manifest files last, skips temporary ones" {
+  repo_file archive/protostar/archive.info
+  repo_file archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst
+  repo_file backup/protostar/backup.info
+  repo_file backup/protostar/20261207-031500F/backup.manifest
+  repo_file backup/protostar/20261207-031500F/pg_data/PG_VERSION.zst
+  repo_file backup/protostar/20261207-031500F/pg_data/base/1/1259.zst.pgbackrest.tmp
+  run ship_once
+  assert_status 0
+  assert_output_contains "sent 5 file(s)"
+  run requests PUT
+  [[ "$output" == "archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst
+backup/protostar/20261207-031500F/pg_data/PG_VERSION.zst
+archive/protostar/archive.info
+backup/protostar/20261207-031500F/backup.manifest
+backup/protostar/backup.info" ]] || fail "PUT order: $output"
+  # The round went through: the health check's status file says so.
+  [[ -s "$BATS_TEST_TMPDIR/shipper.status" ]] || fail "no status"
+}
+
+@test "the archive shipper sends again only what the bucket lacks (info files always), deletes what pgBackRest expired" {
+  local segment=archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst
+  repo_file archive/protostar/archive.info 0123456789
+  repo_file "$segment" 12345
+  run ship_once "<ListBucketResult>
+<Contents><Key>p/pitr/42/$segment</Key><LastModified>2026-12-07T10:00:00.000Z</LastModified><Size>5</Size></Contents>
+<Contents><Key>p/pitr/42/archive/protostar/archive.info</Key><LastModified>2026-12-07T10:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>p/pitr/42/archive/protostar/17-1/0000000100000000/000000010000000000000001-cd.zst</Key><LastModified>2026-12-07T09:00:00.000Z</LastModified><Size>7</Size></Contents>
+</ListBucketResult>"
+  assert_status 0
+  run requests PUT
+  [[ "$output" == archive/protostar/archive.info ]] || fail "PUT: $output"
+  run requests DELETE
+  [[ "$output" == archive/protostar/17-1/0000000100000000/000000010000000000000001-cd.zst ]] || fail "DELETE: $output"
+}
+
+@test "the archive shipper: a refused PUT fails the round, naming the file and the key" {
+  repo_file archive/protostar/archive.info
+  printf '<ListBucketResult></ListBucketResult>' >"$BATS_TEST_TMPDIR/listing.xml"
+  run ship_once
+  s3_server status=403
+  run env ARCHIVE_REPOSITORY="$BATS_TEST_TMPDIR/repo" ARCHIVE_SHIPPER_SETTINGS="$BATS_TEST_TMPDIR/shipper.env" \
+    ARCHIVE_SHIPPER_STATUS="$BATS_TEST_TMPDIR/refused.status" ARCHIVE_SHIPPER_WORK="$BATS_TEST_TMPDIR/shipper" \
+    ARCHIVE_SHIPPER_S3_LIB="$PROTOSTAR_REPO/scripts/lib/s3.sh" "$PROTOSTAR_REPO/compose/postgres/ship-archive" --once
+  assert_status 1
+  assert_output_contains "the S3 server refused the key protostar-backup"
+  [[ ! -e "$BATS_TEST_TMPDIR/refused.status" ]] || fail "a failed round wrote the status"
+}
+
+@test "restore --latest picks the newest complete cluster folder but this host's own, and lists its objects" {
+  backup_env
+  cat >"$BATS_TEST_TMPDIR/listing.xml" <<'XML'
+<ListBucketResult>
+<Contents><Key>ptest/pitr/111/archive/protostar/archive.info</Key><LastModified>2026-12-07T10:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/111/backup/protostar/backup.info</Key><LastModified>2026-12-07T10:00:05.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/222/archive/protostar/archive.info</Key><LastModified>2026-12-07T11:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/222/backup/protostar/backup.info</Key><LastModified>2026-12-07T11:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/222/archive/protostar/17-1/0000000100000000/000000010000000000000009-ab.zst</Key><LastModified>2026-12-07T11:30:00.000Z</LastModified><Size>99</Size></Contents>
+<Contents><Key>ptest/pitr/333/archive/protostar/archive.info</Key><LastModified>2026-12-07T12:00:00.000Z</LastModified><Size>10</Size></Contents>
+</ListBucketResult>
+XML
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml"
+  run shipping_run 'load_backup_config; shipped_clusters "$TMPDIR"'
+  assert_status 0
+  # 333 has no backup.info (a repository half shipped): not a candidate.
+  [[ "$output" == "222 2026-12-07T11:30:00.000Z 3
+111 2026-12-07T10:00:05.000Z 2" ]] || fail "got: $output"
+}
+
+@test "restore --latest: --yes, and no backup name, --into, --to-time or --force with it; nothing called" {
+  backup_env
+  run protostar restore --latest
+  assert_status 1
+  assert_output_contains "replaces this host's database cluster with the newest one in the backups bucket: add --yes"
+  run protostar restore --latest protostar-20260501T031500Z-abc.pgdump --yes
+  assert_status 1
+  assert_output_contains "no backup name, --into, --to-time or --force with it"
+  run protostar restore --latest --to-time '1 hour ago' --yes
+  assert_output_contains "no backup name, --into, --to-time or --force with it"
+  run protostar restore --latest --yes --identity "$BATS_TEST_TMPDIR/none.key"
+  assert_output_contains "is not a readable file"
+  assert_no_calls
+}
+
 @test "s3_list reads every page: an answer without a final newline does not glue the next page's first key to its last" {
   backup_env
   stub curl '*' - <<'STUB'

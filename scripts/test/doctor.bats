@@ -71,6 +71,27 @@ HEALTHY='postgres|running|healthy|id-postgres\nredis|running|healthy|id-redis\no
   assert_output_contains "warn  WAL archive: off, the postgres image has no pgBackRest"
 }
 
+@test "WAL archive off the host: ok after a recent round; a stale one or no shipper fails" {
+  write_env "BACKUP_S3_URL=https://s3.ops.example.org:8443" "BACKUP_S3_ACCESS_KEY=protostar-backup" "BACKUP_S3_SECRET_KEY=backup-secret-0123456789"
+  local now
+  now=$(date +%s)
+  stub_output docker 'compose * exec -T postgres psql * pg_stat_archiver' "$((now - 40)) 0\n"
+  stub_ps_states "${HEALTHY}archive-shipper|running|healthy|id-archive-shipper\n"
+  stub_output docker 'compose * exec -T archive-shipper cat /tmp/archive-shipper.status' "$((now - 7)) 812\n"
+  run protostar doctor
+  assert_output_line_matches "^ok    WAL archive off the host: in the backups bucket, the last round [7-9]s ago \(812 files\)$"
+
+  stub_output docker 'compose * exec -T archive-shipper cat /tmp/archive-shipper.status' "$((now - 600)) 812\n"
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  WAL archive off the host: the archive-shipper has not reached https://s3.ops.example.org:8443 for 2 minutes or more"
+
+  stub_ps_states "$HEALTHY"
+  run protostar doctor
+  assert_status 1
+  assert_output_contains "FAIL  WAL archive off the host: the archive-shipper is not running"
+}
+
 @test "a stopped service and an unhealthy one are named with their last error; exit 1" {
   stub_ps_states 'postgres|running|healthy|id-postgres\nredis|running|unhealthy|id-redis\nobject-store|running|healthy|id-object-store\nnginx|running|healthy|id-nginx\nai-worker|exited||id-ai-worker\n'
   stub_output docker 'inspect -f exit code *' 'exit code 137, at 2026-12-06T01:00:00Z\n'

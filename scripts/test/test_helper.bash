@@ -494,8 +494,8 @@ compose_prefix() {
   printf 'docker compose --project-name %s --file %s --profile embedded-object-store' "${1:-ptest}" "$PROTOSTAR_REPO/compose/production.yml"
 }
 # every_profile_prefix [PROJECT] — the same with every optional profile on, as down and
-# uninstall run it (the log shipper's too).
-every_profile_prefix() { printf '%s --profile logs' "$(compose_prefix "$@")"; }
+# uninstall run it (the log shipper's and the archive shipper's too).
+every_profile_prefix() { printf '%s --profile logs --profile archive-shipping' "$(compose_prefix "$@")"; }
 
 # include_for COLOR — the active-backend include as protostar writes it for COLOR.
 include_for() {
