@@ -85,7 +85,7 @@ newest_documents_backup() {
 # restore_latest WORK-DIR — see `protostar restore --help` (--latest). Uses the caller's
 # stop_apps and identity; backup.sh's settings loaded.
 restore_latest() {
-  local work=$1 local_id clusters id newest count documents="" apps=() out started=$SECONDS deadline
+  local work=$1 local_id clusters id newest count documents="" apps=() out started=$SECONDS
   [[ -n "$(compose ps --status running --quiet postgres 2>/dev/null)" ]] ||
     abort "postgres is not running: set the host up first (protostar up), then restore"
   pitr_has_pgbackrest || abort "this postgres image has no pgBackRest (protostar up --offline): restore a dump instead (protostar backup list)"
@@ -143,13 +143,7 @@ restore_latest() {
      find "$PGDATA" -mindepth 1 -delete; exec pgbackrest --stanza='"$PITR_STANZA"' restore' 2>&1); then
     abort "pgBackRest could not restore: $(tail -n 3 <<<"$out" | tr '\n' ' '); run 'protostar restore --latest' again"
   fi
-  compose start postgres >/dev/null
-  deadline=$((SECONDS + ${PITR_RECOVERY_TIMEOUT:-900}))
-  until [[ "$(pitr_psql "SELECT pg_is_in_recovery()" 2>/dev/null)" == f ]]; do
-    ((SECONDS < deadline)) || abort "PostgreSQL did not finish replaying the WAL: see 'protostar logs postgres'"
-    sleep 1
-  done
-  provision_database_roles
+  start_restored_cluster "replaying the WAL"
   # From now on the restored cluster ships on into its own folder (a new timeline).
   write_archive_shipper_settings "$id"
   compose up --detach --no-deps archive-shipper >/dev/null 2>&1 || warn "the archive shipper did not start: protostar status"

@@ -120,7 +120,7 @@ pitr_psql() { compose exec -T postgres psql -X -q -t -A -v ON_ERROR_STOP=1 -U "$
 # restore_to_time TARGET — the cluster brought back to TARGET (pitr_target's form); uses
 # the caller's stop_apps, and roles.sh. See `protostar restore --help`.
 restore_to_time() {
-  local target=$1 target_epoch json window apps=() out deadline
+  local target=$1 target_epoch json window apps=() out
   target_epoch=$(date -u -d "$target" +%s)
   [[ -n "$(compose ps --status running --quiet postgres 2>/dev/null)" ]] ||
     abort "postgres is not running: start the stack first (protostar up)"
@@ -149,15 +149,7 @@ restore_to_time() {
     --delta --type=time --target="$target" --target-action=promote restore 2>&1); then
     abort "pgBackRest could not restore: $(tail -n 3 <<<"$out" | tr '\n' ' '); the data directory may be half restored: run 'protostar restore --to-time' again, or restore a dump"
   fi
-  compose start postgres >/dev/null
-  # Healthy (accepting connections) comes before the end of the replay: wait for the promotion.
-  deadline=$((SECONDS + ${PITR_RECOVERY_TIMEOUT:-900}))
-  until [[ "$(pitr_psql "SELECT pg_is_in_recovery()" 2>/dev/null)" == f ]]; do
-    ((SECONDS < deadline)) || abort "PostgreSQL did not finish the recovery to $target: see 'protostar logs postgres'"
-    sleep 1
-  done
-  # The roles' passwords went back with the cluster: .env's again, as `up` sets them.
-  provision_database_roles
+  start_restored_cluster "the recovery to $target"
 
   if ((${#apps[@]})); then
     step 4/4 "starting ${apps[*]} again, waiting until healthy"
@@ -167,6 +159,20 @@ restore_to_time() {
     step 4/4 "done"
   fi
   echo "the database cluster is back at $target (timeline $(pitr_psql "SELECT timeline_id FROM pg_control_checkpoint()" 2>/dev/null || echo '?'))"
+}
+
+# start_restored_cluster WHAT — postgres started on a restored data directory, waited for
+# until the replay (WHAT, for the message) has ended and it is promoted: "healthy"
+# (accepting connections) comes before that. The roles' passwords went back with the
+# cluster: .env's again, as `up` sets them.
+start_restored_cluster() {
+  local deadline=$((SECONDS + ${PITR_RECOVERY_TIMEOUT:-900}))
+  compose start postgres >/dev/null
+  until [[ "$(pitr_psql "SELECT pg_is_in_recovery()" 2>/dev/null)" == f ]]; do
+    ((SECONDS < deadline)) || abort "PostgreSQL did not finish $1: see 'protostar logs postgres'"
+    sleep 1
+  done
+  provision_database_roles
 }
 
 # pitr_describe_window INFO-JSON — "from ... to ..." in UTC, or "none yet".
