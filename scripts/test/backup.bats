@@ -566,3 +566,18 @@ p/b 2
 p/a 1 2026-12-07T10:00:00Z
 p/b 2 2026-12-07T11:00:00Z" ]] || fail "got: $output"
 }
+
+@test "dr drill: a wrong action, a malformed number or an unknown option is refused before anything starts" {
+  run protostar dr
+  assert_status 1
+  assert_output_contains "usage: protostar dr drill"
+  run protostar dr drill --chunks many
+  assert_status 1
+  assert_output_contains "--chunks needs a whole number"
+  run protostar dr drill --write-seconds 2
+  assert_output_contains "--write-seconds must be at least 5"
+  run protostar dr drill --fast
+  assert_status 1
+  assert_output_contains "--fast"
+  assert_no_calls
+}

@@ -92,8 +92,9 @@ fingerprint() {
     (SELECT md5(string_agg(id || ':' || embedding::text, ',' ORDER BY id)) FROM e2e_chunks) || ' ' ||
     (SELECT md5(string_agg(email || ':' || tier, ',' ORDER BY email)) FROM users)"
 }
-# S3Proxy's file-system store lists folders as keys ending in /; MinIO does not.
-objects() { s3_list "$E2E_PROJECT/" "$E2E_DIR" | cut -d' ' -f1 | grep -v '/$' | sort; }
+# S3Proxy's file-system store lists folders as keys ending in /; MinIO does not. The WAL
+# archive's copy (pitr/, kept up to date by the archive shipper meanwhile) is not counted.
+objects() { s3_list "$E2E_PROJECT/" "$E2E_DIR" | cut -d' ' -f1 | grep -v '/$' | grep -v "^$E2E_PROJECT/pitr/" | sort; }
 backup_names() { objects | sed -n "s|^$E2E_PROJECT/\([^/]*\.pgdump\(\.age\)\?\)\$|\1|p"; }
 # refused CMD... — CMD fails; its output is in $E2E_DIR/out.
 refused() {
@@ -483,6 +484,48 @@ backup_objects_hold_no_plain_text() {
   grep -qxF "$marker" "$E2E_DIR/marker.txt"
 }
 
+# --- Disaster recovery: the host lost, a new one set up and restored -----------------------
+shipper_healthy() { [[ "$(container_health archive-shipper)" == healthy ]]; }
+# shipped_clusters_in_bucket — the cluster folders under pitr/ in the bucket.
+shipped_clusters_in_bucket() {
+  s3_list "$E2E_PROJECT/pitr/" "$E2E_DIR" | cut -d/ -f3 | grep -E '^[0-9]+$' | sort -u
+}
+# in_bucket PREFIX TEXT — an object under PREFIX has TEXT in its name (the listing kept
+# whole: grep -q on a pipe would cut it short, and pipefail would count that a failure).
+in_bucket() {
+  s3_list "$1" "$E2E_DIR" >"$E2E_DIR/in-bucket.list"
+  grep -qF -- "$2" "$E2E_DIR/in-bucket.list"
+}
+# the_archive_is_shipped — the shipper copies the repository to the bucket under the
+# cluster's system identifier, encrypted (pgBackRest's own cipher), and keeps up with it.
+the_archive_is_shipped() {
+  local id segment
+  wait_until 120 "the archive shipper to be healthy" shipper_healthy
+  id=$(psql_db postgres "SELECT system_identifier FROM pg_control_system()")
+  # A segment switched now is in the bucket within seconds. A commit first: without WAL
+  # written since the last switch, pg_switch_wal() switches nothing.
+  psql_db "$POSTGRES_DB" "CREATE TABLE IF NOT EXISTS e2e_shipped (at timestamptz); INSERT INTO e2e_shipped VALUES (now())" >/dev/null
+  segment=$(psql_db postgres "SELECT pg_walfile_name(pg_switch_wal())")
+  wait_until 60 "segment $segment in the bucket" in_bucket "$E2E_PROJECT/pitr/$id/archive/" "/$segment-"
+  s3_list "$E2E_PROJECT/pitr/$id/" "$E2E_DIR" >"$E2E_DIR/shipped.list"
+  grep -q "^$E2E_PROJECT/pitr/$id/backup/protostar/backup.info " "$E2E_DIR/shipped.list"
+  grep -q "^$E2E_PROJECT/pitr/$id/archive/protostar/archive.info " "$E2E_DIR/shipped.list"
+  # Encrypted: an info file read straight from the bucket is no INI text.
+  s3_get_stream "$E2E_PROJECT/pitr/$id/backup/protostar/backup.info" >"$E2E_DIR/backup.info"
+  refute grep -q '^\[backup:current\]' "$E2E_DIR/backup.info"
+}
+# the_drill_passes — `protostar dr drill` on simulated hosts of its own (named like this
+# suite's projects, so a run killed midway leaves nothing the e2e tier does not remove):
+# the host lost under a writing client, a new one up and restore --latest, every user,
+# chunk and document's file back, RPO and RTO within the goals; the figures printed.
+the_drill_passes() {
+  PROTOSTAR_DRILL_PREFIX=protostar-e2e-drill protostar dr drill --json "$E2E_DIR/drill.json" 2>&1 | tee "$E2E_DIR/drill.log"
+  grep -E '^drill passed: RTO [0-9.]+s .*; RPO [0-9.]+s' "$E2E_DIR/drill.log" | tail -n 1 >"$E2E_DIR/drill.figures"
+  jq -e '.rpo_seconds <= 60 and .rto_seconds <= 900 and .writes_kept > 0' "$E2E_DIR/drill.json"
+  # The drill removed what it made.
+  [[ -z "$(docker ps -aq --filter 'label=com.docker.compose.project' --filter 'name=protostar-e2e-drill-')" ]]
+}
+
 started=$SECONDS
 # --- Documents on the management host's S3, over HTTPS with its own CA -------------------
 # As ops-nginx's 8443 serves MinIO: a TLS front (nginx, a self-signed certificate for
@@ -593,6 +636,9 @@ check "restore --yes --stop-apps replaces the database and the documents' files,
 check "point-in-time restore to a moment between two writes: the first is there, the second is not; apps healthy" pitr_restore_between_two_writes
 check "restore --to-time outside the window, not a time, or without --yes is refused; nothing changed" pitr_restore_out_of_the_window_is_refused
 check "backup objects hold no plain text: a marker row and a marker file are in them only once decrypted" backup_objects_hold_no_plain_text
+check "the archive shipper copies the WAL archive to the bucket, encrypted, seconds behind" the_archive_is_shipped
+check "protostar dr drill: the host lost under a writing client, a new one up, restore --latest: all back, RPO <= 60 s" the_drill_passes
+cat "$E2E_DIR/drill.figures" 2>/dev/null || true
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
 check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca
