@@ -65,6 +65,40 @@ s3_request() {
     -D "$out.headers" -o "$out" -w '%{http_code}\n' "$(s3_url "$key" "$query")"
 }
 
+# s3_put_file KEY FILE WORK-DIR — FILE stored as KEY; prints the HTTP status of the step
+# that failed, or 200. Up to S3_SINGLE_PUT_MB (16) in one PUT, a larger file as a multipart
+# upload in parts of that size: a server that verifies the signed payload hash buffers a
+# request first, and S3Proxy refuses a single PUT of a few tens of MB ("Your request was
+# too big"). A failed upload is abandoned. The last answer is WORK-DIR/put.
+s3_put_file() {
+  local key=$1 file=$2 dir=$3 part_mb=${S3_SINGLE_PUT_MB:-16} size parts part upload_id status xml=""
+  size=$(stat -c %s "$file")
+  if ((size <= part_mb * 1048576)); then
+    s3_request PUT "$key" "" "$file" "$dir/put" || echo 000
+    return 0
+  fi
+  status=$(s3_request POST "$key" "uploads=" "" "$dir/put") || status=000
+  upload_id=$(sed -n 's:.*<UploadId>\([^<]*\)</UploadId>.*:\1:p' "$dir/put" 2>/dev/null)
+  [[ "$status" == 200 && -n "$upload_id" ]] || { echo "${status/#200/502}"; return 0; }
+  parts=$(((size + part_mb * 1048576 - 1) / (part_mb * 1048576)))
+  for ((part = 1; part <= parts; part++)); do
+    dd if="$file" of="$dir/part" bs=1M skip=$(((part - 1) * part_mb)) count="$part_mb" status=none || status=000
+    [[ "$status" == 000 ]] ||
+      status=$(s3_request PUT "$key" "partNumber=$part&uploadId=$(uri_encode "$upload_id")" "$dir/part" "$dir/put") || status=000
+    if [[ "$status" != 200 ]]; then
+      s3_request DELETE "$key" "uploadId=$(uri_encode "$upload_id")" "" "$dir/abort" >/dev/null 2>&1 || true
+      echo "$status"
+      return 0
+    fi
+    xml+="<Part><PartNumber>$part</PartNumber><ETag>$(s3_header "$dir/put" ETag)</ETag></Part>"
+  done
+  printf '<CompleteMultipartUpload>%s</CompleteMultipartUpload>' "$xml" >"$dir/complete.xml"
+  status=$(s3_request POST "$key" "uploadId=$(uri_encode "$upload_id")" "$dir/complete.xml" "$dir/put") || status=000
+  # S3 may answer 200 with an error inside the body when completing.
+  [[ "$status" != 200 ]] || ! grep -q '<Error>' "$dir/put" || status=502
+  echo "$status"
+}
+
 # s3_get_stream KEY — the object's bytes on stdout; non-zero (curl --fail) on any error.
 s3_get_stream() {
   local -a cmd

@@ -7,8 +7,8 @@
 load test_helper
 
 # s3_server [VAR=VALUE...] — curl as the S3 server, answering each request; settings:
-# status (an error status with an AccessDenied body), list (a file: the listing's XML),
-# size (the Content-Length of a HEAD).
+# status (an error status with an AccessDenied body), fail_url (the same, status 500, for
+# URLs containing it), list (a file: the listing's XML), size (the Content-Length of a HEAD).
 s3_server() {
   local settings=""
   (($# == 0)) || printf -v settings '%q ' "$@"
@@ -31,6 +31,7 @@ case "$method $url" in
   "DELETE "*) answer=204 ;;
 esac
 [[ "$method" != HEAD ]] || printf 'Content-Length: %s\r\n' "${size:-0}" >"$headers"
+[[ -z "${fail_url:-}" || "$url" != *"$fail_url"* ]] || status=500
 [[ -z "${status:-}" ]] || { answer=$status; body="<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"; }
 [[ -z "$headers" || "$method" == HEAD ]] || : >"$headers"
 [[ -z "$out" ]] || printf '%s' "$body" >"$out"
@@ -446,7 +447,7 @@ shipping_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; sou
 # $BATS_TEST_TMPDIR/repo, against the stub S3 server listing LISTING (XML) for the bucket.
 ship_once() {
   printf '%s' "${1:-<ListBucketResult></ListBucketResult>}" >"$BATS_TEST_TMPDIR/listing.xml"
-  s3_server "list=$BATS_TEST_TMPDIR/listing.xml"
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml" ${FAIL_URL:+"fail_url=$FAIL_URL"}
   cat >"$BATS_TEST_TMPDIR/shipper.env" <<SETTINGS
 BACKUP_S3_URL=https://s3.ops.example.org:8443
 BACKUP_S3_BUCKET=backups
@@ -510,6 +511,27 @@ backup/protostar/backup.info" ]] || fail "PUT order: $output"
   assert_status 1
   assert_output_contains "the S3 server refused the key protostar-backup"
   [[ ! -e "$BATS_TEST_TMPDIR/refused.status" ]] || fail "a failed round wrote the status"
+}
+
+@test "the archive shipper sends a large file in parts; after a failed upload no info file goes in that round" {
+  repo_file archive/protostar/archive.info
+  repo_file backup/protostar/20261207-031500F/pg_data/base/5/16384.zst
+  head -c 2621440 /dev/zero >"$BATS_TEST_TMPDIR/repo/backup/protostar/20261207-031500F/pg_data/base/5/16384.zst"
+  S3_SINGLE_PUT_MB=1 run ship_once
+  assert_status 0
+  grep -q -- "-X POST .*base/5/16384.zst?uploads=" "$STUB_LOG" || fail "no multipart upload begun"
+  [[ "$(grep -c -- "-X PUT .*base/5/16384.zst?partNumber=" "$STUB_LOG")" == 3 ]] || fail "not 3 parts: $(grep -- -X "$STUB_LOG")"
+  grep -q -- "-X POST .*base/5/16384.zst?uploadId=" "$STUB_LOG" || fail "the upload was not completed"
+  run requests PUT
+  [[ "$output" == archive/protostar/archive.info ]] || fail "single PUTs: $output"
+
+  : >"$STUB_LOG"
+  repo_file archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst
+  FAIL_URL=000000010000000000000003 run ship_once
+  assert_status 1
+  assert_output_contains "cannot send archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst"
+  run requests PUT
+  [[ "$output" != *archive.info* ]] || fail "an info file went after a failed upload: $output"
 }
 
 @test "restore --latest picks the newest complete cluster folder but this host's own, and lists its objects" {
