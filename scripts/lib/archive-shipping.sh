@@ -59,7 +59,10 @@ ensure_archive_shipping() {
 }
 
 # shipped_clusters OUT-DIR — "SYSTEM-ID NEWEST-LAST-MODIFIED OBJECTS" per cluster folder
-# under <prefix>pitr/ that holds a whole repository (both info files), newest first.
+# under <prefix>pitr/ that holds a whole repository (both info files), newest first. A
+# folder marked replaced-by (the empty cluster of a host that `restore --latest` then
+# replaced) is left out: after the restore it is the newest, and restoring it again
+# would bring back an empty database.
 shipped_clusters() {
   local dir=$1 root="${BACKUP_S3_PREFIX}pitr/"
   s3_list "$root" "$dir" --modified >"$dir/shipped" || return 1
@@ -70,8 +73,9 @@ shipped_clusters() {
       count[id]++; if ($3 > newest[id]) newest[id] = $3
       if (rest ~ /\/archive\/[^/]+\/archive\.info$/) archive[id] = 1
       if (rest ~ /\/backup\/[^/]+\/backup\.info$/) backup[id] = 1
+      if (rest == id "/replaced-by") replaced[id] = 1
     }
-    END { for (id in count) if (archive[id] && backup[id]) print id, newest[id], count[id] }
+    END { for (id in count) if (archive[id] && backup[id] && !replaced[id]) print id, newest[id], count[id] }
   ' "$dir/shipped" | sort -k2,2r
 }
 
@@ -144,8 +148,12 @@ restore_latest() {
     abort "pgBackRest could not restore: $(tail -n 3 <<<"$out" | tr '\n' ' '); run 'protostar restore --latest' again"
   fi
   start_restored_cluster "replaying the WAL"
-  # From now on the restored cluster ships on into its own folder (a new timeline).
+  # From now on the restored cluster ships on into its own folder (a new timeline); the
+  # one it replaced is marked, so that a later --latest does not pick it.
   write_archive_shipper_settings "$id"
+  printf 'replaced by cluster %s, restored %s\n' "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/replaced-by"
+  [[ "$(s3_request PUT "$(archive_remote_prefix "$local_id")replaced-by" "" "$work/replaced-by" "$work/marked" 2>/dev/null)" == 200 ]] ||
+    warn "could not mark cluster $local_id's folder as replaced: a later 'restore --latest' may pick it; remove ${BACKUP_S3_PREFIX}pitr/$local_id/ from the bucket"
   compose up --detach --no-deps archive-shipper >/dev/null 2>&1 || warn "the archive shipper did not start: protostar status"
 
   if [[ -n "$documents" ]]; then

@@ -534,7 +534,7 @@ backup/protostar/backup.info" ]] || fail "PUT order: $output"
   [[ "$output" != *archive.info* ]] || fail "an info file went after a failed upload: $output"
 }
 
-@test "restore --latest picks the newest complete cluster folder but this host's own, and lists its objects" {
+@test "restore --latest picks the newest complete cluster folder, not one a restore replaced, and lists its objects" {
   backup_env
   cat >"$BATS_TEST_TMPDIR/listing.xml" <<'XML'
 <ListBucketResult>
@@ -544,12 +544,16 @@ backup/protostar/backup.info" ]] || fail "PUT order: $output"
 <Contents><Key>ptest/pitr/222/backup/protostar/backup.info</Key><LastModified>2026-12-07T11:00:00.000Z</LastModified><Size>10</Size></Contents>
 <Contents><Key>ptest/pitr/222/archive/protostar/17-1/0000000100000000/000000010000000000000009-ab.zst</Key><LastModified>2026-12-07T11:30:00.000Z</LastModified><Size>99</Size></Contents>
 <Contents><Key>ptest/pitr/333/archive/protostar/archive.info</Key><LastModified>2026-12-07T12:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/444/archive/protostar/archive.info</Key><LastModified>2026-12-07T13:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/444/backup/protostar/backup.info</Key><LastModified>2026-12-07T13:00:00.000Z</LastModified><Size>10</Size></Contents>
+<Contents><Key>ptest/pitr/444/replaced-by</Key><LastModified>2026-12-07T13:05:00.000Z</LastModified><Size>40</Size></Contents>
 </ListBucketResult>
 XML
   s3_server "list=$BATS_TEST_TMPDIR/listing.xml"
   run shipping_run 'load_backup_config; shipped_clusters "$TMPDIR"'
   assert_status 0
-  # 333 has no backup.info (a repository half shipped): not a candidate.
+  # 333 has no backup.info (a repository half shipped), 444 was replaced by a restore:
+  # neither is a candidate.
   [[ "$output" == "222 2026-12-07T11:30:00.000Z 3
 111 2026-12-07T10:00:05.000Z 2" ]] || fail "got: $output"
 }
