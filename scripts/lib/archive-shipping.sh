@@ -29,7 +29,7 @@ write_archive_shipper_settings() {
   chmod 700 "$dir"
   settings=$(
     if [[ -n "${BACKUP_S3_URL:-}" && -n "$system_id" ]]; then
-      for var in BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_REGION BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY; do
+      for var in BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_REGION BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_RETENTION; do
         printf '%s=%q\n' "$var" "${!var:-}"
       done
       [[ -z "${BACKUP_S3_CACERT:-}" ]] || printf 'BACKUP_S3_CACERT=/run/secrets/backup-s3-cacert\n'
@@ -115,7 +115,9 @@ restore_latest() {
   step 2/5 "downloading cluster $id's repository"
   local prefix part failed bytes
   prefix=$(archive_remote_prefix "$id")
-  awk -v prefix="$prefix" 'index($1, prefix) == 1 && $1 !~ /\/$/' "$work/shipped" >"$work/download"
+  # pgBackRest's repository only: not the expired lists nor a replaced-by marker.
+  awk -v prefix="$prefix" 'index($1, prefix) == 1 && substr($1, length(prefix) + 1) ~ /^(archive|backup)\/.*[^\/]$/' \
+    "$work/shipped" >"$work/download"
   bytes=$(awk '{ total += $2 } END { print total + 0 }' "$work/download")
   # Four at a time: a repository is thousands of small files, each its own request.
   split -n r/4 "$work/download" "$work/download."

@@ -10,7 +10,8 @@ source "$PROTOSTAR_ROOT/scripts/lib/s3.sh"
 
 readonly BACKUP_VARIABLES=(BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
   BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_S3_CACERT BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY
-  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM BACKUP_AGE_RECIPIENTS BACKUP_PITR_KEEP_FULL)
+  BACKUP_PART_SIZE_MB BACKUP_COMPRESSION BACKUP_RESTORE_WORK_MEM BACKUP_AGE_RECIPIENTS BACKUP_PITR_KEEP_FULL
+  BACKUP_RETENTION)
 # <database>-<UTC time>-<app version>.pgdump[.age]: .age when encrypted (all backups made
 # since BACKUP_AGE_RECIPIENTS; older ones are plain dumps, still listed and restored).
 readonly BACKUP_NAME_RE='^([a-z_][a-z0-9_]*)-([0-9]{8}T[0-9]{6}Z)-([A-Za-z0-9._-]+)\.pgdump(\.age)?$'
@@ -53,6 +54,14 @@ load_backup_config() {
   for var in BACKUP_KEEP_LAST BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY; do
     [[ "${!var}" =~ ^[0-9]{1,4}$ ]] || problems+=("${var}=${!var} is malformed: expected a number")
   done
+  # Who deletes old backups: this host when the store is its own (localhost), else the
+  # management host, whose policy gives this host's key no right to delete.
+  if [[ -z "${BACKUP_RETENTION:-}" ]]; then
+    BACKUP_RETENTION=management
+    [[ ! "$BACKUP_S3_URL" =~ ^https?://(localhost|127\.[0-9.]+)(:[0-9]+)?/?$ ]] || BACKUP_RETENTION=here
+  fi
+  [[ "$BACKUP_RETENTION" =~ ^(here|management)$ ]] ||
+    problems+=("BACKUP_RETENTION=$BACKUP_RETENTION is malformed: expected here (this host deletes old backups) or management (the management host's backup-retention does; this key may not delete)")
   [[ "$BACKUP_PITR_KEEP_FULL" =~ ^[1-9][0-9]{0,2}$ ]] ||
     problems+=("BACKUP_PITR_KEEP_FULL=$BACKUP_PITR_KEEP_FULL is malformed: expected a number from 1 (full base backups kept for point-in-time recovery)")
   ((BACKUP_KEEP_LAST >= 1)) 2>/dev/null || problems+=("BACKUP_KEEP_LAST must be at least 1: the newest backup is always kept")
@@ -72,7 +81,7 @@ load_backup_config() {
     for problem in "${problems[@]}"; do printf 'protostar: %s: %s\n' "$(env_file)" "$problem" >&2; done
     abort "fix the backup settings in $(env_file) (documented in compose/production.env.example)"
   fi
-  export BACKUP_S3_REGION BACKUP_S3_PREFIX
+  export BACKUP_S3_REGION BACKUP_S3_PREFIX BACKUP_RETENTION
 }
 
 # backup_version — the app version the backup belongs to: the serving colour's image tag.

@@ -8,15 +8,18 @@ load test_helper
 
 # s3_server [VAR=VALUE...] — curl as the S3 server, answering each request; settings:
 # status (an error status with an AccessDenied body), fail_url (the same, status 500, for
-# URLs containing it), list (a file: the listing's XML), size (the Content-Length of a HEAD).
+# URLs containing it), list (a file: the listing's XML), size (the Content-Length of a HEAD),
+# objects (a directory: a GET of bucket/KEY answers DIR/KEY's content), refuse_delete (any
+# DELETE but a multipart upload's abort answers 403, as for a key without delete rights).
 s3_server() {
   local settings=""
   (($# == 0)) || printf -v settings '%q ' "$@"
   stub curl '*' "$settings"$'\n'"$(cat <<'STUB'
-out="" headers="" method=GET url=${!#}
+out="" headers="" method=GET url=${!#} write_out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -o) out=$2; shift ;;
+    -w) write_out=1; shift ;;
     -D) headers=$2; shift ;;
     -X) method=$2; shift ;;
     --head) method=HEAD ;;
@@ -28,14 +31,17 @@ answer=200 body=""
 case "$method $url" in
   "POST "*"?uploads=") body="<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>" ;;
   "GET "*"list-type=2"*) body=$(cat "${list:-/dev/null}") ;;
-  "DELETE "*) answer=204 ;;
+  "GET "*) [[ -z "${objects:-}" ]] || body=$(cat "$objects/${url#*/backups/}" 2>/dev/null) ;;
+  "DELETE "*"?uploadId="*) answer=204 ;;
+  "DELETE "*) answer=204; [[ -z "${refuse_delete:-}" ]] || status=403 ;;
 esac
 [[ "$method" != HEAD ]] || printf 'Content-Length: %s\r\n' "${size:-0}" >"$headers"
 [[ -z "${fail_url:-}" || "$url" != *"$fail_url"* ]] || status=500
 [[ -z "${status:-}" ]] || { answer=$status; body="<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"; }
 [[ -z "$headers" || "$method" == HEAD ]] || : >"$headers"
 [[ -z "$out" ]] || printf '%s' "$body" >"$out"
-echo "$answer"
+# s3_request asks for the status (-w); s3_get_stream streams the object (--fail).
+if [[ -n "$write_out" || -n "$out" ]]; then echo "$answer"; elif ((answer < 400)); then printf '%s\n' "$body"; else exit 22; fi
 STUB
 )"
 }
@@ -447,7 +453,7 @@ shipping_run() { lib_run "source \"\$PROTOSTAR_ROOT/scripts/lib/backup.sh\"; sou
 # $BATS_TEST_TMPDIR/repo, against the stub S3 server listing LISTING (XML) for the bucket.
 ship_once() {
   printf '%s' "${1:-<ListBucketResult></ListBucketResult>}" >"$BATS_TEST_TMPDIR/listing.xml"
-  s3_server "list=$BATS_TEST_TMPDIR/listing.xml" ${FAIL_URL:+"fail_url=$FAIL_URL"}
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml" ${FAIL_URL:+"fail_url=$FAIL_URL"} ${REFUSE_DELETE:+refuse_delete=1}
   cat >"$BATS_TEST_TMPDIR/shipper.env" <<SETTINGS
 BACKUP_S3_URL=https://s3.ops.example.org:8443
 BACKUP_S3_BUCKET=backups
@@ -455,6 +461,7 @@ BACKUP_S3_REGION=us-east-1
 BACKUP_S3_ACCESS_KEY=protostar-backup
 BACKUP_S3_SECRET_KEY=backup-secret-0123456789
 ARCHIVE_REMOTE_PREFIX=p/pitr/42/
+${SHIP_RETENTION:+BACKUP_RETENTION=$SHIP_RETENTION}
 SETTINGS
   stub pgbackrest
   ARCHIVE_REPOSITORY="$BATS_TEST_TMPDIR/repo" ARCHIVE_SHIPPER_SETTINGS="$BATS_TEST_TMPDIR/shipper.env" \
@@ -498,6 +505,37 @@ backup/protostar/backup.info" ]] || fail "PUT order: $output"
   [[ "$output" == archive/protostar/archive.info ]] || fail "PUT: $output"
   run requests DELETE
   [[ "$output" == archive/protostar/17-1/0000000100000000/000000010000000000000001-cd.zst ]] || fail "DELETE: $output"
+}
+
+# An expired segment in the bucket (pgBackRest removed it here), one kept, the expired
+# lists and a replaced-by marker of the folder (never pgBackRest's files).
+EXPIRED_LISTING="<ListBucketResult>
+<Contents><Key>p/pitr/42/archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst</Key><LastModified>2026-12-07T10:00:00.000Z</LastModified><Size>5</Size></Contents>
+<Contents><Key>p/pitr/42/archive/protostar/17-1/0000000100000000/000000010000000000000001-cd.zst</Key><LastModified>2026-12-07T09:00:00.000Z</LastModified><Size>7</Size></Contents>
+<Contents><Key>p/pitr/42/expired/20261201T000000Z.list</Key><LastModified>2026-12-01T00:00:00.000Z</LastModified><Size>60</Size></Contents>
+<Contents><Key>p/pitr/42/replaced-by</Key><LastModified>2026-12-01T00:00:00.000Z</LastModified><Size>40</Size></Contents>
+</ListBucketResult>"
+
+@test "the archive shipper with retention on the management host: no delete, the expired files listed in a new object" {
+  repo_file archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst 12345
+  SHIP_RETENTION=management run ship_once "$EXPIRED_LISTING"
+  assert_status 0
+  run requests DELETE
+  [[ -z "$output" ]] || fail "deleted: $output"
+  run requests PUT
+  [[ "$output" =~ ^expired/[0-9]{8}T[0-9]{6}Z\.list$ ]] || fail "PUT: $output"
+  # the segment pgBackRest expired, and nothing that is not pgBackRest's
+  [[ "$(cat "$BATS_TEST_TMPDIR/shipper/expired.list")" == archive/protostar/17-1/0000000100000000/000000010000000000000001-cd.zst ]] ||
+    fail "listed: $(cat "$BATS_TEST_TMPDIR/shipper/expired.list")"
+}
+
+@test "the archive shipper: a delete refused lists the file instead, saying so once for the round" {
+  repo_file archive/protostar/17-1/0000000100000000/000000010000000000000003-ab.zst 12345
+  REFUSE_DELETE=1 run ship_once "$EXPIRED_LISTING"
+  assert_status 0
+  assert_output_contains "1 file(s) pgBackRest expired could not be deleted (the S3 server refused the key protostar-backup"
+  run requests PUT
+  [[ "$output" =~ ^expired/[0-9]{8}T[0-9]{6}Z\.list$ ]] || fail "PUT: $output"
 }
 
 @test "the archive shipper: a refused PUT fails the round, naming the file and the key" {
@@ -606,4 +644,123 @@ p/b 2 2026-12-07T11:00:00Z" ]] || fail "got: $output"
   assert_status 1
   assert_output_contains "--fast"
   assert_no_calls
+}
+
+# --- retention where the bucket is: compose/management/minio/prune-backups ---------------------
+
+@test "BACKUP_RETENTION: here for a store on localhost, management for any other; a wrong value is named" {
+  backup_env
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/backup.sh"; load_backup_config; echo "retention=$BACKUP_RETENTION"'
+  assert_output_contains "retention=management"
+  backup_env BACKUP_S3_URL=http://127.0.0.1:9000
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/backup.sh"; load_backup_config; echo "retention=$BACKUP_RETENTION"'
+  assert_output_contains "retention=here"
+  backup_env BACKUP_RETENTION=here
+  run shipping_run 'load_backup_config; write_archive_shipper_settings 42; cat "$STATE_DIR/postgres/archive-shipper.env"'
+  assert_output_contains "BACKUP_RETENTION=here"
+  backup_env BACKUP_RETENTION=nobody
+  run protostar backup
+  assert_status 1
+  assert_output_contains "BACKUP_RETENTION=nobody is malformed: expected here"
+  assert_no_calls
+}
+
+# prune_once [ARGS...] — one round of prune-backups against the stub S3 server: the listing
+# $BATS_TEST_TMPDIR/listing.xml, objects' content under $BATS_TEST_TMPDIR/objects.
+prune_once() {
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml" "objects=$BATS_TEST_TMPDIR/objects" ${REFUSE_DELETE:+refuse_delete=1}
+  printf 'retention-secret-0123456789\n' >"$BATS_TEST_TMPDIR/retention.secret"
+  env PROTOSTAR_ROOT="$PROTOSTAR_REPO" BACKUP_S3_URL=http://minio:9000 BACKUP_S3_BUCKET=backups \
+    BACKUP_S3_ACCESS_KEY=protostar-backup-retention BACKUP_S3_SECRET_KEY_FILE="$BATS_TEST_TMPDIR/retention.secret" \
+    BACKUP_RETENTION_PREFIXES=p/ BACKUP_KEEP_LAST="${KEEP_LAST:-2}" BACKUP_KEEP_DAILY=0 BACKUP_KEEP_WEEKLY=0 \
+    "$PROTOSTAR_REPO/compose/management/minio/prune-backups" --once "$@"
+}
+listed() {
+  { echo "<ListBucketResult>"
+    local key modified
+    for key in "$@"; do
+      modified=${key#*@}
+      printf '<Contents><Key>%s</Key><LastModified>%s</LastModified><Size>9</Size></Contents>\n' "${key%@*}" "$modified"
+    done
+    echo "</ListBucketResult>"; } >"$BATS_TEST_TMPDIR/listing.xml"
+}
+deletes() { sed -n 's|^curl .* -X DELETE .*http://minio:9000/backups/\([^ ?]*\)$|\1|p' "$STUB_LOG" | sort; }
+
+@test "prune-backups: per database under each prefix, the newest kept, the others deleted with their documents' files" {
+  listed p/protostar-20261201T031500Z-v1.pgdump.age@2026-12-01T03:16:00Z p/protostar-20261201T031500Z-v1.documents.tar.age@2026-12-01T03:16:00Z \
+    p/protostar-20261202T031500Z-v1.pgdump.age@x p/protostar-20261203T031500Z-v1.pgdump.age@x p/protostar-20261204T031500Z-v1.pgdump.age@x \
+    p/other-20261101T031500Z-v1.pgdump.age@x p/notes.txt@x p/kept/protostar-20200101T031500Z-v1.pgdump.age@x
+  run prune_once
+  assert_status 0
+  run deletes
+  [[ "$output" == "p/protostar-20261201T031500Z-v1.documents.tar.age
+p/protostar-20261201T031500Z-v1.pgdump.age
+p/protostar-20261202T031500Z-v1.documents.tar.age
+p/protostar-20261202T031500Z-v1.pgdump.age" ]] || fail "deleted: $output"
+  # with its own key, through -K
+  grep -qx 'user = "protostar-backup-retention:retention-secret-0123456789"' "$STUB_LOG.credentials"
+}
+
+@test "prune-backups --dry-run names what would go and deletes nothing" {
+  listed p/protostar-20261201T031500Z-v1.pgdump.age@x p/protostar-20261202T031500Z-v1.pgdump.age@x p/protostar-20261203T031500Z-v1.pgdump.age@x
+  run prune_once --dry-run
+  assert_status 0
+  assert_output_contains "would delete p/protostar-20261201T031500Z-v1.pgdump.age"
+  refute_called "-X DELETE"
+}
+
+# The WAL archive of cluster 42: full base backups of 1 and 8 December, an old segment and
+# a new one, and the shipper's list of what pgBackRest expired.
+archive_listing() {
+  local f=p/pitr/42
+  listed "$f/backup/protostar/backup.info@2026-12-08T03:20:00Z" "$f/archive/protostar/archive.info@2026-12-08T03:20:00Z" \
+    "$f/backup/protostar/20261201-031500F/backup.manifest@2026-12-01T03:20:00Z" \
+    "$f/backup/protostar/${1:-20261208-031500F}/backup.manifest@2026-12-08T03:20:00Z" \
+    "$f/archive/protostar/17-1/0000000100000000/000000010000000000000001-aa.zst@2026-11-25T00:00:00Z" \
+    "$f/archive/protostar/17-1/0000000100000000/000000010000000000000009-bb.zst@2026-12-08T03:17:00Z" \
+    "$f/expired/20261208T032000Z.list@2026-12-08T03:21:00Z"
+  mkdir -p "$BATS_TEST_TMPDIR/objects/$f/expired"
+  printf '%s\n' archive/protostar/17-1/0000000100000000/000000010000000000000001-aa.zst \
+    archive/protostar/17-1/0000000100000000/000000010000000000000009-bb.zst archive/protostar/archive.info \
+    ../../q/other-stack >"$BATS_TEST_TMPDIR/objects/$f/expired/20261208T032000Z.list"
+}
+
+@test "prune-backups: the files an expired list names go, then the list; never info files nor what the newest full backup needs" {
+  archive_listing
+  run prune_once
+  assert_status 0
+  [[ "$(deletes)" == "p/pitr/42/archive/protostar/17-1/0000000100000000/000000010000000000000001-aa.zst
+p/pitr/42/expired/20261208T032000Z.list" ]] || fail "deleted: $(deletes)"
+  assert_output_contains "000000010000000000000009-bb.zst, from 2026-12-08T03:17:00Z: kept"
+  assert_output_contains "names archive/protostar/archive.info: pgBackRest's info files are always kept"
+  assert_output_contains "names '../../q/other-stack', not a file of pgBackRest's repository: ignored"
+}
+
+@test "prune-backups: a cluster copy without a full base backup loses nothing; a refused delete fails the round, the list stays" {
+  archive_listing 20261208-031500D
+  sed -i '/20261201-031500F/d' "$BATS_TEST_TMPDIR/listing.xml"
+  run prune_once
+  assert_status 0
+  assert_output_contains "p/pitr/42/: no full base backup there, so nothing of it is deleted"
+  refute_called "-X DELETE"
+
+  archive_listing
+  REFUSE_DELETE=1 run prune_once
+  assert_status 1
+  assert_output_contains "cannot delete p/pitr/42/archive/protostar/17-1/0000000100000000/000000010000000000000001-aa.zst: the S3 server refused the key protostar-backup-retention"
+  refute_called "-X DELETE .*expired/"
+}
+
+@test "prune-backups: bad settings stop it before any request; its health is a recent round" {
+  listed
+  KEEP_LAST=0 run prune_once
+  assert_status 2
+  assert_output_contains "BACKUP_KEEP_LAST must be at least 1"
+  assert_no_calls
+  printf '%s ok\n' "$(($(date +%s) - 8000))" >"$BATS_TEST_TMPDIR/prune.status"
+  BACKUP_PRUNE_STATUS="$BATS_TEST_TMPDIR/prune.status" run "$PROTOSTAR_REPO/compose/management/minio/prune-backups" --healthy
+  assert_status 1
+  printf '%s ok\n' "$(date +%s)" >"$BATS_TEST_TMPDIR/prune.status"
+  BACKUP_PRUNE_STATUS="$BATS_TEST_TMPDIR/prune.status" run "$PROTOSTAR_REPO/compose/management/minio/prune-backups" --healthy
+  assert_status 0
 }
