@@ -36,12 +36,13 @@ create_settings_file() {
   info "created $file with generated secrets (keep it private, keep a copy)"
 }
 
-# add_missing_secrets FILE SECRET-VAR... — each SECRET-VAR that FILE has no line for is
-# appended with a generated value (a setting a newer release added); every existing line,
-# empty ones included, is left as it is. Written atomically, keeping the file's mode.
+# add_missing_secrets FILE EXAMPLE SECRET-VAR... — each SECRET-VAR that FILE has no line
+# for is appended with a generated value (a setting a newer release added, documented in
+# EXAMPLE); every existing line, empty ones included, is left as it is. Written
+# atomically, keeping the file's mode.
 add_missing_secrets() {
-  local file=$1 var tmp added=()
-  shift
+  local file=$1 example=$2 var tmp added=()
+  shift 2
   for var in "$@"; do
     grep -q "^$var=" "$file" || added+=("$var")
   done
@@ -49,7 +50,7 @@ add_missing_secrets() {
   tmp=$(mktemp "$file.XXXXXX")
   cp -p "$file" "$tmp"
   [[ -z "$(tail -c 1 "$tmp")" ]] || echo >>"$tmp"
-  printf '# Added by protostar up (%s): see compose/production.env.example\n' "$(date -u +%Y-%m-%d)" >>"$tmp"
+  printf '# Added by protostar up (%s): see %s\n' "$(date -u +%Y-%m-%d)" "${example#"$PROTOSTAR_ROOT/"}" >>"$tmp"
   for var in "${added[@]}"; do
     printf '%s=%s\n' "$var" "$(generate_secret)" >>"$tmp"
   done
@@ -96,7 +97,7 @@ ensure_env_file() {
   local new=""
   [[ -e "$(env_file)" ]] || new=1
   create_settings_file "$(env_file)" "$ENV_EXAMPLE" "${SECRET_VARIABLES[@]}"
-  add_missing_secrets "$(env_file)" "${ADDED_SECRET_VARIABLES[@]}"
+  add_missing_secrets "$(env_file)" "$ENV_EXAMPLE" "${ADDED_SECRET_VARIABLES[@]}"
   ensure_data_key "$new"
 }
 

@@ -15,7 +15,9 @@ source "$PROTOSTAR_ROOT/scripts/lib/alerting.sh"
 readonly COMPOSE_FILE_MANAGEMENT="$PROTOSTAR_ROOT/compose/management.yml"
 readonly MANAGEMENT_ENV_EXAMPLE="$PROTOSTAR_ROOT/compose/management.env.example"
 readonly MANAGEMENT_SECRET_VARIABLES=(JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD
-  MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD)
+  MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD MINIO_RETENTION_SECRET_KEY)
+# Secrets a newer release added: generated into an existing settings file by `up`.
+readonly MANAGEMENT_ADDED_SECRET_VARIABLES=(MINIO_RETENTION_SECRET_KEY)
 # The images `up --offline` builds from Debian packages (the others are not packaged).
 readonly MANAGEMENT_OFFLINE_NGINX_IMAGE=protostar/nginx:1.26
 readonly MANAGEMENT_OFFLINE_PROMETHEUS_IMAGE=protostar/prometheus:2.53
@@ -46,6 +48,7 @@ declare -A MANAGEMENT_ENV_RULES=(
   [MINIO_ROOT_PASSWORD]=secret
   [MINIO_BACKEND_SECRET_KEY]=secret
   [MINIO_BACKUP_SECRET_KEY]=secret
+  [MINIO_RETENTION_SECRET_KEY]=secret
   [JENKINS_ADMIN_USER]=identifier
   [JENKINS_HOME_DIR]=absolute_path
   [PROTOSTAR_REPOSITORY_URL]=url
@@ -92,6 +95,15 @@ declare -A MANAGEMENT_OPTIONAL_ENV_RULES=(
   [MANAGEMENT_BACKUP_AGE_RECIPIENTS]=age_recipients
   [MANAGEMENT_BACKUP_DIR]=absolute_path
   [MANAGEMENT_BACKUP_KEEP]=backup_count
+  # Added with the backup-retention service: a settings file from before has none.
+  [MINIO_RETENTION_ACCESS_KEY]=access_key
+  [BACKUP_RETENTION_PREFIXES]=s3_prefixes
+  [BACKUP_KEEP_LAST]=backup_count
+  [BACKUP_KEEP_DAILY]=count
+  [BACKUP_KEEP_WEEKLY]=count
+  [BACKUP_PRUNE_INTERVAL]=seconds
+  [BACKUP_VERSIONS_KEEP_DAYS]=days
+  [BACKUP_RETENTION_MEMORY_LIMIT]=memory
 )
 
 # management_check_value RULE VALUE — the rules config.sh lacks, else config.sh's.
@@ -109,6 +121,10 @@ management_check_value() {
     slack_channel) [[ "$v" =~ ^[#@][a-z0-9._-]{1,80}$ ]] || echo "a channel such as #ops or a user such as @oncall" ;;
     alert_duration) [[ "$v" =~ ^[1-9][0-9]{0,4}[smh]$ ]] || echo "a duration such as 30s, 5m or 4h" ;;
     backup_count) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] || echo "a number of backups from 1 to 9999" ;;
+    count) [[ "$v" =~ ^[0-9]{1,4}$ ]] || echo "a number from 0 to 9999" ;;
+    seconds) [[ "$v" =~ ^[1-9][0-9]{1,5}$ ]] || echo "a number of seconds from 10" ;;
+    days) [[ "$v" =~ ^[1-9][0-9]{0,3}$ ]] || echo "a number of days from 1" ;;
+    s3_prefixes) [[ "$v" =~ ^([A-Za-z0-9._-]+/)+(,([A-Za-z0-9._-]+/)+)*$ ]] || echo "folders ending in /, separated by commas, such as protostar/" ;;
     host_port) [[ "$v" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[1-9][0-9]{0,4}$ ]] || echo "a host name and port such as chat.example.org:9443" ;;
     *) check_value "$rule" "$v" ;;
   esac
@@ -118,6 +134,7 @@ management_check_value() {
 # when missing. An existing file is never touched.
 ensure_management_env_file() {
   create_settings_file "$(management_env_file)" "$MANAGEMENT_ENV_EXAMPLE" "${MANAGEMENT_SECRET_VARIABLES[@]}"
+  add_missing_secrets "$(management_env_file)" "$MANAGEMENT_ENV_EXAMPLE" "${MANAGEMENT_ADDED_SECRET_VARIABLES[@]}"
 }
 
 # load_management_config — reads and checks .env.management; exports what Compose needs.

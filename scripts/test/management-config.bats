@@ -13,8 +13,8 @@ M="$PROTOSTAR_REPO/compose/management"
 
 services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
 
-@test "the seven services and the minio-init one-shot" {
-  [[ "$(services | paste -sd' ')" == "alertmanager grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
+@test "the eight services and the minio-init one-shot" {
+  [[ "$(services | paste -sd' ')" == "alertmanager backup-retention grafana jenkins loki minio minio-init ops-nginx prometheus" ]] || fail "$(services)"
 }
 
 @test "nothing but ops-nginx publishes a port, and it publishes only 8888 and 8443 (TLS)" {
@@ -66,7 +66,7 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
   # No password or secret key is handed over as an environment value.
   ! yaml_query "$MGMT" '[f"{k}={v}" for s in d["services"].values() for k, v in (s.get("environment") or {}).items()]' |
     grep -E '(PASSWORD|SECRET)[A-Z_]*=\$\{' || fail "a secret in an environment variable"
-  [[ "$(yaml_query "$MGMT" 'sorted(d["secrets"])' | paste -sd' ')" == "grafana_admin_password jenkins_admin_password jenkins_deploy_key jenkins_production_known_hosts minio_backend_secret_key minio_backup_secret_key minio_root_password" ]]
+  [[ "$(yaml_query "$MGMT" 'sorted(d["secrets"])' | paste -sd' ')" == "grafana_admin_password jenkins_admin_password jenkins_deploy_key jenkins_production_known_hosts minio_backend_secret_key minio_backup_secret_key minio_retention_secret_key minio_root_password" ]]
 }
 
 @test "every variable the compose file uses is documented in management.env.example" {
@@ -147,16 +147,34 @@ services() { yaml_query "$MGMT" 'sorted(d["services"])'; }
 
 @test "MinIO policies: each key sees its own bucket only, no wildcard action, no admin" {
   local p bucket
-  for p in documents backups; do
-    bucket="\${${p^^}_BUCKET}"
+  for p in documents backups backup-retention; do
+    bucket="\${DOCUMENTS_BUCKET}"
+    [[ "$p" == documents ]] || bucket="\${BACKUPS_BUCKET}"
     jq -e --arg b "arn:aws:s3:::$bucket" '[.Statement[].Resource[]] | all(. == $b or . == ($b + "/*"))' \
       "$M/minio/policies/protostar-$p.json" >/dev/null || fail "$p: a resource outside its bucket"
     jq -e '[.Statement[].Action[]] | all(startswith("s3:") and (contains("*") | not))' "$M/minio/policies/protostar-$p.json" >/dev/null ||
       fail "$p: a wildcard or non-S3 action"
-    jq -e '[.Statement[].Action[]] | any(. == "s3:CreateBucket" or . == "s3:DeleteBucket" or . == "s3:PutBucketPolicy") | not' \
+    jq -e '[.Statement[] | select(.Effect == "Allow") | .Action[]] | any(. == "s3:CreateBucket" or . == "s3:DeleteBucket" or . == "s3:PutBucketPolicy" or . == "s3:PutBucketVersioning" or . == "s3:PutLifecycleConfiguration" or . == "s3:DeleteObjectVersion") | not' \
       "$M/minio/policies/protostar-$p.json" >/dev/null || fail "$p: bucket administration"
-    jq -e '[.Statement[].Effect] | all(. == "Allow")' "$M/minio/policies/protostar-$p.json" >/dev/null
+    jq -e '[.Statement[].Effect] | all(. == "Allow" or . == "Deny")' "$M/minio/policies/protostar-$p.json" >/dev/null
   done
+}
+
+@test "MinIO policies: the production host's backup key may write and read, never delete; retention may delete" {
+  local allowed denied
+  allowed=$(jq -r '[.Statement[] | select(.Effect == "Allow") | .Action[]] | join(" ")' "$M/minio/policies/protostar-backups.json")
+  denied=$(jq -r '[.Statement[] | select(.Effect == "Deny") | .Action[]] | join(" ")' "$M/minio/policies/protostar-backups.json")
+  [[ " $allowed " == *" s3:PutObject "* && " $allowed " == *" s3:GetObject "* ]] || fail "backups: $allowed"
+  [[ " $allowed " != *Delete* ]] || fail "the backup key may delete: $allowed"
+  # denied outright, so a broader policy attached later cannot give it back
+  for action in s3:DeleteObject s3:DeleteObjectVersion s3:PutBucketVersioning s3:PutLifecycleConfiguration; do
+    [[ " $denied " == *" $action "* ]] || fail "backups: $action not denied"
+  done
+  allowed=$(jq -r '[.Statement[] | select(.Effect == "Allow") | .Action[]] | join(" ")' "$M/minio/policies/protostar-backup-retention.json")
+  [[ " $allowed " == *" s3:DeleteObject "* && " $allowed " != *" s3:PutObject "* ]] || fail "retention: $allowed"
+  # a delete by retention leaves the older version: it may not remove versions
+  jq -e '[.Statement[] | select(.Effect == "Deny") | .Action[]] | index("s3:DeleteObjectVersion")' \
+    "$M/minio/policies/protostar-backup-retention.json" >/dev/null
 }
 
 # --- minio-init against a stub mc -------------------------------------------------------------
@@ -167,6 +185,7 @@ minio_init_setup() {
   printf 'root-secret-value' >"$SECRETS/minio_root_password"
   printf 'backend-secret-value' >"$SECRETS/minio_backend_secret_key"
   printf 'backup-secret-value' >"$SECRETS/minio_backup_secret_key"
+  printf 'retention-secret-value' >"$SECRETS/minio_retention_secret_key"
   # mc: logs its calls and the alias it was given; `admin user info` answers from a file of
   # attached policies, `policy attach` adds to it, `policy create` keeps the JSON it got.
   stub mc '*' - <<'STUB'
@@ -174,6 +193,7 @@ printf '%s\n' "$MC_HOST_protostar" >"$STUB_LOG.alias"
 attached="$STUB_LOG.attached"
 case "$1 $2 $3" in
   "admin policy create") cp "$6" "$STUB_LOG.policy-$5" ;;
+  "ilm rule import") cat >"$STUB_LOG.lifecycle" ;;
   "admin policy attach") echo "$7 $5" >>"$attached" ;;
   "admin user info")
     p=$(grep "^$5 " "$attached" 2>/dev/null | cut -d' ' -f2)
@@ -186,10 +206,11 @@ STUB
 
 run_minio_init() {
   run env SECRETS_DIR="$SECRETS" MINIO_ROOT_USER=protostar-admin DOCUMENTS_BUCKET=documents BACKUPS_BUCKET=backups \
-    MINIO_BACKEND_ACCESS_KEY=protostar-backend MINIO_BACKUP_ACCESS_KEY=protostar-backup sh "$M/minio/init.sh"
+    MINIO_BACKEND_ACCESS_KEY=protostar-backend MINIO_BACKUP_ACCESS_KEY=protostar-backup \
+    MINIO_RETENTION_ACCESS_KEY=protostar-backup-retention ${KEEP_DAYS:+BACKUP_VERSIONS_KEEP_DAYS=$KEEP_DAYS} sh "$M/minio/init.sh"
 }
 
-@test "minio-init creates both buckets, both policies and keys, attaches each policy to its key" {
+@test "minio-init creates both buckets, the three policies and keys, attaches each policy to its key" {
   minio_init_setup
   run_minio_init
   assert_status 0
@@ -197,8 +218,10 @@ run_minio_init() {
   assert_call_line "mc mb --ignore-existing protostar/backups"
   assert_call_line "mc admin user add protostar protostar-backend backend-secret-value"
   assert_call_line "mc admin user add protostar protostar-backup backup-secret-value"
+  assert_call_line "mc admin user add protostar protostar-backup-retention retention-secret-value"
   assert_call_line "mc admin policy attach protostar protostar-documents --user protostar-backend"
   assert_call_line "mc admin policy attach protostar protostar-backups --user protostar-backup"
+  assert_call_line "mc admin policy attach protostar protostar-backup-retention --user protostar-backup-retention"
   # the bucket names filled into the policies
   jq -e '.Statement[0].Resource == ["arn:aws:s3:::documents"]' "$STUB_LOG.policy-protostar-documents" >/dev/null
   jq -e '.Statement[1].Resource == ["arn:aws:s3:::backups/*"]' "$STUB_LOG.policy-protostar-backups" >/dev/null
@@ -206,6 +229,23 @@ run_minio_init() {
   [[ "$(cat "$STUB_LOG.alias")" == "http://protostar-admin:root-secret-value@minio:9000" ]]
   ! grep -q root-secret-value "$STUB_LOG" || fail "root password in an argument"
   refute_output_contains "secret-value"
+}
+
+@test "minio-init versions the backups bucket, then sets its lifecycle: older versions kept BACKUP_VERSIONS_KEEP_DAYS" {
+  minio_init_setup
+  KEEP_DAYS=45 run_minio_init
+  assert_status 0
+  assert_call_line "mc version enable protostar/backups"
+  assert_call_line "mc ilm rule import protostar/backups"
+  # enabled before the rules that act on older versions
+  [[ $(grep -n "version enable" "$STUB_LOG" | cut -d: -f1) -lt $(grep -n "ilm rule import" "$STUB_LOG" | cut -d: -f1) ]]
+  jq -e '[.Rules[] | select(.Status == "Enabled")] | length == 2' "$STUB_LOG.lifecycle" >/dev/null || fail "$(cat "$STUB_LOG.lifecycle")"
+  jq -e '.Rules[0].NoncurrentVersionExpiration.NoncurrentDays == 45 and .Rules[1].Expiration.ExpiredObjectDeleteMarker' \
+    "$STUB_LOG.lifecycle" >/dev/null || fail "$(cat "$STUB_LOG.lifecycle")"
+  # the default: 30 days
+  minio_init_setup
+  run_minio_init
+  jq -e '.Rules[0].NoncurrentVersionExpiration.NoncurrentDays == 30' "$STUB_LOG.lifecycle" >/dev/null
 }
 
 @test "minio-init run again changes nothing it need not: no second attach" {

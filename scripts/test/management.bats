@@ -17,7 +17,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_line_matches '^  management +Run the management host'
   run protostar management
   assert_status 1
-  assert_output_contains "up, status, config, reload, down, backup, restore or compose is needed"
+  assert_output_contains "up, status, config, reload, down, prune, backup, restore or compose is needed"
   run protostar management restart
   assert_status 1
   assert_output_contains "unknown action 'restart'"
@@ -35,7 +35,7 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   assert_output_contains "created $TEST_ROOT/fresh.env with generated secrets"
   [[ $(stat -c %a "$TEST_ROOT/fresh.env") == 600 ]]
   local var
-  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD; do
+  for var in JENKINS_ADMIN_PASSWORD GRAFANA_ADMIN_PASSWORD MINIO_ROOT_PASSWORD MINIO_BACKEND_SECRET_KEY MINIO_BACKUP_SECRET_KEY OPS_ADMIN_PASSWORD MINIO_RETENTION_SECRET_KEY; do
     grep -qE "^$var=[0-9a-f]{48}\$" "$TEST_ROOT/fresh.env" || fail "$var not generated"
   done
   local before
@@ -43,6 +43,35 @@ mprefix() { printf 'docker compose --project-name %s --file %s' "${1:-protostar-
   run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; ensure_management_env_file'
   [[ $(md5sum <"$TEST_ROOT/fresh.env") == "$before" ]] || fail "rewritten"
   refute_output_contains "created"
+}
+
+@test "a settings file from before the retention key gets it generated; nothing else of it changes" {
+  write_management_env
+  sed -i '/^MINIO_RETENTION_SECRET_KEY=/d' "$TEST_ROOT/management.env"
+  cp "$TEST_ROOT/management.env" "$TEST_ROOT/before.env"
+  run protostar management status
+  assert_status 1
+  assert_output_contains "MINIO_RETENTION_SECRET_KEY"
+  run lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/management.sh"; ensure_management_env_file'
+  assert_status 0
+  grep -qE '^MINIO_RETENTION_SECRET_KEY=[0-9a-f]{48}$' "$TEST_ROOT/management.env" || fail "not generated"
+  diff "$TEST_ROOT/before.env" <(grep -v '^MINIO_RETENTION_SECRET_KEY=' "$TEST_ROOT/management.env" | sed '$d')
+  [[ "$(tail -n 2 "$TEST_ROOT/management.env" | head -n 1)" == "# Added by protostar up ("*"): see compose/management.env.example" ]]
+}
+
+@test "prune: refused when backup-retention is not running; else one round in it, --dry-run passed on" {
+  write_management_env
+  stub_running
+  run protostar management prune
+  assert_status 1
+  assert_output_contains "backup-retention is not running"
+  stub_running backup-retention
+  run protostar management prune --dry-run
+  assert_status 0
+  assert_call_line "$(mprefix) exec -T backup-retention /bin/bash /opt/protostar/prune-backups --once --dry-run"
+  run protostar management prune --all
+  assert_status 1
+  assert_output_contains "unknown option '--all'"
 }
 
 @test "up: settings, files, Jenkins image, compose up --wait, then minio-init; prints the URLs" {

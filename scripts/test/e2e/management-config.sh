@@ -195,6 +195,7 @@ nginx_t() {
     -e JENKINS_HOSTNAME=jenkins.ops.localhost -e GRAFANA_HOSTNAME=grafana.ops.localhost \
     -e MINIO_CONSOLE_HOSTNAME=minio.ops.localhost -e MINIO_API_HOSTNAME=s3.ops.localhost \
     -e LOKI_HOSTNAME=loki.ops.localhost -e OPS_PROXY_ADDRESS=203.0.113.10 -e OPS_PUBLIC_PORT=443 \
+    -e MINIO_BACKUP_ACCESS_KEY=protostar-backup \
     -v "$1/nginx.conf:/etc/nginx/nginx.conf:ro" -v "$1/templates:/etc/nginx/templates:ro" \
     -v "$1/snippets:/etc/nginx/snippets:ro" -v "$E2E_DIR/state/nginx:/etc/nginx/protostar:ro" \
     -v "$E2E_DIR/tls:/etc/nginx/tls:ro" "$MANAGEMENT_OFFLINE_NGINX_IMAGE" nginx -t

@@ -102,7 +102,7 @@ net_up() {
   NET_ALSO="management:" net_run ops --network "$NET_PREFIX-router" --ip "$OPS_IP" \
     -e OPS_PROXY_ADDRESS="$PROXY_ROUTER_IP" -e OPS_PUBLIC_PORT=443 \
     -e JENKINS_HOSTNAME=jenkins.ops.test -e GRAFANA_HOSTNAME=grafana.ops.test -e MINIO_CONSOLE_HOSTNAME=minio.ops.test \
-    -e MINIO_API_HOSTNAME=s3.ops.test -e LOKI_HOSTNAME=loki.ops.test \
+    -e MINIO_API_HOSTNAME=s3.ops.test -e LOKI_HOSTNAME=loki.ops.test -e MINIO_BACKUP_ACCESS_KEY=protostar-backup \
     -v "$PROTOSTAR_ROOT/nginx/management/nginx.conf:/etc/nginx/nginx.conf:ro" \
     -v "$PROTOSTAR_ROOT/nginx/management/templates:/etc/nginx/templates:ro" \
     -v "$PROTOSTAR_ROOT/nginx/management/snippets:/etc/nginx/snippets:ro" \
