@@ -35,6 +35,7 @@ keep=""
 e2e_setup backup
 e2e_with_admin
 S3_NAME=$E2E_PROJECT-s3 S3_TLS_NAME=$E2E_PROJECT-s3-tls
+OPS_NAME=$E2E_PROJECT-ops-nginx OPS_NETWORK=$E2E_PROJECT-ops
 S3_PORT=$(free_port)
 S3_ACCESS=e2e-backup-key
 S3_SECRET=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
@@ -50,7 +51,10 @@ cleanup() {
     echo "---- S3Proxy ----" >&2
     docker logs --tail 40 "$S3_NAME" >&2 2>&1 || true
   fi
-  [[ -n "$keep" ]] || docker rm -f "$S3_NAME" "$S3_TLS_NAME" >/dev/null 2>&1 || true
+  if [[ -z "$keep" ]]; then
+    docker rm -f "$S3_NAME" "$S3_TLS_NAME" "$OPS_NAME" >/dev/null 2>&1 || true
+    docker network rm "$OPS_NETWORK" >/dev/null 2>&1 || true
+  fi
   e2e_teardown "$status"
 }
 trap 'cleanup $?' EXIT
@@ -72,13 +76,18 @@ source "$PROTOSTAR_ENV_FILE"
 export BACKUP_S3_URL BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
 
 # --- Helpers ----------------------------------------------------------------------------------
-# with_env VAR=value... -- CMD... — CMD with a copy of the settings where VARs are changed.
+# with_env VAR=value... -- CMD... — CMD with a copy of the settings where VARs are changed
+# (or added).
 with_env() {
   local file="$E2E_DIR/alt.env" pair
   cp "$PROTOSTAR_ENV_FILE" "$file"
   while [[ "$1" != -- ]]; do
     pair=$1
-    sed -i "s|^${pair%%=*}=.*|$pair|" "$file"
+    if grep -q "^${pair%%=*}=" "$file"; then
+      sed -i "s|^${pair%%=*}=.*|$pair|" "$file"
+    else
+      printf '%s\n' "$pair" >>"$file"
+    fi
     shift
   done
   shift
@@ -526,6 +535,108 @@ the_drill_passes() {
   [[ -z "$(docker ps -aq --filter 'label=com.docker.compose.project' --filter 'name=protostar-e2e-drill-')" ]]
 }
 
+# --- Who may delete a backup: the management host, never the production host's key --------
+# ops-nginx as `management up` runs it (nginx/management: its nginx.conf, templates and
+# snippets, the offline image management up --offline builds too), S3Proxy behind it as "minio:9000" on a network of the
+# suite's own, its LAN port published on 127.0.0.1 for this host's `protostar backup`.
+# MinIO's own policy (no delete for protostar-backup) cannot run here: it is checked by
+# reading in scripts/test/management-config.bats.
+ops_gateway_starts() {
+  local dir="$E2E_DIR/ops" i
+  mkdir -p "$dir/tls" "$dir/access"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$dir/tls/tls.key" -out "$dir/tls/tls.crt" 2>/dev/null
+  chmod 644 "$dir/tls/tls.key"
+  # The access files `management up` writes: this host on the LAN port, no admin.
+  printf 'allow all;\n' >"$dir/access/lan-access.conf"
+  printf 'deny all;\n' >"$dir/access/admin-access.conf"
+  : >"$dir/access/htpasswd"
+  OPS_PORT=$(free_port)
+  docker network create "$OPS_NETWORK" >/dev/null
+  docker network connect --alias minio "$OPS_NETWORK" "$S3_NAME"
+  # S3Proxy's port in its container is MinIO's, 9000 (scripts/test/e2e/s3proxy.sh).
+  docker run -d --name "$OPS_NAME" --network "$OPS_NETWORK" -p "127.0.0.1:$OPS_PORT:8443" \
+    -e JENKINS_HOSTNAME=jenkins.ops.test -e GRAFANA_HOSTNAME=grafana.ops.test -e MINIO_CONSOLE_HOSTNAME=minio.ops.test \
+    -e MINIO_API_HOSTNAME=localhost -e LOKI_HOSTNAME=loki.ops.test -e OPS_PROXY_ADDRESS=203.0.113.10 \
+    -e OPS_PUBLIC_PORT=443 -e "MINIO_BACKUP_ACCESS_KEY=$S3_ACCESS" \
+    -v "$PROTOSTAR_ROOT/nginx/management/nginx.conf:/etc/nginx/nginx.conf:ro" \
+    -v "$PROTOSTAR_ROOT/nginx/management/templates:/etc/nginx/templates:ro" \
+    -v "$PROTOSTAR_ROOT/nginx/management/snippets:/etc/nginx/snippets:ro" \
+    -v "$dir/access:/etc/nginx/protostar:ro" -v "$dir/tls:/etc/nginx/tls:ro" "$(image_of NGINX_IMAGE offline)" >/dev/null
+  for ((i = 0; i < 30; i++)); do
+    [[ "$(through_gateway s3_request GET "" "list-type=2&prefix=x" "" "$E2E_DIR/gw.out")" == 200 ]] && return 0
+    sleep 1
+  done
+  docker logs --tail 20 "$OPS_NAME"
+  return 1
+}
+# through_gateway CMD... — CMD (a request of scripts/lib/s3.sh) to ops-nginx, with the
+# production host's key.
+through_gateway() {
+  BACKUP_S3_URL="https://localhost:$OPS_PORT" BACKUP_S3_CACERT="$E2E_DIR/ops/tls/tls.crt" "$@"
+}
+# gateway_refuses METHOD KEY QUERY [BODY] — the production key's request through ops-nginx
+# answers 403 with S3's AccessDenied, from the gateway (S3Proxy never saw it).
+gateway_refuses() {
+  local status
+  status=$(through_gateway s3_request "$1" "$2" "$3" "${4:-}" "$E2E_DIR/gw.out") || status=000
+  echo "$1 ${2:-(bucket)}?$3: $status $(cat "$E2E_DIR/gw.out")"
+  [[ "$status" == 403 ]] && grep -q '<Code>AccessDenied</Code>.*(ops-nginx)' "$E2E_DIR/gw.out"
+}
+the_backup_key_cannot_delete() {
+  local name before status upload_id
+  ops_gateway_starts
+  GATEWAY_SETTINGS=("BACKUP_S3_URL=https://localhost:$OPS_PORT" "BACKUP_S3_CACERT=$E2E_DIR/ops/tls/tls.crt")
+  # The backup itself passes the gateway: a multipart upload, its checks, the listing.
+  with_env "${GATEWAY_SETTINGS[@]}" BACKUP_RETENTION=management -- protostar backup 2>&1 | tee "$E2E_DIR/backup-gateway.log"
+  grep -q 'retention runs on the management host (BACKUP_RETENTION=management)' "$E2E_DIR/backup-gateway.log"
+  name=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup-gateway.log")
+  before=$(objects)
+  grep -qx "$E2E_PROJECT/$name" <<<"$before"
+  # Whatever way it asks, the production key deletes nothing.
+  gateway_refuses DELETE "$E2E_PROJECT/$name" ""
+  gateway_refuses DELETE "$E2E_PROJECT/$name" "versionId=1"
+  printf '<Delete><Object><Key>%s</Key></Object></Delete>' "$E2E_PROJECT/$name" >"$E2E_DIR/delete.xml"
+  gateway_refuses POST "" "delete=" "$E2E_DIR/delete.xml"
+  printf '<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>' >"$E2E_DIR/versioning.xml"
+  gateway_refuses PUT "" "versioning=" "$E2E_DIR/versioning.xml"
+  gateway_refuses DELETE "" "lifecycle="
+  # A presigned URL carries the key in its query, Signature V2 in the header: refused too.
+  status=$(curl -s -o "$E2E_DIR/gw.out" -w '%{http_code}' --cacert "$E2E_DIR/ops/tls/tls.crt" -X DELETE \
+    "https://localhost:$OPS_PORT/backups/$E2E_PROJECT/$name?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=$S3_ACCESS%2F20261208%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=00")
+  [[ "$status" == 403 ]]
+  status=$(curl -s -o "$E2E_DIR/gw.out" -w '%{http_code}' --cacert "$E2E_DIR/ops/tls/tls.crt" -X DELETE \
+    -H "Authorization: AWS $S3_ACCESS:c2lnbmF0dXJl" "https://localhost:$OPS_PORT/backups/$E2E_PROJECT/$name")
+  [[ "$status" == 403 ]]
+  [[ "$(objects)" == "$before" ]]
+  # Abandoning an unfinished upload is not deleting a backup: it passes.
+  status=$(through_gateway s3_request POST "$E2E_PROJECT/e2e-abandoned" "uploads=" "" "$E2E_DIR/gw.out")
+  upload_id=$(sed -n 's:.*<UploadId>\([^<]*\)</UploadId>.*:\1:p' "$E2E_DIR/gw.out")
+  [[ "$status" == 200 && -n "$upload_id" ]]
+  [[ "$(through_gateway s3_request DELETE "$E2E_PROJECT/e2e-abandoned" "uploadId=$(uri_encode "$upload_id")" "" "$E2E_DIR/gw.out")" == 204 ]]
+  # Retention left on this host with this key: the backup is made, its pruning refused,
+  # the message says where retention belongs; nothing deleted.
+  refused with_env "${GATEWAY_SETTINGS[@]}" BACKUP_RETENTION=here BACKUP_KEEP_LAST=1 BACKUP_KEEP_DAILY=0 BACKUP_KEEP_WEEKLY=0 -- \
+    protostar backup
+  cat "$E2E_DIR/out"
+  grep -q 'this key may not delete .*set BACKUP_RETENTION=management' "$E2E_DIR/out"
+  comm -23 <(echo "$before") <(objects) | grep . && return 1
+  # The management host's backup-retention (its script, run here as its service runs it,
+  # straight to the store; S3Proxy knows one key, so it is this one): one backup of this
+  # database kept, the others go with their documents' files; another stack's and what
+  # is not a backup stay.
+  BACKUP_S3_URL="http://127.0.0.1:$S3_PORT" BACKUP_S3_SECRET_KEY_FILE=<(printf '%s' "$S3_SECRET") \
+    BACKUP_RETENTION_PREFIXES="$E2E_PROJECT/" BACKUP_KEEP_LAST=1 BACKUP_KEEP_DAILY=0 BACKUP_KEEP_WEEKLY=0 \
+    "$PROTOSTAR_ROOT/compose/management/minio/prune-backups" --once | tee "$E2E_DIR/prune.log"
+  grep -q 'round done: [1-9][0-9]* object(s) deleted' "$E2E_DIR/prune.log"
+  [[ "$(backup_names | grep "^$POSTGRES_DB-")" == "$(backup_names | grep "^$POSTGRES_DB-" | sort -t- -k2 | tail -n 1)" ]]
+  [[ "$(backup_names | grep -c "^$POSTGRES_DB-")" == 1 ]]
+  objects | grep -qx "$E2E_PROJECT/notes.txt"
+  objects | grep -qx "$E2E_PROJECT/otherstack-20200101T030000Z-0123456789ab.pgdump"
+  # every documents' file left belongs to the backup kept
+  [[ "$(objects | grep -c '\.documents\.tar\.age$')" -le 1 ]]
+}
+
 started=$SECONDS
 # --- Documents on the management host's S3, over HTTPS with its own CA -------------------
 # As ops-nginx's 8443 serves MinIO: a TLS front (nginx, a self-signed certificate for
@@ -553,7 +664,7 @@ http {
     ssl_certificate_key /etc/s3-tls/tls.key;
     client_max_body_size 0;
     location / {
-      proxy_pass http://s3proxy:8080;
+      proxy_pass http://s3proxy:9000;
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       proxy_set_header Connection "";
@@ -639,6 +750,7 @@ check "backup objects hold no plain text: a marker row and a marker file are in 
 check "the archive shipper copies the WAL archive to the bucket, encrypted, seconds behind" the_archive_is_shipped
 check "protostar dr drill: the host lost under a writing client, a new one up, restore --latest: all back, RPO <= 60 s" the_drill_passes
 cat "$E2E_DIR/drill.figures" 2>/dev/null || true
+check "through ops-nginx the production host's backup key writes backups but deletes none; the management host's retention prunes" the_backup_key_cannot_delete
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
 check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca

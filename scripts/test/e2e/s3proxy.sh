@@ -8,7 +8,8 @@
 # builds the production stack's embedded object store from it.
 
 # s3proxy_start NAME DIR PORT ACCESS SECRET [DOCKER ARGS...] — S3Proxy on 127.0.0.1:PORT,
-# ready when this returns.
+# ready when this returns. In its container it listens on MinIO's port, 9000: a gateway
+# in front of it finds it as MinIO.
 s3proxy_start() {
   local name=$1 dir=$2 port=$3 access=$4 secret=$5 i
   shift 5
@@ -20,14 +21,14 @@ s3proxy_start() {
   # has them where tmpfs may not.
   mkdir -p "$dir/s3data"
   cat >"$dir/s3proxy.conf" <<CONF
-s3proxy.endpoint=http://0.0.0.0:8080
+s3proxy.endpoint=http://0.0.0.0:9000
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$access
 s3proxy.credential=$secret
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=/data
 CONF
-  docker run -d --name "$name" -p "127.0.0.1:$port:8080" -v "$dir/s3proxy.jar:/opt/s3proxy.jar:ro" \
+  docker run -d --name "$name" -p "127.0.0.1:$port:9000" -v "$dir/s3proxy.jar:/opt/s3proxy.jar:ro" \
     -v "$dir/s3proxy.conf:/opt/s3proxy.conf:ro" -v "$dir/s3data:/data" "$@" "$(image_of JRE_IMAGE offline)" \
     java -Xmx512m -jar /opt/s3proxy.jar --properties /opt/s3proxy.conf >/dev/null
   for ((i = 0; i < 60; i++)); do
