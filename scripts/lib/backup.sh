@@ -158,17 +158,80 @@ postgres_container() {
 # human_size BYTES
 human_size() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1" 2>/dev/null || printf '%sB\n' "$1"; }
 
+# --- The documents' files: the embedded object store's volume, or the bucket of S3_ENDPOINT ---
+# Either way one tar beside the dump, its members ./<bucket>/<key>: a backup of one
+# restores into the other.
+
+# with_documents_store CMD... — CMD with the S3 client (s3.sh) aimed at the documents'
+# store of S3_ENDPOINT: its bucket, the backend's key, MANAGEMENT_CACERT. The settings are
+# CMD's alone (and its children's, as tar's --to-command), not the caller's.
+with_documents_store() {
+  BACKUP_S3_URL=$S3_ENDPOINT BACKUP_S3_BUCKET=$S3_BUCKET BACKUP_S3_ACCESS_KEY=$S3_ACCESS_KEY \
+    BACKUP_S3_SECRET_KEY=$S3_SECRET_KEY BACKUP_S3_CACERT=${MANAGEMENT_CACERT:-} BACKUP_S3_REGION=us-east-1 "$@"
+}
+
+# documents_bucket_tar WORK-DIR — the documents' bucket of S3_ENDPOINT as one tar on stdout.
+# Each object is fetched into WORK-DIR, written as a member and removed: the disk holds the
+# largest object, never the bucket. A member is tar's own output (blocking factor 1, so
+# no record padding) less its two end-of-archive blocks; the end comes once, last.
+# Status 1 when the listing or a download failed.
+documents_bucket_tar() {
+  local dir="$1/documents-objects" key _
+  with_documents_store s3_list "" "$1" >"$1/documents.list" || return 1
+  while read -r key _; do
+    [[ "$key" != */ ]] || continue
+    mkdir -p "$dir/$S3_BUCKET/$(dirname "$key")"
+    with_documents_store s3_get_stream "$key" >"$dir/$S3_BUCKET/$key" || return 1
+    tar -b 1 -C "$dir" -cf - "./$S3_BUCKET/$key" | head -c -1024
+    rm -f "$dir/$S3_BUCKET/$key"
+  done <"$1/documents.list"
+  head -c 1024 /dev/zero
+}
+
+# put_tar_member — run by `tar --to-command` in with_documents_store: the member on stdin
+# (TAR_FILENAME ./<bucket>/<key>) stored as <key> in the documents' bucket, through a
+# file in DOCUMENTS_WORK (S3 wants a length). Other members than files are skipped.
+put_tar_member() {
+  local key file status
+  if [[ "$TAR_FILETYPE" != f ]]; then
+    cat >/dev/null
+    return 0
+  fi
+  key=${TAR_FILENAME#./}
+  key=${key#*/}
+  file=$(mktemp "$DOCUMENTS_WORK/member.XXXXXX")
+  cat >"$file"
+  status=$(s3_put_file "$key" "$file" "$DOCUMENTS_WORK" 2>"$DOCUMENTS_WORK/curl.err")
+  rm -f "$file"
+  [[ "$status" == 200 ]] || { echo "storing $key: $(s3_explain "$status" "$DOCUMENTS_WORK/put" "$DOCUMENTS_WORK/curl.err")" >&2 && return 1; }
+}
+
+# documents_into_bucket WORK-DIR — a documents' tar on stdin into the bucket of
+# S3_ENDPOINT, one object at a time.
+documents_into_bucket() {
+  mkdir -p "$1/members"
+  # shellcheck disable=SC2016 # expanded by the shell tar starts for each member
+  DOCUMENTS_WORK="$1/members" with_documents_store \
+    tar -xf - --to-command='bash -c "source \"$PROTOSTAR_ROOT/scripts/lib/backup.sh\" && put_tar_member"'
+}
+
 # restore_documents_files NAME IDENTITY WORK-DIR — the documents' tar NAME (an object
-# under the prefix) streamed from the bucket, decrypted with the age IDENTITY, into the
-# running embedded object store: files added or replaced, none removed. Status 1, the
-# reason on stderr, when it failed.
+# under the prefix) streamed from the bucket, decrypted with the age IDENTITY, into where
+# the documents are now: the running embedded object store, or the bucket of S3_ENDPOINT.
+# Files are added or replaced, none removed. Status 1, the reason on stderr, when it failed.
 restore_documents_files() {
   local name=$1 identity=$2 work=$3 store statuses
-  store=$(compose ps --status running --quiet object-store 2>/dev/null | head -n 1)
-  [[ -n "$store" ]] || { info "protostar: the object store is not running, so the documents' files cannot be restored"; return 1; }
+  local -a extract
+  if [[ -n "${S3_ENDPOINT:-}" ]]; then
+    extract=(documents_into_bucket "$work")
+  else
+    store=$(compose ps --status running --quiet object-store 2>/dev/null | head -n 1)
+    [[ -n "$store" ]] || { info "protostar: the object store is not running, so the documents' files cannot be restored"; return 1; }
+    extract=(docker exec -i "$store" tar --xattrs --xattrs-include='user.*' -C /data -xf -)
+  fi
   set +e
   s3_get_stream "$BACKUP_S3_PREFIX$name" 2>"$work/curl.err" | age -d -i "$identity" 2>"$work/age.err" |
-    docker exec -i "$store" tar --xattrs --xattrs-include='user.*' -C /data -xf - 2>"$work/tar.err"
+    "${extract[@]}" 2>"$work/tar.err"
   statuses=("${PIPESTATUS[@]}")
   set -e
   [[ "${statuses[*]}" != "0 0 0" ]] || return 0

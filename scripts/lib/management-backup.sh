@@ -16,9 +16,9 @@
 #                                   Alertmanager's (silences), MinIO's configuration
 #                                   (.minio.sys: users, policies, access keys)
 #   manifest                        when, from which project, where each part belongs
-# Not in it: MinIO's buckets (the production backups and, with S3_ENDPOINT, documents:
-# replicate them off the host, compose/BACKUPS.md), Prometheus' and Loki's data (history;
-# a new host collects anew).
+# Not in it: MinIO's buckets (the production backups, which hold the documents' files
+# too: replicate that bucket off the host, compose/BACKUPS.md), Prometheus' and Loki's
+# data (history; a new host collects anew).
 
 # shellcheck source=scripts/lib/management.sh
 source "$PROTOSTAR_ROOT/scripts/lib/management.sh"

@@ -42,6 +42,9 @@ s3_curl_command() {
     --speed-limit 1024 --speed-time "${S3_STALL_SECONDS:-60}" \
     --aws-sigv4 "aws:amz:${BACKUP_S3_REGION:-us-east-1}:s3"
   if [[ -n "${BACKUP_S3_CACERT:-}" ]]; then printf '%s\n' --cacert "$BACKUP_S3_CACERT"; fi
+  # curl's --connect-to HOST:PORT:ADDRESS:PORT, from the environment: where this host
+  # reaches a store by another address than the name says (the containers' view).
+  if [[ -n "${S3_CONNECT_TO:-}" ]]; then printf '%s\n' --connect-to "$S3_CONNECT_TO"; fi
 }
 
 # s3_request METHOD KEY QUERY BODY-FILE OUT-FILE [CURL ARGS...] — one signed request.

@@ -9,7 +9,7 @@ load test_helper
 # s3_server [VAR=VALUE...] — curl as the S3 server, answering each request; settings:
 # status (an error status with an AccessDenied body), fail_url (the same, status 500, for
 # URLs containing it), list (a file: the listing's XML), size (the Content-Length of a HEAD),
-# objects (a directory: a GET of bucket/KEY answers DIR/KEY's content), refuse_delete (any
+# objects (a directory: a GET of <bucket>/KEY answers DIR/KEY's content), refuse_delete (any
 # DELETE but a multipart upload's abort answers 403, as for a key without delete rights).
 s3_server() {
   local settings=""
@@ -31,7 +31,10 @@ answer=200 body=""
 case "$method $url" in
   "POST "*"?uploads=") body="<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>" ;;
   "GET "*"list-type=2"*) body=$(cat "${list:-/dev/null}") ;;
-  "GET "*) [[ -z "${objects:-}" ]] || body=$(cat "$objects/${url#*/backups/}" 2>/dev/null) ;;
+  "GET "*)
+    key=${url#*://} && key=${key#*/} && key=${key#*/}
+    [[ -z "${objects:-}" ]] || body=$(cat "$objects/$key" 2>/dev/null)
+    ;;
   "DELETE "*"?uploadId="*) answer=204 ;;
   "DELETE "*) answer=204; [[ -z "${refuse_delete:-}" ]] || status=403 ;;
 esac
@@ -763,4 +766,32 @@ p/pitr/42/expired/20261208T032000Z.list" ]] || fail "deleted: $(deletes)"
   printf '%s ok\n' "$(date +%s)" >"$BATS_TEST_TMPDIR/prune.status"
   BACKUP_PRUNE_STATUS="$BATS_TEST_TMPDIR/prune.status" run "$PROTOSTAR_REPO/compose/management/minio/prune-backups" --healthy
   assert_status 0
+}
+
+@test "the documents' bucket of S3_ENDPOINT as one tar, object by object, and back into the bucket from it" {
+  listed "documents/aaa@x" "documents/bbb@x"
+  mkdir -p "$BATS_TEST_TMPDIR/objects/documents"
+  printf 'first file' >"$BATS_TEST_TMPDIR/objects/documents/aaa"
+  printf 'second file, longer' >"$BATS_TEST_TMPDIR/objects/documents/bbb"
+  s3_server "list=$BATS_TEST_TMPDIR/listing.xml" "objects=$BATS_TEST_TMPDIR/objects"
+  documents_lib() {
+    lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/backup.sh"; S3_ENDPOINT=https://s3.ops.example.org:8443 S3_BUCKET=docs
+      S3_ACCESS_KEY=protostar-backend S3_SECRET_KEY=backend-secret-0123456789 MANAGEMENT_CACERT=""; '"$1"
+  }
+  mkdir -p "$BATS_TEST_TMPDIR/work"
+  run documents_lib 'documents_bucket_tar "$TMPDIR/work" >"$TMPDIR/documents.tar"'
+  assert_status 0
+  [[ "$(tar -tf "$BATS_TEST_TMPDIR/documents.tar" | paste -sd' ')" == "./docs/documents/aaa ./docs/documents/bbb" ]] ||
+    fail "$(tar -tf "$BATS_TEST_TMPDIR/documents.tar")"
+  [[ "$(tar -xOf "$BATS_TEST_TMPDIR/documents.tar" ./docs/documents/bbb)" == "second file, longer" ]]
+  # with the backend's key, not the backups' one; no object left on disk
+  grep -q 'user = "protostar-backend:backend-secret-0123456789"' "$STUB_LOG.credentials"
+  assert_called "https://s3.ops.example.org:8443/docs/documents/aaa"
+  [[ -z "$(find "$BATS_TEST_TMPDIR/work/documents-objects" -type f)" ]] || fail "left: $(find "$BATS_TEST_TMPDIR/work/documents-objects" -type f)"
+
+  : >"$STUB_LOG"
+  run documents_lib 'documents_into_bucket "$TMPDIR/work" <"$TMPDIR/documents.tar"'
+  assert_status 0
+  [[ "$(sed -n 's|^curl .* -X PUT .*--upload-file .* https://s3.ops.example.org:8443/docs/\([^ ?]*\)$|\1|p' "$STUB_LOG" | paste -sd' ')" == "documents/aaa documents/bbb" ]] ||
+    fail "$(grep -- '-X PUT' "$STUB_LOG")"
 }

@@ -673,7 +673,11 @@ http {
 }
 CONF
   docker network connect --alias s3proxy "${E2E_PROJECT}_egress" "$S3_NAME"
+  # Published on this host too, for `protostar backup` (S3_CONNECT_TO: the name is the
+  # containers' alone).
+  free_port >"$E2E_DIR/s3-tls.port"
   docker run -d --name "$S3_TLS_NAME" --network "${E2E_PROJECT}_egress" --network-alias s3.ops.test \
+    -p "127.0.0.1:$(cat "$E2E_DIR/s3-tls.port"):8443" \
     -v "$dir:/etc/s3-tls:ro" --entrypoint nginx "$(image_of NGINX_IMAGE offline)" -c /etc/s3-tls/nginx.conf -g 'daemon off;' >/dev/null
   sleep 1
   # from the backend's own network: the front answers, S3Proxy behind it signs the refusal
@@ -724,6 +728,28 @@ documents_reach_the_management_s3_with_its_ca() {
   }
   # the object is in S3Proxy's store, behind the TLS front
   find "$E2E_DIR/s3data/documents" -type f | grep -q .
+  echo "$id" >"$E2E_DIR/s3-document-id"
+}
+# documents_bucket_backed_up_and_restored — with the documents in S3_ENDPOINT's bucket, the
+# backup saves its objects beside the dump (encrypted); the object lost from the bucket,
+# a restore into production puts it back, the same bytes.
+documents_bucket_backed_up_and_restored() {
+  local id file sum name connect_to
+  id=$(cat "$E2E_DIR/s3-document-id")
+  connect_to="s3.ops.test:8443:127.0.0.1:$(cat "$E2E_DIR/s3-tls.port")"
+  file="$E2E_DIR/s3data/documents/documents/$id"
+  sum=$(md5sum <"$file")
+  S3_CONNECT_TO=$connect_to protostar backup --no-prune 2>&1 | tee "$E2E_DIR/backup-bucket.log"
+  grep -q "the documents' files (the bucket documents at https://s3.ops.test:8443), encrypted" "$E2E_DIR/backup-bucket.log"
+  name=$(sed -n 's/^backup \([^:]*\): .*/\1/p' "$E2E_DIR/backup-bucket.log")
+  s3_get_stream "$E2E_PROJECT/$(documents_of "$name")" >"$E2E_DIR/bucket.documents"
+  [[ "$(head -c 21 "$E2E_DIR/bucket.documents")" == age-encryption.org/v1 ]]
+  age --decrypt --identity "$IDENTITY" "$E2E_DIR/bucket.documents" | tar -tf - | grep -qx "./documents/documents/$id"
+  rm -f "$file"
+  S3_CONNECT_TO=$connect_to protostar restore "$name" --identity "$IDENTITY" --yes --stop-apps 2>&1 |
+    tee "$E2E_DIR/restore-bucket.log"
+  grep -q "restoring the documents' files (.*) into https://s3.ops.test:8443" "$E2E_DIR/restore-bucket.log"
+  [[ "$(md5sum <"$file")" == "$sum" ]]
 }
 
 check "the stack and the S3 stand-in start; the backups bucket exists" stack_and_s3_start
@@ -754,5 +780,6 @@ check "through ops-nginx the production host's backup key writes backups but del
 check "a TLS front (a self-signed certificate) for S3 on the apps' network answers" s3_tls_front_starts
 check "documents on that S3 without MANAGEMENT_CACERT: the upload answers 503, the backend logs why" untrusted_management_certificate_is_refused
 check "with MANAGEMENT_CACERT: the backend stores a document over TLS, the worker fetches it, ready" documents_reach_the_management_s3_with_its_ca
+check "documents in that bucket: backed up beside the dump, encrypted; one lost, a restore puts it back" documents_bucket_backed_up_and_restored
 echo "backup e2e: $((SECONDS - started))s"
 e2e_summary
