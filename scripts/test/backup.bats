@@ -778,8 +778,8 @@ p/pitr/42/expired/20261208T032000Z.list" ]] || fail "deleted: $(deletes)"
     lib_run 'source "$PROTOSTAR_ROOT/scripts/lib/backup.sh"; S3_ENDPOINT=https://s3.ops.example.org:8443 S3_BUCKET=docs
       S3_ACCESS_KEY=protostar-backend S3_SECRET_KEY=backend-secret-0123456789 MANAGEMENT_CACERT=""; '"$1"
   }
-  mkdir -p "$BATS_TEST_TMPDIR/work"
-  run documents_lib 'documents_bucket_tar "$TMPDIR/work" >"$TMPDIR/documents.tar"'
+  mkdir -p "$BATS_TEST_TMPDIR/scratch"
+  run documents_lib 'documents_bucket_tar "$TMPDIR/scratch" >"$TMPDIR/documents.tar"'
   assert_status 0
   [[ "$(tar -tf "$BATS_TEST_TMPDIR/documents.tar" | paste -sd' ')" == "./docs/documents/aaa ./docs/documents/bbb" ]] ||
     fail "$(tar -tf "$BATS_TEST_TMPDIR/documents.tar")"
@@ -787,10 +787,10 @@ p/pitr/42/expired/20261208T032000Z.list" ]] || fail "deleted: $(deletes)"
   # with the backend's key, not the backups' one; no object left on disk
   grep -q 'user = "protostar-backend:backend-secret-0123456789"' "$STUB_LOG.credentials"
   assert_called "https://s3.ops.example.org:8443/docs/documents/aaa"
-  [[ -z "$(find "$BATS_TEST_TMPDIR/work/documents-objects" -type f)" ]] || fail "left: $(find "$BATS_TEST_TMPDIR/work/documents-objects" -type f)"
+  [[ -z "$(find "$BATS_TEST_TMPDIR/scratch/documents-objects" -type f)" ]] || fail "left: $(find "$BATS_TEST_TMPDIR/scratch/documents-objects" -type f)"
 
   : >"$STUB_LOG"
-  run documents_lib 'documents_into_bucket "$TMPDIR/work" <"$TMPDIR/documents.tar"'
+  run documents_lib 'documents_into_bucket "$TMPDIR/scratch" <"$TMPDIR/documents.tar"'
   assert_status 0
   [[ "$(sed -n 's|^curl .* -X PUT .*--upload-file .* https://s3.ops.example.org:8443/docs/\([^ ?]*\)$|\1|p' "$STUB_LOG" | paste -sd' ')" == "documents/aaa documents/bbb" ]] ||
     fail "$(grep -- '-X PUT' "$STUB_LOG")"
