@@ -23,7 +23,7 @@ readonly AGE_RECIPIENT_RE='^age1[02-9ac-hj-np-z]{58}$'
 load_backup_config() {
   unset "${BACKUP_VARIABLES[@]}"
   load_config
-  local problems=() var
+  local problems=() var host=""
   [[ -n "${BACKUP_S3_URL:-}" ]] ||
     abort "backups are not configured: set BACKUP_S3_URL, BACKUP_S3_BUCKET, BACKUP_S3_ACCESS_KEY and BACKUP_S3_SECRET_KEY in $(env_file) (see compose/production.env.example)"
   for var in BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY; do
@@ -34,12 +34,17 @@ load_backup_config() {
   : "${BACKUP_KEEP_LAST:=3}" "${BACKUP_KEEP_DAILY:=7}" "${BACKUP_KEEP_WEEKLY:=4}"
   : "${BACKUP_PART_SIZE_MB:=64}" "${BACKUP_COMPRESSION:=zstd:3}" "${BACKUP_RESTORE_WORK_MEM:=1GB}"
   : "${BACKUP_PITR_KEEP_FULL:=2}"
-  if [[ ! "$BACKUP_S3_URL" =~ ^https?://([A-Za-z0-9.-]+)(:[0-9]+)?/?$ ]]; then
+  if [[ "$BACKUP_S3_URL" =~ ^https?://([A-Za-z0-9.-]+)(:[0-9]+)?/?$ ]]; then
+    host=${BASH_REMATCH[1]}
+  else
     problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is malformed: expected the S3 endpoint, e.g. https://s3.ops.example.org:8443")
-  elif [[ "$BACKUP_S3_URL" == http://* && ! "${BASH_REMATCH[1]}" =~ ^(localhost|127\.[0-9.]+)$ ]]; then
-    # The whole database would cross the network in clear; plain HTTP only stays on the host.
-    problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is plain HTTP: backups must travel over TLS (https://); http:// is accepted only for localhost")
   fi
+  # A store on this host: the embedded one, or a test's.
+  local on_this_host=""
+  [[ ! "$host" =~ ^(localhost|127\.[0-9.]+)$ ]] || on_this_host=1
+  # The whole database would cross the network in clear; plain HTTP only stays on the host.
+  [[ "$BACKUP_S3_URL" != http://* || -z "$host" || -n "$on_this_host" ]] ||
+    problems+=("BACKUP_S3_URL=$BACKUP_S3_URL is plain HTTP: backups must travel over TLS (https://); http:// is accepted only for localhost")
   [[ -z "${BACKUP_S3_BUCKET:-}" || "$BACKUP_S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] ||
     problems+=("BACKUP_S3_BUCKET=$BACKUP_S3_BUCKET is malformed: expected an S3 bucket name")
   [[ -z "${BACKUP_S3_ACCESS_KEY:-}" || "$BACKUP_S3_ACCESS_KEY" =~ ^[A-Za-z0-9._-]{3,128}$ ]] ||
@@ -58,7 +63,7 @@ load_backup_config() {
   # management host, whose policy gives this host's key no right to delete.
   if [[ -z "${BACKUP_RETENTION:-}" ]]; then
     BACKUP_RETENTION=management
-    [[ ! "$BACKUP_S3_URL" =~ ^https?://(localhost|127\.[0-9.]+)(:[0-9]+)?/?$ ]] || BACKUP_RETENTION=here
+    [[ -z "$on_this_host" ]] || BACKUP_RETENTION=here
   fi
   [[ "$BACKUP_RETENTION" =~ ^(here|management)$ ]] ||
     problems+=("BACKUP_RETENTION=$BACKUP_RETENTION is malformed: expected here (this host deletes old backups) or management (the management host's backup-retention does; this key may not delete)")
